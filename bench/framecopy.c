@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/* framecopy.c — TAP setup and the two frame-copy threads shared by the benchmark pump and null relay */
+#include "framecopy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/**
+ * struct fc_batch - buffers for one direction's batched I/O.
+ * @msgs: one header per frame, for recvmmsg()/sendmmsg().
+ * @iov: one I/O vector per frame.
+ * @buf: @n frames of frame_max bytes each.
+ * @n: number of frames.
+ */
+struct fc_batch {
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	uint8_t *buf;
+	unsigned int n;
+};
+
+static void fc_fatal(const char *what)
+{
+	fprintf(stderr, "framecopy: %s: %s\n", what, strerror(errno));
+	kill(getpid(), SIGUSR1);
+}
+
+/**
+ * batch_alloc() - Allocate @n frame buffers of @frame_max bytes with their headers.
+ * @b: the batch to fill.
+ * @n: number of frames.
+ * @frame_max: bytes per frame.
+ *
+ * Return: 0, or -1 when out of memory.
+ */
+static int batch_alloc(struct fc_batch *b, unsigned int n, size_t frame_max)
+{
+	b->n = n;
+	b->msgs = calloc(n, sizeof(*b->msgs));
+	b->iov = calloc(n, sizeof(*b->iov));
+	b->buf = malloc((size_t)n * frame_max);
+	if (!b->msgs || !b->iov || !b->buf)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		b->iov[i].iov_base = b->buf + (size_t)i * frame_max;
+		b->iov[i].iov_len = frame_max;
+		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	return 0;
+}
+
+/* True for send errors that mean the other end of the socketpair is gone. */
+static bool peer_gone(int err)
+{
+	return err == ECONNREFUSED || err == ECONNRESET || err == EPIPE || err == ENOTCONN;
+}
+
+/**
+ * flush_to_sock() - Send frames [0, @n) of @b, one datagram each, blocking while the socket is full.
+ * @p: the pair.
+ * @b: the batch; iov_len of each frame holds its length.
+ * @n: frames to send.
+ *
+ * Return: 0, or -1 when the peer is gone or the socket failed.
+ */
+static int flush_to_sock(struct fc_pair *p, struct fc_batch *b, unsigned int n)
+{
+	unsigned int done = 0;
+
+	while (done < n) {
+		int r = sendmmsg(p->sock_fd, b->msgs + done, n - done, 0);
+
+		p->to_sock.calls++;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (peer_gone(errno))
+				return -1;
+			/* EMSGSIZE and the like condemn only the first frame: drop it, go on */
+			p->to_sock.dropped++;
+			done++;
+			continue;
+		}
+		for (int i = 0; i < r; i++)
+			p->to_sock.bytes += b->iov[done + (unsigned int)i].iov_len;
+		p->to_sock.frames += (uint64_t)r;
+		done += (unsigned int)r;
+	}
+	return 0;
+}
+
+/* TAP -> socket: read a burst of frames without blocking, send it in one sendmmsg(). */
+static void *tap_to_sock(void *arg)
+{
+	struct fc_pair *p = arg;
+	struct fc_batch b;
+	unsigned int n = 0;
+
+	if (batch_alloc(&b, p->batch, p->frame_max) < 0) {
+		errno = ENOMEM;
+		fc_fatal("tap->sock buffers");
+		return NULL;
+	}
+	for (;;) {
+		ssize_t r;
+
+		b.iov[n].iov_len = p->frame_max;
+		r = read(p->tap_fd, b.iov[n].iov_base, p->frame_max);
+		if (r > 0) {
+			b.iov[n].iov_len = (size_t)r;
+			if (++n < b.n)
+				continue;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else if (r < 0 && errno != EAGAIN) {
+			fc_fatal("read from TAP");
+			return NULL;
+		}
+		if (n > 0) {
+			if (flush_to_sock(p, &b, n) < 0) {
+				fc_fatal("send to socket");
+				return NULL;
+			}
+			n = 0;
+			continue;
+		}
+		/* nothing queued: sleep until the TAP has a frame */
+		struct pollfd pfd = {.fd = p->tap_fd, .events = POLLIN};
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			fc_fatal("poll on TAP");
+			return NULL;
+		}
+		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			errno = EIO;
+			fc_fatal("TAP");
+			return NULL;
+		}
+	}
+}
+
+/* Socket -> TAP: receive up to a batch of datagrams in one recvmmsg(), write each to the TAP. */
+static void *sock_to_tap(void *arg)
+{
+	struct fc_pair *p = arg;
+	struct fc_batch b;
+
+	if (batch_alloc(&b, p->batch, p->frame_max) < 0) {
+		errno = ENOMEM;
+		fc_fatal("sock->tap buffers");
+		return NULL;
+	}
+	for (;;) {
+		int n = recvmmsg(p->sock_fd, b.msgs, b.n, MSG_WAITFORONE, NULL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fc_fatal("receive from socket");
+			return NULL;
+		}
+		p->to_tap.calls++;
+		for (int i = 0; i < n; i++) {
+			const struct mmsghdr *m = &b.msgs[i];
+
+			if (p->tap_fd < 0 || (m->msg_hdr.msg_flags & MSG_TRUNC) || m->msg_len == 0) {
+				p->to_tap.dropped++;
+				continue;
+			}
+			if (write(p->tap_fd, b.iov[i].iov_base, m->msg_len) < 0) {
+				if (errno == EBADFD || errno == EBADF) {
+					fc_fatal("write to TAP");
+					return NULL;
+				}
+				/* EINVAL (malformed), EIO (down), EAGAIN: the frame is lost, like on a wire */
+				p->to_tap.dropped++;
+				continue;
+			}
+			p->to_tap.frames++;
+			p->to_tap.bytes += m->msg_len;
+		}
+	}
+}
+
+/* Path of a namespace given as a name under /run/netns or as a path. */
+static void netns_path(const char *netns, char *out, size_t len)
+{
+	if (strchr(netns, '/'))
+		snprintf(out, len, "%s", netns);
+	else
+		snprintf(out, len, "/run/netns/%s", netns);
+}
+
+/* The device setup done inside the target namespace. */
+static int tap_create(const struct fc_tap_config *cfg, char ifname[IF_NAMESIZE])
+{
+	struct ifreq ifr;
+	int fd, ctl = -1;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror("framecopy: /dev/net/tun");
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, "framecopy: TUNSETIFF %s: %s\n", cfg->name, strerror(errno));
+		goto fail;
+	}
+	snprintf(ifname, IF_NAMESIZE, "%s", ifr.ifr_name);
+
+	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ctl < 0) {
+		perror("framecopy: control socket");
+		goto fail;
+	}
+	if (cfg->mtu > 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ifr.ifr_mtu = cfg->mtu;
+		if (ioctl(ctl, SIOCSIFMTU, &ifr) < 0) {
+			fprintf(stderr, "framecopy: MTU %d on %s: %s\n", cfg->mtu, ifname, strerror(errno));
+			goto fail;
+		}
+	}
+	if (cfg->set_mac) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr.ifr_hwaddr.sa_data, cfg->mac, 6);
+		if (ioctl(ctl, SIOCSIFHWADDR, &ifr) < 0) {
+			fprintf(stderr, "framecopy: MAC on %s: %s\n", ifname, strerror(errno));
+			goto fail;
+		}
+	}
+	if (cfg->bridge) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->bridge);
+		ifr.ifr_ifindex = (int)if_nametoindex(ifname);
+		if (ifr.ifr_ifindex == 0 || ioctl(ctl, SIOCBRADDIF, &ifr) < 0) {
+			fprintf(stderr, "framecopy: attach %s to bridge %s: %s\n", ifname, cfg->bridge,
+				strerror(errno));
+			goto fail;
+		}
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(ctl, SIOCGIFFLAGS, &ifr) < 0) {
+		perror("framecopy: SIOCGIFFLAGS");
+		goto fail;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(ctl, SIOCSIFFLAGS, &ifr) < 0) {
+		perror("framecopy: SIOCSIFFLAGS");
+		goto fail;
+	}
+	/* non-blocking, so the reader can drain a burst and learn when the queue is empty */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		perror("framecopy: O_NONBLOCK");
+		goto fail;
+	}
+	close(ctl);
+	return fd;
+fail:
+	if (ctl >= 0)
+		close(ctl);
+	close(fd);
+	return -1;
+}
+
+int fc_tap_open(const struct fc_tap_config *cfg, char ifname[IF_NAMESIZE])
+{
+	char path[4096];
+	int own = -1, target = -1, fd;
+
+	if (!cfg->netns)
+		return tap_create(cfg, ifname);
+
+	netns_path(cfg->netns, path, sizeof(path));
+	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (own < 0 || target < 0) {
+		fprintf(stderr, "framecopy: open namespace %s: %s\n", own < 0 ? "/proc/self/ns/net" : path,
+			strerror(errno));
+		fd = -1;
+		goto out;
+	}
+	if (setns(target, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "framecopy: enter %s: %s\n", path, strerror(errno));
+		fd = -1;
+		goto out;
+	}
+	fd = tap_create(cfg, ifname);
+	if (setns(own, CLONE_NEWNET) < 0) {
+		/* carrying on in the wrong namespace would put the peer there too */
+		perror("framecopy: return to own namespace");
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+out:
+	if (own >= 0)
+		close(own);
+	if (target >= 0)
+		close(target);
+	return fd;
+}
+
+int fc_sock_tune(int fd, int sndbuf)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == 0)
+		return 0;
+	perror("framecopy: SO_SNDBUF");
+	return -1;
+}
+
+int fc_start(struct fc_pair *pair)
+{
+	pthread_t t;
+	int err;
+
+	if (pair->batch < 1 || pair->batch > FC_MAX_BATCH) {
+		fprintf(stderr, "framecopy: batch %u out of range\n", pair->batch);
+		return -1;
+	}
+	err = pthread_create(&t, NULL, sock_to_tap, pair);
+	if (err == 0) {
+		pthread_detach(t);
+		if (pair->tap_fd >= 0) {
+			err = pthread_create(&t, NULL, tap_to_sock, pair);
+			if (err == 0)
+				pthread_detach(t);
+		}
+	}
+	if (err != 0) {
+		fprintf(stderr, "framecopy: pthread_create: %s\n", strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool fc_parse_mac(const char *text, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(text[0]);
+		int lo = hi < 0 ? -1 : hex_digit(text[1]);
+
+		if (lo < 0)
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		text += 2;
+		if (i < 5 && *text++ != ':')
+			return false;
+	}
+	return *text == '\0';
+}
+
+bool fc_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}

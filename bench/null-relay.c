@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/* null-relay.c — benchmark baseline: copies frames between a datagram socket and a bridged TAP, nothing more */
+#include "framecopy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/**
+ * struct relay_opts - the command line.
+ * @tap: TAP configuration, with the bridge to attach to.
+ * @fd: the inherited socketpair end.
+ * @batch: frames per batched call.
+ * @sndbuf: send buffer of the socket.
+ * @stats: print frame counters on exit.
+ */
+struct relay_opts {
+	struct fc_tap_config tap;
+	int fd;
+	unsigned int batch;
+	int sndbuf;
+	bool stats;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: null-relay --fd=N --bridge NAME [--tap NAME] [--mtu N] [--batch N]\n"
+		   "                  [--sndbuf BYTES] [--stats]\n"
+		   "Creates TAP NAME (default nr%%d) on bridge NAME and copies Ethernet frames between it\n"
+		   "and the AF_UNIX SOCK_DGRAM socket on descriptor N, one frame per datagram, with no\n"
+		   "inspection: the cost of the topology alone. Runs until SIGTERM or the peer goes.\n");
+}
+
+/* Take the value of "--opt=V" or "--opt V"; advance *i past it. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, len) != 0)
+		return NULL;
+	if (a[len] == '=')
+		return a + len + 1;
+	if (a[len] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static int parse(int argc, char **argv, struct relay_opts *o)
+{
+	unsigned long v;
+
+	*o = (struct relay_opts){
+		.tap = {.name = "nr%d"},
+		.fd = -1,
+		.batch = FC_DEFAULT_BATCH,
+		.sndbuf = FC_DEFAULT_SNDBUF,
+	};
+	for (int i = 1; i < argc; i++) {
+		const char *val;
+
+		if ((val = opt_value(argc, argv, &i, "--fd"))) {
+			if (!fc_parse_uint(val, 0, 1023, &v))
+				goto bad;
+			o->fd = (int)v;
+		} else if ((val = opt_value(argc, argv, &i, "--bridge"))) {
+			o->tap.bridge = val;
+		} else if ((val = opt_value(argc, argv, &i, "--tap"))) {
+			o->tap.name = val;
+		} else if ((val = opt_value(argc, argv, &i, "--mtu"))) {
+			if (!fc_parse_uint(val, 68, FC_MAX_MTU, &v))
+				goto bad;
+			o->tap.mtu = (int)v;
+		} else if ((val = opt_value(argc, argv, &i, "--batch"))) {
+			if (!fc_parse_uint(val, 1, FC_MAX_BATCH, &v))
+				goto bad;
+			o->batch = (unsigned int)v;
+		} else if ((val = opt_value(argc, argv, &i, "--sndbuf"))) {
+			if (!fc_parse_uint(val, 4096, 1 << 30, &v))
+				goto bad;
+			o->sndbuf = (int)v;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			o->stats = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "null-relay: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return -1;
+		}
+		continue;
+bad:
+		fprintf(stderr, "null-relay: bad value in %s\n", argv[i]);
+		return -1;
+	}
+	if (o->fd < 0 || !o->tap.bridge) {
+		fprintf(stderr, "null-relay: --fd and --bridge are required\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fc_pair pair;
+	struct relay_opts o;
+	char ifname[IF_NAMESIZE];
+	sigset_t set;
+	int sig;
+
+	if (parse(argc, argv, &o) < 0)
+		return 2;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	if (fcntl(o.fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "null-relay: descriptor %d: %s\n", o.fd, strerror(errno));
+		return 1;
+	}
+	pair.tap_fd = fc_tap_open(&o.tap, ifname);
+	if (pair.tap_fd < 0 || fc_sock_tune(o.fd, o.sndbuf) < 0)
+		return 1;
+	pair.sock_fd = o.fd;
+	pair.frame_max = FC_FRAME_MAX(o.tap.mtu > 0 ? o.tap.mtu : 1500);
+	pair.batch = o.batch;
+	if (fc_start(&pair) < 0)
+		return 1;
+
+	do
+		sig = sigwaitinfo(&set, NULL);
+	while (sig < 0);
+	if (o.stats)
+		fprintf(stderr,
+			"null-relay: %s sock->tap frames=%llu dropped=%llu; tap->sock frames=%llu dropped=%llu\n",
+			ifname, (unsigned long long)pair.to_tap.frames, (unsigned long long)pair.to_tap.dropped,
+			(unsigned long long)pair.to_sock.frames, (unsigned long long)pair.to_sock.dropped);
+	return sig == SIGUSR1 ? 1 : 0;
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/* pump.c — benchmark "hypervisor": copies frames between a VM-side TAP and a datagram socketpair given to a program */
+#include "framecopy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Seconds the program gets to exit after we pass on SIGTERM, before SIGKILL. */
+#define PUMP_STOP_GRACE_S 5
+
+/**
+ * struct pump_opts - the command line.
+ * @tap: TAP configuration; @tap.name is NULL in sink mode.
+ * @child_fd: descriptor number the program receives its socket end on.
+ * @batch: frames per batched call.
+ * @sndbuf: send buffer of our socket end.
+ * @stats: print frame counters on exit.
+ * @argv: the program and its arguments.
+ */
+struct pump_opts {
+	struct fc_tap_config tap;
+	int child_fd;
+	unsigned int batch;
+	int sndbuf;
+	bool stats;
+	char **argv;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pump [--netns NS] [--tap NAME] [--mtu N] [--mac MAC] [--fd N] [--batch N]\n"
+		"            [--sndbuf BYTES] [--stats] -- PROGRAM [ARG...]\n"
+		"       pump --sink [--fd N] [--stats] -- PROGRAM [ARG...]\n"
+		"Creates TAP NAME (default vm%%d, in namespace NS if given), runs PROGRAM with one end of an\n"
+		"AF_UNIX SOCK_DGRAM socketpair on descriptor N (default 3) and copies frames between the\n"
+		"TAP and the socket, one Ethernet frame per datagram, until PROGRAM exits. --sink opens no\n"
+		"TAP and discards what PROGRAM sends. Exits with PROGRAM's status.\n");
+}
+
+/* Take the value of "--opt=V" or "--opt V"; advance *i past it. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, len) != 0)
+		return NULL;
+	if (a[len] == '=')
+		return a + len + 1;
+	if (a[len] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static int parse(int argc, char **argv, struct pump_opts *o)
+{
+	bool sink = false;
+	unsigned long v;
+	int i;
+
+	*o = (struct pump_opts){
+		.tap = {.name = "vm%d"},
+		.child_fd = 3,
+		.batch = FC_DEFAULT_BATCH,
+		.sndbuf = FC_DEFAULT_SNDBUF,
+	};
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *val;
+
+		if ((val = opt_value(argc, argv, &i, "--tap"))) {
+			o->tap.name = val;
+		} else if ((val = opt_value(argc, argv, &i, "--netns"))) {
+			o->tap.netns = val;
+		} else if ((val = opt_value(argc, argv, &i, "--mtu"))) {
+			if (!fc_parse_uint(val, 68, FC_MAX_MTU, &v))
+				goto bad;
+			o->tap.mtu = (int)v;
+		} else if ((val = opt_value(argc, argv, &i, "--mac"))) {
+			if (!fc_parse_mac(val, o->tap.mac))
+				goto bad;
+			o->tap.set_mac = true;
+		} else if ((val = opt_value(argc, argv, &i, "--fd"))) {
+			if (!fc_parse_uint(val, 3, 1023, &v))
+				goto bad;
+			o->child_fd = (int)v;
+		} else if ((val = opt_value(argc, argv, &i, "--batch"))) {
+			if (!fc_parse_uint(val, 1, FC_MAX_BATCH, &v))
+				goto bad;
+			o->batch = (unsigned int)v;
+		} else if ((val = opt_value(argc, argv, &i, "--sndbuf"))) {
+			if (!fc_parse_uint(val, 4096, 1 << 30, &v))
+				goto bad;
+			o->sndbuf = (int)v;
+		} else if (strcmp(argv[i], "--sink") == 0) {
+			sink = true;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			o->stats = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "pump: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (i + 1 >= argc) {
+		fprintf(stderr, "pump: no program given after --\n");
+		usage(stderr);
+		return -1;
+	}
+	o->argv = argv + i + 1;
+	if (sink)
+		o->tap.name = NULL;
+	return 0;
+bad:
+	fprintf(stderr, "pump: bad value in %s\n", argv[i]);
+	return -1;
+}
+
+/**
+ * spawn() - Fork and exec the program with the socket end @fd as descriptor @o->child_fd.
+ * @o: options.
+ * @fd: the program's end of the socketpair.
+ * @mask: signal mask to restore in the child.
+ *
+ * Return: the child's pid, or -1.
+ */
+static pid_t spawn(const struct pump_opts *o, int fd, const sigset_t *mask)
+{
+	pid_t pid = fork();
+
+	if (pid != 0) {
+		if (pid < 0)
+			perror("pump: fork");
+		return pid;
+	}
+	/* the program must not outlive the pump: nobody else holds its socket's other end */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (fd == o->child_fd) {
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			_exit(127);
+	} else if (dup2(fd, o->child_fd) < 0) {
+		perror("pump: dup2");
+		_exit(127);
+	}
+	execvp(o->argv[0], o->argv);
+	fprintf(stderr, "pump: exec %s: %s\n", o->argv[0], strerror(errno));
+	_exit(127);
+}
+
+static void print_stats(const struct fc_pair *p)
+{
+	fprintf(stderr,
+		"pump: tap->sock frames=%llu bytes=%llu dropped=%llu calls=%llu; "
+		"sock->tap frames=%llu bytes=%llu dropped=%llu calls=%llu\n",
+		(unsigned long long)p->to_sock.frames, (unsigned long long)p->to_sock.bytes,
+		(unsigned long long)p->to_sock.dropped, (unsigned long long)p->to_sock.calls,
+		(unsigned long long)p->to_tap.frames, (unsigned long long)p->to_tap.bytes,
+		(unsigned long long)p->to_tap.dropped, (unsigned long long)p->to_tap.calls);
+}
+
+/* Exit status that mirrors the child's wait status the way a shell reports it. */
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+/**
+ * supervise() - Wait for the child to exit, passing on stop signals and copy-thread failures.
+ * @child: the program.
+ * @p: the pair, for the statistics.
+ * @stats: print them.
+ * @set: the blocked signals to wait for.
+ *
+ * Return: the exit code for the pump.
+ */
+static int supervise(pid_t child, const struct fc_pair *p, bool stats, const sigset_t *set)
+{
+	struct timespec grace = {.tv_sec = PUMP_STOP_GRACE_S};
+	bool stopping = false, failed = false;
+
+	for (;;) {
+		int status, sig;
+
+		sig = stopping ? sigtimedwait(set, NULL, &grace) : sigwaitinfo(set, NULL);
+		if (sig < 0 && errno == EAGAIN) {
+			fprintf(stderr, "pump: program did not stop in %d s, killing it\n", PUMP_STOP_GRACE_S);
+			kill(child, SIGKILL);
+			stopping = false;
+			continue;
+		}
+		if (sig < 0)
+			continue;
+		if (sig == SIGCHLD) {
+			pid_t r = waitpid(child, &status, WNOHANG);
+
+			if (r != child)
+				continue;
+			if (stats)
+				print_stats(p);
+			return failed ? 1 : exit_code(status);
+		}
+		if (sig == SIGUSR1)
+			failed = true;
+		if (!stopping) {
+			kill(child, sig == SIGUSR1 ? SIGTERM : sig);
+			stopping = true;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct fc_pair pair;
+	struct pump_opts o;
+	sigset_t set, old;
+	char ifname[IF_NAMESIZE] = "";
+	int sv[2];
+	pid_t child;
+
+	if (parse(argc, argv, &o) < 0)
+		return 2;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	pair.tap_fd = -1;
+	if (o.tap.name) {
+		pair.tap_fd = fc_tap_open(&o.tap, ifname);
+		if (pair.tap_fd < 0)
+			return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("pump: socketpair");
+		return 1;
+	}
+	if (fc_sock_tune(sv[0], o.sndbuf) < 0)
+		return 1;
+
+	child = spawn(&o, sv[1], &old);
+	if (child < 0)
+		return 1;
+	close(sv[1]);
+
+	pair.sock_fd = sv[0];
+	/* a sink does not know the program's MTU: take the largest (only touched pages cost) */
+	pair.frame_max = FC_FRAME_MAX(o.tap.mtu > 0 ? o.tap.mtu : o.tap.name ? 1500 : FC_MAX_MTU);
+	pair.batch = o.batch;
+	if (fc_start(&pair) < 0) {
+		kill(child, SIGTERM);
+		return 1;
+	}
+	return supervise(child, &pair, o.stats, &set);
+}

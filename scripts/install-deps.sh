@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# install-deps.sh — installs the Debian packages sock-vmnet needs to build, test and demo
+set -euo pipefail
+
+# build: compilers, Meson, and the libraries sock-vmnet links
+BUILD=(gcc clang meson ninja-build pkg-config libmnl-dev libnftables-dev libsqlite3-dev
+       libjson-c-dev libcmocka-dev)
+# tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest
+TEST=(iproute2 nftables tcpdump python3-pytest python3-scapy udhcpc isc-dhcp-client dnsmasq
+      sqlite3 procps)
+# the end-to-end guest: QEMU, a Debian kernel and busybox for its initramfs
+GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
+
+missing=()
+for pkg in "${BUILD[@]}" "${TEST[@]}" "${GUEST[@]}"; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install packages" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* frame_port.h — one side of the relay: a place that frames come from and go to, in batches */
+#ifndef SVM_FRAME_PORT_H
+#define SVM_FRAME_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "container_of.h"
+
+/**
+ * struct frame_batch - preallocated receive buffers for one direction
+ * @count: frames received into it by the last recv
+ * @cap: how many frames it holds
+ * @frame_cap: bytes each buffer holds (MTU + Ethernet header + 1, so an oversize frame shows)
+ * @data: @cap buffers of @frame_cap bytes, one allocation
+ * @len: the length of each received frame
+ */
+struct frame_batch {
+	unsigned count;
+	unsigned cap;
+	size_t frame_cap;
+	uint8_t **data;
+	uint32_t *len;
+};
+
+/** struct frame_ref - a frame to send: a view into some buffer */
+struct frame_ref {
+	uint8_t *data;
+	uint32_t len;
+};
+
+/**
+ * struct frame_port - the VM transport or the host back-end, as the relay sees them
+ * @name: "vm" or the back-end's name, for logs
+ * @fd: the descriptor to poll: readable when frames wait, writable when sending may go on
+ * @recv: fill @b with up to @b->cap frames. Return: frames received (0 when none waited),
+ *        or -errno; -EPIPE means the other end is gone for good.
+ * @send: send @n frames in order. Return: how many were taken (fewer when the port is
+ *        full: the rest should wait for EPOLLOUT), or -errno (-EPIPE: gone).
+ *        A frame the port refuses for itself (too big...) counts as taken.
+ * @close: release everything (a TAP disappears with its descriptor)
+ */
+struct frame_port {
+	const char *name;
+	int fd;
+	int (*recv)(struct frame_port *p, struct frame_batch *b);
+	int (*send)(struct frame_port *p, const struct frame_ref *frames, unsigned n);
+	void (*close)(struct frame_port *p);
+	uint64_t refused; /* frames the port would not take for good (counted as drops) */
+};
+
+/**
+ * frame_batch_init() - allocate @cap buffers of @frame_cap bytes
+ * Return: 0, or -ENOMEM.
+ */
+int frame_batch_init(struct frame_batch *b, unsigned cap, size_t frame_cap);
+void frame_batch_free(struct frame_batch *b);
+
+#endif

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/* main.c — sock-vmnet's entry point: the helper itself, or one of its subcommands */
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+#include "run.h"
+#include "service.h"
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return run_main(argc - 1, argv + 1);
+	switch (options_parse(argc, argv, true, &cfg, err, sizeof(err))) {
+	case OPTIONS_EXIT_OK:
+		return 0;
+	case OPTIONS_ERROR:
+		fprintf(stderr, "sock-vmnet: %s\n", err);
+		return 2;
+	case OPTIONS_OK:
+		break;
+	}
+	return service_run(&cfg, 0, NULL);
+}

@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: MIT
+# test_core.py — the core data path: a scapy VM reaches the gateway and a wan host through NAT
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+from scapy.layers.inet import IP, TCP, UDP, ICMP
+from scapy.layers.l2 import ARP, Ether
+from scapy.packet import Raw
+
+from conftest import (GATEWAY, PYTHON, SOCK_VMNET, TCP_ECHO, UDP_ECHO, VM_MAC, WAN_ALLOW, WAN_IP,
+                      HOST_WAN_IP, ScapyVM, wait_line)
+
+STATIC_FALLBACK = "192.168.64.50"
+
+
+def lease(vm):
+    """Get an address by DHCP (the placeholder server answers nothing: then a static one)."""
+    vm.dhcp(timeout=2) or setattr(vm, "ip", STATIC_FALLBACK)
+    assert vm.arp_gateway(), "no ARP reply from the gateway"
+    return vm.ip
+
+
+def test_arp_ping_gateway_and_udp_through_nat(topo, vm_on):
+    vm = vm_on(*WAN_ALLOW)
+    lease(vm)
+    assert vm.ping(GATEWAY)
+    echo = topo.wan_popen(UDP_ECHO, "7777")
+    wait_line(echo)
+    reply = vm.exchange(vm.ip_frame(WAN_IP, UDP(sport=40000, dport=7777) / b"marker-udp"),
+                        lambda p: p.haslayer(UDP) and p[UDP].sport == 7777)
+    assert reply is not None, "no UDP answer from the wan host"
+    # the wan host saw the host's address, not the VM's: masquerade happened
+    assert reply[Raw].load == b"echo:marker-udp from " + HOST_WAN_IP.encode()
+    assert reply[IP].dst == vm.ip
+
+
+def test_tcp_exchange_through_nat(topo, vm_on):
+    vm = vm_on(*WAN_ALLOW)
+    lease(vm)
+    server = topo.wan_popen(TCP_ECHO, "8080")
+    wait_line(server)
+    sport, seq = random.randint(30000, 60000), 1000
+    synack = vm.exchange(vm.ip_frame(WAN_IP, TCP(sport=sport, dport=8080, flags="S", seq=seq)),
+                         lambda p: p.haslayer(TCP) and p[TCP].flags == "SA")
+    assert synack is not None, "no SYN-ACK through NAT"
+    ack = synack[TCP].seq + 1
+    data = vm.exchange(vm.ip_frame(WAN_IP, TCP(sport=sport, dport=8080, flags="PA", seq=seq + 1,
+                                               ack=ack) / b"marker-tcp"),
+                       lambda p: p.haslayer(TCP) and p.haslayer(Raw))
+    assert data is not None, "no data back over TCP"
+    assert data[Raw].load.startswith(b"echo:marker-tcp from " + HOST_WAN_IP.encode())
+    vm.net.send(vm.ip_frame(WAN_IP, TCP(sport=sport, dport=8080, flags="R", seq=seq + 11)))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_cleanly_and_removes_the_tap(topo, vm_on, sig):
+    vm = vm_on()
+    tap = vm.net.tap_name()
+    assert tap in topo.host.links()
+    assert vm.net.stop(sig) == 0
+    assert tap not in topo.host.links()
+    stats = vm.net.stats()
+    assert set(stats) >= {"vm_to_host", "host_to_vm", "drops"}
+    assert "src-mac" in stats["drops"]
+
+
+def test_sigusr1_prints_counters_and_keeps_running(topo, vm_on):
+    vm = vm_on()
+    vm.net.send(Ether(src="52:54:00:99:99:99", dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=GATEWAY))
+    time.sleep(0.2)
+    assert vm.net.live_stats()["drops"]["src-mac"] == 1
+    assert vm.net.proc.poll() is None
+
+
+CREATOR = """
+import socket, subprocess, sys, time
+mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+p = subprocess.Popen([sys.argv[1], "--fd=%d" % theirs.fileno(), "--mac=52:54:00:12:34:56",
+                      "--lease-db=" + sys.argv[2]], pass_fds=[theirs.fileno()],
+                     stderr=open(sys.argv[3], "w"))
+theirs.close()
+print(p.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_creator_death_ends_it_while_no_frame_flows(topo):
+    log = topo.tmp / "creator.stderr"
+    creator = topo.host.popen([PYTHON, "-c", CREATOR, SOCK_VMNET, topo.lease_db, log],
+                              stdout=subprocess.PIPE, text=True)
+    topo.procs.append(creator)
+    pid = int(creator.stdout.readline())
+    deadline = time.monotonic() + 10
+    while " INFO ready " not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert " INFO ready " in log.read_text(), log.read_text()
+    creator.kill()
+    creator.wait()
+    # sock-vmnet was the creator's child: now orphaned; wait for it to go
+    deadline = time.monotonic() + 2
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z", \
+        "sock-vmnet still runs after its VM went:\n" + log.read_text()
+    text = log.read_text()
+    assert "vm gone" in text
+    assert text.rstrip().splitlines()[-1].startswith("{"), "no stats at exit"
+    assert not [l for l in topo.host.links() if l.startswith("svm") and l != "svmnet0"]
+
+
+def test_vm_closing_its_end_ends_it_on_the_next_frame(topo, vm_on):
+    vm = vm_on()
+    vm.net.sock.close()
+    # any frame toward the VM now fails with ECONNREFUSED: a broadcast from the host will do
+    topo.host.run(["ping", "-b", "-c", "1", "-W", "1", "192.168.64.255"], check=False)
+    assert vm.net.proc.wait(timeout=3) == 0
+    assert "vm gone" in vm.net.stderr()
+
+
+def test_garbage_flood_leaves_it_alive_and_forwarding(topo, vm_on):
+    vm = vm_on()
+    lease(vm)
+    rnd = random.Random(1234)
+    mac = bytes.fromhex(VM_MAC.replace(":", ""))
+    for i in range(5000):
+        size = rnd.choice([0, 1, 13, 14, 15, 41, 60, 1514, 1515, 1600, rnd.randint(0, 2000)])
+        body = bytes(rnd.getrandbits(8) for _ in range(size))
+        if i % 2 and size >= 14:   # half of them pass the MAC check and reach deeper parsers
+            body = b"\xff" * 6 + mac + body[12:]
+        try:
+            vm.net.sock.send(body)
+        except BlockingIOError:
+            time.sleep(0.01)
+    assert vm.ping(GATEWAY, timeout=5), "no longer forwarding after the flood"
+    stats = vm.net.live_stats()
+    assert stats["drops"]["runt"] > 0
+    assert stats["drops"]["oversize"] > 0
+    assert vm.net.proc.poll() is None
+
+
+SEND_ON_BRIDGE = """
+import sys
+from scapy.all import Ether, IP, UDP, Raw, sendp
+sendp(Ether(src="02:aa:bb:cc:dd:ee", dst=sys.argv[1]) / IP(src="192.168.64.1", dst="192.168.64.77")
+      / UDP(sport=9, dport=9) / Raw(b"not-for-this-vm"), iface="svmnet0", verbose=False, count=3)
+"""
+
+
+def test_unicast_for_another_mac_is_not_delivered(topo, vm_on):
+    vm = vm_on()
+    topo.host.run([PYTHON, "-c", SEND_ON_BRIDGE, "52:54:00:77:77:77"])
+    assert vm.net.recv(1.0, lambda p: b"not-for-this-vm" in bytes(p)) is None
+    assert vm.net.live_stats()["drops"]["not-for-vm"] >= 1
+
+
+def test_two_instances_share_one_bridge(topo):
+    a = ScapyVM(topo.start_vmnet((), mac="52:54:00:00:00:0a"))
+    b = ScapyVM(topo.start_vmnet((), mac="52:54:00:00:00:0b"))
+    a.dhcp(timeout=2) or setattr(a, "ip", "192.168.64.60")
+    b.dhcp(timeout=2) or setattr(b, "ip", "192.168.64.61")
+    assert a.arp_gateway() and b.arp_gateway()
+    assert a.ping(GATEWAY) and b.ping(GATEWAY)
+    assert a.net.stop() == 0
+    assert b.ping(GATEWAY, seq=2), "the second VM lost its network when the first stopped"
+    addrs = topo.host.run(["ip", "-4", "-o", "addr", "show", "svmnet0"]).stdout
+    assert "192.168.64.1/24" in addrs
+
+
+def test_bridge_with_a_conflicting_address_is_refused(topo):
+    topo.host.run(["ip", "link", "add", "svmnet0", "type", "bridge"])
+    topo.host.run(["ip", "addr", "add", "192.168.64.2/24", "dev", "svmnet0"])
+    vm = topo.start_vmnet((), ready=False)
+    assert vm.proc.wait(timeout=5) == 1
+    err = vm.stderr()
+    assert "--bridge" in err and "192.168.64.2/24" in err
+    # and nothing was changed
+    assert "192.168.64.1" not in topo.host.run(["ip", "-4", "-o", "addr"]).stdout
+
+
+def test_bridge_name_of_a_non_bridge_is_refused(topo):
+    topo.host.run(["ip", "link", "add", "svmnet0", "type", "veth", "peer", "name", "svmpeer"])
+    vm = topo.start_vmnet((), ready=False)
+    assert vm.proc.wait(timeout=5) == 1
+    assert '--bridge: "svmnet0" exists and is not a bridge' in vm.stderr()
+
+
+def test_nat_table_is_installed_once(topo):
+    topo.start_vmnet((), mac="52:54:00:00:00:0a")
+    topo.start_vmnet((), mac="52:54:00:00:00:0b")
+    rules = topo.host.run(["nft", "list", "chain", "ip", "sock_vmnet", "postrouting"]).stdout
+    assert rules.count("masquerade") == 1
+    assert topo.host.run(["sysctl", "-n", "net.ipv4.ip_forward"]).stdout.strip() == "1"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--mac=zz:zz:zz:zz:zz:zz"], '--mac: "zz:zz:zz:zz:zz:zz" is not a MAC address'),
+    (["--mtu=70000"], '--mtu: "70000" is not a number from 576 to 65521'),
+    (["--start-addr=10.0.0.9", "--end-addr=10.0.0.2"], "--start-addr"),
+])
+def test_bad_values_exit_2_with_one_line(topo, args, message):
+    a, b = __import__("socket").socketpair(__import__("socket").AF_UNIX,
+                                           __import__("socket").SOCK_DGRAM)
+    r = subprocess.run([SOCK_VMNET, f"--fd={b.fileno()}", "--mac=52:54:00:12:34:56"] + args,
+                       pass_fds=[b.fileno()], capture_output=True, text=True, timeout=5)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

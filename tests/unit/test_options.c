@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/* test_options.c — unit tests of src/options.c: every flag, every refused value */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "options.h"
+
+static struct config cfg;
+static char err[512];
+static int dgram_fd, stream_fd, inet_fd, seqpacket_fd, pipe_fd;
+static char dgram_arg[32], stream_arg[32];
+
+/* Parse a NULL-terminated list of arguments after "sock-vmnet". */
+static enum options_result parse_with(bool need_vm, const char *first, ...)
+{
+	char *argv[64] = {"sock-vmnet"};
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	err[0] = '\0';
+	return options_parse(argc, argv, need_vm, &cfg, err, sizeof(err));
+}
+
+#define parse(...) parse_with(true, __VA_ARGS__, NULL)
+
+static int make_fds(void **state)
+{
+	int sv[2], p[2];
+
+	(void)state;
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	dgram_fd = sv[0];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	stream_fd = sv[0];
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	seqpacket_fd = sv[0];
+	inet_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (pipe(p) < 0)
+		return -1;
+	pipe_fd = p[0];
+	snprintf(dgram_arg, sizeof(dgram_arg), "--fd=%d", dgram_fd);
+	snprintf(stream_arg, sizeof(stream_arg), "--fd=%d", stream_fd);
+	return 0;
+}
+
+static void expect_error(enum options_result r, const char *message)
+{
+	assert_int_equal(r, OPTIONS_ERROR);
+	assert_string_equal(err, message);
+}
+
+static void defaults_match_the_seed(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_int_equal(cfg.vm_fd, dgram_fd);
+	assert_int_equal(cfg.transport, VM_FD_DGRAM);
+	assert_int_equal(cfg.start_addr, 0xc0a84001);
+	assert_int_equal(cfg.end_addr, 0xc0a840ff);
+	assert_int_equal(cfg.subnet_mask, 0xffffff00);
+	assert_int_equal(cfg.gateway, 0xc0a84001);
+	assert_int_equal(cfg.subnet, 0xc0a84000);
+	assert_int_equal(cfg.prefix_len, 24);
+	assert_string_equal(cfg.bridge, "svmnet0");
+	assert_int_equal(cfg.mtu, 1500);
+	assert_false(cfg.debug);
+	assert_memory_equal(cfg.mac, "\x52\x54\x00\x12\x34\x56", 6);
+}
+
+static void both_spellings_work(void **state)
+{
+	char fd[16];
+
+	(void)state;
+	snprintf(fd, sizeof(fd), "%d", dgram_fd);
+	assert_int_equal(parse("--fd", fd, "--mac", "52:54:00:12:34:56", "--start-addr", "10.0.0.1",
+			       "--end-addr=10.0.0.50", "--subnet-mask", "255.255.255.192", "--debug",
+			       "--bridge", "br-test", "--mtu=9000"),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.start_addr, 0x0a000001);
+	assert_int_equal(cfg.end_addr, 0x0a000032);
+	assert_int_equal(cfg.prefix_len, 26);
+	assert_true(cfg.debug);
+	assert_string_equal(cfg.bridge, "br-test");
+	assert_int_equal(cfg.mtu, 9000);
+}
+
+static void stream_socket_is_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(stream_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_int_equal(cfg.transport, VM_FD_STREAM);
+}
+
+static void bad_mac_is_refused(void **state)
+{
+	(void)state;
+	expect_error(parse(dgram_arg, "--mac=zz:zz"), "--mac: \"zz:zz\" is not a MAC address");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34"),
+		     "--mac: \"52:54:00:12:34\" is not a MAC address");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56:78"),
+		     "--mac: \"52:54:00:12:34:56:78\" is not a MAC address");
+	expect_error(parse(dgram_arg, "--mac=01:00:5e:00:00:01"),
+		     "--mac: \"01:00:5e:00:00:01\" is a multicast address");
+	expect_error(parse(dgram_arg, "--mac=ff:ff:ff:ff:ff:ff"),
+		     "--mac: \"ff:ff:ff:ff:ff:ff\" is a multicast address");
+	expect_error(parse(dgram_arg, "--mac=00:00:00:00:00:00"),
+		     "--mac: \"00:00:00:00:00:00\" is the zero address");
+	expect_error(parse(dgram_arg), "--mac: missing; see --help");
+}
+
+static void bad_fd_is_refused(void **state)
+{
+	char arg[32];
+
+	(void)state;
+	expect_error(parse("--fd=x", "--mac=52:54:00:12:34:56"),
+		     "--fd: \"x\" is not a file descriptor number");
+	expect_error(parse("--fd=999", "--mac=52:54:00:12:34:56"),
+		     "--fd: 999 is not an open file descriptor");
+	snprintf(arg, sizeof(arg), "--fd=%d", pipe_fd);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_ERROR);
+	assert_non_null(strstr(err, "is not a socket"));
+	snprintf(arg, sizeof(arg), "--fd=%d", inet_fd);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_ERROR);
+	assert_non_null(strstr(err, "is not an AF_UNIX socket"));
+	snprintf(arg, sizeof(arg), "--fd=%d", seqpacket_fd);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_ERROR);
+	assert_non_null(strstr(err, "wrong type"));
+	expect_error(parse("--mac=52:54:00:12:34:56"),
+		     "--fd: missing (or --socket/--listen); see --help");
+}
+
+static void bad_addresses_are_refused(void **state)
+{
+	(void)state;
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--start-addr=192.168.64"),
+		     "--start-addr: \"192.168.64\" is not an IPv4 address");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--end-addr=1.2.3.256"),
+		     "--end-addr: \"1.2.3.256\" is not an IPv4 address");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--start-addr=192.168.64.100",
+			   "--end-addr=192.168.64.10"),
+		     "--start-addr: \"192.168.64.100\" is after --end-addr \"192.168.64.10\"");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--end-addr=192.168.65.10"),
+		     "--end-addr: \"192.168.65.10\" is outside the subnet of --start-addr");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--subnet-mask=255.0.255.0"),
+		     "--subnet-mask: \"255.0.255.0\" is not a contiguous netmask");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--start-addr=192.168.64.0"),
+		     "--start-addr: \"192.168.64.0\" is the network or broadcast address");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--start-addr=10.0.0.1",
+			   "--end-addr=10.0.0.1", "--subnet-mask=255.0.0.0"),
+		     "--end-addr: the range leaves no address for the VM");
+}
+
+static void bad_mtu_and_bridge_are_refused(void **state)
+{
+	(void)state;
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=65522"),
+		     "--mtu: \"65522\" is not a number from 576 to 65521");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=100"),
+		     "--mtu: \"100\" is not a number from 576 to 65521");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=15OO"),
+		     "--mtu: \"15OO\" is not a number from 576 to 65521");
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=65521"), OPTIONS_OK);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--bridge=a-name-much-too-long"),
+		     "--bridge: \"a-name-much-too-long\" is not a valid interface name");
+}
+
+static void unknown_and_stray_arguments_are_refused(void **state)
+{
+	(void)state;
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--frobnicate"),
+		     "--frobnicate: unknown option (see --help)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "extra"),
+		     "\"extra\": unexpected argument (see --help)");
+	expect_error(parse(dgram_arg, "--mac"), "--mac: needs a value");
+}
+
+static void dns_and_policy_lists_are_split(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--dns=1.1.1.1,9.9.9.9",
+			       "--allow=203.0.113.0/24,198.51.100.7", "--block", "0.0.0.0/0"),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.dns_server_count, 2);
+	assert_int_equal(cfg.dns_servers[1], 0x09090909);
+	assert_int_equal(cfg.rule_count, 3);
+	assert_true(cfg.rules[0].allow);
+	assert_int_equal(cfg.rules[1].prefix_len, 32);
+	assert_false(cfg.rules[2].allow);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--dns=1.1.1"),
+		     "--dns: \"1.1.1\" is not an IPv4 address");
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--allow=10.0.0.0/33"),
+			 OPTIONS_ERROR);
+	assert_true(strncmp(err, "--allow: ", 9) == 0);
+}
+
+static void run_mode_takes_no_vm_socket(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_with(false, "--mac=52:54:00:12:34:56", "--vm-fd-number=4", NULL),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.vm_fd_number, 4);
+	assert_int_equal(parse_with(false, dgram_arg, "--mac=52:54:00:12:34:56", NULL),
+			 OPTIONS_ERROR);
+	assert_string_equal(err, "--fd: not with \"run\", which makes the VM socket");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-fd-number=4"),
+		     "--vm-fd-number: only with \"run\"");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_match_the_seed),
+		cmocka_unit_test(both_spellings_work),
+		cmocka_unit_test(stream_socket_is_accepted),
+		cmocka_unit_test(bad_mac_is_refused),
+		cmocka_unit_test(bad_fd_is_refused),
+		cmocka_unit_test(bad_addresses_are_refused),
+		cmocka_unit_test(bad_mtu_and_bridge_are_refused),
+		cmocka_unit_test(unknown_and_stray_arguments_are_refused),
+		cmocka_unit_test(dns_and_policy_lists_are_split),
+		cmocka_unit_test(run_mode_takes_no_vm_socket),
+	};
+	return cmocka_run_group_tests(tests, make_fds, NULL);
+}
