@@ -3,6 +3,11 @@
 #include "peer_watch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <libmnl/libmnl.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -38,11 +43,41 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-enum peer_state peer_socket_state(int fd)
+/*
+ * sock_diag answers only for sockets of its own network namespace, and the hypervisor may
+ * have made the socketpair in another one than ours: open the diag socket in the VM
+ * socket's namespace (SIOCGSKNS), while we still have the privilege to enter it.
+ */
+static struct mnl_socket *open_diag(int fd)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = NULL;
+	int theirs = ioctl(fd, SIOCGSKNS);
+	int ours = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (theirs >= 0 && ours >= 0 && setns(theirs, CLONE_NEWNET) == 0) {
+		nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+		if (setns(ours, CLONE_NEWNET) < 0) {
+			log_error("cannot return to our network namespace: %s", strerror(errno));
+			abort();
+		}
+	} else {
+		nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	}
+	if (theirs >= 0)
+		close(theirs);
+	if (ours >= 0)
+		close(ours);
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	return nl;
+}
+
+enum peer_state peer_socket_state(struct mnl_socket *diag, int fd)
+{
+	char buf[8192]; /* one unix_diag_msg with one attribute: far less */
 	struct diag_answer answer = {0};
-	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct unix_diag_req *req;
 	struct stat st;
@@ -50,13 +85,8 @@ enum peer_state peer_socket_state(int fd)
 	ssize_t n;
 	int r = -1;
 
-	if (fstat(fd, &st) < 0)
+	if (!diag || fstat(fd, &st) < 0)
 		return PEER_UNKNOWN;
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!nl)
-		return PEER_UNKNOWN;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -66,13 +96,11 @@ enum peer_state peer_socket_state(int fd)
 	req->udiag_ino = (uint32_t)st.st_ino;
 	req->udiag_show = UDIAG_SHOW_PEER;
 	req->udiag_cookie[0] = req->udiag_cookie[1] = ~0U; /* no cookie: look up by inode */
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		goto out;
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (mnl_socket_sendto(diag, nlh, nlh->nlmsg_len) < 0)
+		return PEER_UNKNOWN;
+	n = mnl_socket_recvfrom(diag, buf, sizeof(buf));
 	if (n > 0)
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), diag_cb, &answer);
-out:
-	mnl_socket_close(nl);
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(diag), diag_cb, &answer);
 	if (r < 0 || !answer.have_peer)
 		return PEER_UNKNOWN;
 	return answer.peer_ino == 0 ? PEER_GONE : PEER_ALIVE;
@@ -81,7 +109,7 @@ out:
 static void creator_exited(struct loop_source *src, uint32_t events)
 {
 	struct peer_watch *w = container_of(src, struct peer_watch, src);
-	enum peer_state state = peer_socket_state(w->vm_fd);
+	enum peer_state state = peer_socket_state(w->diag, w->vm_fd);
 
 	(void)events;
 	peer_watch_stop(w);
@@ -102,7 +130,8 @@ bool peer_watch_start(struct peer_watch *w, struct loop *loop, int vm_fd,
 
 	*w = (struct peer_watch){.loop = loop, .vm_fd = vm_fd, .on_gone = on_gone, .ctx = ctx,
 				 .src.fd = -1};
-	if (peer_socket_state(vm_fd) == PEER_GONE) {
+	w->diag = open_diag(vm_fd);
+	if (peer_socket_state(w->diag, vm_fd) == PEER_GONE) {
 		log_info("vm gone: its socket is already closed");
 		on_gone(ctx);
 		return false;
@@ -128,6 +157,10 @@ bool peer_watch_start(struct peer_watch *w, struct loop *loop, int vm_fd,
 
 void peer_watch_stop(struct peer_watch *w)
 {
+	if (w->diag) {
+		mnl_socket_close(w->diag);
+		w->diag = NULL;
+	}
 	if (w->src.fd < 0)
 		return;
 	loop_remove(w->loop, &w->src);

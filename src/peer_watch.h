@@ -8,16 +8,19 @@
 
 #include "loop.h"
 
+struct mnl_socket;
+
 enum peer_state { PEER_ALIVE, PEER_GONE, PEER_UNKNOWN };
 
 /**
  * peer_socket_state() - is the other end of our connected AF_UNIX socket still open?
+ * @diag: a NETLINK_SOCK_DIAG socket in the namespace of @fd's socket
  * @fd: our end
  *
  * Asks the kernel (sock_diag, UNIX_DIAG_PEER): a closed peer reports inode 0.
  * Return: PEER_UNKNOWN when the kernel cannot tell (another network namespace...).
  */
-enum peer_state peer_socket_state(int fd);
+enum peer_state peer_socket_state(struct mnl_socket *diag, int fd);
 
 /**
  * struct peer_watch - watches the process that created the VM socketpair
@@ -34,6 +37,7 @@ enum peer_state peer_socket_state(int fd);
 struct peer_watch {
 	struct loop_source src;
 	struct loop *loop;
+	struct mnl_socket *diag;
 	int vm_fd;
 	pid_t creator;
 	void (*on_gone)(void *ctx);

@@ -79,7 +79,8 @@ def test_sigusr1_prints_counters_and_keeps_running(topo, vm_on):
 CREATOR = """
 import socket, subprocess, sys, time
 mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-p = subprocess.Popen([sys.argv[1], "--fd=%d" % theirs.fileno(), "--mac=52:54:00:12:34:56",
+prefix = sys.argv[4:]  # e.g. ip netns exec NS: the pair is made in another namespace
+p = subprocess.Popen(prefix + [sys.argv[1], "--fd=%d" % theirs.fileno(), "--mac=52:54:00:12:34:56",
                       "--lease-db=" + sys.argv[2]], pass_fds=[theirs.fileno()],
                      stderr=open(sys.argv[3], "w"))
 theirs.close()
@@ -88,10 +89,14 @@ time.sleep(60)
 """
 
 
-def test_creator_death_ends_it_while_no_frame_flows(topo):
+@pytest.mark.parametrize("creator_netns", ["same", "other"])
+def test_creator_death_ends_it_while_no_frame_flows(topo, creator_netns):
     log = topo.tmp / "creator.stderr"
-    creator = topo.host.popen([PYTHON, "-c", CREATOR, SOCK_VMNET, topo.lease_db, log],
-                              stdout=subprocess.PIPE, text=True)
+    argv = [PYTHON, "-c", CREATOR, SOCK_VMNET, topo.lease_db, log]
+    if creator_netns == "same":
+        creator = topo.host.popen(argv, stdout=subprocess.PIPE, text=True)
+    else:   # the pair is made in this test's namespace; sock-vmnet runs in "host"
+        creator = subprocess.Popen(argv + topo.host.cmd([]), stdout=subprocess.PIPE, text=True)
     topo.procs.append(creator)
     pid = int(creator.stdout.readline())
     deadline = time.monotonic() + 10
