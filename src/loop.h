@@ -4,9 +4,10 @@
 #define SVM_LOOP_H
 
 #include <stddef.h>
-#include "container_of.h"
 #include <stdint.h>
 #include <sys/epoll.h>
+
+#include "container_of.h"
 
 struct loop;
 
