@@ -145,7 +145,8 @@ static void on_port_event(struct datapath *dp, struct frame_port *p, uint32_t ev
 	struct relay *in = p == dp->vm ? &dp->to_host : &dp->to_vm;
 	struct relay *out = p == dp->vm ? &dp->to_vm : &dp->to_host;
 
-	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+	/* any event may mean room: a --listen port's fd is an epoll set, only ever readable */
+	if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) || relay_blocked(out))
 		relay_flush(dp, out);
 	if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !relay_blocked(in))
 		relay_pump(dp, in, p == dp->vm);

@@ -4,6 +4,7 @@
 #define SVM_DNS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "loop.h"
 #include "options.h"
@@ -21,5 +22,15 @@ struct dns_proxy;
 struct dns_proxy *dns_proxy_new(const struct config *cfg, struct loop *loop, char *err,
 				size_t err_size);
 void dns_proxy_free(struct dns_proxy *p);
+
+/**
+ * dns_resolv_conf_servers() - the IPv4 "nameserver" lines of a resolv.conf
+ * @path: the file (/etc/resolv.conf)
+ * @skip: an address to leave out (the gateway: forwarding to ourselves would loop)
+ * @out: the servers, host order, in the file's order; a loopback stub (127.0.0.53) too
+ * @max: room in @out
+ * Return: how many were found (0 when the file cannot be read).
+ */
+size_t dns_resolv_conf_servers(const char *path, uint32_t skip, uint32_t *out, size_t max);
 
 #endif

@@ -18,9 +18,11 @@
 	X(ARP_OP, "arp-op", "ARP opcode other than request or reply")                       \
 	X(ARP_SENDER_MAC, "arp-sender-mac", "ARP sender hardware address is not the VM's")  \
 	X(ARP_SENDER_IP, "arp-sender-ip", "ARP sender IP is not the VM's lease")             \
+	X(ARP_TARGET, "arp-target", "ARP for an address the VM may not reach")               \
 	X(IP_MALFORMED, "ip-malformed", "bad IPv4 version, header length or total length")   \
 	X(IP_SRC, "ip-src", "IPv4 source is not the VM's lease")                             \
 	X(IP_SOURCE_ROUTE, "ip-source-route", "IPv4 loose/strict source route option")       \
+	X(IP_OPTIONS, "ip-options", "IPv4 option other than NOP, EOL, router alert")         \
 	X(NO_LEASE, "no-lease", "IPv4 other than DHCP before the VM has a lease")             \
 	X(ROGUE_DHCP, "rogue-dhcp", "DHCP server traffic from the VM")                       \
 	X(ICMP_REDIRECT, "icmp-redirect", "ICMP redirect from the VM")                       \

@@ -8,6 +8,7 @@
 #include "drop_reason.h"
 #include "frame.h"
 #include "options.h"
+#include "policy.h"
 
 enum guard_action {
 	GUARD_PASS, /* forward to the other side */
@@ -16,15 +17,28 @@ enum guard_action {
 };
 
 /**
- * struct guard - what the guard knows: the config and the VM's current lease
+ * struct guard - what the guard knows: the config, the VM's current lease, the policy
  * @cfg: the command line (MAC, subnet, gateway, MTU, policy rules)
  * @vm_addr: the VM's leased IPv4 address, host order; 0 before it has one
+ * @subnet_broadcast: the directed broadcast address of the VM's subnet, host order
+ * @policy: cfg->rules and the built-in rules, compiled once by guard_init()
+ *
+ * About 8 KiB, no pointers to free: embed it.
  */
 struct guard {
 	const struct config *cfg;
 	uint32_t vm_addr;
+	uint32_t subnet_broadcast;
+	struct policy policy;
 };
 
+/**
+ * guard_init() - get ready to judge frames for the VM that @cfg describes
+ * @g: the guard
+ * @cfg: the command line; must outlive @g
+ *
+ * Compiles the policy: the only costly step, done once.
+ */
 void guard_init(struct guard *g, const struct config *cfg);
 
 /** guard_set_vm_address() - the DHCP server leased @addr to the VM (0: no lease) */
@@ -36,14 +50,19 @@ void guard_set_vm_address(struct guard *g, uint32_t addr);
  * @v: the frame, parsed by frame_parse() without error
  * @reason: set when the answer is GUARD_DROP
  *
- * Pure: no I/O, no state change. Return: what to do with the frame.
+ * Pure: no I/O, no state change. The rules, with the drop reason of each, are listed at
+ * the top of guard.c. Return: what to do with the frame.
  */
 enum guard_action guard_vm_frame(const struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason);
 
 /**
  * guard_host_frame() - judge a frame from the host side, bound for the VM
- * Return: GUARD_PASS or GUARD_DROP (with @reason).
+ * @g: the guard
+ * @v: the frame, parsed by frame_parse() without error
+ * @reason: set when the answer is GUARD_DROP
+ *
+ * Pure, like guard_vm_frame(). Return: GUARD_PASS or GUARD_DROP (with @reason).
  */
 enum guard_action guard_host_frame(const struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason);

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# make_seeds.py — writes the seed corpora of the fuzz targets: DIR/guard/* and DIR/policy/*
+"""Usage: make_seeds.py DIR
+
+guard seeds: a control byte (bit 0 host side, bit 1 leased, bits 2-4 rule set; see
+fuzz_guard.c) and an Ethernet frame, one of each kind the guard has a rule for.
+policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
+Standard library only, so CI needs nothing more than python3.
+"""
+import socket
+import struct
+import sys
+from pathlib import Path
+
+VM = bytes.fromhex("525400123456")
+OTHER = bytes.fromhex("525400aabbcc")
+BRIDGE = bytes.fromhex("020000000001")
+BCAST = b"\xff" * 6
+MDNS = bytes.fromhex("01005e0000fb")
+LEASE, GATEWAY, WAN, GLOBAL = "192.168.64.50", "192.168.64.1", "203.0.113.2", "8.8.8.8"
+
+
+def ip4(a):
+    return socket.inet_aton(a)
+
+
+def eth(dst, src, ethertype, payload):
+    return dst + src + struct.pack("!H", ethertype) + payload
+
+
+def ipv4(src, dst, proto, l4, options=b"", frag=0):
+    options += b"\0" * (-len(options) % 4)
+    ihl = 5 + len(options) // 4
+    return struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, 4 * ihl + len(l4), 1, frag, 64, proto, 0,
+                       ip4(src), ip4(dst)) + options + l4
+
+
+def udp(sport, dport, payload=b"seed"):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def tcp(sport, dport, payload=b"seed"):
+    return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, 0x02, 1024, 0, 0) + payload
+
+
+def icmp(kind, payload=b"seed"):
+    return struct.pack("!BBHHH", kind, 0, 0, 1, 1) + payload
+
+
+def arp(op, sha, spa, tpa, tha=b"\0" * 6):
+    return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, ip4(spa), tha, ip4(tpa))
+
+
+def vm_ip(dst_mac, *args, **kw):
+    return eth(dst_mac, VM, 0x0800, ipv4(*args, **kw))
+
+
+def host_ip(dst_mac, *args, **kw):
+    return eth(dst_mac, BRIDGE, 0x0800, ipv4(*args, **kw))
+
+
+def guard_seeds():
+    leased = 2
+    vm = {
+        "dhcp-discover": (0, vm_ip(BCAST, "0.0.0.0", "255.255.255.255", 17, udp(68, 67, b"\0" * 240))),
+        "dhcp-renew": (leased, vm_ip(BRIDGE, LEASE, GATEWAY, 17, udp(68, 67, b"\0" * 240))),
+        "arp-gateway": (leased, eth(BCAST, VM, 0x0806, arp(1, VM, LEASE, GATEWAY))),
+        "arp-probe": (leased, eth(BCAST, VM, 0x0806, arp(1, VM, "0.0.0.0", LEASE))),
+        "arp-reply": (leased, eth(BRIDGE, VM, 0x0806, arp(2, VM, LEASE, GATEWAY, BRIDGE))),
+        "tcp-global": (leased, vm_ip(BRIDGE, LEASE, GLOBAL, 6, tcp(40000, 443))),
+        "udp-dns-gw": (leased, vm_ip(BRIDGE, LEASE, GATEWAY, 17, udp(40000, 53))),
+        "udp-wan": (leased | 1 << 2, vm_ip(BRIDGE, LEASE, WAN, 17, udp(40000, 7))),
+        "tcp-wan-443": (leased | 3 << 2, vm_ip(BRIDGE, LEASE, WAN, 6, tcp(40000, 443))),
+        "ping-gw": (leased, vm_ip(BRIDGE, LEASE, GATEWAY, 1, icmp(8))),
+        "redirect": (leased, vm_ip(BRIDGE, LEASE, GATEWAY, 1, icmp(5))),
+        "rogue-dhcp": (leased, vm_ip(BCAST, LEASE, "255.255.255.255", 17, udp(67, 68))),
+        "spoof": (leased, vm_ip(BRIDGE, "192.168.64.77", GLOBAL, 17, udp(1, 53))),
+        "lsrr": (leased, vm_ip(BRIDGE, LEASE, GLOBAL, 17, udp(1, 53),
+                               options=bytes([131, 7, 4]) + ip4(WAN))),
+        "router-alert": (leased | 4 << 2, vm_ip(MDNS, LEASE, "224.0.0.22", 2, b"\x22" + b"\0" * 7,
+                                               options=bytes([148, 4, 0, 0]))),
+        "frag-first": (leased | 3 << 2, vm_ip(BRIDGE, LEASE, WAN, 17, udp(1, 53, b"x" * 32),
+                                              frag=0x2000)),
+        "frag-later": (leased | 3 << 2, vm_ip(BRIDGE, LEASE, WAN, 17, b"x" * 32, frag=4)),
+        "mdns": (leased | 5 << 2, vm_ip(MDNS, LEASE, "224.0.0.251", 17, udp(5353, 5353))),
+        "vlan": (leased, eth(BRIDGE, VM, 0x8100, b"\0\x01\x08\x00" + ipv4(LEASE, GLOBAL, 17, udp(1, 53)))),
+        "ipv6": (leased, eth(BRIDGE, VM, 0x86DD, b"\x60" + b"\0" * 39)),
+    }
+    host = {
+        "host-tcp": (leased, host_ip(VM, GLOBAL, LEASE, 6, tcp(443, 40000))),
+        "host-arp-req": (leased, eth(BCAST, BRIDGE, 0x0806, arp(1, BRIDGE, GATEWAY, LEASE))),
+        "host-arp-other": (leased, eth(BCAST, OTHER, 0x0806, arp(1, OTHER, "192.168.64.51", GATEWAY))),
+        "host-offer": (leased, host_ip(BCAST, GATEWAY, "255.255.255.255", 17, udp(67, 68, b"\0" * 240))),
+        "host-mdns": (leased | 5 << 2, host_ip(MDNS, "192.168.64.51", "224.0.0.251", 17, udp(5353, 5353))),
+        "host-frag": (leased, host_ip(VM, GLOBAL, LEASE, 17, b"x" * 32, frag=100)),
+    }
+    for name, (control, frame) in vm.items():
+        yield name, bytes([control]) + frame
+    for name, (control, frame) in host.items():
+        yield name, bytes([control | 1]) + frame
+
+
+def query(addr, proto, port):
+    return ip4(addr) + struct.pack("!BH", proto, port)
+
+
+def policy_seeds():
+    yield "defaults", b"\0" + query(GLOBAL, 6, 443) + query("10.0.0.1", 17, 53)
+    yield "host-only", b"-0.0.0.0/0\n+@host\n\0" + query(GATEWAY, 17, 53) + query(GLOBAL, 6, 80)
+    yield "ports", (b"+tcp:203.0.113.0/24:443\n-udp::0-1023\n+udp:@host:53\n+47:10.0.0.0/8\n\0"
+                    + query(WAN, 6, 443) + query(WAN, 6, 80) + query(GLOBAL, 17, 53))
+    yield "lpm", (b"+203.0.113.0/24\n-203.0.113.128/25\n+203.0.113.200\n-203.0.113.0/24\n\0"
+                  + query("203.0.113.200", 1, 0) + query("203.0.113.129", 6, 22))
+    yield "errors", b"10.0.0.0/33\ntcp:1.2.3.4:99999\nicmp:@host:8\n203.0.113.0/24:443\n@gw\n::\n"
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = Path(sys.argv[1])
+    for target, seeds in (("guard", guard_seeds()), ("policy", policy_seeds())):
+        (out / target).mkdir(parents=True, exist_ok=True)
+        for name, data in seeds:
+            (out / target / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()

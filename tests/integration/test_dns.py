@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: MIT
+# test_dns.py — DNS for the VM: the gateway's port 53 relayed to a resolver (dnsmasq) in the test's namespace
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+from scapy.layers.dns import DNS, DNSQR
+from scapy.layers.inet import IP, UDP
+
+from conftest import GATEWAY, PYTHON, ScapyVM, run
+from dhcp_vm import TapVM
+
+NAME = "www.svm.test"
+ANSWER = "198.51.100.7"  # dnsmasq answers it for *.svm.test (TEST-NET-2: never routed)
+
+# A stub resolver in a script: sends queries over UDP or TCP, prints the answers as JSON.
+# argv: server proto name id [count]; count queries with ids id, id+1, ... in one go
+# (one datagram each, or pipelined on one TCP connection).
+DNS_CLIENT = r"""
+import json, socket, struct, sys
+server, proto, name, first_id = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+count = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+def query(qid):
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\0" + struct.pack("!HH", 1, 1)
+def parse(msg):
+    qid, flags, qd, an = struct.unpack("!HHHH", msg[:8])
+    addrs = []
+    i = 12
+    for _ in range(qd):
+        while msg[i]: i += msg[i] + 1
+        i += 5
+    for _ in range(an):
+        i += 2 if msg[i] & 0xc0 == 0xc0 else len(msg[i:].split(b"\0", 1)[0]) + 1
+        rtype, _, _, rdlen = struct.unpack("!HHIH", msg[i:i + 10])
+        if rtype == 1 and rdlen == 4:
+            addrs.append(socket.inet_ntoa(msg[i + 10:i + 14]))
+        i += 10 + rdlen
+    return {"id": qid, "rcode": flags & 15, "addrs": addrs}
+out = []
+if proto == "udp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    for k in range(count):
+        s.sendto(query(first_id + k), (server, 53))
+    try:
+        for k in range(count):
+            out.append(parse(s.recv(65535)))
+    except socket.timeout:
+        pass
+else:
+    s = socket.create_connection((server, 53), timeout=3)
+    buf = b""
+    try:
+        s.sendall(b"".join(struct.pack("!H", len(q)) + q
+                           for q in map(query, range(first_id, first_id + count))))
+        while len(out) < count:
+            chunk = s.recv(65535)
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                n = struct.unpack("!H", buf[:2])[0]
+                out.append(parse(buf[2:2 + n]))
+                buf = buf[2 + n:]
+    except (socket.timeout, ConnectionError):
+        pass
+print(json.dumps(out))
+"""
+
+
+def ask(ns, server, proto, qid, count=1, name=NAME):
+    r = ns.run([PYTHON, "-c", DNS_CLIENT, server, proto, name, qid, count], timeout=20)
+    return json.loads(r.stdout)
+
+
+@pytest.fixture
+def dnsmasq(topo):
+    """dnsmasq on 127.0.0.1:53 in the host namespace, answering *.svm.test."""
+    p = topo.host.popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                         "--no-hosts", "--listen-address=127.0.0.1", "--bind-interfaces",
+                         "--port=53", "--user=root", "--group=root", "--pid-file=",
+                         f"--address=/svm.test/{ANSWER}"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    topo.procs.append(p)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            raise AssertionError(f"dnsmasq exited: {p.stderr.read()}")
+        got = ask(topo.host, "127.0.0.1", "udp", 1)
+        if got and got[0]["addrs"] == [ANSWER]:
+            return p
+        time.sleep(0.1)
+    raise AssertionError("dnsmasq did not answer")
+
+
+def test_vm_resolves_over_udp_and_tcp(topo, dnsmasq):
+    vmnet = topo.start_vmnet(["--dns=127.0.0.1"])
+    vm = TapVM(topo, vmnet)
+    try:
+        vm.udhcpc_start()
+        bound = vm.wait_event(vm.udhcpc_events, {"bound"})
+        assert bound["dns"] == GATEWAY
+
+        got = ask(vm, GATEWAY, "udp", 0x1234)
+        assert got == [{"id": 0x1234, "rcode": 0, "addrs": [ANSWER]}]
+
+        got = ask(vm, GATEWAY, "tcp", 0x4321)
+        assert got == [{"id": 0x4321, "rcode": 0, "addrs": [ANSWER]}]
+
+        # several queries at once: every ID comes back as the VM sent it
+        got = ask(vm, GATEWAY, "udp", 40000, count=40)
+        assert sorted(a["id"] for a in got) == list(range(40000, 40040))
+        assert all(a["addrs"] == [ANSWER] for a in got)
+        got = ask(vm, GATEWAY, "tcp", 50000, count=5)
+        assert [a["id"] for a in got] == list(range(50000, 50005))
+        assert "dns ready listen=192.168.64.1:53 upstream=127.0.0.1" in vmnet.stderr()
+
+        # from outside the VMs' subnet (the wan host, routed through the host): no open resolver
+        topo.wan.run(["ip", "route", "add", "192.168.64.0/24", "via", "203.0.113.1"])
+        assert ask(topo.wan, GATEWAY, "udp", 1) == []
+        assert ask(topo.wan, GATEWAY, "tcp", 2) == []
+    finally:
+        vm.cleanup()
+
+
+def test_any_instance_answers_any_vm(topo, dnsmasq):
+    """Two instances on one bridge both bind gateway:53 (SO_REUSEPORT); the first one ending
+    leaves the other serving."""
+    first = topo.start_vmnet(["--dns=127.0.0.1"])
+    second = topo.start_vmnet(["--dns=127.0.0.1"], mac="52:54:00:00:00:02")
+    vm = TapVM(topo, second)
+    try:
+        vm.udhcpc_start()
+        vm.wait_event(vm.udhcpc_events, {"bound"})
+        assert ask(vm, GATEWAY, "udp", 7)[0]["addrs"] == [ANSWER]
+        first.stop()
+        # the bridge's MAC follows its ports (netlink.c sets none), so it may have changed
+        # when first's TAP left: forget the gateway's old MAC
+        vm.run(["ip", "neigh", "flush", "dev", "tap0"])
+        for qid in range(10, 20):  # whichever socket the kernel picks, someone answers
+            assert ask(vm, GATEWAY, "udp", qid) == [{"id": qid, "rcode": 0, "addrs": [ANSWER]}]
+        assert ask(vm, GATEWAY, "tcp", 99)[0]["id"] == 99
+    finally:
+        vm.cleanup()
+
+
+def timer_armed(pid):
+    """Whether sock-vmnet's timerfd (the DNS proxy's only timer) is armed, per /proc fdinfo."""
+    timers = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[timerfd]":
+                timers.append(open(f"/proc/{pid}/fdinfo/{fd}").read())
+        except FileNotFoundError:
+            continue
+    assert len(timers) == 1, timers
+    value = re.search(r"it_value: \((\d+), (\d+)\)", timers[0])
+    return value.groups() != ("0", "0")
+
+
+def test_unanswered_query_is_retried_and_the_timer_stops(topo, dnsmasq):
+    # 127.0.0.2: nobody listens there; after the try timeout (2 s) the second server answers
+    vm = ScapyVM(topo.start_vmnet(["--dns=127.0.0.2,127.0.0.1"]))
+    pid = vm.net.proc.pid
+    assert vm.dhcp()
+    assert vm.arp_gateway()
+    assert not timer_armed(pid)  # idle: no timer at all
+    query = vm.ip_frame(GATEWAY, UDP(sport=5353, dport=53) / DNS(id=0xbeef, rd=1, qd=DNSQR(qname=NAME)))
+
+    t0 = time.monotonic()
+    vm.net.send(query)
+    time.sleep(0.3)
+    assert timer_armed(pid)  # a query waits
+    reply = None
+    while reply is None and time.monotonic() < t0 + 6:
+        pkt = vm.net.recv(t0 + 6 - time.monotonic())
+        if pkt is not None and not vm.answer_arp(pkt) and pkt.haslayer(DNS) and pkt[DNS].qr:
+            reply = pkt
+    assert reply is not None, vm.net.stderr()
+    assert reply[DNS].id == 0xbeef
+    assert reply[IP].src == GATEWAY
+    assert 1.5 < time.monotonic() - t0 < 5
+
+    # nothing pending: the timer is off, so an idle instance never wakes up for DNS
+    time.sleep(0.1)
+    assert not timer_armed(pid)
