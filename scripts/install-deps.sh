@@ -8,7 +8,7 @@ BUILD=(gcc clang meson ninja-build pkg-config libmnl-dev libnftables-dev libsqli
        libjson-c-dev libcmocka-dev)
 # tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest
 TEST=(iproute2 nftables tcpdump python3-pytest python3-scapy udhcpc isc-dhcp-client dnsmasq
-      sqlite3 procps)
+      sqlite3 procps bc)
 # the end-to-end guest: QEMU, a Debian kernel and busybox for its initramfs
 GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 
