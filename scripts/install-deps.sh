@@ -3,8 +3,8 @@
 # install-deps.sh — installs the Debian packages sock-vmnet needs to build, test and demo
 set -euo pipefail
 
-# build: compilers, Meson, and the libraries sock-vmnet links
-BUILD=(gcc clang meson ninja-build pkg-config libmnl-dev libnftables-dev libsqlite3-dev
+# build: compilers (clang's runtime for the libFuzzer targets), Meson, the libraries it links
+BUILD=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmnl-dev libnftables-dev libsqlite3-dev
        libjson-c-dev libcmocka-dev)
 # tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest
 TEST=(iproute2 nftables tcpdump python3-pytest python3-scapy udhcpc isc-dhcp-client dnsmasq

@@ -118,9 +118,12 @@ static void relay_pump(struct datapath *dp, struct relay *r, bool from_vm)
 		return;
 	}
 	for (unsigned i = 0; i < b->count; i++) {
-		struct frame_view v;
-		enum drop_reason why = frame_parse(&v, b->data[i], b->len[i]);
+		struct frame_view v = {0};
 		enum guard_action action = GUARD_DROP;
+		/* a frame that filled the buffer (MTU + 14 + 1) was cut: judge its length only */
+		enum drop_reason why = b->len[i] >= b->frame_cap
+					       ? DROP_OVERSIZE
+					       : frame_parse(&v, b->data[i], b->len[i]);
 
 		if (why == DROP_NONE)
 			action = from_vm ? guard_vm_frame(&dp->guard, &v, &why)

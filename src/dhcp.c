@@ -84,7 +84,8 @@ struct dhcp_server *dhcp_server_new(const struct config *cfg, char *err, size_t 
 	s->pool_last = cfg->end_addr == broadcast ? cfg->end_addr - 1 : cfg->end_addr;
 	r = lease_owner_self(&s->self);
 	if (r < 0) {
-		snprintf(err, err_size, "cannot read this process's /proc entries: %s", strerror(-r));
+		snprintf(err, err_size, "cannot read this process's /proc entries: %s",
+			 strerror(-r));
 		goto fail;
 	}
 	s->db = lease_db_open(cfg->lease_db, false, err, err_size);

@@ -162,7 +162,8 @@ static uint16_t new_upstream_id(const struct dns_proxy *p)
 static void send_upstream(struct dns_proxy *p, struct dns_pending *q, const uint8_t *msg,
 			  size_t len)
 {
-	if (sendto(p->upstream_fd, msg, len, MSG_DONTWAIT, (const struct sockaddr *)&p->servers[q->server],
+	if (sendto(p->upstream_fd, msg, len, MSG_DONTWAIT,
+		   (const struct sockaddr *)&p->servers[q->server],
 		   sizeof(p->servers[q->server])) < 0)
 		log_debug("dns: upstream %s: %s", inet_ntoa(p->servers[q->server].sin_addr),
 			  strerror(errno));
@@ -188,7 +189,8 @@ static bool client_allowed(const struct dns_proxy *p, const struct sockaddr_in *
 	       (ntohl(client->sin_addr.s_addr) & p->cfg->subnet_mask) == p->cfg->subnet;
 }
 
-static void on_query(struct dns_proxy *p, uint8_t *msg, size_t len, const struct sockaddr_in *client)
+static void on_query(struct dns_proxy *p, uint8_t *msg, size_t len,
+		     const struct sockaddr_in *client)
 {
 	struct dns_pending *q = NULL;
 
@@ -374,7 +376,8 @@ static void tcp_event(struct dns_tcp_conn *c, bool from_client, uint32_t events)
 	}
 	if (from_client) {
 		if (events & EPOLLIN)
-			ok = tcp_fill(c->client_fd, c->to_upstream, &c->to_upstream_len, &c->client_eof);
+			ok = tcp_fill(c->client_fd, c->to_upstream, &c->to_upstream_len,
+				      &c->client_eof);
 		if (ok && (events & EPOLLOUT))
 			ok = tcp_drain(c->client_fd, c->to_client, &c->to_client_len);
 		/* the client's end is shut both ways (or reset): nothing more can reach it */
@@ -452,8 +455,9 @@ static void on_tcp_accept(struct loop_source *src, uint32_t events)
 		return;
 	}
 	up = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (up < 0 || (connect(up, (const struct sockaddr *)&p->servers[0], sizeof(p->servers[0])) < 0 &&
-		       errno != EINPROGRESS)) {
+	if (up < 0 ||
+	    (connect(up, (const struct sockaddr *)&p->servers[0], sizeof(p->servers[0])) < 0 &&
+	     errno != EINPROGRESS)) {
 		log_debug("dns: tcp upstream %s: %s", inet_ntoa(p->servers[0].sin_addr),
 			  strerror(errno));
 		if (up >= 0)
@@ -544,8 +548,9 @@ size_t dns_resolv_conf_servers(const char *path, uint32_t skip, uint32_t *out, s
 		uint32_t addr;
 
 		/* "nameserver ADDR"; IPv6 servers and anything unparsable are left out */
-		if (sscanf(line, " %15s %63s", word, value) == 2 && strcmp(word, "nameserver") == 0 &&
-		    ipv4_parse(value, &addr) && addr != skip && addr != 0)
+		if (sscanf(line, " %15s %63s", word, value) == 2 &&
+		    strcmp(word, "nameserver") == 0 && ipv4_parse(value, &addr) && addr != skip &&
+		    addr != 0)
 			out[n++] = addr;
 	}
 	fclose(f);
@@ -613,7 +618,8 @@ struct dns_proxy *dns_proxy_new(const struct config *cfg, struct loop *loop, cha
 		add_server(p, cfg->dns_servers[i]);
 	if (cfg->dns_server_count == 0) {
 		uint32_t found[MAX_DNS_SERVERS];
-		size_t n = dns_resolv_conf_servers(RESOLV_CONF, cfg->gateway, found, MAX_DNS_SERVERS);
+		size_t n =
+			dns_resolv_conf_servers(RESOLV_CONF, cfg->gateway, found, MAX_DNS_SERVERS);
 
 		for (size_t i = 0; i < n; i++)
 			add_server(p, found[i]);
@@ -634,8 +640,8 @@ struct dns_proxy *dns_proxy_new(const struct config *cfg, struct loop *loop, cha
 		p->tcp_fd = bound_socket(SOCK_STREAM, cfg->gateway, why, sizeof(why));
 	if (p->tcp_fd < 0) {
 		/* something else holds port 53 without SO_REUSEPORT: it answers the VMs, not us */
-		log_warn("dns: cannot serve %s:53 (%s): the VM's queries go to whatever holds it", gw,
-			 why);
+		log_warn("dns: cannot serve %s:53 (%s): the VM's queries go to whatever holds it",
+			 gw, why);
 		if (p->udp_fd >= 0)
 			close(p->udp_fd);
 		p->udp_fd = -1;

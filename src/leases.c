@@ -84,17 +84,19 @@ enum stmt_id {
 #define OWNER_COLS "owner_pid, owner_start, owner_boot, owner_pid_ns"
 #define SELF_IS_OWNER "owner_pid = ?10 AND owner_start = ?11 AND owner_boot = ?12"
 
-/* Parameters ?10..?13 are always the calling instance (bind_self()). */
+/* Parameters ?10..?13 are always the calling instance (bound by stmt_get()). */
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_CLAIM_GET] = "SELECT " OWNER_COLS ", until FROM instances WHERE network = ?1 AND mac = ?2",
+	[ST_CLAIM_GET] =
+		"SELECT " OWNER_COLS ", until FROM instances WHERE network = ?1 AND mac = ?2",
 	[ST_CLAIM_PUT] = "INSERT OR REPLACE INTO instances (network, mac, " OWNER_COLS
 			 ", until, started) VALUES (?1, ?2, ?10, ?11, ?12, ?13, ?3, ?4)",
 	[ST_CLAIM_DEL] = "DELETE FROM instances WHERE network = ?1 AND mac = ?2 AND " SELF_IS_OWNER,
 	/* claims of instances that ended without unclaiming (SIGKILL): one row per MAC each */
-	[ST_CLAIM_PRUNE] = "DELETE FROM instances WHERE NOT owner_running(" OWNER_COLS ", until, ?1)",
+	[ST_CLAIM_PRUNE] =
+		"DELETE FROM instances WHERE NOT owner_running(" OWNER_COLS ", until, ?1)",
 	[ST_CLAIM_EXTEND] = "UPDATE instances SET until = max(until, ?3) WHERE network = ?1 AND "
 			    "mac = ?2 AND " SELF_IS_OWNER,
 	[ST_ROW_GET] = "SELECT " OWNER_COLS ", expires, quarantined_until FROM leases "
@@ -103,23 +105,27 @@ static const char *const stmt_sql[ST__COUNT] = {
 		      "mac = ?2 AND address BETWEEN ?3 AND ?4 AND quarantined_until <= ?5 "
 		      "ORDER BY (" SELF_IS_OWNER ") DESC, updated DESC, address",
 	/* the lowest address of [?2, ?3] that has no row: ?2 itself, or one after a row */
-	[ST_NEVER_USED] = "SELECT min(a) FROM ("
-			  " SELECT ?2 AS a WHERE NOT EXISTS"
-			  "  (SELECT 1 FROM leases WHERE network = ?1 AND address = ?2)"
-			  " UNION ALL"
-			  " SELECT l.address + 1 FROM leases l WHERE l.network = ?1"
-			  "  AND l.address >= ?2 AND l.address < ?3 AND NOT EXISTS"
-			  "  (SELECT 1 FROM leases m WHERE m.network = ?1 AND m.address = l.address + 1))",
-	[ST_LRU] = "SELECT address, " OWNER_COLS ", expires FROM leases WHERE network = ?1 AND "
-		   "address BETWEEN ?2 AND ?3 AND quarantined_until <= ?4 ORDER BY updated, address",
+	[ST_NEVER_USED] =
+		"SELECT min(a) FROM ("
+		" SELECT ?2 AS a WHERE NOT EXISTS"
+		"  (SELECT 1 FROM leases WHERE network = ?1 AND address = ?2)"
+		" UNION ALL"
+		" SELECT l.address + 1 FROM leases l WHERE l.network = ?1"
+		"  AND l.address >= ?2 AND l.address < ?3 AND NOT EXISTS"
+		"  (SELECT 1 FROM leases m WHERE m.network = ?1 AND m.address = l.address + 1))",
+	[ST_LRU] =
+		"SELECT address, " OWNER_COLS ", expires FROM leases WHERE network = ?1 AND "
+		"address BETWEEN ?2 AND ?3 AND quarantined_until <= ?4 ORDER BY updated, address",
 	[ST_TAKE] = "INSERT OR REPLACE INTO leases (network, address, mac, client_id, " OWNER_COLS
 		    ", bound, expires, quarantined_until, updated) "
 		    "VALUES (?1, ?2, ?3, ?4, ?10, ?11, ?12, ?13, ?5, ?6, 0, ?7)",
-	[ST_LET_GO_OTHERS] = "UPDATE leases SET owner_pid = 0, owner_start = 0, owner_boot = '', "
-			     "owner_pid_ns = 0, updated = ?3 WHERE network = ?1 AND address != ?2 "
-			     "AND " SELF_IS_OWNER,
+	[ST_LET_GO_OTHERS] =
+		"UPDATE leases SET owner_pid = 0, owner_start = 0, owner_boot = '', "
+		"owner_pid_ns = 0, bound = 0, expires = min(expires, ?3), updated = ?3 "
+		"WHERE network = ?1 AND address != ?2 AND " SELF_IS_OWNER,
 	[ST_LET_GO_ALL] = "UPDATE leases SET owner_pid = 0, owner_start = 0, owner_boot = '', "
-			  "owner_pid_ns = 0, updated = ?2 WHERE network = ?1 AND " SELF_IS_OWNER,
+			  "owner_pid_ns = 0, bound = 0, expires = min(expires, ?2), updated = ?2 "
+			  "WHERE network = ?1 AND " SELF_IS_OWNER,
 	[ST_RELEASE] = "UPDATE leases SET owner_pid = 0, owner_start = 0, owner_boot = '', "
 		       "owner_pid_ns = 0, bound = 0, expires = min(expires, ?3), updated = ?3 "
 		       "WHERE network = ?1 AND address = ?2 AND " SELF_IS_OWNER,
@@ -376,8 +382,8 @@ static int make_parent_dirs(const char *path, char *err, size_t err_size)
 		*p = '\0';
 		if (mkdir(dir, 0700) < 0 &&
 		    (errno != EEXIST || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
-			set_err(err, err_size, "--lease-db: cannot create directory \"%s\": %s", dir,
-				errno == EEXIST ? "a file is in the way" : strerror(errno));
+			set_err(err, err_size, "--lease-db: cannot create directory \"%s\": %s",
+				dir, errno == EEXIST ? "a file is in the way" : strerror(errno));
 			return -1;
 		}
 		*p = saved;
@@ -458,13 +464,15 @@ static int prepare_schema(struct lease_db *db, bool read_only, char *err, size_t
 	}
 	if (tables > 0 && app_id != LEASE_APPLICATION_ID) {
 		set_err(err, err_size,
-			"--lease-db: \"%s\" is an SQLite database of another program, not a lease database",
+			"--lease-db: \"%s\" is an SQLite database of another program, not a lease "
+			"database",
 			db->path);
 		return -1;
 	}
 	if (version > LEASE_SCHEMA_VERSION) {
 		set_err(err, err_size,
-			"--lease-db: \"%s\" has schema version %" PRId64 ", newer than this sock-vmnet "
+			"--lease-db: \"%s\" has schema version %" PRId64
+			", newer than this sock-vmnet "
 			"knows (%d)",
 			db->path, version, LEASE_SCHEMA_VERSION);
 		return -1;
@@ -507,7 +515,8 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 			set_err(err, err_size, "--lease-db: \"%s\": %s", path, strerror(errno));
 			goto fail;
 		}
-	} else if (make_parent_dirs(path, err, err_size) < 0 || create_file(path, err, err_size) < 0) {
+	} else if (make_parent_dirs(path, err, err_size) < 0 ||
+		   create_file(path, err, err_size) < 0) {
 		goto fail;
 	}
 	if (sqlite3_open_v2(path, &db->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -534,12 +543,14 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 			sqlite3_errmsg(db->db));
 		goto fail;
 	}
-	if (check_integrity(db, err, err_size) < 0 || prepare_schema(db, read_only, err, err_size) < 0)
+	if (check_integrity(db, err, err_size) < 0 ||
+	    prepare_schema(db, read_only, err, err_size) < 0)
 		goto fail;
 	for (int i = 0; i < ST__COUNT && !db->empty; i++) {
 		if (sqlite3_prepare_v3(db->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &db->stmt[i], NULL) != SQLITE_OK) {
-			set_err(err, err_size, "--lease-db: \"%s\": %s", path, sqlite3_errmsg(db->db));
+			set_err(err, err_size, "--lease-db: \"%s\": %s", path,
+				sqlite3_errmsg(db->db));
 			goto fail;
 		}
 	}

@@ -83,8 +83,8 @@ static void print_row(const struct lease_row *r, void *ctx)
 		if (r->owner.pid)
 			snprintf(pid, sizeof(pid), "%" PRId64, r->owner.pid);
 		if (l->rows == 0)
-			printf("%-12s %-15s %-17s %-11s %-8s %-7s %s\n", "NETWORK", "ADDRESS", "MAC",
-			       "STATE", "PID", "BOUND", "EXPIRES");
+			printf("%-12s %-15s %-17s %-11s %-8s %-7s %s\n", "NETWORK", "ADDRESS",
+			       "MAC", "STATE", "PID", "BOUND", "EXPIRES");
 		printf("%-12s %-15s %-17s %-11s %-8s %-7s %s\n", r->network, addr,
 		       r->mac[0] ? r->mac : "-", state, pid, r->bound ? "yes" : "offered", expires);
 	}

@@ -119,9 +119,10 @@ def test_creator_death_ends_it_while_no_frame_flows(topo, creator_netns):
 
 def test_vm_closing_its_end_ends_it_on_the_next_frame(topo, vm_on):
     vm = vm_on()
+    lease(vm)
     vm.net.sock.close()
-    # any frame toward the VM now fails with ECONNREFUSED: a broadcast from the host will do
-    topo.host.run(["ping", "-b", "-c", "1", "-W", "1", "192.168.64.255"], check=False)
+    # any frame toward the VM now fails with ECONNREFUSED: the host's ARP for it will do
+    topo.host.run(["ping", "-c", "1", "-W", "1", vm.ip], check=False)
     assert vm.net.proc.wait(timeout=3) == 0
     assert "vm gone" in vm.net.stderr()
 

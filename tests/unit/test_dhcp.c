@@ -383,8 +383,10 @@ static void parse_survives_random_input(void **state)
 		for (size_t j = DHCP_OFF_OPTIONS + 3; j < sizeof(m.b); j++)
 			m.b[j] = (uint8_t)rand_r(&seed);
 		if (rand_r(&seed) % 2)
-			m.b[DHCP_OFF_OPTIONS + 3] = DHCP_OPT_OVERLOAD, m.b[DHCP_OFF_OPTIONS + 4] = 1,
-			m.b[DHCP_OFF_OPTIONS + 5] = (uint8_t)(rand_r(&seed) % 4);
+			m.b[DHCP_OFF_OPTIONS + 3] = DHCP_OPT_OVERLOAD,
+					       m.b[DHCP_OFF_OPTIONS + 4] = 1,
+					       m.b[DHCP_OFF_OPTIONS + 5] =
+						       (uint8_t)(rand_r(&seed) % 4);
 		/* an exact-size heap copy, so that a sanitizer sees any overread */
 		buf = malloc(len ? len : 1);
 		memcpy(buf, m.b, len);
@@ -1079,7 +1081,8 @@ int main(void)
 						server_teardown),
 		cmocka_unit_test_setup_teardown(client_identifier_is_echoed, server_setup,
 						server_teardown),
-		cmocka_unit_test_setup_teardown(request_in_every_state, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(request_in_every_state, server_setup,
+						server_teardown),
 		cmocka_unit_test_setup_teardown(request_for_a_held_address_is_refused, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(discover_honours_a_free_requested_address,
@@ -1087,9 +1090,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(foreign_and_malformed_are_dropped, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(release_and_decline, server_setup, server_teardown),
-		cmocka_unit_test_setup_teardown(inform_gets_configuration_without_lease, server_setup,
+		cmocka_unit_test_setup_teardown(inform_gets_configuration_without_lease,
+						server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(sticky_across_restarts, server_setup,
 						server_teardown),
-		cmocka_unit_test_setup_teardown(sticky_across_restarts, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(duplicate_mac_is_refused, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(corrupt_database_is_an_error, server_setup,
@@ -1100,8 +1104,8 @@ int main(void)
 						small_pool_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(reply_fits_576_with_longest_domain, server_setup,
 						server_teardown),
-		cmocka_unit_test_setup_teardown(repeated_requests_cost_no_database_write, server_setup,
-						server_teardown),
+		cmocka_unit_test_setup_teardown(repeated_requests_cost_no_database_write,
+						server_setup, server_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,7 +170,8 @@ static void owner_states(void **state)
 		assert_int_equal(read(pipefd[0], &child_owner, sizeof(child_owner)),
 				 sizeof(child_owner));
 		assert_int_equal(child_owner.pid, child);
-		assert_int_equal(lease_owner_state(&child_owner, &f->self, 0, f->now), OWNER_RUNNING);
+		assert_int_equal(lease_owner_state(&child_owner, &f->self, 0, f->now),
+				 OWNER_RUNNING);
 		kill(child, SIGKILL);
 		/* a zombie, not yet reaped, has ended all the same */
 		for (int i = 0; i < 1000; i++) {
@@ -529,8 +530,9 @@ static void open_errors_are_clear(void **state)
 
 	/* garbage */
 	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
-	write_file(path, "this is certainly not an SQLite database, but it is long enough to "
-			 "look like a header of one hundred bytes or more, padded padded padded.\n");
+	write_file(path,
+		   "this is certainly not an SQLite database, but it is long enough to "
+		   "look like a header of one hundred bytes or more, padded padded padded.\n");
 	db = lease_db_open(path, false, err, sizeof(err));
 	assert_null(db);
 	assert_non_null(strstr(err, "--lease-db: "));
@@ -622,7 +624,8 @@ static void racing_processes_get_distinct_addresses(void **state)
 			mac_n(mac, 1000 + i);
 			if (read(go[0], &c, 1) < 0)
 				_exit(2);
-			if (!db || allocate(f, &me, mac, POOL_FIRST + 99, 0, false, &addr) != LEASE_OK)
+			if (!db ||
+			    allocate(f, &me, mac, POOL_FIRST + 99, 0, false, &addr) != LEASE_OK)
 				addr = 0;
 			if (write(answers[1], &addr, sizeof(addr)) != sizeof(addr))
 				_exit(2);
@@ -739,8 +742,9 @@ static void allocation_time_with_200_leases(void **state)
 	assert_int_equal(lease_release(f->db, NET, addr, &f->self, f->now + 10000), 0);
 	for (int i = 0; i < 199; i++) {
 		mac_n(mac, i);
-		assert_int_equal(allocate(f, &init, mac, last, POOL_FIRST + (uint32_t)i, true, &addr),
-				 LEASE_OK);
+		assert_int_equal(
+			allocate(f, &init, mac, last, POOL_FIRST + (uint32_t)i, true, &addr),
+			LEASE_OK);
 	}
 	/* each round releases its address, which goes last in least-recently-used order */
 	f->now += 20000;
@@ -767,7 +771,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(least_recently_used_goes_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_networks_are_separate, setup, teardown),
 		cmocka_unit_test_setup_teardown(claim_refuses_running_duplicate, setup, teardown),
-		cmocka_unit_test_setup_teardown(claims_of_ended_instances_are_pruned, setup, teardown),
+		cmocka_unit_test_setup_teardown(claims_of_ended_instances_are_pruned, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(list_and_unclaim, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_errors_are_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_creates_private_directories, setup, teardown),
