@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "leases.h"
 #include "options.h"
 #include "run.h"
 #include "service.h"
@@ -12,6 +13,8 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[512];
 
+	if (argc > 1 && strcmp(argv[1], "leases") == 0)
+		return leases_cli_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		return run_main(argc - 1, argv + 1);
 	switch (options_parse(argc, argv, true, &cfg, err, sizeof(err))) {

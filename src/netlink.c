@@ -131,8 +131,25 @@ static int get_link(struct netlink *nl, struct link_info *li)
 	return transact(nl, nlh, link_cb, li);
 }
 
-static int create_bridge(struct netlink *nl, const char *name)
+/*
+ * A bridge takes the lowest MAC of its ports unless it was given one, so its MAC, the
+ * gateway's, would change whenever a VM comes or goes and every other VM would lose the
+ * gateway until its ARP entry expired. A fixed, locally administered address avoids
+ * that: 02:73:76 ("sv") followed by the low three bytes of the gateway address.
+ */
+static void gateway_mac(uint32_t gateway, uint8_t mac[6])
 {
+	mac[0] = 0x02;
+	mac[1] = 0x73;
+	mac[2] = 0x76;
+	mac[3] = (uint8_t)(gateway >> 16);
+	mac[4] = (uint8_t)(gateway >> 8);
+	mac[5] = (uint8_t)gateway;
+}
+
+static int create_bridge(struct netlink *nl, const char *name, uint32_t gateway)
+{
+	uint8_t mac[6];
 	struct nlmsghdr *nlh =
 		new_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -140,6 +157,8 @@ static int create_bridge(struct netlink *nl, const char *name)
 
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	gateway_mac(gateway, mac);
+	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, info);
@@ -249,7 +268,7 @@ int netlink_bridge_ensure(struct netlink *nl, const char *name, uint32_t gateway
 	int r;
 
 	ipv4_format(gateway, gw);
-	r = create_bridge(nl, name);
+	r = create_bridge(nl, name, gateway);
 	if (r < 0 && r != -EEXIST) {
 		snprintf(err, err_size, "--bridge: cannot create \"%s\": %s", name, strerror(-r));
 		return -1;

@@ -29,10 +29,8 @@ TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
 
-# A shell script for udhcpc (-s): records each event and its variables, applies the lease.
+# A shell script for udhcpc (-s): applies the lease, then records the event and its variables.
 UDHCPC_SCRIPT = r"""#!/bin/sh
-out="$(dirname "$0")/udhcpc.events"
-{ echo "event=$1"; env | grep -E '^(interface|ip|subnet|mask|router|dns|mtu|domain|lease|serverid|opt53)=' ; echo "--"; } >> "$out"
 case "$1" in
 deconfig) ip -4 addr flush dev "$interface" ;;
 bound|renew)
@@ -41,13 +39,14 @@ bound|renew)
     [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
     ;;
 esac
+# recorded last, so that a test seeing the event also sees the address applied
+out="$(dirname "$0")/udhcpc.events"
+{ echo "event=$1"; env | grep -E '^(interface|ip|subnet|mask|router|dns|mtu|domain|lease|serverid|opt53)=' ; echo "--"; } >> "$out"
 exit 0
 """
 
 # The same for dhclient (-sf): its variables are new_* for the lease it got.
 DHCLIENT_SCRIPT = r"""#!/bin/sh
-out="$(dirname "$0")/dhclient.events"
-{ echo "event=$reason"; env | grep -E '^new_(ip_address|subnet_mask|routers|domain_name_servers|interface_mtu|domain_name|dhcp_lease_time|dhcp_server_identifier)=' ; echo "--"; } >> "$out"
 case "$reason" in
 BOUND|RENEW|REBIND|REBOOT)
     ip -4 addr flush dev "$interface"
@@ -55,6 +54,8 @@ BOUND|RENEW|REBIND|REBOOT)
     ;;
 RELEASE|EXPIRE|FAIL|STOP) ip -4 addr flush dev "$interface" ;;
 esac
+out="$(dirname "$0")/dhclient.events"
+{ echo "event=$reason"; env | grep -E '^new_(ip_address|subnet_mask|routers|domain_name_servers|interface_mtu|domain_name|dhcp_lease_time|dhcp_server_identifier)=' ; echo "--"; } >> "$out"
 exit 0
 """
 
