@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -33,6 +34,10 @@ struct fc_batch {
 	unsigned int n;
 };
 
+/**
+ * fc_fatal() - Report an unrecoverable copy error and tell the main thread (SIGUSR1).
+ * @what: what failed; errno says why.
+ */
 static void fc_fatal(const char *what)
 {
 	fprintf(stderr, "framecopy: %s: %s\n", what, strerror(errno));
@@ -64,7 +69,12 @@ static int batch_alloc(struct fc_batch *b, unsigned int n, size_t frame_max)
 	return 0;
 }
 
-/* True for send errors that mean the other end of the socketpair is gone. */
+/**
+ * peer_gone() - Whether a send error means the other end of the socketpair is gone.
+ * @err: the errno of the failed send.
+ *
+ * Return: true for the errors a closed or dead peer gives.
+ */
 static bool peer_gone(int err)
 {
 	return err == ECONNREFUSED || err == ECONNRESET || err == EPIPE || err == ENOTCONN;
@@ -104,7 +114,13 @@ static int flush_to_sock(struct fc_pair *p, struct fc_batch *b, unsigned int n)
 	return 0;
 }
 
-/* TAP -> socket: read a burst of frames without blocking, send it in one sendmmsg(). */
+/**
+ * tap_to_sock() - Thread: TAP -> socket. Reads a burst of frames without blocking, sends it
+ * with one sendmmsg(), sleeps in poll() when the TAP is empty.
+ * @arg: the &struct fc_pair.
+ *
+ * Return: NULL, only after a fatal error.
+ */
 static void *tap_to_sock(void *arg)
 {
 	struct fc_pair *p = arg;
@@ -154,7 +170,13 @@ static void *tap_to_sock(void *arg)
 	}
 }
 
-/* Socket -> TAP: receive up to a batch of datagrams in one recvmmsg(), write each to the TAP. */
+/**
+ * sock_to_tap() - Thread: socket -> TAP. Receives up to a batch of datagrams with one
+ * blocking recvmmsg(), writes each to the TAP (or drops it in sink mode).
+ * @arg: the &struct fc_pair.
+ *
+ * Return: NULL, only after a fatal error.
+ */
 static void *sock_to_tap(void *arg)
 {
 	struct fc_pair *p = arg;
@@ -197,7 +219,12 @@ static void *sock_to_tap(void *arg)
 	}
 }
 
-/* Path of a namespace given as a name under /run/netns or as a path. */
+/**
+ * netns_path() - The path of a network namespace given as a name under /run/netns or a path.
+ * @netns: the name or path.
+ * @out: receives the path.
+ * @len: size of @out.
+ */
 static void netns_path(const char *netns, char *out, size_t len)
 {
 	if (strchr(netns, '/'))
@@ -206,7 +233,13 @@ static void netns_path(const char *netns, char *out, size_t len)
 		snprintf(out, len, "/run/netns/%s", netns);
 }
 
-/* The device setup done inside the target namespace. */
+/**
+ * tap_create() - Create and configure the TAP in the calling thread's network namespace.
+ * @cfg: what to create.
+ * @ifname: receives the name the kernel gave it.
+ *
+ * Return: the non-blocking TAP descriptor, or -1 with a message on stderr.
+ */
 static int tap_create(const struct fc_tap_config *cfg, char ifname[IF_NAMESIZE])
 {
 	struct ifreq ifr;
@@ -358,6 +391,22 @@ int fc_start(struct fc_pair *pair)
 	return 0;
 }
 
+uint64_t fc_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/**
+ * hex_digit() - The value of a hexadecimal digit.
+ * @c: the character.
+ *
+ * Return: 0..15, or -1 if @c is not a hex digit.
+ */
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')

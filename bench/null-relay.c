@@ -26,6 +26,10 @@ struct relay_opts {
 	bool stats;
 };
 
+/**
+ * usage() - Print the usage text.
+ * @f: where to.
+ */
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: null-relay --fd=N --bridge NAME [--tap NAME] [--mtu N] [--batch N]\n"
@@ -35,7 +39,15 @@ static void usage(FILE *f)
 		   "inspection: the cost of the topology alone. Runs until SIGTERM or the peer goes.\n");
 }
 
-/* Take the value of "--opt=V" or "--opt V"; advance *i past it. */
+/**
+ * opt_value() - The value of option @name at argv[*i], given as "--opt=V" or "--opt V".
+ * @argc: argument count.
+ * @argv: arguments.
+ * @i: index of the argument; advanced past a separate value.
+ * @name: the option, e.g. "--mtu".
+ *
+ * Return: the value, or NULL if argv[*i] is not @name with a value.
+ */
 static const char *opt_value(int argc, char **argv, int *i, const char *name)
 {
 	size_t len = strlen(name);
@@ -50,6 +62,14 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return NULL;
 }
 
+/**
+ * parse() - Parse the command line.
+ * @argc: argument count.
+ * @argv: arguments.
+ * @o: receives the options.
+ *
+ * Return: 0, or -1 after a message on stderr.
+ */
 static int parse(int argc, char **argv, struct relay_opts *o)
 {
 	unsigned long v;
@@ -142,8 +162,11 @@ int main(int argc, char **argv)
 	while (sig < 0);
 	if (o.stats)
 		fprintf(stderr,
-			"null-relay: %s sock->tap frames=%llu dropped=%llu; tap->sock frames=%llu dropped=%llu\n",
+			"null-relay: %s sock->tap frames=%llu dropped=%llu calls=%llu; "
+			"tap->sock frames=%llu dropped=%llu calls=%llu; cpu_us=%llu\n",
 			ifname, (unsigned long long)pair.to_tap.frames, (unsigned long long)pair.to_tap.dropped,
-			(unsigned long long)pair.to_sock.frames, (unsigned long long)pair.to_sock.dropped);
+			(unsigned long long)pair.to_tap.calls, (unsigned long long)pair.to_sock.frames,
+			(unsigned long long)pair.to_sock.dropped, (unsigned long long)pair.to_sock.calls,
+			(unsigned long long)fc_cpu_us());
 	return sig == SIGUSR1 ? 1 : 0;
 }

@@ -116,10 +116,15 @@ def main():
     report["throughput"] = throughput(read_tsv(w("throughput.tsv")))
     report["ping"] = pings(read_tsv(w("ping.tsv")))
     ready = {}
-    for path, mtu, ms in read_tsv(w("ready.tsv")):
-        ready.setdefault(path, []).append(int(ms))
+    for path, mtu, svc_ms, vm_ms in read_tsv(w("ready.tsv")):
+        ready.setdefault(path, []).append((int(svc_ms), int(vm_ms)))
     report["start_to_ready_ms"] = {
-        p: {"median": median(v), "samples": v} for p, v in ready.items()
+        p: {
+            "forwarder_median": median([a for a, _ in v]),
+            "vm_online_median": median([b for _, b in v]),
+            "samples": [{"forwarder": a, "vm_online": b} for a, b in v],
+        }
+        for p, v in ready.items()
     }
     report["idle"] = {
         path: {
@@ -170,8 +175,19 @@ def markdown(report):
         + f"; sock-vmnet {report['versions']['sock-vmnet']}, passt {report['versions']['passt']}, "
         f"{report['versions']['slirp4netns']}, {report['versions']['iperf3']}.",
         "",
+    ]
+    m = report["machine"]
+    if max(m.get("busy_pct_before", 0), m.get("busy_pct_after", 0)) > 10:
+        lines += [
+            f"**The machine was busy with other work** ({m['busy_pct_before']}% of its CPU "
+            f"before the run, {m['busy_pct_after']}% after; load {m['loadavg_after']}): "
+            "the figures are low and noisy.",
+            "",
+        ]
+    lines += [
         "Throughput in Gbit/s (ratio to veth). VM→host is the iperf3 client in the VM sending; "
-        "UDP is unpaced (-b 0) with one frame per datagram, and counts what arrived.",
+        + (f"UDP is paced at -b {c['udp_rate']}" if c.get("udp_rate", "0") != "0" else "UDP is unpaced (-b 0)")
+        + " with one frame per datagram, and counts what arrived.",
         "",
         "| test | MTU | " + " | ".join(LABELS[p] for p in paths) + " |",
         "|---|---:|" + "---:|" * len(paths),
@@ -233,22 +249,25 @@ def markdown(report):
     if report["idle"] or report["start_to_ready_ms"]:
         lines += [
             "",
-            f"The forwarder at rest ({c['idle_s']} s sample after the MTU {c['mtus'][0]} runs) and "
-            "its start-to-ready time (launch until the VM's first ping is answered; for sock-vmnet "
-            "this includes the DHCP exchange):",
+            f"The forwarder at rest ({c['idle_s']} s sample after the MTU {c['mtus'][0]} runs), "
+            "and its start: *ready* is launch until the forwarder is ready (null relay: its TAP "
+            "on the bridge; sock-vmnet: its \"ready\" log line; slirp4netns, pasta: the VM's "
+            "address configured), *VM online* is launch until the VM's first ping is answered "
+            "(for sock-vmnet after a DHCP exchange with busybox udhcpc). Medians over the MTUs.",
             "",
-            "| path | CPU % | context switches/s | RSS kB | PSS kB | threads | start-to-ready ms |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| path | CPU % | context switches/s | RSS kB | PSS kB | threads | ready ms | VM online ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for p in paths:
             i = report["idle"].get(p)
             r = report["start_to_ready_ms"].get(p)
             if not i and not r:
                 continue
-            ready = fmt(r["median"], 0) if r else "—"
+            ready = (f"{fmt(r['forwarder_median'], 0)} | {fmt(r['vm_online_median'], 0)}"
+                     if r else "— | —")
             if i:
                 lines.append(
-                    f"| {LABELS[p]} | {i['cpu_pct']:.3f} | {i['ctx_switches_per_s']:.2f} | "
+                    f"| {LABELS[p]} | {i['cpu_pct']:.4f} | {i['ctx_switches_per_s']:.2f} | "
                     f"{i['rss_kb']} | {i['pss_kb']} | {i['threads']} | {ready} |"
                 )
             else:
@@ -260,20 +279,22 @@ def markdown(report):
             "",
             f"{inst['count']} idle {inst['path']} instances: RSS {inst['rss_kb_total'] / 1024:.1f} MiB in "
             f"all ({inst['rss_kb_total'] / n:.0f} kB each), PSS {inst['pss_kb_total'] / 1024:.1f} MiB "
-            f"({inst['pss_kb_total'] / n:.0f} kB each); all up in {inst['start_ms']} ms.",
+            f"({inst['pss_kb_total'] / n:.0f} kB each); started one after the other in {inst['start_ms']} ms.",
         ]
 
     if report["skipped"]:
         lines += ["", "Skipped:", ""]
-        lines += [f"- {LABELS.get(s['path'], s['path'])}, MTU {s['mtu']}: {s['reason']}"
+        lines += [f"- {LABELS.get(s['path'], s['path'])}"
+                  + (f", MTU {s['mtu']}" if s["mtu"] != "-" else "") + f": {s['reason']}"
                   for s in report["skipped"]]
     return "\n".join(lines) + "\n"
 
 
 def chart(report, out, work):
     """Clustered bars, one group per test and MTU, one bar per path, via gnuplot."""
-    paths = present_paths(report)
     tp = {(t["path"], t["mtu"], t["test"]): t["median_gbps"] for t in report["throughput"]}
+    # only paths with a figure: gnuplot 5.4 crashes on a column with no valid point
+    paths = [p for p in present_paths(report) if any(k[0] == p for k in tp)]
     dat = os.path.join(work, "chart.dat")
     rows = 0
     with open(dat, "w", encoding="utf-8") as f:
@@ -297,13 +318,19 @@ set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set key top right
+set key outside right top
+set key autotitle columnhead
 set ylabel "Gbit/s"
 set yrange [0:*]
 set grid ytics
+set bmargin 4
+set xrange [-0.6:{rows - 0.4}]
 set xtics noenhanced
 set key noenhanced
-plot for [i=2:{len(paths) + 1}] "{dat}" using i:xtic(1) title columnheader(i)
+n = {len(paths)}
+plot for [i=2:n + 1] "{dat}" using i:xtic(1) title columnheader(i), \
+     for [i=2:n + 1] "{dat}" using ($0 + (i - 2 - (n - 1) / 2.0) / (n + 1)):(column(i)):(sprintf("%.1f", column(i))) \
+         with labels font ",8" offset 0,0.6 notitle
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
 

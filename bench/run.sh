@@ -27,12 +27,15 @@ usage: bench/run.sh [options]
   --mtus LIST         comma-separated MTUs (default 1500,65520)
   --tests LIST        comma-separated, from: tcp-up,tcp-down,udp-up,udp-down (default all;
                       up = VM->host, down = host->VM)
+  --udp-rate R        iperf3 -b for the UDP tests, e.g. 1G (default 0: unpaced)
   --pings N           pings per path for the RTT (default 100, 10 ms apart)
   --idle-seconds S    idle resource sample of each forwarder (default 30)
   --instances N       idle sock-vmnet instances for the RSS figure (default 100, 0 = skip)
   --sock-vmnet PATH   the binary (default build/sock-vmnet of the tree)
   --results DIR       where <timestamp>.json/.md/.png go (default bench/results)
   --max-minutes M     stop the whole run after M minutes (default 90; --quick: 6)
+  --pump-opts "OPTS"  extra options for the pump and the null relay (e.g. "--batch 8"), for
+                      tuning sweeps
   --keep-work         keep the scratch directory (logs, raw iperf3 JSON)
 EOF
 }
@@ -51,6 +54,8 @@ RESULTS=$HERE/results
 MAX_MINUTES=
 KEEP_WORK=0
 QUICK=0
+PUMP_OPTS=
+UDP_RATE=0
 
 while (($#)); do
 	case $1 in
@@ -67,6 +72,8 @@ while (($#)); do
 	--results) RESULTS=$2; shift ;;
 	--max-minutes) MAX_MINUTES=$2; shift ;;
 	--keep-work) KEEP_WORK=1 ;;
+	--pump-opts) PUMP_OPTS=$2; shift ;;
+	--udp-rate) UDP_RATE=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -85,7 +92,10 @@ for p in "${PATH_LIST[@]}"; do
 	[[ $p =~ ^(veth|null|sock-vmnet|slirp4netns|pasta)$ ]] || { echo "run.sh: unknown path $p" >&2; exit 2; }
 done
 for m in "${MTU_LIST[@]}"; do
-	[[ $m =~ ^[0-9]+$ ]] && ((m >= 576 && m <= 65520)) || { echo "run.sh: MTU $m not in 576..65520" >&2; exit 2; }
+	if ! [[ $m =~ ^[0-9]+$ ]] || ((m < 576 || m > 65520)); then
+		echo "run.sh: MTU $m not in 576..65520" >&2
+		exit 2
+	fi
 done
 for t in "${TEST_LIST[@]}"; do
 	[[ $t =~ ^(tcp|udp)-(up|down)$ ]] || { echo "run.sh: unknown test $t" >&2; exit 2; }
@@ -101,9 +111,11 @@ VM_GW=192.168.64.1
 VM_IP=192.168.64.2
 VM_MAC=52:54:00:12:34:56
 IPERF_PORT=5201
-CLK_TCK=$(getconf CLK_TCK)
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+# log MESSAGE: to the script's own stderr, also from a trap that fires while a command's
+# stderr is redirected (the trap inherits the redirections of the function it interrupts)
+exec {LOG_FD}>&2
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&"$LOG_FD"; }
 now_ns() { date +%s%N; }
 
 # ---- cleanup -------------------------------------------------------------------------
@@ -133,7 +145,7 @@ ns_destroy() {
 	local ns pids=()
 	for ns in "$@"; do
 		[[ -e /run/netns/$ns ]] || continue
-		pids+=($(ip netns pids "$ns" 2>/dev/null))
+		mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
 	done
 	kill_pids "${pids[@]}"
 	for ns in "$@"; do
@@ -145,11 +157,19 @@ ns_destroy() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	[[ -n $WATCHDOG ]] && kill "$WATCHDOG" 2>/dev/null
-	local live=()
-	for pid in "${BG_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && live+=("$pid"); done
+	if [[ -n $WATCHDOG ]]; then
+		pkill -P "$WATCHDOG" sleep 2>/dev/null # its sleep, found by parent pid
+		kill "$WATCHDOG" 2>/dev/null
+	fi
+	# still-running children of ours only: a pid that ended may belong to anyone by now
+	local live=() pid
+	for pid in "${BG_PIDS[@]}"; do
+		[[ $(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ') == "$$" ]] && live+=("$pid")
+	done
 	kill_pids "${live[@]}"
-	ns_destroy $(our_namespaces)
+	local stale
+	mapfile -t stale < <(our_namespaces)
+	ns_destroy "${stale[@]}"
 	if [[ -n $(our_namespaces) ]]; then
 		log "warning: could not delete: $(our_namespaces | tr '\n' ' ')"
 	fi
@@ -185,6 +205,17 @@ if ((${#missing[@]})); then
 fi
 [[ -c /dev/net/tun ]] || { echo "run.sh: /dev/net/tun missing" >&2; exit 1; }
 
+# Namespaces left by an earlier run of this script that was killed outright (SIGKILL leaves
+# no chance to clean up): svmb-PID-* whose PID is gone. Only this script makes such names.
+for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^svmb-[0-9]+-' || true); do
+	owner=${ns#svmb-}
+	owner=${owner%%-*}
+	if ! kill -0 "$owner" 2>/dev/null; then
+		log "removing $ns, left by an earlier run (pid $owner is gone)"
+		ns_destroy "$ns"
+	fi
+done
+
 make -s -C "$HERE" all || { echo "run.sh: building pump and null-relay failed" >&2; exit 1; }
 PUMP=$HERE/build/pump
 NULL_RELAY=$HERE/build/null-relay
@@ -194,14 +225,14 @@ mkdir -p "$RESULTS"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 TPUT=$WORK/throughput.tsv   # path mtu test run gbps extra cpu_forwarder cpu_pump
 PING=$WORK/ping.tsv         # path mtu n rtt_us...
-READY=$WORK/ready.tsv       # path mtu ms
+READY=$WORK/ready.tsv       # path mtu forwarder_ready_ms vm_online_ms
 IDLE=$WORK/idle.tsv         # path seconds cpu_pct ctxsw_per_s rss_kb pss_kb threads
 INST=$WORK/instances.tsv    # path count rss_kb pss_kb seconds_to_start
 SKIP=$WORK/skipped.tsv      # path mtu reason
 : >"$TPUT"; : >"$PING"; : >"$READY"; : >"$IDLE"; : >"$INST"; : >"$SKIP"
 
 # The whole run is bounded: past MAX_MINUTES the watchdog stops us (cleanup still runs).
-(sleep $((MAX_MINUTES * 60)) && kill -TERM $$) 2>/dev/null &
+(sleep $((MAX_MINUTES * 60)) && kill -TERM $$) >/dev/null 2>&1 &
 WATCHDOG=$!
 
 skip() { log "skip $1 mtu $2: $3"; printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$SKIP"; }
@@ -223,8 +254,22 @@ bg() {
 	BG_PIDS+=("$BGPID")
 }
 
-# cpu_ticks PID: user+system clock ticks of the process (all its threads) so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# fg CMD...: run CMD and wait for it so that a signal to this script (Ctrl-C, the watchdog)
+# is acted on at once: bash runs a trap only after a foreground command ends, and iperf3
+# catches SIGINT and exits 0, which bash then takes as SIGINT handled.
+fg() {
+	"$@" &
+	local pid=$! rc
+	BG_PIDS+=("$pid")
+	wait "$pid"
+	rc=$?
+	unset 'BG_PIDS[-1]' # it has ended and been reaped
+	return "$rc"
+}
+
+# cpu_ns PID: nanoseconds the process's threads have run so far (schedstat: exact, where
+# /proc/PID/stat counts 10 ms ticks and reads 0 for a forwarder at rest).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }  # %.0f: mawk's %d stops at 2^31
 
 # ctx_switches PID: voluntary + involuntary context switches of all its threads.
 ctx_switches() {
@@ -260,7 +305,7 @@ tb_create() {
 tb_destroy() { ns_destroy "$NS_VM" "$NS_HOST" "$NS_WAN"; }
 
 # vm_ping_ready: one ping from the VM answered (retrying every 5 ms for up to 10 s).
-vm_ping_ready() { timeout 12 ip netns exec "$NS_VM" ping -n -q -c 1 -w 10 -i 0.005 "$TARGET" >/dev/null 2>&1; }
+vm_ping_ready() { fg timeout 12 ip netns exec "$NS_VM" ping -n -q -c 1 -w 10 -i 0.005 "$TARGET" >/dev/null 2>&1; }
 
 # routed_vm_config IF MTU: static address for the veth and null-relay paths, and the way back.
 routed_vm_config() {
@@ -270,10 +315,14 @@ routed_vm_config() {
 		ip -n "$NS_WAN" route add "$VM_NET" via "$UPLINK_IP"
 }
 
-# ---- the paths: each sets SVC_PID (forwarder, 0 for none), PUMP_PID, READY_MS ------------
+# ---- the paths ----------------------------------------------------------------------
+# Each up_PATH MTU connects the VM and sets SVC_PID (the forwarder, 0 for none), PUMP_PID,
+# and for user-space forwarders SVC_READY_MS (launch until the forwarder is ready: its TAP
+# on the bridge, its "ready" line, the VM's address configured) and READY_MS (launch until
+# the VM's first ping to the target is answered, DHCP included for sock-vmnet).
 up_veth() {
 	local mtu=$1
-	SVC_PID=0 PUMP_PID=0 READY_MS=
+	SVC_PID=0 PUMP_PID=0
 	ip -n "$NS_VM" link add eth0 mtu "$mtu" type veth peer name vh0 mtu "$mtu" netns "$NS_HOST" &&
 		ip -n "$NS_HOST" addr add "$VM_GW/24" dev vh0 &&
 		ip -n "$NS_HOST" link set vh0 up &&
@@ -290,8 +339,9 @@ host_bridge() {
 # pump_start LOGNAME MTU PROGRAM...: the pump in the host namespace, its TAP vm0 in the VM's.
 pump_start() {
 	local name=$1 mtu=$2; shift 2
+	# shellcheck disable=SC2086 # PUMP_OPTS is a list of options
 	bg "$name" ip netns exec "$NS_HOST" "$PUMP" --netns "$NS_VM" --tap vm0 --mtu "$mtu" \
-		--mac "$VM_MAC" --stats -- "$@"
+		--mac "$VM_MAC" --stats $PUMP_OPTS -- "$@"
 	PUMP_PID=$BGPID
 	wait_until 5000 ip -n "$NS_VM" link show vm0 up || { log "vm0 did not appear"; return 1; }
 }
@@ -311,8 +361,12 @@ up_null() {
 	local mtu=$1 t0
 	host_bridge br0 "$mtu" || return 1
 	t0=$(now_ns)
-	pump_start null-relay "$mtu" "$NULL_RELAY" --fd=3 --bridge br0 --mtu "$mtu" --stats &&
-		svc_of_pump && routed_vm_config vm0 "$mtu" && vm_ping_ready || return 1
+	# shellcheck disable=SC2086
+	pump_start null-relay "$mtu" "$NULL_RELAY" --fd=3 --bridge br0 --mtu "$mtu" --stats $PUMP_OPTS &&
+		svc_of_pump &&
+		wait_until 5000 ip -n "$NS_HOST" link show master br0 up || return 1
+	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
+	routed_vm_config vm0 "$mtu" && vm_ping_ready || return 1
 	READY_MS=$((($(now_ns) - t0) / 1000000))
 }
 
@@ -336,18 +390,21 @@ EOF
 }
 
 up_sock_vmnet() {
-	local mtu=$1 t0
+	local mtu=$1 t0 log=sock-vmnet-$1
 	if [[ ! -x $SVM_BIN ]]; then
 		SKIP_REASON="$SVM_BIN not built yet"
 		return 2
 	fi
 	write_dhcp_script
 	t0=$(now_ns)
-	pump_start sock-vmnet "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu "$mtu" \
-		--lease-db "$WORK/leases-$mtu.db" &&
+	# --allow: the benchmark range is refused by default (RFC 6890); --dns: should the VM
+	# ever ask, its queries stay inside our namespaces
+	pump_start "$log" "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu="$mtu" \
+		--lease-db="$WORK/leases-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" &&
 		svc_of_pump || return 1
-	# the socketpair holds the DISCOVER until sock-vmnet reads it, so no retry is lost
-	timeout 20 ip netns exec "$NS_VM" udhcpc -i vm0 -f -q -n -t 5 -T 2 -s "$WORK/udhcpc.sh" \
+	wait_until 10000 grep -q ' INFO ready ' "$WORK/$log.log" || { log "no \"ready\" line in $WORK/$log.log"; return 1; }
+	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
+	fg timeout 20 ip netns exec "$NS_VM" udhcpc -i vm0 -f -q -n -t 5 -T 2 -s "$WORK/udhcpc.sh" \
 		>>"$WORK/udhcpc.log" 2>&1 || { log "no DHCP lease from sock-vmnet"; return 1; }
 	ip -n "$NS_VM" link set vm0 mtu "$mtu"
 	vm_ping_ready || return 1
@@ -362,7 +419,9 @@ up_slirp4netns() {
 	bg slirp4netns ip netns exec "$NS_HOST" slirp4netns --configure --mtu="$mtu" \
 		--disable-host-loopback --disable-dns --netns-type=path "/run/netns/$NS_VM" tap0
 	SVC_PID=$BGPID PUMP_PID=0
-	wait_until 5000 bash -c "ip -n '$NS_VM' -4 addr show dev tap0 | grep -q inet" && vm_ping_ready || return 1
+	wait_until 5000 bash -c "ip -n '$NS_VM' -4 addr show dev tap0 | grep -q inet" || return 1
+	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
+	vm_ping_ready || return 1
 	READY_MS=$((($(now_ns) - t0) / 1000000))
 }
 
@@ -376,6 +435,7 @@ up_pasta() {
 		-t none -u none -T none -U none --mtu "$mtu" --ns-ifname tap0 --netns "$NS_VM"
 	SVC_PID=$BGPID PUMP_PID=0
 	wait_until 5000 bash -c "ip -n '$NS_VM' -4 addr show dev tap0 | grep -q inet" || return 1
+	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
 	ip -n "$NS_VM" link set tap0 mtu "$mtu" || return 1
 	vm_ping_ready || return 1
 	READY_MS=$((($(now_ns) - t0) / 1000000))
@@ -389,7 +449,7 @@ iperf_once() {
 	local json=$WORK/iperf-$path-$mtu-$test-$run.json
 	local args=(-c "$TARGET" -p "$IPERF_PORT" -t "$DURATION" -J --connect-timeout 3000)
 	[[ $dir == down ]] && args+=(-R)
-	[[ $proto == udp ]] && args+=(-u -b 0 -l $((mtu - 28)))
+	[[ $proto == udp ]] && args+=(-u -b "$UDP_RATE" -l $((mtu - 28)))
 
 	# a fresh one-off server per run: a wedged earlier run cannot block the next
 	bg iperf3-server ip netns exec "$NS_WAN" iperf3 -s -1 -B "$TARGET" -p "$IPERF_PORT"
@@ -400,13 +460,13 @@ iperf_once() {
 		return 1
 	fi
 	local s0=0 p0=0 s1 p1 t0 t1
-	((SVC_PID)) && s0=$(cpu_ticks "$SVC_PID")
-	((PUMP_PID)) && p0=$(cpu_ticks "$PUMP_PID")
+	((SVC_PID)) && s0=$(cpu_ns "$SVC_PID")
+	((PUMP_PID)) && p0=$(cpu_ns "$PUMP_PID")
 	t0=$(now_ns)
-	timeout $((DURATION + 20)) ip netns exec "$NS_VM" iperf3 "${args[@]}" >"$json" 2>>"$WORK/iperf3-client.log"
+	fg timeout $((DURATION + 20)) ip netns exec "$NS_VM" iperf3 "${args[@]}" >"$json" 2>>"$WORK/iperf3-client.log"
 	t1=$(now_ns)
-	((SVC_PID)) && s1=$(cpu_ticks "$SVC_PID")
-	((PUMP_PID)) && p1=$(cpu_ticks "$PUMP_PID")
+	((SVC_PID)) && s1=$(cpu_ns "$SVC_PID")
+	((PUMP_PID)) && p1=$(cpu_ns "$PUMP_PID")
 	# the server exits after one test; bounded wait, then it is ended
 	wait_until 3000 bash -c "! kill -0 $srv" || kill_pids "$srv"
 
@@ -422,20 +482,18 @@ iperf_once() {
 	else
 		extra=$(jq -r '.end.sum_received.lost_percent // 0' "$json")
 	fi
-	local el=$(((t1 - t0) / 10000000)) # centiseconds
-	local cs=0 cp=0
-	((SVC_PID && el > 0)) && cs=$(((s1 - s0) * 100 * 100 / CLK_TCK / el))
-	((PUMP_PID && el > 0)) && cp=$(((p1 - p0) * 100 * 100 / CLK_TCK / el))
+	local el=$((t1 - t0)) cs=0 cp=0
+	((SVC_PID && el > 0)) && cs=$(((s1 - s0) * 100 / el))
+	((PUMP_PID && el > 0)) && cp=$(((p1 - p0) * 100 / el))
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$mtu" "$test" "$run" "$gbps" "$extra" "$cs" "$cp" >>"$TPUT"
 	log "  $path mtu $mtu $test run $run: $(printf '%.2f' "$gbps") Gbit/s (forwarder ${cs}% CPU, pump ${cp}%)"
 }
 
 # ping_rtt PATH MTU: PINGS echo requests 10 ms apart; all RTTs in µs into $PING.
 ping_rtt() {
-	local out
-	out=$(timeout $((PINGS / 50 + 15)) ip netns exec "$NS_VM" ping -n -c "$PINGS" -i 0.01 -W 1 "$TARGET" 2>&1)
-	local rtts
-	rtts=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' <<<"$out" | awk '{printf "%d ", $1 * 1000}')
+	local out=$WORK/ping-$1.txt rtts
+	fg timeout $((PINGS / 50 + 15)) ip netns exec "$NS_VM" ping -n -c "$PINGS" -i 0.01 -W 1 "$TARGET" >"$out" 2>&1
+	rtts=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$out" | awk '{printf "%d ", $1 * 1000}')
 	if [[ -z $rtts ]]; then
 		log "  $path: no ping replies"
 		return 1
@@ -446,54 +504,62 @@ ping_rtt() {
 # idle_sample PATH PID SECONDS: CPU, context switches and memory of an idle forwarder.
 idle_sample() {
 	local path=$1 pid=$2 secs=$3 c0 c1 x0 x1 t0 t1
-	c0=$(cpu_ticks "$pid") x0=$(ctx_switches "$pid") t0=$(now_ns)
-	sleep "$secs"
-	c1=$(cpu_ticks "$pid") x1=$(ctx_switches "$pid") t1=$(now_ns)
+	c0=$(cpu_ns "$pid") x0=$(ctx_switches "$pid") t0=$(now_ns)
+	fg sleep "$secs"
+	c1=$(cpu_ns "$pid") x1=$(ctx_switches "$pid") t1=$(now_ns)
 	kill -0 "$pid" 2>/dev/null || { log "  $path: forwarder died while idle"; return 1; }
 	local el=$(((t1 - t0) / 1000000)) # ms
-	local threads
-	threads=$(ls "/proc/$pid/task" | wc -l)
+	local tasks=("/proc/$pid/task"/*) threads
+	threads=${#tasks[@]}
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$secs" \
-		"$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v ms="$el" 'BEGIN {printf "%.3f", c / hz * 100000 / ms}')" \
+		"$(awk -v c=$((c1 - c0)) -v ms="$el" 'BEGIN {printf "%.4f", c / 10000 / ms}')" \
 		"$(awk -v x=$((x1 - x0)) -v ms="$el" 'BEGIN {printf "%.2f", x * 1000 / ms}')" \
 		"$(rss_kb "$pid")" "$(pss_kb "$pid")" "$threads" >>"$IDLE"
 	log "  $path idle: $(tail -1 "$IDLE" | cut -f3-7 | tr '\t' ' ') (cpu% ctxsw/s rss_kB pss_kB threads)"
 }
 
 # many_instances N: N idle sock-vmnet processes, each with a sink pump as its hypervisor,
-# in one host namespace; the sum of their RSS and PSS.
+# in one host namespace, started one after the other (each waits for the previous one's
+# "ready" line: they share the bridge and the NAT table); the sum of their RSS and PSS.
 many_instances() {
-	local n=$1 i pids=() pumps=() t0
+	local n=$1 i pids=() t0 c
 	tb_create inst 1500 || return 1
 	t0=$(now_ns)
 	for ((i = 0; i < n; i++)); do
-		bg instances ip netns exec "$NS_HOST" "$PUMP" --sink -- "$SVM_BIN" --fd=3 \
+		bg "inst-$i" ip netns exec "$NS_HOST" "$PUMP" --sink -- "$SVM_BIN" --fd=3 \
 			--mac="$(printf '52:54:00:00:%02x:%02x' $((i / 256)) $((i % 256)))" \
-			--lease-db "$WORK/inst-$i.db"
-		pumps+=("$BGPID")
-	done
-	# every instance is up once it has put its TAP on the bridge
-	if ! wait_until 60000 bash -c "(( \$(ip -n '$NS_HOST' -o link show master svmnet0 | wc -l) >= $n ))"; then
-		log "  only $(ip -n "$NS_HOST" -o link show master svmnet0 2>/dev/null | wc -l) of $n instances came up"
-	fi
-	local secs=$((($(now_ns) - t0) / 1000000))
-	sleep 2 # let them settle into idle
-	for p in "${pumps[@]}"; do
-		local c
-		c=$(pgrep -P "$p" | head -1)
+			--lease-db="$WORK/inst-$i.db" --dns="$TARGET"
+		if ! wait_until 10000 grep -q ' INFO ready ' "$WORK/inst-$i.log"; then
+			log "  instance $i did not get ready: $(tail -1 "$WORK/inst-$i.log")"
+			break
+		fi
+		c=$(pgrep -P "$BGPID" | head -1)
 		[[ -n $c ]] && pids+=("$c")
 	done
-	local rss=0 pss=0
+	local ms=$((($(now_ns) - t0) / 1000000))
+	fg sleep 2 # let them settle into idle
+	local rss=0 pss=0 p
 	for p in "${pids[@]}"; do
 		rss=$((rss + $(rss_kb "$p")))
 		pss=$((pss + $(pss_kb "$p")))
 	done
-	printf 'sock-vmnet\t%s\t%s\t%s\t%s\n' "${#pids[@]}" "$rss" "$pss" "$secs" >>"$INST"
-	log "  ${#pids[@]} instances: RSS ${rss} kB, PSS ${pss} kB in all (started in ${secs} ms)"
+	printf 'sock-vmnet\t%s\t%s\t%s\t%s\n' "${#pids[@]}" "$rss" "$pss" "$ms" >>"$INST"
+	log "  ${#pids[@]} instances: RSS ${rss} kB, PSS ${pss} kB in all (started one by one in ${ms} ms)"
 	tb_destroy
 }
 
+# busy_pct: % of all CPU time over one second spent by anything (the machine is shared:
+# a busy one gives low, noisy figures, so the report says how busy it was around the run).
+busy_pct() {
+	local a b
+	read -ra a </proc/stat; sleep 1; read -ra b </proc/stat
+	awk -v u=$((b[1] + b[2] + b[3] + b[6] + b[7] + b[8] - a[1] - a[2] - a[3] - a[6] - a[7] - a[8])) \
+		-v i=$((b[4] + b[5] - a[4] - a[5])) 'BEGIN {printf "%.0f", (u + i) ? 100 * u / (u + i) : 0}'
+}
+
 # ---- main ----------------------------------------------------------------------------
+BUSY_BEFORE=$(busy_pct)
+((BUSY_BEFORE > 10)) && log "warning: the machine is ${BUSY_BEFORE}% busy before we start: figures will be low and noisy"
 log "sock-vmnet benchmark: paths ${PATHS}, MTUs ${MTUS}, ${RUNS} run(s) x ${DURATION} s, work dir $WORK"
 for path in "${PATH_LIST[@]}"; do
 	first_mtu=1
@@ -505,7 +571,7 @@ for path in "${PATH_LIST[@]}"; do
 			tb_destroy
 			continue
 		fi
-		SKIP_REASON=
+		SKIP_REASON='' READY_MS='' SVC_READY_MS=''
 		case $path in
 		veth) up_veth "$mtu" ;;
 		null) up_null "$mtu" ;;
@@ -520,8 +586,10 @@ for path in "${PATH_LIST[@]}"; do
 			tb_destroy
 			continue
 		fi
-		[[ -n $READY_MS ]] && printf '%s\t%s\t%s\n' "$path" "$mtu" "$READY_MS" >>"$READY" &&
-			log "  ready in $READY_MS ms"
+		if [[ -n $READY_MS ]]; then
+			printf '%s\t%s\t%s\t%s\n' "$path" "$mtu" "$SVC_READY_MS" "$READY_MS" >>"$READY"
+			log "  forwarder ready in $SVC_READY_MS ms, VM online in $READY_MS ms"
+		fi
 		for ((run = 1; run <= RUNS; run++)); do
 			for test in "${TEST_LIST[@]}"; do
 				iperf_once "$path" "$mtu" "$test" "$run"
@@ -541,11 +609,13 @@ if ((INSTANCES > 0)); then
 		log "$INSTANCES idle sock-vmnet instances"
 		many_instances "$INSTANCES"
 	else
-		log "skip instances: sock-vmnet not built or not among the paths"
+		skip sock-vmnet - "idle instances: $SVM_BIN not built or sock-vmnet not among the paths"
 	fi
 fi
 
 # ---- report --------------------------------------------------------------------------
+BUSY_AFTER=$(busy_pct)
+((BUSY_AFTER > 10)) && log "warning: the machine is ${BUSY_AFTER}% busy after the run"
 META=$WORK/meta.json
 jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
@@ -555,11 +625,16 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg passt "$(dpkg-query -W -f='${Version}' passt 2>/dev/null)" \
 	--arg runs "$RUNS" --arg duration "$DURATION" --arg quick "$QUICK" --arg pings "$PINGS" \
 	--arg idle "$IDLE_SECS" --arg instances "$INSTANCES" --arg paths "$PATHS" --arg mtus "$MTUS" \
-	'{timestamp: $stamp, machine: {kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu},
+	--arg pump_opts "$PUMP_OPTS" --arg udp_rate "$UDP_RATE" --arg busy0 "$BUSY_BEFORE" --arg busy1 "$BUSY_AFTER" \
+	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	'{timestamp: $stamp, machine: {kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu,
+	            busy_pct_before: ($busy0 | tonumber), busy_pct_after: ($busy1 | tonumber),
+	            loadavg_after: $load},
 	  versions: {"sock-vmnet": $rev, iperf3: $iperf3, slirp4netns: $slirp, passt: $passt},
 	  config: {runs: ($runs | tonumber), duration_s: ($duration | tonumber), quick: ($quick == "1"),
 	           pings: ($pings | tonumber), idle_s: ($idle | tonumber), instances: ($instances | tonumber),
-	           paths: ($paths | split(",")), mtus: ($mtus | split(",") | map(tonumber))}}' >"$META"
+	           paths: ($paths | split(",")), mtus: ($mtus | split(",") | map(tonumber)),
+	           pump_opts: $pump_opts, udp_rate: $udp_rate}}' >"$META"
 
 /usr/bin/python3 "$HERE/report.py" --work "$WORK" --out "$RESULTS/$STAMP" || {
 	log "report failed"
