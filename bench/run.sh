@@ -157,10 +157,7 @@ ns_destroy() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	if [[ -n $WATCHDOG ]]; then
-		pkill -P "$WATCHDOG" sleep 2>/dev/null # its sleep, found by parent pid
-		kill "$WATCHDOG" 2>/dev/null
-	fi
+	[[ -n $WATCHDOG ]] && kill "$WATCHDOG" 2>/dev/null
 	# still-running children of ours only: a pid that ended may belong to anyone by now
 	local live=() pid
 	for pid in "${BG_PIDS[@]}"; do
@@ -232,7 +229,9 @@ SKIP=$WORK/skipped.tsv      # path mtu reason
 : >"$TPUT"; : >"$PING"; : >"$READY"; : >"$IDLE"; : >"$INST"; : >"$SKIP"
 
 # The whole run is bounded: past MAX_MINUTES the watchdog stops us (cleanup still runs).
-(sleep $((MAX_MINUTES * 60)) && kill -TERM $$) >/dev/null 2>&1 &
+# One process, no child of its own: read waits on a FIFO nobody writes until the time is up.
+mkfifo "$WORK/watchdog"
+(read -rt $((MAX_MINUTES * 60)) <>"$WORK/watchdog"; kill -TERM $$) >/dev/null 2>&1 &
 WATCHDOG=$!
 
 skip() { log "skip $1 mtu $2: $3"; printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$SKIP"; }
