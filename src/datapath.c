@@ -34,9 +34,9 @@ static bool relay_blocked(const struct relay *r)
 static void update_events(struct datapath *dp)
 {
 	uint32_t vm = (relay_blocked(&dp->to_host) ? 0 : EPOLLIN) |
-		      (relay_blocked(&dp->to_vm) ? EPOLLOUT : 0);
+		      (relay_blocked(&dp->to_vm) || dp->vm->tx_pending ? EPOLLOUT : 0);
 	uint32_t host = (relay_blocked(&dp->to_vm) ? 0 : EPOLLIN) |
-			(relay_blocked(&dp->to_host) ? EPOLLOUT : 0);
+			(relay_blocked(&dp->to_host) || dp->host->tx_pending ? EPOLLOUT : 0);
 
 	if (vm != dp->vm_events && loop_modify(dp->loop, &dp->vm_src, vm) == 0)
 		dp->vm_events = vm;
@@ -151,6 +151,13 @@ static void on_port_event(struct datapath *dp, struct frame_port *p, uint32_t ev
 	/* any event may mean room: a --listen port's fd is an epoll set, only ever readable */
 	if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) || relay_blocked(out))
 		relay_flush(dp, out);
+	/* the tail of a frame the port took in part: nothing else would ever write it */
+	if (p->tx_pending && !relay_blocked(out)) {
+		int n = p->send(p, NULL, 0);
+
+		if (n < 0)
+			port_gone(dp, p, n);
+	}
 	if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !relay_blocked(in))
 		relay_pump(dp, in, p == dp->vm);
 	if (p == dp->vm && (events & EPOLLHUP) && !(events & EPOLLIN))

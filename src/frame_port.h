@@ -3,6 +3,7 @@
 #ifndef SVM_FRAME_PORT_H
 #define SVM_FRAME_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,9 @@ struct frame_ref {
  *        full: the rest should wait for EPOLLOUT), or -errno (-EPIPE: gone).
  *        A frame the port refuses for itself (too big...) counts as taken.
  * @close: release everything (a TAP disappears with its descriptor)
+ * @tx_pending: set by the port while it holds the tail of a frame it took in part (and
+ *              counted as sent): the relay watches @fd for writing and then calls @send
+ *              with no frames, which writes the tail
  */
 struct frame_port {
 	const char *name;
@@ -48,6 +52,7 @@ struct frame_port {
 	int (*send)(struct frame_port *p, const struct frame_ref *frames, unsigned n);
 	void (*close)(struct frame_port *p);
 	uint64_t refused; /* frames the port would not take for good (counted as drops) */
+	bool tx_pending;
 };
 
 /**

@@ -19,7 +19,8 @@
  *    router alert: LSRR/SSRR [ip-source-route]; record route and timestamp, which make the
  *    host write its addresses and clock into the VM's packets, and every other option
  *    (security labels such as CIPSO among them) [ip-options]; UDP from port 67, a DHCP
- *    server in the VM [rogue-dhcp]; DHCP client messages (0.0.0.0 or the lease, port 68,
+ *    server in the VM [rogue-dhcp]; DHCP client messages (0.0.0.0 or the lease — or, while
+ *    no lease is known, any address of the subnet — port 68,
  *    to 255.255.255.255 or the gateway, port 67, unfragmented) go to sock-vmnet's own
  *    server [GUARD_DHCP]; everything else needs a lease [no-lease] and source = the
  *    lease [ip-src]; no ICMP redirect [icmp-redirect]; no TCP fragment at offset 8
@@ -140,11 +141,23 @@ static enum drop_reason check_ip_options(const struct frame_view *v)
 }
 
 /* A DHCP client message for sock-vmnet's server (RFC 2131 4.1, 4.4.5). */
+static bool in_subnet(const struct guard *g, uint32_t addr)
+{
+	return (addr & ipv4_prefix_mask(g->cfg->prefix_len)) == g->cfg->subnet;
+}
+
+/*
+ * A DHCP client message comes from 0.0.0.0 or from the lease. Before this instance knows
+ * the VM's lease (sock-vmnet was restarted under a running VM), a renewal from an address
+ * of the subnet goes to the server too: it acknowledges the address if the lease database
+ * says it is this VM's, else NAKs, and the client starts over. It never reaches the bridge.
+ */
 static bool is_dhcp_client_message(const struct guard *g, const struct frame_view *v)
 {
 	return is_udp_with_ports(v) && !v->ip_more_fragments && v->ip_frag_offset == 0 &&
 	       v->src_port == DHCP_CLIENT_PORT && v->dst_port == DHCP_SERVER_PORT &&
-	       (v->ip_src == 0 || (g->vm_addr && v->ip_src == g->vm_addr)) &&
+	       (v->ip_src == 0 || (g->vm_addr && v->ip_src == g->vm_addr) ||
+		(!g->vm_addr && in_subnet(g, v->ip_src))) &&
 	       (v->ip_dst == LIMITED_BROADCAST || v->ip_dst == g->cfg->gateway);
 }
 

@@ -102,6 +102,7 @@ static void reset_state(struct vm_stream *s)
 	s->rx_hdr_have = 0;
 	s->rx_len = s->rx_have = 0;
 	s->tx_off = s->tx_len = 0;
+	s->port.tx_pending = false;
 	s->tx_watch = false;
 }
 
@@ -205,6 +206,7 @@ static int flush_rest(struct vm_stream *s)
 		s->tx_off += (size_t)r;
 	}
 	s->tx_off = s->tx_len = 0;
+	s->port.tx_pending = false;
 	watch_writable(s, false);
 	return 0;
 }
@@ -389,6 +391,7 @@ static int stream_send(struct frame_port *p, const struct frame_ref *frames, uns
 			}
 			s->tx_off = 0;
 			s->tx_len = need - w;
+			s->port.tx_pending = true;
 			w = 0;
 		}
 		if (s->tx_len) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "guard.h"
 
 #define GATEWAY 0xc0a84001u
@@ -93,7 +94,9 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 	promise(!(v->ip_proto == IPPROTO_UDP_ && v->l4 && v->src_port == 67));
 	if (action == GUARD_DHCP) {
 		promise(v->ip_proto == IPPROTO_UDP_ && v->dst_port == 67 && v->src_port == 68);
-		promise(v->ip_src == 0 || v->ip_src == g->vm_addr);
+		promise(v->ip_src == 0 || v->ip_src == g->vm_addr ||
+			(!g->vm_addr && (v->ip_src & ipv4_prefix_mask(g->cfg->prefix_len)) ==
+						g->cfg->subnet));
 		return;
 	}
 	promise(g->vm_addr && v->ip_src == g->vm_addr);

@@ -30,6 +30,8 @@ struct fake_port {
 	unsigned capacity;
 	uint8_t got[MAX_FRAMES][FRAME_LEN];
 	unsigned received;
+	bool keep_tail;       /* take frames like a stream socket that takes the last in part */
+	unsigned tail_writes; /* send() calls with no frames, to write that tail */
 };
 
 static int fake_recv(struct frame_port *p, struct frame_batch *b)
@@ -51,9 +53,16 @@ static int fake_send(struct frame_port *p, const struct frame_ref *frames, unsig
 	struct fake_port *f = container_of(p, struct fake_port, port);
 	unsigned taken = n < f->capacity ? n : f->capacity;
 
+	if (n == 0 && p->tx_pending) {
+		f->tail_writes++;
+		p->tx_pending = false; /* the socket had room for the tail */
+		return 0;
+	}
 	for (unsigned i = 0; i < taken; i++)
 		memcpy(f->got[f->received++], frames[i].data, FRAME_LEN);
 	f->capacity -= taken;
+	if (taken && f->keep_tail)
+		p->tx_pending = true;
 	return (int)taken;
 }
 
@@ -200,6 +209,26 @@ static void short_write_waits_then_resumes(void **state)
 	assert_int_equal(fx->stats.drops[DROP_HOST_BUSY], 0);
 }
 
+/*
+ * A stream port that took the last frame in part keeps its tail: the relay must watch for
+ * room and have the port write it, or the VM waits for the rest of a frame until some
+ * other frame happens to come its way.
+ */
+static void port_tail_is_written_when_there_is_room(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->vm.keep_tail = true;
+	udp_frame(fx->host.script[fx->host.scripted++], false,
+		  (const uint8_t *)"\x02\x00\x00\x00\x00\x01", 7);
+	spin(fx, 1);
+	assert_int_equal(fx->vm.received, 1);
+	spin(fx, 2);
+	assert_int_equal(fx->vm.tail_writes, 1);
+	assert_false(fx->vm.port.tx_pending);
+	assert_false(fx->dp.vm_events & EPOLLOUT);
+}
+
 static void blocked_batch_expires_and_is_counted(void **state)
 {
 	struct fixture *fx = *state;
@@ -248,6 +277,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(spoofed_frame_is_dropped_and_the_rest_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(short_write_waits_then_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(port_tail_is_written_when_there_is_room, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(blocked_batch_expires_and_is_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(vm_gone_stops_the_datapath, setup, teardown),

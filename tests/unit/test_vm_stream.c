@@ -372,6 +372,7 @@ static void send_partial_writes(void **state)
 	int small = 4096;
 	unsigned sent = 0, shorts = 0;
 	size_t len = 0;
+	bool pending_seen = false;
 
 	setsockopt(f->port->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	for (uint32_t i = 0; i < N; i++) {
@@ -383,6 +384,7 @@ static void send_partial_writes(void **state)
 
 		assert_true(n >= 0 && n <= (int)(N - sent));
 		sent += (unsigned)n;
+		pending_seen |= f->port->tx_pending; /* a tail kept: the relay must watch EPOLLOUT */
 		if (sent < N) {
 			/* short: nothing more goes in until the hypervisor reads */
 			shorts++;
@@ -398,6 +400,8 @@ static void send_partial_writes(void **state)
 		drain(f->peer, acc, sizeof(acc), &len);
 	}
 	assert_int_equal(parse_stream(acc, len, 0), N);
+	assert_true(pending_seen);
+	assert_false(f->port->tx_pending);
 	drain(f->peer, acc, sizeof(acc), &len);
 	assert_int_equal(parse_stream(acc, len, 0), N); /* and nothing more */
 }
