@@ -215,3 +215,26 @@ def test_bad_values_exit_2_with_one_line(topo, args, message):
     assert r.returncode == 2
     assert message in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_vm_keeps_its_address_when_sock_vmnet_restarts(topo):
+    """A restarted instance acknowledges the running VM's renewal from its old address."""
+    from scapy.layers.dhcp import BOOTP, DHCP
+    first = ScapyVM(topo.start_vmnet(()))
+    ip = first.dhcp()
+    assert ip and first.arp_gateway()
+    assert first.net.stop() == 0
+    again = ScapyVM(topo.start_vmnet(()))
+    xid = 0x5356
+    renew = (Ether(src=VM_MAC, dst=first.gateway_mac) / IP(src=ip, dst=GATEWAY) /
+             UDP(sport=68, dport=67) /
+             BOOTP(ciaddr=ip, xid=xid, chaddr=bytes.fromhex(VM_MAC.replace(":", ""))) /
+             DHCP(options=[("message-type", "request"), "end"]))
+    again.net.send(renew)
+    ack = again.net.recv(3, lambda p: p.haslayer(DHCP) and p[BOOTP].xid == xid)
+    assert ack is not None, "the renewal was not answered:\n" + again.net.stderr()
+    assert ("message-type", 5) in ack[DHCP].options and ack[BOOTP].yiaddr == ip
+    # and the VM's traffic flows again without a new DISCOVER
+    again.ip = ip
+    again.gateway_mac = first.gateway_mac
+    assert again.ping(GATEWAY)
