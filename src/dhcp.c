@@ -47,6 +47,9 @@ static const uint8_t broadcast_mac[ETH_ALEN_] = {0xff, 0xff, 0xff, 0xff, 0xff, 0
  * @vm_addr: the address acknowledged to the VM, which the guard lets it use
  * @ioctl_fd: a socket for SIOCGIFHWADDR, to read the bridge's MAC
  * @exhausted: the pool was exhausted at the last DISCOVER (logged once per episode)
+ * @tokens: DHCP messages the VM may still send now (a token bucket, see DHCP_BURST)
+ * @tokens_ms: when @tokens was last refilled (CLOCK_MONOTONIC, ms)
+ * @declines: DECLINEs honoured so far (at most DHCP_MAX_DECLINES)
  */
 struct dhcp_server {
 	const struct config *cfg;
@@ -58,7 +61,51 @@ struct dhcp_server {
 	uint32_t vm_addr;
 	int ioctl_fd;
 	bool exhausted;
+	unsigned tokens;
+	uint64_t tokens_ms;
+	unsigned declines;
 };
+
+/*
+ * Each DHCP message may cost a write transaction on the lease database that every instance
+ * shares, so a VM gets a budget: a burst of DHCP_BURST messages, then one per
+ * DHCP_REFILL_MS. The busiest real client in the tests, dhclient at start, sends 4 messages
+ * in 3 s and udhcpc one every 3 s while it waits: 10x headroom. Messages beyond the budget
+ * are dropped as dhcp-ignored and the client retries.
+ */
+#define DHCP_BURST 16
+#define DHCP_REFILL_MS 500
+
+/*
+ * RFC 2131 asks the server to quarantine a DECLINEd address; a VM declining every offer
+ * could quarantine the whole pool for every other VM. A real client declines only when
+ * its ARP probe finds the address in use: after 4 declines, further ones are ignored.
+ */
+#define DHCP_MAX_DECLINES 4
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Take one message from the VM's budget; false when it is spent. */
+static bool budget_take(struct dhcp_server *s)
+{
+	uint64_t now = mono_ms();
+	uint64_t earned = (now - s->tokens_ms) / DHCP_REFILL_MS;
+
+	if (earned) {
+		s->tokens = s->tokens + earned > DHCP_BURST ? DHCP_BURST : s->tokens + (unsigned)earned;
+		s->tokens_ms += earned * DHCP_REFILL_MS;
+	}
+	if (!s->tokens)
+		return false;
+	s->tokens--;
+	return true;
+}
 
 static int64_t wall_now(void)
 {
@@ -79,6 +126,8 @@ struct dhcp_server *dhcp_server_new(const struct config *cfg, char *err, size_t 
 	}
 	s->cfg = cfg;
 	s->ioctl_fd = -1;
+	s->tokens = DHCP_BURST;
+	s->tokens_ms = mono_ms();
 	/* the start address is the gateway; network and broadcast are never anybody's */
 	s->pool_first = cfg->start_addr + 1;
 	s->pool_last = cfg->end_addr == broadcast ? cfg->end_addr - 1 : cfg->end_addr;
@@ -409,6 +458,13 @@ static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, enum
 		return;
 	}
 	ipv4_format(m->requested_addr, text);
+	if (s->declines >= DHCP_MAX_DECLINES) {
+		log_warn("dhcp: the VM declined %s after %d declines: ignored, not quarantined", text,
+			 DHCP_MAX_DECLINES);
+		*drop = DROP_DHCP_IGNORED;
+		return;
+	}
+	s->declines++;
 	if (lease_decline(s->db, s->cfg->bridge, s->held, &s->self, now + quarantine_s, now) < 0)
 		log_error("lease database \"%s\": %s", s->cfg->lease_db,
 			  lease_db_sqlite_error(s->db));
@@ -455,6 +511,12 @@ size_t dhcp_server_handle(struct dhcp_server *s, const struct frame_view *v, uin
 	}
 	if (m.giaddr) {
 		*drop = DROP_DHCP_IGNORED; /* a relay: the VM is no relay agent */
+		return 0;
+	}
+	if (!budget_take(s)) {
+		log_debug("dhcp: %s dropped: over the budget of %d messages, 1 per %d ms",
+			  dhcp_message_type_name(m.type), DHCP_BURST, DHCP_REFILL_MS);
+		*drop = DROP_DHCP_IGNORED;
 		return 0;
 	}
 	log_debug("dhcp: %s xid=0x%08x", dhcp_message_type_name(m.type), m.xid);
