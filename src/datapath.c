@@ -30,6 +30,22 @@ static bool relay_blocked(const struct relay *r)
 	return r->out_sent < r->out_count;
 }
 
+/* Tell epoll (and a port with an epoll set of its own) which events @p's side waits for. */
+static void watch_port(struct datapath *dp, struct frame_port *p, struct loop_source *src,
+		       uint32_t *now, uint32_t want)
+{
+	if (want == *now)
+		return;
+	if (p->watch) {
+		p->watch(p, want);
+		if (!!want != !!*now && loop_modify(dp->loop, src, want ? EPOLLIN : 0) < 0)
+			return;
+	} else if (loop_modify(dp->loop, src, want) < 0) {
+		return;
+	}
+	*now = want;
+}
+
 /* Watch each fd for reading unless its outgoing relay is blocked, for writing if it is. */
 static void update_events(struct datapath *dp)
 {
@@ -38,10 +54,8 @@ static void update_events(struct datapath *dp)
 	uint32_t host = (relay_blocked(&dp->to_vm) ? 0 : EPOLLIN) |
 			(relay_blocked(&dp->to_host) || dp->host->tx_pending ? EPOLLOUT : 0);
 
-	if (vm != dp->vm_events && loop_modify(dp->loop, &dp->vm_src, vm) == 0)
-		dp->vm_events = vm;
-	if (host != dp->host_events && loop_modify(dp->loop, &dp->host_src, host) == 0)
-		dp->host_events = host;
+	watch_port(dp, dp->vm, &dp->vm_src, &dp->vm_events, vm);
+	watch_port(dp, dp->host, &dp->host_src, &dp->host_events, host);
 }
 
 static void port_gone(struct datapath *dp, struct frame_port *p, int err)

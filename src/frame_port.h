@@ -41,6 +41,10 @@ struct frame_ref {
  *        full: the rest should wait for EPOLLOUT), or -errno (-EPIPE: gone).
  *        A frame the port refuses for itself (too big...) counts as taken.
  * @close: release everything (a TAP disappears with its descriptor)
+ * @watch: optional, for a port whose @fd is an epoll set of its own (--listen): the relay
+ *         says which events (EPOLLIN, EPOLLOUT) it wants of the port, the port watches its
+ *         inner sockets for them, and the relay watches @fd for EPOLLIN (the only event an
+ *         epoll set reports) whenever it wants anything
  * @tx_pending: set by the port while it holds the tail of a frame it took in part (and
  *              counted as sent): the relay watches @fd for writing and then calls @send
  *              with no frames, which writes the tail
@@ -53,6 +57,7 @@ struct frame_port {
 	void (*close)(struct frame_port *p);
 	uint64_t refused; /* frames the port would not take for good (counted as drops) */
 	bool tx_pending;
+	void (*watch)(struct frame_port *p, uint32_t events);
 };
 
 /**

@@ -60,7 +60,8 @@ struct vm_stream {
 	int listen_fd;         /* --listen; -1 otherwise */
 	int client_fd;         /* the VM's connection; -1 while --listen waits for one */
 	int set_fd;            /* --listen: epoll set of @listen_fd and @client_fd (the port's fd) */
-	bool tx_watch;         /* --listen: @client_fd is watched for EPOLLOUT in @set_fd */
+	uint32_t want;         /* --listen: what the relay wants of the port (port.watch) */
+	uint32_t client_events; /* --listen: what @client_fd is watched for in @set_fd */
 	char path[108];        /* --listen: unlinked at close if it is still ours */
 	dev_t path_dev;
 	ino_t path_ino;
@@ -103,7 +104,7 @@ static void reset_state(struct vm_stream *s)
 	s->rx_len = s->rx_have = 0;
 	s->tx_off = s->tx_len = 0;
 	s->port.tx_pending = false;
-	s->tx_watch = false;
+	s->client_events = 0;
 }
 
 /* --listen: forget the current client; the next one may connect. */
@@ -153,6 +154,7 @@ static bool accept_client(struct vm_stream *s)
 	}
 	prepare_socket(fd);
 	ev.data.fd = fd;
+	ev.events = s->want & (EPOLLIN | EPOLLOUT);
 	if (epoll_ctl(s->set_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		log_warn("--listen: cannot watch the client: %s", strerror(errno));
 		close(fd);
@@ -160,6 +162,7 @@ static bool accept_client(struct vm_stream *s)
 	}
 	s->client_fd = fd;
 	reset_state(s);
+	s->client_events = ev.events;
 	log_info("vm client connected socket=%s pid=%d", s->path, (int)peer_pid(fd));
 	return true;
 }
@@ -178,15 +181,28 @@ static void refuse_extra_clients(struct vm_stream *s)
 	}
 }
 
-/* --listen: the set wakes the relay (as readable) when the client can take more. */
-static void watch_writable(struct vm_stream *s, bool on)
+/*
+ * --listen: watch the client for what the relay wants — reading unless the host side is
+ * full, writing while a batch or a frame's tail waits — so the set wakes the relay (as
+ * readable) exactly then, and never for data the relay cannot take yet.
+ */
+static void update_client_watch(struct vm_stream *s)
 {
-	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.fd = s->client_fd};
+	uint32_t events = (s->want & EPOLLIN) | ((s->want & EPOLLOUT) || s->tx_len ? EPOLLOUT : 0);
+	struct epoll_event ev = {.events = events, .data.fd = s->client_fd};
 
-	if (s->set_fd < 0 || s->tx_watch == on)
+	if (s->set_fd < 0 || s->client_fd < 0 || s->client_events == events)
 		return;
 	if (epoll_ctl(s->set_fd, EPOLL_CTL_MOD, s->client_fd, &ev) == 0)
-		s->tx_watch = on;
+		s->client_events = events;
+}
+
+static void stream_watch(struct frame_port *p, uint32_t events)
+{
+	struct vm_stream *s = container_of(p, struct vm_stream, port);
+
+	s->want = events;
+	update_client_watch(s);
 }
 
 static bool is_transient(int e)
@@ -207,7 +223,7 @@ static int flush_rest(struct vm_stream *s)
 	}
 	s->tx_off = s->tx_len = 0;
 	s->port.tx_pending = false;
-	watch_writable(s, false);
+	update_client_watch(s);
 	return 0;
 }
 
@@ -395,7 +411,7 @@ static int stream_send(struct frame_port *p, const struct frame_ref *frames, uns
 			w = 0;
 		}
 		if (s->tx_len) {
-			watch_writable(s, true);
+			update_client_watch(s);
 			break;
 		}
 		if ((size_t)r < total)
@@ -532,6 +548,8 @@ struct frame_port *vm_stream_open(const struct config *cfg, char *err, size_t er
 		if (s->listen_fd < 0 || make_set(s, err, err_size) < 0)
 			goto fail;
 		s->port.fd = s->set_fd;
+		s->port.watch = stream_watch;
+		s->want = EPOLLIN; /* what the relay starts with */
 		log_info("listening socket=%s", s->path);
 	} else {
 		s->client_fd = cfg->vm_fd;

@@ -229,6 +229,35 @@ static void port_tail_is_written_when_there_is_room(void **state)
 	assert_false(fx->dp.vm_events & EPOLLOUT);
 }
 
+static uint32_t watched; /* what the datapath last asked of a port with an epoll set */
+
+static void fake_watch(struct frame_port *p, uint32_t events)
+{
+	(void)p;
+	watched = events;
+}
+
+static void port_with_its_own_epoll_set_is_told_what_to_watch(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* like --listen: the port's fd only ever reports EPOLLIN, the port watches the rest */
+	fx->vm.port.watch = fake_watch;
+	watched = 0;
+	fx->vm.capacity = 1;
+	for (uint8_t i = 0; i < 3; i++)
+		udp_frame(fx->host.script[fx->host.scripted++], false,
+			  (const uint8_t *)"\x02\x00\x00\x00\x00\x01", i);
+	spin(fx, 2);
+	assert_int_equal(fx->vm.received, 1);
+	assert_int_equal(watched, EPOLLIN | EPOLLOUT);
+	fx->vm.capacity = 10;
+	spin(fx, 1); /* an EPOLLIN from the set is enough to send the rest */
+	assert_int_equal(fx->vm.received, 3);
+	assert_int_equal(watched, EPOLLIN);
+	assert_int_equal(fx->stats.drops[DROP_VM_BUSY], 0);
+}
+
 static void blocked_batch_expires_and_is_counted(void **state)
 {
 	struct fixture *fx = *state;
@@ -279,6 +308,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(short_write_waits_then_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(port_tail_is_written_when_there_is_room, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(port_with_its_own_epoll_set_is_told_what_to_watch,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(blocked_batch_expires_and_is_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(vm_gone_stops_the_datapath, setup, teardown),
