@@ -178,6 +178,25 @@ def assert_counted(stats, counts):
     assert not short, f"drops counted (got, want at least): {short}"
 
 
+
+def send_attacks_then_legit(vm, capture, attacks, token, sent_before=()):
+    """Send @attacks, then a legitimate datagram to the echo server; assert that no attack
+    marker reached the TAP and that the legitimate one did and was answered. Frames leave
+    sock-vmnet in the order they came: once the legitimate one is on the TAP, every attack
+    sent before it has been judged. @sent_before: attacks already sent, checked too."""
+    for _, _, frame in attacks:
+        vm.net.send(frame)
+    legit = f"LEGIT-{token}".encode()
+    reply = vm.exchange(vm.ip_frame(WAN_IP, UDP(sport=40000, dport=ECHO_PORT) / Raw(legit)),
+                        lambda p: legit in bytes(p), timeout=SETTLE_S)
+    seen_legit = capture.wait_for(legit)
+    frames = capture.stop()
+    leaked = [name for name, _, _ in list(sent_before) + attacks
+              if any(marker(name, token) in f for f in frames)]
+    assert not leaked, f"attack frames reached the bridge: {leaked}"
+    assert seen_legit, "the legitimate frame never reached the bridge"
+    assert reply is not None, "no echo from the wan host"
+
 def test_vm_attacks_never_reach_the_bridge(topo, vm_on):
     token = os.urandom(4).hex()
     vm = vm_on(*WAN_ALLOW)
@@ -196,21 +215,7 @@ def test_vm_attacks_never_reach_the_bridge(topo, vm_on):
     wait_line(echo)
 
     attacks = vm_attacks(vm, token)
-    for _, _, frame in attacks:
-        vm.net.send(frame)
-    legit = f"LEGIT-{token}".encode()
-    reply = vm.exchange(vm.ip_frame(WAN_IP, UDP(sport=40000, dport=ECHO_PORT) / Raw(legit)),
-                        lambda p: legit in bytes(p), timeout=SETTLE_S)
-
-    # frames leave sock-vmnet in the order they came: once the legitimate one is on the
-    # TAP, every attack sent before it has been judged
-    seen_legit = capture.wait_for(legit)
-    frames = capture.stop()
-    leaked = [name for name, _, _ in no_lease + attacks
-              if any(marker(name, token) in f for f in frames)]
-    assert not leaked, f"attack frames reached the bridge: {leaked}"
-    assert seen_legit, "the legitimate frame never reached the bridge"
-    assert reply is not None, "no echo from the wan host"
+    send_attacks_then_legit(vm, capture, attacks, token, sent_before=no_lease)
     assert_counted(vm.net.live_stats(), expected_counts(no_lease + attacks))
 
 
@@ -241,18 +246,7 @@ def test_fragments_cannot_get_round_a_port_rule(topo, vm_on):
         ("tiny-tail", "fragment", frag("tiny-tail", 1, False,
                                        marker("tiny-tail", token) + b"." * 16, 0x5252)),
     ]
-    for _, _, frame in attacks:
-        vm.net.send(frame)
-    legit = f"LEGIT-{token}".encode()
-    reply = vm.exchange(vm.ip_frame(WAN_IP, UDP(sport=40000, dport=ECHO_PORT) / Raw(legit)),
-                        lambda p: legit in bytes(p), timeout=SETTLE_S)
-
-    seen_legit = capture.wait_for(legit)
-    frames = capture.stop()
-    leaked = [name for name, _, _ in attacks if any(marker(name, token) in f for f in frames)]
-    assert not leaked, f"attack frames reached the bridge: {leaked}"
-    assert seen_legit, "the allowed UDP datagram never reached the bridge"
-    assert reply is not None, "no echo from the wan host through the port rule"
+    send_attacks_then_legit(vm, capture, attacks, token)
     assert_counted(vm.net.live_stats(), expected_counts(attacks))
 
 
