@@ -36,6 +36,7 @@ usage: bench/run.sh [options]
   --max-minutes M     stop the whole run after M minutes (default 90; --quick: 6)
   --pump-opts "OPTS"  extra options for the pump and the null relay (e.g. "--batch 8"), for
                       tuning sweeps
+  --svm-opts "OPTS"   extra options for sock-vmnet (e.g. "--offload=off"), for the same
   --keep-work         keep the scratch directory (logs, raw iperf3 JSON)
 EOF
 }
@@ -55,6 +56,7 @@ MAX_MINUTES=
 KEEP_WORK=0
 QUICK=0
 PUMP_OPTS=
+SVM_OPTS=
 UDP_RATE=0
 
 while (($#)); do
@@ -73,6 +75,7 @@ while (($#)); do
 	--max-minutes) MAX_MINUTES=$2; shift ;;
 	--keep-work) KEEP_WORK=1 ;;
 	--pump-opts) PUMP_OPTS=$2; shift ;;
+	--svm-opts) SVM_OPTS=$2; shift ;;
 	--udp-rate) UDP_RATE=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -398,8 +401,9 @@ up_sock_vmnet() {
 	t0=$(now_ns)
 	# --allow: the benchmark range is refused by default (RFC 6890); --dns: should the VM
 	# ever ask, its queries stay inside our namespaces
+	# shellcheck disable=SC2086 # SVM_OPTS is a list of options
 	pump_start "$log" "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu="$mtu" \
-		--lease-db="$WORK/leases-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" &&
+		--lease-db="$WORK/leases-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" $SVM_OPTS &&
 		svc_of_pump || return 1
 	wait_until 10000 grep -q ' INFO ready ' "$WORK/$log.log" || { log "no \"ready\" line in $WORK/$log.log"; return 1; }
 	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
@@ -624,7 +628,7 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg passt "$(dpkg-query -W -f='${Version}' passt 2>/dev/null)" \
 	--arg runs "$RUNS" --arg duration "$DURATION" --arg quick "$QUICK" --arg pings "$PINGS" \
 	--arg idle "$IDLE_SECS" --arg instances "$INSTANCES" --arg paths "$PATHS" --arg mtus "$MTUS" \
-	--arg pump_opts "$PUMP_OPTS" --arg udp_rate "$UDP_RATE" --arg busy0 "$BUSY_BEFORE" --arg busy1 "$BUSY_AFTER" \
+	--arg pump_opts "$PUMP_OPTS" --arg svm_opts "$SVM_OPTS" --arg udp_rate "$UDP_RATE" --arg busy0 "$BUSY_BEFORE" --arg busy1 "$BUSY_AFTER" \
 	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	'{timestamp: $stamp, machine: {kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu,
 	            busy_pct_before: ($busy0 | tonumber), busy_pct_after: ($busy1 | tonumber),
@@ -633,7 +637,7 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	  config: {runs: ($runs | tonumber), duration_s: ($duration | tonumber), quick: ($quick == "1"),
 	           pings: ($pings | tonumber), idle_s: ($idle | tonumber), instances: ($instances | tonumber),
 	           paths: ($paths | split(",")), mtus: ($mtus | split(",") | map(tonumber)),
-	           pump_opts: $pump_opts, udp_rate: $udp_rate}}' >"$META"
+	           pump_opts: $pump_opts, svm_opts: $svm_opts, udp_rate: $udp_rate}}' >"$META"
 
 /usr/bin/python3 "$HERE/report.py" --work "$WORK" --out "$RESULTS/$STAMP" || {
 	log "report failed"

@@ -3,27 +3,61 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "log.h"
 #include "nat.h"
 #include "netlink.h"
+#include "offload.h"
+#include "stats.h"
 
 #define TUN_PATH "/dev/net/tun"
 #define TAP_NAME_PATTERN "svm%d"
 
+/*
+ * What the TAP may hand us: checksums left to us and IPv4 TSO packets, which we cut
+ * for the VM (offload_split.c). ECN-marked TSO and UDP fragmentation offload are not
+ * taken: the kernel then segments those itself, as it does for a TAP without offload.
+ */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4)
+
+/* The largest packet a TAP with IPv4 TSO hands over: an IPv4 datagram in an Ethernet frame. */
+#define TAP_PACKET_MAX (ETH_HDR_LEN + UINT16_MAX)
+
+/**
+ * struct tap - the TAP port
+ * @offload: frames go with a virtio_net_hdr (IFF_VNET_HDR): joined and split packets
+ * @packet: with @offload, where a large packet from the host is read whole
+ * @packet_cap: its size
+ * @split: the packet being cut into the VM's frames, while @port.rx_pending
+ * @merged: scratch for the frames joined by one write
+ */
 struct tap {
 	struct frame_port port;
 	char name[IF_NAMESIZE];
+	bool offload;
+	uint8_t *packet;
+	size_t packet_cap;
+	struct packet_splitter split;
+	struct tcp_merged merged;
 };
 
-static int tap_recv(struct frame_port *p, struct frame_batch *b)
+static int read_error(struct frame_batch *b, unsigned n)
+{
+	b->count = n;
+	return n ? (int)n : -errno;
+}
+
+/* Without offload: one read() per frame, straight into the batch. */
+static int tap_recv_plain(struct frame_port *p, struct frame_batch *b)
 {
 	unsigned n = 0;
 
@@ -33,8 +67,7 @@ static int tap_recv(struct frame_port *p, struct frame_batch *b)
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			b->count = n;
-			return n ? (int)n : -errno;
+			return read_error(b, n);
 		}
 		b->len[n++] = (uint32_t)r;
 	}
@@ -42,19 +75,149 @@ static int tap_recv(struct frame_port *p, struct frame_batch *b)
 	return (int)n;
 }
 
+static struct offload_info offload_of(const struct virtio_net_hdr *vh)
+{
+	return (struct offload_info){
+		.gso_tcp4 = vh->gso_type != VIRTIO_NET_HDR_GSO_NONE,
+		.needs_csum = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_size = vh->gso_size,
+		.hdr_len = vh->hdr_len,
+		.csum_start = vh->csum_start,
+		.csum_offset = vh->csum_offset,
+	};
+}
+
+/*
+ * With offload: a frame that needs nothing lands in the batch as before; a large packet
+ * spills over into t->packet and is cut into frames, as many as the batch takes; the
+ * rest waits in t->split (rx_pending) for the next call.
+ */
+static int tap_recv_offload(struct tap *t, struct frame_batch *b)
+{
+	struct frame_port *p = &t->port;
+	size_t max_frame = b->frame_cap - 1; /* frame_cap holds one byte more: see datapath.c */
+	unsigned n = 0;
+
+	while (n < b->cap) {
+		struct virtio_net_hdr vh;
+		struct iovec iov[3] = {{&vh, sizeof(vh)},
+				       {b->data[n], b->frame_cap},
+				       {t->packet + b->frame_cap, t->packet_cap - b->frame_cap}};
+		struct offload_info info;
+		enum drop_reason why;
+		ssize_t r;
+		size_t len;
+
+		if (p->rx_pending) {
+			b->len[n] = (uint32_t)packet_split_next(&t->split, b->data[n], b->frame_cap);
+			n++;
+			if (t->split.done) {
+				p->rx_pending = false;
+				p->stats->split.packets++;
+				p->stats->split.frames += t->split.index;
+			}
+			continue;
+		}
+		r = readv(p->fd, iov, 3);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return read_error(b, n);
+		}
+		len = (size_t)r > sizeof(vh) ? (size_t)r - sizeof(vh) : 0;
+		info = offload_of(&vh);
+		if (!info.gso_tcp4 && !info.needs_csum) {
+			/* an overlong frame shows as frame_cap bytes: the relay counts it */
+			b->len[n++] = (uint32_t)(len < b->frame_cap ? len : b->frame_cap);
+			continue;
+		}
+		if (len > b->frame_cap)
+			memcpy(t->packet, b->data[n], b->frame_cap); /* the rest is there already */
+		else if (info.gso_tcp4)
+			memcpy(t->packet, b->data[n], len); /* its segments go where it was */
+		why = packet_split_start(&t->split, len > b->frame_cap || info.gso_tcp4 ? t->packet
+										: b->data[n],
+					 len, &info, max_frame);
+		if (why != DROP_NONE) {
+			stats_drop(p->stats, why, "host->vm", NULL);
+			continue;
+		}
+		if (info.gso_tcp4) {
+			p->rx_pending = true; /* the loop's next turn starts cutting */
+		} else {
+			b->len[n] = (uint32_t)packet_split_next(&t->split, b->data[n], b->frame_cap);
+			n++;
+		}
+	}
+	b->count = n;
+	return (int)n;
+}
+
+static int tap_recv(struct frame_port *p, struct frame_batch *b)
+{
+	struct tap *t = container_of(p, struct tap, port);
+
+	return t->offload ? tap_recv_offload(t, b) : tap_recv_plain(p, b);
+}
+
+/*
+ * tap_write() - write one frame, or frames joined into one packet, to the TAP
+ * Return: 0, or -errno of the write.
+ */
+static int tap_write(struct tap *t, const struct frame_ref *frames, unsigned n,
+		     unsigned *taken)
+{
+	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	struct iovec iov[2 + TCP_COALESCE_MAX] = {{&vh, sizeof(vh)}};
+	unsigned joined = tcp_coalesce(frames, n, &t->merged);
+	int count;
+
+	if (joined > 1) {
+		const struct offload_info *info = &t->merged.info;
+
+		vh = (struct virtio_net_hdr){
+			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+			.hdr_len = info->hdr_len,
+			.gso_size = info->gso_size,
+			.csum_start = info->csum_start,
+			.csum_offset = info->csum_offset,
+		};
+		iov[1] = (struct iovec){t->merged.hdr, info->hdr_len};
+		memcpy(&iov[2], t->merged.payload, joined * sizeof(iov[0]));
+		count = 2 + (int)joined;
+	} else {
+		iov[1] = (struct iovec){frames[0].data, frames[0].len};
+		count = 2;
+	}
+	*taken = joined;
+	if (writev(t->port.fd, iov, count) < 0)
+		return -errno;
+	if (joined > 1) {
+		t->port.stats->joined.packets++;
+		t->port.stats->joined.frames += joined;
+	}
+	return 0;
+}
+
 static int tap_send(struct frame_port *p, const struct frame_ref *frames, unsigned n)
 {
+	struct tap *t = container_of(p, struct tap, port);
 	unsigned sent = 0;
 
 	while (sent < n) {
-		if (write(p->fd, frames[sent].data, frames[sent].len) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == ENOBUFS)
-				break;
-			p->refused++; /* EINVAL, EMSGSIZE...: this frame only */
-		}
-		sent++;
+		unsigned taken = 1;
+		int r = t->offload ? tap_write(t, frames + sent, n - sent, &taken)
+				   : (write(p->fd, frames[sent].data, frames[sent].len) < 0 ? -errno
+											 : 0);
+
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN || r == -ENOBUFS)
+			break;
+		if (r < 0)
+			p->refused += taken; /* EINVAL, EMSGSIZE...: these frames only */
+		sent += taken;
 	}
 	return (int)sent;
 }
@@ -66,12 +229,13 @@ static void tap_close(struct frame_port *p)
 	/* not persistent: closing the last descriptor removes the TAP */
 	close(p->fd);
 	log_debug("tap removed name=%s", t->name);
+	free(t->packet);
 	free(t);
 }
 
 static int tap_create(struct tap *t, char *err, size_t err_size)
 {
-	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | (t->offload ? IFF_VNET_HDR : 0)};
 	int fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -86,6 +250,10 @@ static int tap_create(struct tap *t, char *err, size_t err_size)
 	}
 	memcpy(t->name, ifr.ifr_name, IF_NAMESIZE);
 	t->name[IF_NAMESIZE - 1] = '\0';
+	/* without it the host's kernel cuts large packets itself: slower, still correct */
+	if (t->offload && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) < 0)
+		log_info("tap: the kernel takes no offloads (%s): large packets are cut by it",
+			 strerror(errno));
 	return fd;
 }
 
@@ -98,6 +266,19 @@ struct frame_port *backend_open(const struct config *cfg, char *err, size_t err_
 	if (!t) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
+	}
+	t->offload = cfg->offload;
+	if (t->offload) {
+		/* the frame slot of a batch (MTU + 15), then the rest of a 64 KiB packet */
+		size_t frame_cap = (size_t)cfg->mtu + ETH_HDR_LEN + 1;
+
+		t->packet_cap = (frame_cap > TAP_PACKET_MAX ? frame_cap : TAP_PACKET_MAX) + 1;
+		t->packet = malloc(t->packet_cap);
+		if (!t->packet) {
+			snprintf(err, err_size, "out of memory");
+			free(t);
+			return NULL;
+		}
 	}
 	nl = netlink_open(err, err_size);
 	if (!nl)
@@ -117,7 +298,8 @@ struct frame_port *backend_open(const struct config *cfg, char *err, size_t err_
 	if (netlink_link_attach(nl, tap_index, bridge, cfg->mtu, err, err_size) < 0)
 		goto fail;
 	netlink_close(nl);
-	log_info("tap ready name=%s bridge=%s mtu=%u", t->name, cfg->bridge, cfg->mtu);
+	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->bridge, cfg->mtu,
+		 t->offload ? "on" : "off");
 	t->port = (struct frame_port){
 		.name = t->name,
 		.fd = fd,
@@ -130,6 +312,7 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	netlink_close(nl);
+	free(t->packet);
 	free(t);
 	return NULL;
 }

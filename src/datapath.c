@@ -122,12 +122,14 @@ static void answer_dhcp(struct datapath *dp, const struct frame_view *v)
 }
 
 /* Read one batch from @r->from, judge each frame, and send what passes. */
-static void relay_pump(struct datapath *dp, struct relay *r, bool from_vm)
+static void relay_pump_once(struct datapath *dp, struct relay *r)
 {
 	struct frame_batch *b = &r->batch;
+	bool from_vm = r->from == dp->vm;
 	int n = r->from->recv(r->from, b);
 
 	if (n < 0) {
+		r->from->rx_pending = false;
 		port_gone(dp, r->from, n);
 		return;
 	}
@@ -157,14 +159,29 @@ static void relay_pump(struct datapath *dp, struct relay *r, bool from_vm)
 	relay_flush(dp, r);
 }
 
+/*
+ * relay_pump() - read and relay one batch, and go on while the port holds frames it
+ * has read already (they would not make its descriptor readable again) and the other
+ * side takes them. Bounded by what the port holds: one large packet.
+ */
+static void relay_pump(struct datapath *dp, struct relay *r)
+{
+	do
+		relay_pump_once(dp, r);
+	while (r->from->rx_pending && !relay_blocked(r) && !dp->failed);
+}
+
 static void on_port_event(struct datapath *dp, struct frame_port *p, uint32_t events)
 {
 	struct relay *in = p == dp->vm ? &dp->to_host : &dp->to_vm;
 	struct relay *out = p == dp->vm ? &dp->to_vm : &dp->to_host;
 
 	/* any event may mean room: a --listen port's fd is an epoll set, only ever readable */
-	if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) || relay_blocked(out))
+	if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) || relay_blocked(out)) {
 		relay_flush(dp, out);
+		if (out->from->rx_pending && !relay_blocked(out))
+			relay_pump(dp, out);
+	}
 	/* the tail of a frame the port took in part: nothing else would ever write it */
 	if (p->tx_pending && !relay_blocked(out)) {
 		int n = p->send(p, NULL, 0);
@@ -173,7 +190,7 @@ static void on_port_event(struct datapath *dp, struct frame_port *p, uint32_t ev
 			port_gone(dp, p, n);
 	}
 	if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !relay_blocked(in))
-		relay_pump(dp, in, p == dp->vm);
+		relay_pump(dp, in);
 	if (p == dp->vm && (events & EPOLLHUP) && !(events & EPOLLIN))
 		port_gone(dp, p, -EPIPE); /* stream transports hang up; dgram never does */
 	update_events(dp);
@@ -217,6 +234,8 @@ void datapath_expire(struct datapath *dp)
 			stats_drop(dp->stats, r->busy_reason, r->direction, NULL);
 		r->out_sent = r->out_count = 0;
 		r->blocked_since_ms = 0;
+		if (r->from->rx_pending)
+			relay_pump(dp, r);
 	}
 	update_events(dp);
 }
@@ -245,6 +264,7 @@ int datapath_init(struct datapath *dp, struct loop *loop, const struct config *c
 	guard_init(&dp->guard, cfg);
 	relay_init(&dp->to_host, vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");
 	relay_init(&dp->to_vm, host, vm, &stats->host_to_vm, DROP_VM_BUSY, "host->vm");
+	vm->stats = host->stats = stats;
 	dp->reply_cap = frame_cap;
 	dp->reply = malloc(dp->reply_cap);
 	if (!dp->reply || frame_batch_init(&dp->to_host.batch, DATAPATH_BATCH, frame_cap) < 0 ||

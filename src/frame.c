@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "checksum.h"
+
 #define IP_FLAG_MF 0x2000
 #define IP_OFFSET_MASK 0x1fff
 
@@ -123,12 +125,7 @@ enum drop_reason frame_parse(struct frame_view *v, const uint8_t *data, size_t l
 
 uint16_t ip_checksum(const void *data, size_t len, uint32_t sum)
 {
-	const uint8_t *p = data;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += be16(p);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
+	sum += checksum_fold(checksum_add(0, data, len));
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;

@@ -9,6 +9,8 @@
 
 #include "container_of.h"
 
+struct stats;
+
 /**
  * struct frame_batch - preallocated receive buffers for one direction
  * @count: frames received into it by the last recv
@@ -48,6 +50,10 @@ struct frame_ref {
  * @tx_pending: set by the port while it holds the tail of a frame it took in part (and
  *              counted as sent): the relay watches @fd for writing and then calls @send
  *              with no frames, which writes the tail
+ * @rx_pending: set by the port while it holds frames already read but not yet handed
+ *              over (a large packet cut into more frames than a batch holds): @fd may
+ *              not become readable again, so the relay calls @recv as soon as it can
+ * @stats: the counters, set by the relay: a port counts what it drops or offloads
  */
 struct frame_port {
 	const char *name;
@@ -57,7 +63,9 @@ struct frame_port {
 	void (*close)(struct frame_port *p);
 	uint64_t refused; /* frames the port would not take for good (counted as drops) */
 	bool tx_pending;
+	bool rx_pending;
 	void (*watch)(struct frame_port *p, uint32_t events);
+	struct stats *stats;
 };
 
 /**

@@ -494,6 +494,25 @@ static int prepare_schema(struct lease_db *db, bool read_only, char *err, size_t
 	return 0;
 }
 
+/*
+ * Before SQLite initialises (the first open in the process): no bulk page-cache allocation.
+ * By default every connection allocates room for 20 pages up front and threads a free list
+ * through it, so all of it is resident at once; without it, a page is allocated when it is
+ * read. The lease database is a few pages and, with other instances writing, is re-read
+ * from the WAL anyway. Measured, one idle instance: SQLite's heap 290 -> 137 kB, the heap's
+ * RSS 716 -> 580 kB. (SQLITE_CONFIG_LOOKASIDE 0 or 128x32 changed nothing measurable.)
+ * Once SQLite has been initialised this is refused (SQLITE_MISUSE) and changes nothing.
+ */
+static void sqlite_configure(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size_t err_size)
 {
 	struct lease_db *db = calloc(1, sizeof(*db));
@@ -519,6 +538,7 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 		   create_file(path, err, err_size) < 0) {
 		goto fail;
 	}
+	sqlite_configure();
 	if (sqlite3_open_v2(path, &db->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		set_err(err, err_size, "--lease-db: cannot open \"%s\": %s", path,
 			db->db ? sqlite3_errmsg(db->db) : "out of memory");

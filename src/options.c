@@ -36,6 +36,8 @@ static const char usage_text[] =
 	"  --subnet-mask=MASK    subnet mask (255.255.255.0)\n"
 	"  --bridge=NAME         host bridge to attach to, created if missing (svmnet0)\n"
 	"  --mtu=N               MTU of the VM's link, 576..65521 (1500)\n"
+	"  --offload=on|off      join the VM's TCP segments into large packets for the host and\n"
+	"                        cut the host's large packets for the VM (on)\n"
 	"  --lease-db=PATH       SQLite lease database (/var/lib/sock-vmnet/leases.db)\n"
 	"  --lease-time=SECONDS  DHCP lease time (600)\n"
 	"  --dns=IP[,IP]         upstream resolvers for the VM (default: /etc/resolv.conf)\n"
@@ -67,6 +69,7 @@ enum opt_id {
 	OPT_DEBUG,
 	OPT_BRIDGE,
 	OPT_MTU,
+	OPT_OFFLOAD,
 	OPT_LEASE_DB,
 	OPT_LEASE_TIME,
 	OPT_DNS,
@@ -91,6 +94,7 @@ static const struct option long_options[] = {
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"bridge", required_argument, NULL, OPT_BRIDGE},
 	{"mtu", required_argument, NULL, OPT_MTU},
+	{"offload", required_argument, NULL, OPT_OFFLOAD},
 	{"lease-db", required_argument, NULL, OPT_LEASE_DB},
 	{"lease-time", required_argument, NULL, OPT_LEASE_TIME},
 	{"dns", required_argument, NULL, OPT_DNS},
@@ -257,6 +261,11 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg, in
 				    MAX_MTU);
 		cfg->mtu = (unsigned)n;
 		return OPTIONS_OK;
+	case OPT_OFFLOAD:
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return fail(c, "--offload: \"%s\" is neither on nor off", arg);
+		cfg->offload = arg[1] == 'n';
+		return OPTIONS_OK;
 	case OPT_LEASE_DB:
 		if (arg[0] == '\0')
 			return fail(c, "--lease-db: the path is empty");
@@ -351,6 +360,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		.subnet_mask = 0xffffff00,
 		.bridge = DEFAULT_BRIDGE,
 		.mtu = DEFAULT_MTU,
+		.offload = true,
 		.lease_db = DEFAULT_LEASE_DB,
 		.lease_time = DEFAULT_LEASE_TIME,
 		.vm_fd_number = 3,

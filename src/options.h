@@ -45,6 +45,7 @@ struct config {
 	bool debug;
 	char bridge[IF_NAMESIZE];
 	unsigned mtu;
+	bool offload;           /* large packets to and from the host (backend_tap.c) */
 
 	const char *lease_db;
 	unsigned lease_time;

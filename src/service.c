@@ -142,6 +142,15 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 	char err[512] = "";
 	int status = 1;
 
+	/*
+	 * A fixed mmap threshold (glibc's default, 128 KiB, no longer raised dynamically): setup
+	 * frees big blocks (nftables' parser, up to 2.3 MB), which would otherwise lift the
+	 * threshold so that the DNS proxy's 341 kB calloc() lands in reused heap and is zeroed
+	 * page by page, all of it resident; from mmap() it is fresh zero pages and only what is
+	 * written becomes resident. No frame path allocates. Measured, one idle instance:
+	 * Private_Dirty 828 -> 564 kB ([heap] 580 -> 248 kB, anonymous mappings 48 -> 116 kB).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	log_set_debug(cfg->debug);
 	s.loop = loop_new();
 	if (!s.loop || watch_signals(&s) < 0) {

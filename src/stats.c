@@ -66,14 +66,27 @@ static json_object *direction_json(const struct direction_counters *d)
 	return o;
 }
 
+static json_object *offload_json(const struct offload_counters *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_uint64(c->packets));
+	json_object_object_add(o, "frames", json_object_new_uint64(c->frames));
+	return o;
+}
+
 char *stats_to_json(const struct stats *s)
 {
 	json_object *root = json_object_new_object(), *drops = json_object_new_object();
+	json_object *offload = json_object_new_object();
 	char *text;
 
 	json_object_object_add(root, "vm_to_host", direction_json(&s->vm_to_host));
 	json_object_object_add(root, "host_to_vm", direction_json(&s->host_to_vm));
 	json_object_object_add(root, "dhcp", direction_json(&s->dhcp));
+	json_object_object_add(offload, "joined", offload_json(&s->joined));
+	json_object_object_add(offload, "split", offload_json(&s->split));
+	json_object_object_add(root, "offload", offload);
 	for (int r = DROP_NONE + 1; r < DROP__COUNT; r++)
 		json_object_object_add(drops, drop_names[r], json_object_new_uint64(s->drops[r]));
 	json_object_object_add(root, "drops", drops);

@@ -16,10 +16,22 @@ struct direction_counters {
 	uint64_t bytes;
 };
 
+/**
+ * struct offload_counters - large packets the back-end made or took apart
+ * @packets: packets written to the host (joined) or read from it (split)
+ * @frames: the VM's frames they held
+ */
+struct offload_counters {
+	uint64_t packets;
+	uint64_t frames;
+};
+
 struct stats {
 	struct direction_counters vm_to_host;
 	struct direction_counters host_to_vm;
 	struct direction_counters dhcp; /* frames the DHCP server consumed */
+	struct offload_counters joined; /* vm->host: frames joined into large packets */
+	struct offload_counters split;  /* host->vm: large packets cut into frames */
 	uint64_t drops[DROP__COUNT];
 	/* debug-log rate limiting, per reason */
 	uint64_t log_window_start_ms[DROP__COUNT];
@@ -40,6 +52,7 @@ void stats_drop(struct stats *s, enum drop_reason reason, const char *direction,
  * stats_to_json() - the counters as one JSON object, no newline
  *
  * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},
+ *         "offload":{"joined":{"packets":N,"frames":N},"split":{...}},
  *         "drops":{"src-mac":N,...}} — every reason is present, zeros too.
  * Return: a malloc'd string the caller frees, or NULL on out-of-memory.
  */

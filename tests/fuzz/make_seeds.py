@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-# make_seeds.py — writes the seed corpora of the fuzz targets: DIR/guard/* and DIR/policy/*
+# make_seeds.py — writes the seed corpora of the fuzz targets: DIR/guard/*, DIR/policy/*, DIR/offload/*
 """Usage: make_seeds.py DIR
 
+offload seeds: VM frames to join (bulk TCP segments) and host packets to cut (see
+fuzz_offload.c).
 guard seeds: a control byte (bit 0 host side, bit 1 leased, bits 2-4 rule set; see
 fuzz_guard.c) and an Ethernet frame, one of each kind the guard has a rule for.
 policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
@@ -101,6 +103,40 @@ def guard_seeds():
         yield name, bytes([control | 1]) + frame
 
 
+def checksum(data):
+    data += b"\0" * (len(data) % 2)
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def tcp_segment(seq, payload, flags=0x10, ip_id=1, df=True):
+    """A VM's TCP segment with correct IP and TCP checksums."""
+    th = struct.pack("!HHIIBBHHH", 40000, 5201, seq, 7, 0x50, flags, 501, 0, 0)
+    pseudo = ip4(LEASE) + ip4(WAN) + struct.pack("!BBH", 0, 6, len(th) + len(payload))
+    th = th[:16] + struct.pack("!H", checksum(pseudo + th + payload)) + th[18:]
+    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(th) + len(payload), ip_id,
+                     0x4000 if df else 0, 64, 6, 0, ip4(LEASE), ip4(WAN))
+    ih = ih[:10] + struct.pack("!H", checksum(ih)) + ih[12:]
+    return eth(BRIDGE, VM, 0x0800, ih + th + payload)
+
+
+def offload_seeds():
+    def frames(*fs):
+        return b"\0" + b"".join(struct.pack("!H", len(f)) + f for f in fs)
+    bulk = [tcp_segment(1000 + i * 1448, bytes([i]) * 1448, ip_id=10 + i, df=False)
+            for i in range(4)]
+    yield "bulk", frames(*bulk)
+    yield "push-short", frames(tcp_segment(1, b"a" * 100), tcp_segment(101, b"b" * 100),
+                               tcp_segment(201, b"c" * 7, flags=0x18))
+    yield "gap", frames(bulk[0], bulk[2], bulk[3])
+    whole = tcp_segment(1, bytes(range(256)) * 16, flags=0x19)
+    yield "host-gso", b"\1" + struct.pack("!BBHHH", 3, 0, 1448, 34, 16) + whole
+    yield "host-csum", b"\1" + struct.pack("!BBHHH", 2, 0, 0, 34, 6) + \
+        eth(VM, BRIDGE, 0x0800, ipv4(WAN, LEASE, 17, udp(53, 40000)))
+
+
 def query(addr, proto, port):
     return ip4(addr) + struct.pack("!BH", proto, port)
 
@@ -119,7 +155,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = Path(sys.argv[1])
-    for target, seeds in (("guard", guard_seeds()), ("policy", policy_seeds())):
+    for target, seeds in (("guard", guard_seeds()), ("policy", policy_seeds()),
+                          ("offload", offload_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)
