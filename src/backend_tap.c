@@ -29,6 +29,20 @@
  */
 #define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4)
 
+/*
+ * UDP segmentation offload (Linux 6.2; Debian 12's headers predate it): a kernel whose
+ * TAP takes TUN_F_USO4|TUN_F_USO6 (only both at once) also takes the GSO_UDP_L4 packets we
+ * write, so joined UDP datagrams are only written where the kernel says so. We ask for it
+ * once, to learn, and then take it back: what the host sends us its kernel cuts.
+ */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
 /* The largest packet a TAP with IPv4 TSO hands over: an IPv4 datagram in an Ethernet frame. */
 #define TAP_PACKET_MAX (ETH_HDR_LEN + UINT16_MAX)
 
@@ -37,17 +51,19 @@
  * @offload: frames go with a virtio_net_hdr (IFF_VNET_HDR): joined and split packets
  * @packet: with @offload, where a large packet from the host is read whole
  * @packet_cap: its size
+ * @join_udp: the kernel takes joined UDP datagrams (TUN_F_USO4)
  * @split: the packet being cut into the VM's frames, while @port.rx_pending
- * @merged: scratch for the frames joined by one write
+ * @joined: scratch for the frames joined by one write
  */
 struct tap {
 	struct frame_port port;
 	char name[IF_NAMESIZE];
 	bool offload;
+	bool join_udp;
 	uint8_t *packet;
 	size_t packet_cap;
 	struct packet_splitter split;
-	struct tcp_merged merged;
+	struct joined_packet joined;
 };
 
 static int read_error(struct frame_batch *b, unsigned n)
@@ -78,7 +94,9 @@ static int tap_recv_plain(struct frame_port *p, struct frame_batch *b)
 static struct offload_info offload_of(const struct virtio_net_hdr *vh)
 {
 	return (struct offload_info){
-		.gso_tcp4 = vh->gso_type != VIRTIO_NET_HDR_GSO_NONE,
+		.gso = vh->gso_type == VIRTIO_NET_HDR_GSO_NONE    ? GSO_NONE
+		       : vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ? GSO_TCP4
+								  : GSO_OTHER,
 		.needs_csum = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
 		.gso_size = vh->gso_size,
 		.hdr_len = vh->hdr_len,
@@ -126,23 +144,23 @@ static int tap_recv_offload(struct tap *t, struct frame_batch *b)
 		}
 		len = (size_t)r > sizeof(vh) ? (size_t)r - sizeof(vh) : 0;
 		info = offload_of(&vh);
-		if (!info.gso_tcp4 && !info.needs_csum) {
+		if (info.gso == GSO_NONE && !info.needs_csum) {
 			/* an overlong frame shows as frame_cap bytes: the relay counts it */
 			b->len[n++] = (uint32_t)(len < b->frame_cap ? len : b->frame_cap);
 			continue;
 		}
 		if (len > b->frame_cap)
 			memcpy(t->packet, b->data[n], b->frame_cap); /* the rest is there already */
-		else if (info.gso_tcp4)
+		else if (info.gso != GSO_NONE)
 			memcpy(t->packet, b->data[n], len); /* its segments go where it was */
-		why = packet_split_start(&t->split, len > b->frame_cap || info.gso_tcp4 ? t->packet
+		why = packet_split_start(&t->split, len > b->frame_cap || info.gso != GSO_NONE ? t->packet
 										: b->data[n],
 					 len, &info, max_frame);
 		if (why != DROP_NONE) {
 			stats_drop(p->stats, why, "host->vm", NULL);
 			continue;
 		}
-		if (info.gso_tcp4) {
+		if (info.gso != GSO_NONE) {
 			p->rx_pending = true; /* the loop's next turn starts cutting */
 		} else {
 			b->len[n] = (uint32_t)packet_split_next(&t->split, b->data[n], b->frame_cap);
@@ -168,23 +186,24 @@ static int tap_write(struct tap *t, const struct frame_ref *frames, unsigned n,
 		     unsigned *taken)
 {
 	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
-	struct iovec iov[2 + TCP_COALESCE_MAX] = {{&vh, sizeof(vh)}};
-	unsigned joined = tcp_coalesce(frames, n, &t->merged);
+	struct iovec iov[2 + JOIN_MAX] = {{&vh, sizeof(vh)}};
+	unsigned joined = packet_join(frames, n, t->join_udp, &t->joined);
 	int count;
 
 	if (joined > 1) {
-		const struct offload_info *info = &t->merged.info;
+		const struct offload_info *info = &t->joined.info;
 
 		vh = (struct virtio_net_hdr){
 			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-			.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+			.gso_type = info->gso == GSO_TCP4 ? VIRTIO_NET_HDR_GSO_TCPV4
+							  : VIRTIO_NET_HDR_GSO_UDP_L4,
 			.hdr_len = info->hdr_len,
 			.gso_size = info->gso_size,
 			.csum_start = info->csum_start,
 			.csum_offset = info->csum_offset,
 		};
-		iov[1] = (struct iovec){t->merged.hdr, info->hdr_len};
-		memcpy(&iov[2], t->merged.payload, joined * sizeof(iov[0]));
+		iov[1] = (struct iovec){t->joined.hdr, info->hdr_len};
+		memcpy(&iov[2], t->joined.payload, joined * sizeof(iov[0]));
 		count = 2 + (int)joined;
 	} else {
 		iov[1] = (struct iovec){frames[0].data, frames[0].len};
@@ -251,9 +270,13 @@ static int tap_create(struct tap *t, char *err, size_t err_size)
 	memcpy(t->name, ifr.ifr_name, IF_NAMESIZE);
 	t->name[IF_NAMESIZE - 1] = '\0';
 	/* without it the host's kernel cuts large packets itself: slower, still correct */
-	if (t->offload && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) < 0)
-		log_info("tap: the kernel takes no offloads (%s): large packets are cut by it",
-			 strerror(errno));
+	if (t->offload) {
+		t->join_udp = ioctl(fd, TUNSETOFFLOAD,
+				    (unsigned long)(TAP_OFFLOADS | TUN_F_USO4 | TUN_F_USO6)) == 0;
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) < 0)
+			log_info("tap: the kernel takes no offloads (%s): large packets are cut by it",
+				 strerror(errno));
+	}
 	return fd;
 }
 
@@ -299,7 +322,7 @@ struct frame_port *backend_open(const struct config *cfg, char *err, size_t err_
 		goto fail;
 	netlink_close(nl);
 	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->bridge, cfg->mtu,
-		 t->offload ? "on" : "off");
+		 !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
 	t->port = (struct frame_port){
 		.name = t->name,
 		.fd = fd,

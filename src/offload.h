@@ -20,19 +20,30 @@
  * The description of such a packet is the offload_info below (Linux: virtio_net_hdr).
  */
 
-/** Most frames joined into one packet: a 64 KiB IPv4 packet of 1448-byte segments is 46. */
-#define TCP_COALESCE_MAX 64
+/**
+ * Most frames joined into one packet: Linux's UDP GRO limit (UDP_GRO_CNT_MAX); a 64 KiB IPv4
+ * packet of 1448-byte TCP segments is 45.
+ */
+#define JOIN_MAX 64
+
+/** enum gso_kind - what a large packet is to be cut into */
+enum gso_kind {
+	GSO_NONE,  /* not a large packet */
+	GSO_TCP4,  /* IPv4 TCP segments of gso_size data bytes */
+	GSO_UDP4,  /* IPv4 UDP datagrams of gso_size data bytes (Linux: UDP_L4, "USO") */
+	GSO_OTHER, /* anything else: refused */
+};
 
 /**
  * struct offload_info - what a large or checksum-less packet needs done
- * @gso_tcp4: an IPv4 TCP packet to be cut into segments of @gso_size data bytes
+ * @gso: whether, and into what, the packet is to be cut
  * @needs_csum: the checksum at @csum_start + @csum_offset holds only the pseudo-header
  *              sum; the sum from @csum_start to the end is still to be added
  * @gso_size: data bytes per segment
- * @hdr_len: Ethernet + IP + TCP header bytes
+ * @hdr_len: Ethernet + IP + TCP/UDP header bytes
  */
 struct offload_info {
-	bool gso_tcp4;
+	enum gso_kind gso;
 	bool needs_csum;
 	uint16_t gso_size;
 	uint16_t hdr_len;
@@ -41,37 +52,40 @@ struct offload_info {
 };
 
 /**
- * struct tcp_merged - frames of one TCP flow joined into one packet
- * @frames: how many frames, from the first, were joined (1: send the first as it is)
- * @info: how the joined packet is to be segmented and checksummed
- * @hdr: the joined packet's Ethernet, IP and TCP headers (the first frame's, lengths and
- *       checksums rewritten); @info.hdr_len bytes
+ * struct joined_packet - frames of one TCP or UDP flow joined into one packet
+ * @frames: how many frames, from the first, were joined
+ * @info: how the joined packet is to be cut and checksummed
+ * @hdr: the joined packet's Ethernet, IP and TCP/UDP headers (the first frame's, lengths
+ *       and checksums rewritten); @info.hdr_len bytes
  * @payload: the data of each joined frame, in order; the packet is @hdr followed by these
  */
-struct tcp_merged {
+struct joined_packet {
 	unsigned frames;
 	struct offload_info info;
 	uint8_t hdr[ETH_HDR_LEN + 60 + 60];
-	struct iovec payload[TCP_COALESCE_MAX];
+	struct iovec payload[JOIN_MAX];
 };
 
 /**
- * tcp_coalesce() - join the frames at the head of a list that continue one TCP flow
+ * packet_join() - join the frames at the head of a list that continue one flow
  * @frames: frames that passed the guard, in the order the VM sent them
  * @n: their number
+ * @join_udp: UDP datagrams may be joined too (the host takes GSO_UDP4)
  * @m: filled in when more than one frame joins
  *
  * The rules are those of Linux's GRO, so that the joined packet, cut again by the host,
- * gives back the same segments: IPv4 without options or fragments; the same MACs, TOS,
- * TTL, addresses, ports, ACK number, window and TCP options; consecutive sequence
- * numbers; only ACK (and PSH on the last) set; every segment as long as the first but
- * the last. Each frame's IP and TCP checksums are verified first, so a damaged segment
+ * gives back the same frames: IPv4 without options or fragments; the same MACs, TOS,
+ * TTL, addresses and ports; IP IDs counting up (or DF set); every segment as long as the
+ * first but the last. TCP: the same ACK number, window, urgent pointer and options,
+ * consecutive sequence numbers, only ACK (and PSH on the last) set. UDP: a checksum
+ * present. Each frame's IP and TCP/UDP checksums are verified first, so a damaged frame
  * is never hidden inside a packet whose checksum is computed anew.
  *
- * Return: the number of frames joined into @m (2..TCP_COALESCE_MAX), or 1 when the
- * first frame goes alone and unchanged (@m untouched).
+ * Return: the number of frames joined into @m (2..JOIN_MAX), or 1 when the first frame
+ * goes alone and unchanged (@m untouched).
  */
-unsigned tcp_coalesce(const struct frame_ref *frames, unsigned n, struct tcp_merged *m);
+unsigned packet_join(const struct frame_ref *frames, unsigned n, bool join_udp,
+		     struct joined_packet *m);
 
 /**
  * struct packet_splitter - a packet from the host being made into frames for the VM
@@ -100,7 +114,7 @@ struct packet_splitter {
  * packet_split_start() - check a packet the host handed over and prepare to cut it
  *
  * A packet that asks for nothing passes unchanged; one that only needs its checksum
- * gets it (any protocol); a GSO packet must be IPv4 TCP with its headers complete.
+ * gets it (any protocol); a GSO packet must be IPv4 TCP or UDP with its headers complete.
  * @s: the splitter
  * @pkt: the packet, starting at the Ethernet header
  * @len: its length
@@ -119,9 +133,10 @@ enum drop_reason packet_split_start(struct packet_splitter *s, const uint8_t *pk
  * @out: where the frame goes; for a packet that is not GSO, may be the packet itself
  * @out_cap: its size; at least the @max_frame given to packet_split_start()
  *
- * Each frame carries complete IP and TCP checksums; sequence numbers, IP IDs and flags
- * (FIN and PSH on the last segment only, CWR on the first only) are those the host's
- * kernel would have produced.
+ * Each frame carries complete IP and TCP/UDP checksums; lengths, sequence numbers, IP IDs
+ * and flags (FIN and PSH on the last segment only, CWR on the first only) are those the
+ * host's kernel would have produced. A checksum that comes out 0 is sent as 0xffff, its
+ * other form (RFC 768: for UDP, 0 means "none"), as Linux does (CSUM_MANGLED_0).
  *
  * Return: the frame's length, or 0 when the packet is used up.
  */

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* fuzz_offload.c — libFuzzer target: joining the VM's TCP segments and cutting host packets */
+/* fuzz_offload.c — libFuzzer target: joining the VM's TCP/UDP frames and cutting host packets */
 /*
  * Input: a control byte, then
  *   bit 0 = 0: frames from the VM, each as a 2-byte big-endian length and its bytes (at most
- *              16). Every run tcp_coalesce() joins is cut again with packet_split_*(): the
+ *              16). Every run packet_join() joins is cut again with packet_split_*(): the
  *              segments must come back as the VM sent them (the IP ID aside when DF allows
  *              the host to renumber it), each within the MTU and with valid checksums.
- *   bit 0 = 1: a packet from the host: 8 bytes of offload description (flags, gso_size,
+ *   bit 0 = 1: a packet from the host: 8 bytes of offload description (a byte of flags:
+ *              bits 0-1 enum gso_kind, bit 2 needs_csum; a byte unused; gso_size,
  *              csum_start, csum_offset, big-endian), then the packet. Every frame cut from
  *              it must fit the VM's MTU; GSO segments must carry valid checksums.
  */
@@ -34,17 +35,17 @@ static void check(bool ok, const char *what)
 static bool frame_checksums_ok(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + ETH_HDR_LEN;
-	size_t ihl = (size_t)(ip[0] & 0xf) * 4, tcp_len = len - ETH_HDR_LEN - ihl;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4, l4_len = len - ETH_HDR_LEN - ihl;
 
 	return checksum_final(checksum_add(0, ip, ihl)) == 0 &&
-	       checksum_final(checksum_add(checksum_pseudo_ipv4(ip, 6, (uint16_t)tcp_len),
-					   ip + ihl, tcp_len)) == 0;
+	       checksum_final(checksum_add(checksum_pseudo_ipv4(ip, ip[9], (uint16_t)l4_len),
+					   ip + ihl, l4_len)) == 0;
 }
 
 static void join_and_cut(const uint8_t *data, size_t size)
 {
 	static uint8_t bufs[MAX_INPUT_FRAMES][MAX_FRAME], packet[70000], out[MAX_FRAME];
-	static struct tcp_merged m;
+	static struct joined_packet m;
 	struct frame_ref frames[MAX_INPUT_FRAMES];
 	unsigned n = 0;
 
@@ -64,7 +65,7 @@ static void join_and_cut(const uint8_t *data, size_t size)
 		size -= len;
 	}
 	for (unsigned at = 0; at < n;) {
-		unsigned joined = tcp_coalesce(frames + at, n - at, &m);
+		unsigned joined = packet_join(frames + at, n - at, true, &m);
 		struct packet_splitter s;
 		size_t len = m.info.hdr_len, got;
 		unsigned k = 0;
@@ -91,12 +92,14 @@ static void join_and_cut(const uint8_t *data, size_t size)
 			/*
 			 * All bytes but the IP ID and the two checksums (valid both, but a sum
 			 * has two forms, 0x0000 and 0xffff): Ethernet, IP up to the ID, IP from
-			 * the flags to the addresses, TCP up to its checksum and from its urgent
-			 * pointer on (joined segments have 20-byte IP headers)
+			 * the flags to the addresses, TCP/UDP up to its checksum and on after it
+			 * (joined frames have 20-byte IP headers)
 			 */
+			size_t sum_at = ETH_HDR_LEN + 20 + (orig[23] == 6 ? 16 : 6);
+
 			check(memcmp(out, orig, 18) == 0 && memcmp(out + 20, orig + 20, 4) == 0 &&
-				      memcmp(out + 26, orig + 26, 24) == 0 &&
-				      memcmp(out + 52, orig + 52, got - 52) == 0,
+				      memcmp(out + 26, orig + 26, sum_at - 26) == 0 &&
+				      memcmp(out + sum_at + 2, orig + sum_at + 2, got - sum_at - 2) == 0,
 			      "a segment that differs from the one the VM sent");
 			check((orig[20] & 0x40) || memcmp(out + 18, orig + 18, 2) == 0,
 			      "an IP ID renumbered without DF");
@@ -117,8 +120,8 @@ static void cut(const uint8_t *data, size_t size)
 	if (size < 8 || size - 8 > sizeof(packet))
 		return;
 	info = (struct offload_info){
-		.gso_tcp4 = data[0] & 1,
-		.needs_csum = data[0] & 2,
+		.gso = (enum gso_kind)(data[0] & 3),
+		.needs_csum = data[0] & 4,
 		.gso_size = (uint16_t)(data[2] << 8 | data[3]),
 		.csum_start = (uint16_t)(data[4] << 8 | data[5]),
 		.csum_offset = (uint16_t)(data[6] << 8 | data[7]),
@@ -128,7 +131,7 @@ static void cut(const uint8_t *data, size_t size)
 		return;
 	for (unsigned i = 0; (got = packet_split_next(&s, out, sizeof(out))) > 0; i++) {
 		check(got <= MAX_FRAME, "a frame beyond the VM's MTU");
-		check(!info.gso_tcp4 || frame_checksums_ok(out, got), "a segment with a bad checksum");
+		check(info.gso == GSO_NONE || frame_checksums_ok(out, got), "a segment with a bad checksum");
 		check(i < 70000, "no end to the segments");
 	}
 }

@@ -122,6 +122,17 @@ def tcp_segment(seq, payload, flags=0x10, ip_id=1, df=True):
     return eth(BRIDGE, VM, 0x0800, ih + th + payload)
 
 
+def udp_datagram(payload, ip_id=1):
+    """A VM's UDP datagram with correct IP and UDP checksums."""
+    uh = struct.pack("!HHHH", 40000, 443, 8 + len(payload), 0)
+    pseudo = ip4(LEASE) + ip4(WAN) + struct.pack("!BBH", 0, 17, len(uh) + len(payload))
+    uh = uh[:6] + struct.pack("!H", checksum(pseudo + uh + payload) or 0xffff)
+    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(uh) + len(payload), ip_id, 0, 64, 17, 0,
+                     ip4(LEASE), ip4(WAN))
+    ih = ih[:10] + struct.pack("!H", checksum(ih)) + ih[12:]
+    return eth(BRIDGE, VM, 0x0800, ih + uh + payload)
+
+
 def offload_seeds():
     def frames(*fs):
         return b"\0" + b"".join(struct.pack("!H", len(f)) + f for f in fs)
@@ -131,9 +142,11 @@ def offload_seeds():
     yield "push-short", frames(tcp_segment(1, b"a" * 100), tcp_segment(101, b"b" * 100),
                                tcp_segment(201, b"c" * 7, flags=0x18))
     yield "gap", frames(bulk[0], bulk[2], bulk[3])
+    yield "udp", frames(*(udp_datagram(bytes([i]) * 1200, ip_id=5 + i) for i in range(3)),
+                        udp_datagram(b"end", ip_id=8))
     whole = tcp_segment(1, bytes(range(256)) * 16, flags=0x19)
-    yield "host-gso", b"\1" + struct.pack("!BBHHH", 3, 0, 1448, 34, 16) + whole
-    yield "host-csum", b"\1" + struct.pack("!BBHHH", 2, 0, 0, 34, 6) + \
+    yield "host-gso", b"\1" + struct.pack("!BBHHH", 1 | 4, 0, 1448, 34, 16) + whole
+    yield "host-csum", b"\1" + struct.pack("!BBHHH", 4, 0, 0, 34, 6) + \
         eth(VM, BRIDGE, 0x0800, ipv4(WAN, LEASE, 17, udp(53, 40000)))
 
 

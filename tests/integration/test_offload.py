@@ -7,11 +7,11 @@ import signal
 import time
 
 import pytest
-from scapy.layers.inet import IP, TCP
+from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from conftest import WAN_ALLOW, WAN_IP, wait_line
+from conftest import UDP_ECHO, WAN_ALLOW, WAN_IP, HOST_WAN_IP, wait_line
 
 PORT = 8081
 SEGMENTS = 8
@@ -107,6 +107,36 @@ def test_bulk_tcp_both_ways_with_and_without_offload(topo, vm_on, offload):
         assert stats == {"joined": {"packets": 0, "frames": 0},
                          "split": {"packets": 0, "frames": 0}}
     assert frames >= REPLY_LEN // 1460
+
+
+def test_udp_datagrams_are_joined_where_the_kernel_takes_them(topo, vm_on):
+    vm = vm_on(*WAN_ALLOW)
+    vm.dhcp() and vm.arp_gateway()
+    assert vm.gateway_mac, "no lease or no ARP reply from the gateway"
+    echo = topo.wan_popen(UDP_ECHO, "7778")
+    wait_line(echo)
+    # Linux >= 6.2 takes joined UDP (TUN_F_USO4); sock-vmnet says which it does
+    udp_too = "offload=tcp,udp" in vm.net.stderr()
+    payloads = [bytes([65 + i]) * 1000 for i in range(6)]
+    os.kill(vm.net.proc.pid, signal.SIGSTOP)
+    try:
+        for i, data in enumerate(payloads):   # no DF: the IP IDs count up
+            vm.net.send(Ether(src=vm.mac, dst=vm.gateway_mac)
+                        / IP(src=vm.ip, dst=WAN_IP, id=200 + i) / UDP(sport=40001, dport=7778)
+                        / data)
+    finally:
+        os.kill(vm.net.proc.pid, signal.SIGCONT)
+    # every datagram arrives as itself: the boundaries survive the joining
+    echoes, deadline = set(), time.monotonic() + 5
+    while len(echoes) < len(payloads) and time.monotonic() < deadline:
+        pkt = vm.net.recv(deadline - time.monotonic())
+        if pkt is None:
+            break
+        if not vm.answer_arp(pkt) and pkt.haslayer(UDP) and pkt[UDP].sport == 7778:
+            echoes.add(bytes(pkt[UDP].payload))
+    assert echoes == {b"echo:" + d + b" from " + HOST_WAN_IP.encode() for d in payloads}
+    joined = vm.net.live_stats()["offload"]["joined"]
+    assert joined == ({"packets": 1, "frames": 6} if udp_too else {"packets": 0, "frames": 0})
 
 
 def test_offload_option_is_checked(topo):

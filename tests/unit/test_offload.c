@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_offload.c — unit tests of src/offload_coalesce.c and src/offload_split.c */
+/* test_offload.c — unit tests of src/offload_join.c and src/offload_split.c */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -26,7 +26,7 @@
 
 static uint8_t frames_buf[MAX_FRAMES][FRAME_MAX + 16];
 static struct frame_ref frames[MAX_FRAMES];
-static struct tcp_merged merged;
+static struct joined_packet merged;
 
 /* segment options: what a test changes from the defaults of a bulk transfer */
 struct seg {
@@ -78,6 +78,32 @@ static void build_frame(unsigned i, const struct seg *s)
 	frames[i] = (struct frame_ref){f, (uint32_t)(ETH_HDR_LEN + ip_len)};
 	if (s->pad_to > frames[i].len)
 		frames[i].len = (uint32_t)s->pad_to;
+}
+
+/* build_udp() - a UDP datagram 192.168.64.2:40000 -> 198.19.0.1:@dport, IP ID @id, no DF */
+static void build_udp(unsigned i, size_t data_len, uint16_t id, uint16_t dport, bool no_csum)
+{
+	uint8_t *f = frames_buf[i], *ip = f + ETH_HDR_LEN, *udp = ip + 20;
+	size_t udp_len = UDP_HDR_LEN + data_len;
+
+	build_frame(i, &(struct seg){.data_len = 0, .flags = ACK, .ip_id = id, .no_df = true});
+	ip[9] = 17;
+	put_be16(ip + 2, (uint16_t)(20 + udp_len));
+	put_be16(ip + 10, 0);
+	put_be16(ip + 10, checksum_final(checksum_add(0, ip, 20)));
+	memset(udp, 0, udp_len);
+	put_be16(udp, 40000);
+	put_be16(udp + 2, dport);
+	put_be16(udp + 4, (uint16_t)udp_len);
+	for (size_t k = 0; k < data_len; k++)
+		udp[UDP_HDR_LEN + k] = data_byte((uint32_t)(i * 5000 + k));
+	if (!no_csum) {
+		uint16_t c = checksum_final(checksum_add(checksum_pseudo_ipv4(ip, 17, (uint16_t)udp_len),
+							 udp, udp_len));
+
+		put_be16(udp + 6, c ? c : 0xffff);
+	}
+	frames[i] = (struct frame_ref){f, (uint32_t)(ETH_HDR_LEN + 20 + udp_len)};
 }
 
 /* a bulk flow: @n full segments from sequence 1000, IDs counting from 100 */
@@ -146,8 +172,8 @@ static void test_join_and_split_round_trip(void **state)
 
 	(void)state;
 	build_flow(10);
-	assert_int_equal(tcp_coalesce(frames, 10, &merged), 10);
-	assert_true(merged.info.gso_tcp4 && merged.info.needs_csum);
+	assert_int_equal(packet_join(frames, 10, true, &merged), 10);
+	assert_true(merged.info.gso == GSO_TCP4 && merged.info.needs_csum);
 	assert_int_equal(merged.info.gso_size, MSS);
 	assert_int_equal(merged.info.hdr_len, HDRS);
 	assert_int_equal(merged.info.csum_start, ETH_HDR_LEN + 20);
@@ -165,15 +191,15 @@ static void test_run_ends_at_short_or_push(void **state)
 	build_flow(6);
 	build_frame(2, &(struct seg){.data_len = 500, .flags = ACK, .seq = 1000 + 2 * MSS,
 				     .ip_id = 102});
-	assert_int_equal(tcp_coalesce(frames, 6, &merged), 3);
+	assert_int_equal(packet_join(frames, 6, true, &merged), 3);
 
 	build_flow(6);
 	build_frame(3, &(struct seg){.data_len = MSS, .flags = ACK | PSH, .seq = 1000 + 3 * MSS,
 				     .ip_id = 103});
-	assert_int_equal(tcp_coalesce(frames, 6, &merged), 4);
+	assert_int_equal(packet_join(frames, 6, true, &merged), 4);
 	assert_int_equal(merged.hdr[ETH_HDR_LEN + 20 + 13], ACK | PSH);
 	/* a push on the first segment: nothing joins it */
-	assert_int_equal(tcp_coalesce(frames + 3, 3, &merged), 1);
+	assert_int_equal(packet_join(frames + 3, 3, true, &merged), 1);
 }
 
 /* what must not be joined: a gap, another ACK, SYN/FIN, IDs that do not count up */
@@ -183,32 +209,32 @@ static void test_not_joined(void **state)
 	build_flow(3);
 	build_frame(1, &(struct seg){.data_len = MSS, .flags = ACK, .seq = 1000 + 2 * MSS,
 				     .ip_id = 101});
-	assert_int_equal(tcp_coalesce(frames, 3, &merged), 1);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
 
 	build_flow(3);
 	build_frame(1, &(struct seg){.data_len = MSS, .flags = ACK, .seq = 1000 + MSS,
 				     .ip_id = 101, .ack = 99});
-	assert_int_equal(tcp_coalesce(frames, 3, &merged), 1);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
 
 	build_flow(3);
 	build_frame(1, &(struct seg){.data_len = MSS, .flags = ACK | FIN, .seq = 1000 + MSS,
 				     .ip_id = 101});
-	assert_int_equal(tcp_coalesce(frames, 3, &merged), 1);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
 
 	build_flow(3);
 	build_frame(0, &(struct seg){.data_len = MSS, .flags = SYN | ACK, .seq = 1000,
 				     .ip_id = 100});
-	assert_int_equal(tcp_coalesce(frames, 3, &merged), 1);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
 
 	/* without DF the IDs must count up; with DF they may stay */
 	for (unsigned i = 0; i < 3; i++)
 		build_frame(i, &(struct seg){.data_len = MSS, .flags = ACK,
 					     .seq = 1000 + i * MSS, .ip_id = 100, .no_df = true});
-	assert_int_equal(tcp_coalesce(frames, 3, &merged), 1);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
 	for (unsigned i = 0; i < 3; i++)
 		build_frame(i, &(struct seg){.data_len = MSS, .flags = ACK,
 					     .seq = 1000 + i * MSS, .ip_id = 100});
-	assert_int_equal(tcp_coalesce(frames, 3, &merged), 3);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 3);
 }
 
 /* a damaged segment is never joined: it goes alone, for the host to drop */
@@ -217,8 +243,8 @@ static void test_bad_checksum_not_joined(void **state)
 	(void)state;
 	build_flow(4);
 	frames_buf[2][HDRS + 10] ^= 0x40; /* one payload bit */
-	assert_int_equal(tcp_coalesce(frames, 4, &merged), 2);
-	assert_int_equal(tcp_coalesce(frames + 2, 2, &merged), 1);
+	assert_int_equal(packet_join(frames, 4, true, &merged), 2);
+	assert_int_equal(packet_join(frames + 2, 2, true, &merged), 1);
 
 	build_flow(2);
 	frames_buf[0][ETH_HDR_LEN + 8] = 63; /* the first's TTL: its IP checksum is wrong */
@@ -226,7 +252,7 @@ static void test_bad_checksum_not_joined(void **state)
 	put_be16(frames_buf[1] + ETH_HDR_LEN + 10, 0);
 	put_be16(frames_buf[1] + ETH_HDR_LEN + 10,
 		 checksum_final(checksum_add(0, frames_buf[1] + ETH_HDR_LEN, 20)));
-	assert_int_equal(tcp_coalesce(frames, 2, &merged), 1);
+	assert_int_equal(packet_join(frames, 2, true, &merged), 1);
 }
 
 /* at most 64 KiB of IP packet: 45 segments of 1448 bytes */
@@ -234,8 +260,8 @@ static void test_size_limit(void **state)
 {
 	(void)state;
 	build_flow(50);
-	assert_int_equal(tcp_coalesce(frames, 50, &merged), 45);
-	assert_int_equal(tcp_coalesce(frames + 45, 5, &merged), 5);
+	assert_int_equal(packet_join(frames, 50, true, &merged), 45);
+	assert_int_equal(packet_join(frames + 45, 5, true, &merged), 5);
 }
 
 /* Ethernet padding is not data: a 1-byte segment padded to 60 bytes carries 1 byte */
@@ -248,7 +274,7 @@ static void test_padding_is_not_data(void **state)
 				     .pad_to = 60});
 	build_frame(1, &(struct seg){.data_len = 1, .flags = ACK, .seq = 6, .ip_id = 2,
 				     .pad_to = 60});
-	assert_int_equal(tcp_coalesce(frames, 2, &merged), 2);
+	assert_int_equal(packet_join(frames, 2, true, &merged), 2);
 	assert_int_equal(merged.payload[0].iov_len, 1);
 	assert_int_equal(merged.payload[1].iov_len, 1);
 	assert_packet_valid(pkt, joined_packet(pkt));
@@ -258,7 +284,7 @@ static void test_padding_is_not_data(void **state)
 static void test_split_flags(void **state)
 {
 	static uint8_t pkt[70000];
-	struct offload_info info = {.gso_tcp4 = true, .needs_csum = true, .gso_size = MSS,
+	struct offload_info info = {.gso = GSO_TCP4, .needs_csum = true, .gso_size = MSS,
 				    .hdr_len = HDRS, .csum_start = 34, .csum_offset = 16};
 	size_t len = HDRS + 3 * MSS - 100;
 
@@ -273,6 +299,43 @@ static void test_split_flags(void **state)
 	for (unsigned i = 0; i < 3; i++)
 		memcpy(pkt + HDRS + i * MSS, frames[i].data + HDRS, frames[i].len - HDRS);
 	assert_splits_into(pkt, len, &info, 0, 3);
+}
+
+/* UDP datagrams of one flow join (datagram boundaries kept by gso_size) and cut back */
+static void test_udp_join_and_split_round_trip(void **state)
+{
+	static uint8_t pkt[70000];
+	size_t len;
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++)
+		build_udp(i, 1200, (uint16_t)(7 + i), 443, false);
+	build_udp(4, 300, 11, 443, false);
+	assert_int_equal(packet_join(frames, 5, true, &merged), 5);
+	assert_int_equal(merged.info.gso, GSO_UDP4);
+	assert_int_equal(merged.info.gso_size, 1200);
+	assert_int_equal(merged.info.hdr_len, ETH_HDR_LEN + 20 + UDP_HDR_LEN);
+	assert_int_equal(merged.info.csum_offset, 6);
+	len = joined_packet(pkt);
+	assert_int_equal(be16(pkt + ETH_HDR_LEN + 20 + 4), len - ETH_HDR_LEN - 20);
+	assert_int_equal(checksum_final(checksum_add(0, pkt + ETH_HDR_LEN, 20)), 0);
+	assert_splits_into(pkt, len, &merged.info, 0, 5);
+}
+
+/* UDP is joined only where the host takes it, never without a checksum or across flows */
+static void test_udp_not_joined(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 3; i++)
+		build_udp(i, 1200, (uint16_t)(7 + i), 443, false);
+	assert_int_equal(packet_join(frames, 3, false, &merged), 1);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 3);
+	build_udp(1, 1200, 8, 443, true);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
+	build_udp(1, 1200, 8, 444, false);
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
+	build_udp(1, 1300, 8, 443, false); /* longer than the first */
+	assert_int_equal(packet_join(frames, 3, true, &merged), 1);
 }
 
 /* a checksum left to us (UDP from the host) is completed, nothing else changes */
@@ -305,7 +368,7 @@ static void test_complete_checksum(void **state)
 static void test_split_refuses(void **state)
 {
 	static uint8_t pkt[70000];
-	struct offload_info info = {.gso_tcp4 = true, .gso_size = MSS, .hdr_len = HDRS};
+	struct offload_info info = {.gso = GSO_TCP4, .gso_size = MSS, .hdr_len = HDRS};
 	struct packet_splitter s;
 
 	(void)state;
@@ -352,8 +415,8 @@ static void test_random_frames(void **state)
 				frames_buf[i][rand() % HDRS] = (uint8_t)rand();
 		}
 		for (unsigned at = 0; at < n;)
-			at += tcp_coalesce(frames + at, n - at, &merged);
-		info = (struct offload_info){.gso_tcp4 = rand() % 2, .needs_csum = rand() % 2,
+			at += packet_join(frames + at, n - at, true, &merged);
+		info = (struct offload_info){.gso = (enum gso_kind)(rand() % 4), .needs_csum = rand() % 2,
 					     .gso_size = (uint16_t)(rand() % 2000),
 					     .csum_start = (uint16_t)(rand() % 100),
 					     .csum_offset = (uint16_t)(rand() % 40)};
@@ -375,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_padding_is_not_data),
 		cmocka_unit_test(test_split_flags),
+		cmocka_unit_test(test_udp_join_and_split_round_trip),
+		cmocka_unit_test(test_udp_not_joined),
 		cmocka_unit_test(test_complete_checksum),
 		cmocka_unit_test(test_split_refuses),
 		cmocka_unit_test(test_random_frames),
