@@ -27,7 +27,8 @@ usage: bench/run.sh [options]
   --mtus LIST         comma-separated MTUs (default 1500,65520)
   --tests LIST        comma-separated, from: tcp-up,tcp-down,udp-up,udp-down (default all;
                       up = VM->host, down = host->VM)
-  --udp-rate R        iperf3 -b for the UDP tests, e.g. 1G (default 0: unpaced)
+  --udp-rate R        iperf3 -b for the UDP tests: a rate (e.g. 1G; 0 = unpaced) or
+                      "search" (default): the highest rate with < 0.1 % loss, see udp_search
   --pings N           pings per path for the RTT (default 100, 10 ms apart)
   --idle-seconds S    idle resource sample of each forwarder (default 30)
   --instances N       idle sock-vmnet instances for the RSS figure (default 100, 0 = skip)
@@ -57,7 +58,10 @@ KEEP_WORK=0
 QUICK=0
 PUMP_OPTS=
 SVM_OPTS=
-UDP_RATE=0
+UDP_RATE=search
+# udp_search: the loss a rate may have, and how many paced tries of 2 s go into the search
+UDP_MAX_LOSS=0.1
+UDP_SEARCH_TRIES=6
 
 while (($#)); do
 	case $1 in
@@ -445,14 +449,16 @@ up_pasta() {
 }
 
 # ---- measurements --------------------------------------------------------------------
-# iperf_once PATH MTU TEST RUN: one iperf3 run, one line in $TPUT.
-iperf_once() {
-	local path=$1 mtu=$2 test=$3 run=$4
+# iperf_json PATH MTU TEST TAG RATE SECONDS: one iperf3 run into $WORK/iperf-...-TAG.json,
+# whose path it leaves in IPERF_JSON (not printed: a $(...) subshell would keep the server's
+# pid from the cleanup); RATE is iperf3's -b for UDP. Returns 1 when the server did not start.
+iperf_json() {
+	local path=$1 mtu=$2 test=$3 tag=$4 rate=$5 secs=$6
 	local proto=${test%-*} dir=${test#*-}
-	local json=$WORK/iperf-$path-$mtu-$test-$run.json
-	local args=(-c "$TARGET" -p "$IPERF_PORT" -t "$DURATION" -J --connect-timeout 3000)
+	local json=$WORK/iperf-$path-$mtu-$test-$tag.json
+	local args=(-c "$TARGET" -p "$IPERF_PORT" -t "$secs" -J --connect-timeout 3000)
 	[[ $dir == down ]] && args+=(-R)
-	[[ $proto == udp ]] && args+=(-u -b "$UDP_RATE" -l $((mtu - 28)))
+	[[ $proto == udp ]] && args+=(-u -b "$rate" -l $((mtu - 28)))
 
 	# a fresh one-off server per run: a wedged earlier run cannot block the next
 	bg iperf3-server ip netns exec "$NS_WAN" iperf3 -s -1 -B "$TARGET" -p "$IPERF_PORT"
@@ -462,18 +468,57 @@ iperf_once() {
 		kill_pids "$srv"
 		return 1
 	fi
+	fg timeout $((secs + 20)) ip netns exec "$NS_VM" iperf3 "${args[@]}" >"$json" 2>>"$WORK/iperf3-client.log"
+	# the server exits after one test; bounded wait, then it is ended
+	wait_until 3000 bash -c "! kill -0 $srv" || kill_pids "$srv"
+	IPERF_JSON=$json
+}
+
+# udp_search PATH MTU TEST: the highest UDP rate (iperf3 -b, Mbit/s) with < UDP_MAX_LOSS %
+# loss, into UDP_FOUND[TEST]. What arrives unpaced (the path's capacity when overloaded) is
+# tried first; if that loses too much, the rate is bisected between 0 and it with 2-second
+# runs, UDP_SEARCH_TRIES in all (resolution 1/32 of it). If nothing passed, the lowest rate
+# tried is kept, and the loss the runs then report says so.
+declare -A UDP_FOUND
+udp_search() {
+	local path=$1 mtu=$2 test=$3 json rate loss i lo=0 hi
+	iperf_json "$path" "$mtu" "$test" probe 0 2 || return 1
+	json=$IPERF_JSON
+	hi=$(jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | floor' "$json" 2>/dev/null)
+	((hi > 0)) || hi=100
+	rate=$hi
+	for ((i = 1; i <= UDP_SEARCH_TRIES; i++)); do
+		iperf_json "$path" "$mtu" "$test" "search$i" "${rate}M" 2 || return 1
+		json=$IPERF_JSON
+		loss=$(jq -r '.end.sum_received.lost_percent // 100' "$json" 2>/dev/null)
+		if awk -v l="$loss" -v m="$UDP_MAX_LOSS" 'BEGIN {exit !(l < m)}'; then
+			lo=$rate
+			((rate == hi)) && break
+		else
+			hi=$rate
+		fi
+		rate=$(((lo + hi) / 2))
+	done
+	((lo > 0)) && rate=$lo
+	UDP_FOUND[$test]=${rate}M
+	log "  $path mtu $mtu $test: ${rate} Mbit/s chosen (highest that passed: $lo, 0 = none)"
+}
+
+# iperf_once PATH MTU TEST RUN: one iperf3 run, one line in $TPUT.
+iperf_once() {
+	local path=$1 mtu=$2 test=$3 run=$4 rate=$UDP_RATE json
+	[[ $rate == search ]] && rate=${UDP_FOUND[$test]:-0}
 	local s0=0 p0=0 s1 p1 t0 t1
 	((SVC_PID)) && s0=$(cpu_ns "$SVC_PID")
 	((PUMP_PID)) && p0=$(cpu_ns "$PUMP_PID")
 	t0=$(now_ns)
-	fg timeout $((DURATION + 20)) ip netns exec "$NS_VM" iperf3 "${args[@]}" >"$json" 2>>"$WORK/iperf3-client.log"
+	iperf_json "$path" "$mtu" "$test" "$run" "$rate" "$DURATION" || return 1
+	json=$IPERF_JSON
 	t1=$(now_ns)
 	((SVC_PID)) && s1=$(cpu_ns "$SVC_PID")
 	((PUMP_PID)) && p1=$(cpu_ns "$PUMP_PID")
-	# the server exits after one test; bounded wait, then it is ended
-	wait_until 3000 bash -c "! kill -0 $srv" || kill_pids "$srv"
 
-	local gbps extra err
+	local proto=${test%-*} gbps extra err
 	err=$(jq -r '.error // empty' "$json" 2>/dev/null)
 	gbps=$(jq -r '.end.sum_received.bits_per_second // empty | . / 1e9' "$json" 2>/dev/null)
 	if [[ -n $err || -z $gbps ]]; then
@@ -592,6 +637,12 @@ for path in "${PATH_LIST[@]}"; do
 		if [[ -n $READY_MS ]]; then
 			printf '%s\t%s\t%s\t%s\n' "$path" "$mtu" "$SVC_READY_MS" "$READY_MS" >>"$READY"
 			log "  forwarder ready in $SVC_READY_MS ms, VM online in $READY_MS ms"
+		fi
+		if [[ $UDP_RATE == search ]]; then
+			UDP_FOUND=()
+			for test in "${TEST_LIST[@]}"; do
+				[[ $test == udp-* ]] && udp_search "$path" "$mtu" "$test"
+			done
 		fi
 		for ((run = 1; run <= RUNS; run++)); do
 			for test in "${TEST_LIST[@]}"; do

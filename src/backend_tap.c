@@ -123,6 +123,7 @@ static int tap_recv_offload(struct tap *t, struct frame_batch *b)
 				       {t->packet + b->frame_cap, t->packet_cap - b->frame_cap}};
 		struct offload_info info;
 		enum drop_reason why;
+		const uint8_t *pkt;
 		ssize_t r;
 		size_t len;
 
@@ -149,13 +150,17 @@ static int tap_recv_offload(struct tap *t, struct frame_batch *b)
 			b->len[n++] = (uint32_t)(len < b->frame_cap ? len : b->frame_cap);
 			continue;
 		}
-		if (len > b->frame_cap)
-			memcpy(t->packet, b->data[n], b->frame_cap); /* the rest is there already */
-		else if (info.gso != GSO_NONE)
-			memcpy(t->packet, b->data[n], len); /* its segments go where it was */
-		why = packet_split_start(&t->split, len > b->frame_cap || info.gso != GSO_NONE ? t->packet
-										: b->data[n],
-					 len, &info, max_frame);
+		/*
+		 * Whole in t->packet: an overlong packet (its rest is there already) and a GSO
+		 * one (its segments go to the batch's slots, its own among them). A frame that
+		 * only needs its checksum is completed where it is.
+		 */
+		pkt = b->data[n];
+		if (len > b->frame_cap || info.gso != GSO_NONE) {
+			memcpy(t->packet, b->data[n], len < b->frame_cap ? len : b->frame_cap);
+			pkt = t->packet;
+		}
+		why = packet_split_start(&t->split, pkt, len, &info, max_frame);
 		if (why != DROP_NONE) {
 			stats_drop(p->stats, why, "host->vm", NULL);
 			continue;
