@@ -477,8 +477,9 @@ iperf_json() {
 # udp_search PATH MTU TEST: the highest UDP rate (iperf3 -b, Mbit/s) with < UDP_MAX_LOSS %
 # loss, into UDP_FOUND[TEST]. What arrives unpaced (the path's capacity when overloaded) is
 # tried first; if that loses too much, the rate is bisected between 0 and it with 2-second
-# runs, UDP_SEARCH_TRIES in all (resolution 1/32 of it). If nothing passed, the lowest rate
-# tried is kept, and the loss the runs then report says so.
+# runs, UDP_SEARCH_TRIES in all (resolution 1/32 of it). If nothing passed, the next step
+# down (half the lowest rate tried) is used, and the loss the runs then report says whether
+# it held.
 declare -A UDP_FOUND
 udp_search() {
 	local path=$1 mtu=$2 test=$3 json rate loss i lo=0 hi
