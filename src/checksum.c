@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* checksum.c — the Internet checksum (RFC 1071), summed eight bytes at a time */
+/* checksum.c — the Internet checksum (RFC 1071), summed in vectorizable 32-bit words */
 #include "checksum.h"
 
 #include <arpa/inet.h>
@@ -15,47 +15,40 @@ static inline uint64_t add_carry(uint64_t sum, uint64_t w)
 uint64_t checksum_add(uint64_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t w[4];
+	uint64_t acc[4] = {0, 0, 0, 0};
 
 	/*
-	 * 32 bytes a round, in 64-bit words. Measured on this machine, one 1460-byte segment
-	 * summed over and over: 13.8 GB/s (gcc -O2), 16.0 GB/s (clang -O2); RFC 1071's loop
-	 * of big-endian byte pairs, as the compilers vectorize it: 6.2 and 5.2 GB/s.
+	 * 32-bit words into four 64-bit sums: no carry to chase, so the compilers vectorize
+	 * it; a sum cannot overflow before 2^32 words (16 GiB) each. Measured on this machine
+	 * over a 4 MiB buffer, 64 KiB at a time: 32 GB/s (gcc -O2), 30 GB/s (clang -O2); 1460
+	 * bytes at a time: 36 and 29 GB/s. 64-bit words with an end-around carry each: 16 GB/s;
+	 * RFC 1071's byte pairs: 6 GB/s. (Host->VM UDP at MTU 65520, where each 64 KiB
+	 * datagram's checksum is ours to complete: 11.4-12.2 Gbit/s with the carry loop.)
 	 */
-	for (; len >= sizeof(w); p += sizeof(w), len -= sizeof(w)) {
+	for (; len >= 16; p += 16, len -= 16) {
+		uint32_t w[4];
+
 		memcpy(w, p, sizeof(w));
-		sum = add_carry(sum, w[0]);
-		sum = add_carry(sum, w[1]);
-		sum = add_carry(sum, w[2]);
-		sum = add_carry(sum, w[3]);
+		acc[0] += w[0];
+		acc[1] += w[1];
+		acc[2] += w[2];
+		acc[3] += w[3];
 	}
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(w, p, 8);
-		sum = add_carry(sum, w[0]);
-	}
-	if (len >= 4) {
-		uint32_t v;
-
-		memcpy(&v, p, 4);
-		sum = add_carry(sum, v);
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		uint16_t v;
-
-		memcpy(&v, p, 2);
-		sum = add_carry(sum, v);
-		p += 2;
-		len -= 2;
+	for (int i = 0; i < 4; i++)
+		sum = add_carry(sum, acc[i]);
+	if (len >= 8) {
+		memcpy(acc, p, 8);
+		sum = add_carry(sum, acc[0]);
+		p += 8;
+		len -= 8;
 	}
 	if (len) {
-		/* an odd last byte is the high-order byte of a word padded with zero */
-		uint8_t pad[2] = {p[0], 0};
-		uint16_t v;
+		/* the last 1-7 bytes in a word padded with zeros: an odd last byte is the
+		 * high-order byte of a 16-bit word whose low-order byte is 0 (RFC 1071) */
+		uint64_t tail = 0;
 
-		memcpy(&v, pad, 2);
-		sum = add_carry(sum, v);
+		memcpy(&tail, p, len);
+		sum = add_carry(sum, tail);
 	}
 	return sum;
 }

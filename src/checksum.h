@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* checksum.h — the Internet checksum (RFC 1071), summed eight bytes at a time */
+/* checksum.h — the Internet checksum (RFC 1071), summed in vectorizable 32-bit words */
 #ifndef SVM_CHECKSUM_H
 #define SVM_CHECKSUM_H
 

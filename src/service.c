@@ -38,6 +38,21 @@ struct service {
 	bool stop;
 };
 
+/*
+ * print_stats() - the counters on stderr, with the frames each port refused for good
+ * (kept by the ports themselves) among the drops
+ */
+static void print_stats(const struct service *s)
+{
+	struct stats now = s->stats;
+
+	if (s->dp.vm) {
+		now.drops[DROP_VM_WRITE] += s->dp.vm->refused;
+		now.drops[DROP_HOST_WRITE] += s->dp.host->refused;
+	}
+	stats_print(&now, stderr);
+}
+
 static void on_signal(struct loop_source *src, uint32_t events)
 {
 	struct service *s = container_of(src, struct service, signals);
@@ -47,7 +62,7 @@ static void on_signal(struct loop_source *src, uint32_t events)
 	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGUSR1:
-			stats_print(&s->stats, stderr);
+			print_stats(s);
 			break;
 		case SIGINT:
 		case SIGTERM:
