@@ -239,8 +239,8 @@ static int tap_send(struct frame_port *p, const struct frame_ref *frames, unsign
 			continue;
 		if (r == -EAGAIN || r == -ENOBUFS)
 			break;
-		if (r < 0)
-			p->refused += taken; /* EINVAL, EMSGSIZE...: these frames only */
+		for (unsigned i = 0; r < 0 && i < taken; i++) /* EINVAL, EMSGSIZE...: these only */
+			stats_drop(p->stats, p->refuse_reason, p->name, NULL);
 		sent += taken;
 	}
 	return (int)sent;

@@ -265,6 +265,8 @@ int datapath_init(struct datapath *dp, struct loop *loop, const struct config *c
 	relay_init(&dp->to_host, vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");
 	relay_init(&dp->to_vm, host, vm, &stats->host_to_vm, DROP_VM_BUSY, "host->vm");
 	vm->stats = host->stats = stats;
+	vm->refuse_reason = DROP_VM_WRITE;
+	host->refuse_reason = DROP_HOST_WRITE;
 	dp->reply_cap = frame_cap;
 	dp->reply = malloc(dp->reply_cap);
 	if (!dp->reply || frame_batch_init(&dp->to_host.batch, DATAPATH_BATCH, frame_cap) < 0 ||

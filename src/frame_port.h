@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "container_of.h"
+#include "drop_reason.h"
 
 struct stats;
 
@@ -41,7 +42,8 @@ struct frame_ref {
  *        or -errno; -EPIPE means the other end is gone for good.
  * @send: send @n frames in order. Return: how many were taken (fewer when the port is
  *        full: the rest should wait for EPOLLOUT), or -errno (-EPIPE: gone).
- *        A frame the port refuses for itself (too big...) counts as taken.
+ *        A frame the port refuses for itself (too big...) counts as taken, and is
+ *        counted in @stats as @refuse_reason.
  * @close: release everything (a TAP disappears with its descriptor)
  * @watch: optional, for a port whose @fd is an epoll set of its own (--listen): the relay
  *         says which events (EPOLLIN, EPOLLOUT) it wants of the port, the port watches its
@@ -54,6 +56,7 @@ struct frame_ref {
  *              over (a large packet cut into more frames than a batch holds): @fd may
  *              not become readable again, so the relay calls @recv as soon as it can
  * @stats: the counters, set by the relay: a port counts what it drops or offloads
+ * @refuse_reason: set by the relay: what a frame the port would not send counts as
  */
 struct frame_port {
 	const char *name;
@@ -61,11 +64,11 @@ struct frame_port {
 	int (*recv)(struct frame_port *p, struct frame_batch *b);
 	int (*send)(struct frame_port *p, const struct frame_ref *frames, unsigned n);
 	void (*close)(struct frame_port *p);
-	uint64_t refused; /* frames the port would not take for good (counted as drops) */
 	bool tx_pending;
 	bool rx_pending;
 	void (*watch)(struct frame_port *p, uint32_t events);
 	struct stats *stats;
+	enum drop_reason refuse_reason;
 };
 
 /**

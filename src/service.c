@@ -38,21 +38,6 @@ struct service {
 	bool stop;
 };
 
-/*
- * print_stats() - the counters on stderr, with the frames each port refused for good
- * (kept by the ports themselves) among the drops
- */
-static void print_stats(const struct service *s)
-{
-	struct stats now = s->stats;
-
-	if (s->dp.vm) {
-		now.drops[DROP_VM_WRITE] += s->dp.vm->refused;
-		now.drops[DROP_HOST_WRITE] += s->dp.host->refused;
-	}
-	stats_print(&now, stderr);
-}
-
 static void on_signal(struct loop_source *src, uint32_t events)
 {
 	struct service *s = container_of(src, struct service, signals);
@@ -62,7 +47,7 @@ static void on_signal(struct loop_source *src, uint32_t events)
 	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGUSR1:
-			print_stats(s);
+			stats_print(&s->stats, stderr);
 			break;
 		case SIGINT:
 		case SIGTERM:
@@ -211,11 +196,8 @@ out:
 		log_error("%s", err);
 	if (s.peer.loop)
 		peer_watch_stop(&s.peer);
-	if (dp_ready) {
-		s.stats.drops[DROP_VM_WRITE] += vm->refused;
-		s.stats.drops[DROP_HOST_WRITE] += host->refused;
+	if (dp_ready)
 		datapath_fini(&s.dp);
-	}
 	dns_proxy_free(dns);
 	if (host)
 		host->close(host);

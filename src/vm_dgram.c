@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stats.h"
 #include "vm_transport.h"
 
 /* Most frames sendmmsg/recvmmsg move per call; the relay's batches are never larger. */
@@ -116,7 +117,7 @@ static int dgram_send(struct frame_port *p, const struct frame_ref *frames, unsi
 			if (is_gone(errno))
 				return -EPIPE;
 			/* this one frame is refused (EMSGSIZE...): skip it, keep the rest */
-			p->refused++;
+			stats_drop(p->stats, p->refuse_reason, p->name, NULL);
 			r = 1;
 		}
 		sent += (unsigned)r; /* a short count: the next call says why it stopped */

@@ -14,6 +14,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "stats.h"
 #include "vm_transport.h"
 
 /*
@@ -365,7 +366,7 @@ static int stream_send(struct frame_port *p, const struct frame_ref *frames, uns
 			if (f->len == 0 || f->len > s->max_frame) {
 				if (k)
 					break;
-				p->refused++;
+				stats_drop(p->stats, p->refuse_reason, p->name, NULL);
 				sent++;
 				continue;
 			}

@@ -102,6 +102,14 @@ static void udp_frame(uint8_t *f, bool from_vm, const uint8_t *src_mac, uint8_t 
 	f[42] = tag;
 }
 
+/* @n frames from the host (the bridge's MAC) to the VM, tagged 0..n-1, queued on the host port */
+static void script_host_frames(struct fixture *fx, uint8_t n)
+{
+	for (uint8_t i = 0; i < n; i++)
+		udp_frame(fx->host.script[fx->host.scripted++], false,
+			  (const uint8_t *)"\x02\x00\x00\x00\x00\x01", i);
+}
+
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -245,9 +253,7 @@ static void port_with_its_own_epoll_set_is_told_what_to_watch(void **state)
 	fx->vm.port.watch = fake_watch;
 	watched = 0;
 	fx->vm.capacity = 1;
-	for (uint8_t i = 0; i < 3; i++)
-		udp_frame(fx->host.script[fx->host.scripted++], false,
-			  (const uint8_t *)"\x02\x00\x00\x00\x00\x01", i);
+	script_host_frames(fx, 3);
 	spin(fx, 2);
 	assert_int_equal(fx->vm.received, 1);
 	assert_int_equal(watched, EPOLLIN | EPOLLOUT);
@@ -264,9 +270,7 @@ static void blocked_batch_expires_and_is_counted(void **state)
 	struct timespec pause = {.tv_nsec = 120 * 1000 * 1000};
 
 	fx->vm.capacity = 1;
-	for (uint8_t i = 0; i < 4; i++)
-		udp_frame(fx->host.script[fx->host.scripted++], false,
-			  (const uint8_t *)"\x02\x00\x00\x00\x00\x01", i);
+	script_host_frames(fx, 4);
 	spin(fx, 2);
 	assert_int_equal(fx->vm.received, 1);
 	datapath_expire(&fx->dp);

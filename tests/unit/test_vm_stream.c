@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "stats.h"
 #include "vm_transport.h"
 
 #define MTU 1500
@@ -29,6 +30,7 @@ struct fixture {
 	int peer;                 /* the hypervisor's end */
 	struct frame_port *port;  /* ours */
 	struct frame_batch batch;
+	struct stats stats;       /* what the port counts (the relay's in real use) */
 	struct config cfg;
 	char dir[64];             /* --listen tests: a private directory */
 	char path[108];
@@ -415,8 +417,10 @@ static void send_refuses_oversize(void **state)
 
 	fill_frame(data[0], refs[0].len, 0);
 	fill_frame(data[2], refs[2].len, 1);
+	f->port->stats = &f->stats;
+	f->port->refuse_reason = DROP_VM_WRITE;
 	assert_int_equal(f->port->send(f->port, refs, 3), 3);
-	assert_int_equal(f->port->refused, 1);
+	assert_int_equal(f->stats.drops[DROP_VM_WRITE], 1);
 	expect_framed(f->peer, 0, 2);
 }
 
