@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* guard_bench.c — micro-benchmark: nanoseconds per frame for frame_parse() + the guard */
 /*
- * Build and run from the top of the tree (no meson needed):
- *   cc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Isrc bench/guard_bench.c src/guard.c \
- *      src/policy.c src/frame.c src/addr.c -o /tmp/guard_bench && /tmp/guard_bench [MILLIONS]
+ * Built with sock-vmnet (bench/meson.build): build/bench/guard_bench [MILLIONS]
  *
  * Each case judges a ring of 256 different frames (destinations spread over the address
  * space, so the policy lookup is not one cached path) MILLIONS (default 20) million times
@@ -14,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "guard.h"
+#include "guard/guard.h"
 
 #define RING 256
 #define FRAME_LEN 128
@@ -68,20 +66,26 @@ static void setup(const char *const *rules, size_t count)
 {
 	char err[200];
 
-	cfg = (struct config){.start_addr = GATEWAY, .end_addr = 0xc0a840fe,
-			      .subnet_mask = 0xffffff00, .gateway = GATEWAY, .subnet = 0xc0a84000,
-			      .prefix_len = 24, .mtu = 1500};
-	memcpy(cfg.mac, vm_mac, 6);
+	struct inet_addr lease = inet_from_v4(LEASE);
+
+	cfg = (struct config){
+		.vm = {.mtu = 1500},
+		.net4 = {.gateway = inet_from_v4(GATEWAY),
+			 .subnet = {inet_from_v4(0xc0a84000), 24},
+			 .mask = 0xffffff00,
+			 .range_end = inet_from_v4(0xc0a840fe)},
+	};
+	memcpy(cfg.vm.mac, vm_mac, 6);
 	for (size_t i = 0; i < count; i++) {
-		if (!policy_rule_parse(rules[i] + 1, rules[i][0] == '+', &cfg.rules[i], err,
+		if (!policy_rule_parse(rules[i] + 1, rules[i][0] == '+', &cfg.policy.rules[i], err,
 				       sizeof(err))) {
 			fprintf(stderr, "%s: %s\n", rules[i], err);
 			exit(1);
 		}
 	}
-	cfg.rule_count = count;
+	cfg.policy.count = count;
 	guard_init(&guard, &cfg);
-	guard_set_vm_address(&guard, LEASE);
+	guard_set_vm_address(&guard, &lease);
 }
 
 /* VM → host: TCP to global addresses (1 in 8 to the gateway's DNS, over UDP). */
@@ -116,13 +120,14 @@ static double run_ns(bool from_vm, bool parse_only, unsigned long frames)
 			unsigned i = n % RING;
 			struct frame_view v;
 			enum drop_reason why = frame_parse(&v, ring[i], ring_len[i]);
+			enum local_service service;
 
 			if (why != DROP_NONE)
 				continue;
 			if (parse_only)
-				passed += v.ip_dst & 1;
+				passed += v.ip_dst.b[15] & 1;
 			else if (from_vm)
-				passed += guard_vm_frame(&guard, &v, &why) == GUARD_PASS;
+				passed += guard_vm_frame(&guard, &v, &why, &service) == GUARD_PASS;
 			else
 				passed += guard_host_frame(&guard, &v, &why) == GUARD_PASS;
 		}

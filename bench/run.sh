@@ -195,7 +195,7 @@ trap 'log "terminated"; exit 143' TERM
 
 # command -> Debian package that provides it
 declare -A NEED_PKG=([iperf3]=iperf3 [jq]=jq [ping]=iputils-ping [gnuplot]=gnuplot-nox
-	[slirp4netns]=slirp4netns [pasta]=passt [udhcpc]=udhcpc [cc]=gcc [make]=make [ss]=iproute2)
+	[slirp4netns]=slirp4netns [pasta]=passt [udhcpc]=udhcpc [ss]=iproute2)
 missing=()
 for cmd in "${!NEED_PKG[@]}"; do
 	command -v "$cmd" >/dev/null || missing+=("${NEED_PKG[$cmd]}")
@@ -220,9 +220,11 @@ for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^svmb-[0-9]+
 	fi
 done
 
-make -s -C "$HERE" all || { echo "run.sh: building pump and null-relay failed" >&2; exit 1; }
-PUMP=$HERE/build/pump
-NULL_RELAY=$HERE/build/null-relay
+# the pump and the null relay are built with sock-vmnet (bench/meson.build)
+ninja -C "$ROOT/build" bench/pump bench/null-relay >/dev/null ||
+	{ echo "run.sh: building pump and null-relay failed (make first)" >&2; exit 1; }
+PUMP=$ROOT/build/bench/pump
+NULL_RELAY=$ROOT/build/bench/null-relay
 
 WORK=$(mktemp -d "/tmp/svmb-$$.XXXXXX")
 mkdir -p "$RESULTS"

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# install-deps.sh — installs the Debian packages sock-vmnet needs to build, test and demo
+# install-deps.sh — installs the Debian packages sock-vmnet needs: to build, or to build and test
+#
+#   scripts/install-deps.sh          everything `make check` and `make demo` use
+#   scripts/install-deps.sh build    only what `make` needs
 set -euo pipefail
 
 # build: compilers (clang's runtime for the libFuzzer targets), Meson, the libraries it links
-BUILD=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmnl-dev libnftables-dev libsqlite3-dev
-       libjson-c-dev libcmocka-dev)
+BUILD=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmnl-dev libnftables-dev
+       libsqlite3-dev libjson-c-dev libcmocka-dev)
+# the macOS cross-compile of the portable folders (scripts/macos-check.sh): an archiver and
+# Mach-O linker for clang, and what fetches and checks zig's macOS headers from npm
+MACOS=(llvm-14 lld-14 curl ca-certificates openssl)
 # tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest
-TEST=(iproute2 nftables tcpdump python3-pytest python3-scapy udhcpc isc-dhcp-client dnsmasq
-      sqlite3 procps bc)
+TEST=(iproute2 nftables tcpdump iputils-ping python3-pytest python3-scapy udhcpc isc-dhcp-client
+      dnsmasq sqlite3 procps bc)
 # the end-to-end guest: QEMU, a Debian kernel and busybox for its initramfs
 GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 
+case "${1:-all}" in
+build) wanted=("${BUILD[@]}") ;;
+all) wanted=("${BUILD[@]}" "${MACOS[@]}" "${TEST[@]}" "${GUEST[@]}") ;;
+*) echo "usage: install-deps.sh [build]" >&2; exit 2 ;;
+esac
+
 missing=()
-for pkg in "${BUILD[@]}" "${TEST[@]}" "${GUEST[@]}"; do
+for pkg in "${wanted[@]}"; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done
@@ -22,7 +34,7 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: need root to install packages" >&2
+	echo "install-deps: need root to install packages (or install them: ${missing[*]})" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive

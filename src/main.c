@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "leases.h"
-#include "options.h"
-#include "run.h"
-#include "service.h"
+#include "app/leases_cli.h"
+#include "app/options.h"
+#include "app/run.h"
+#include "app/service.h"
 
 int main(int argc, char **argv)
 {

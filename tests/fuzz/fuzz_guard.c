@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "guard.h"
+#include "proto/addr.h"
+#include "guard/guard.h"
 
 #define GATEWAY 0xc0a84001u
 #define LEASE 0xc0a84032u
@@ -47,20 +47,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (int s = 0; s < RULE_SETS; s++) {
 		struct config *c = &configs[s];
 
-		*c = (struct config){.start_addr = GATEWAY, .end_addr = 0xc0a840fe,
-				     .subnet_mask = 0xffffff00, .gateway = GATEWAY,
-				     .subnet = 0xc0a84000, .prefix_len = 24, .mtu = 1500};
-		memcpy(c->mac, vm_mac, 6);
+		*c = (struct config){
+			.vm = {.mtu = 1500},
+			.net4 = {.gateway = inet_from_v4(GATEWAY),
+				 .subnet = {inet_from_v4(0xc0a84000), 24},
+				 .mask = 0xffffff00,
+				 .range_end = inet_from_v4(0xc0a840fe)},
+		};
+		memcpy(c->vm.mac, vm_mac, 6);
 		for (int i = 0; rule_sets[s][i]; i++) {
 			if (!policy_rule_parse(rule_sets[s][i] + 1, rule_sets[s][i][0] == '+',
-					       &c->rules[c->rule_count++], err, sizeof(err))) {
+					       &c->policy.rules[c->policy.count++], err,
+					       sizeof(err))) {
 				fprintf(stderr, "%s: %s\n", rule_sets[s][i], err);
 				abort();
 			}
 		}
 		for (int lease = 0; lease < 2; lease++) {
+			struct inet_addr leased = inet_from_v4(lease ? LEASE : 0);
+
 			guard_init(&guards[s][lease], c);
-			guard_set_vm_address(&guards[s][lease], lease ? LEASE : 0);
+			guard_set_vm_address(&guards[s][lease], &leased);
 		}
 	}
 	return 0;
@@ -74,48 +81,52 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}                                                                        \
 	} while (0)
 
-/* What any VM frame that the guard passes (or hands to DHCP) must be. */
+/* What any VM frame that the guard passes (or hands to the DHCP responder) must be. */
 static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 			  enum guard_action action)
 {
-	promise(v->len <= ETH_HDR_LEN + g->cfg->mtu);
-	promise(mac_equal(v->src_mac, g->cfg->mac));
+	promise(v->len <= ETH_HDR_LEN + g->cfg->vm.mtu);
+	promise(mac_equal(v->src_mac, g->cfg->vm.mac));
 	promise(v->ethertype == ETHERTYPE_IPV4 || v->ethertype == ETHERTYPE_ARP);
 	if (v->ethertype == ETHERTYPE_ARP) {
 		uint32_t spa = be32(v->arp_spa);
 
 		promise(action == GUARD_PASS);
-		promise(v->arp && mac_equal(v->arp_sha, g->cfg->mac));
+		promise(v->arp && mac_equal(v->arp_sha, g->cfg->vm.mac));
 		promise(v->arp_op == ARP_OP_REQUEST || v->arp_op == ARP_OP_REPLY);
 		promise(g->vm_addr && (spa == g->vm_addr || spa == 0));
 		return;
 	}
 	promise(v->ip);
+	promise(inet_is_v4(&v->ip_src) && inet_is_v4(&v->ip_dst));
 	promise(!(v->ip_proto == IPPROTO_UDP_ && v->l4 && v->src_port == 67));
-	if (action == GUARD_DHCP) {
+	if (action == GUARD_LOCAL) {
+		uint32_t src = inet_v4(&v->ip_src);
+
 		promise(v->ip_proto == IPPROTO_UDP_ && v->dst_port == 67 && v->src_port == 68);
-		promise(v->ip_src == 0 || v->ip_src == g->vm_addr ||
-			(!g->vm_addr && (v->ip_src & ipv4_prefix_mask(g->cfg->prefix_len)) ==
-						g->cfg->subnet));
+		promise(src == 0 || src == g->vm_addr ||
+			(!g->vm_addr && (src & g->subnet_mask) == g->subnet));
 		return;
 	}
-	promise(g->vm_addr && v->ip_src == g->vm_addr);
+	promise(g->vm_addr && inet_v4(&v->ip_src) == g->vm_addr);
 	promise(!(v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type == 5));
 	/* the policy had its say: a non-first fragment only where every port is open */
-	promise(policy_allows(&g->policy, v->ip_dst, v->ip_proto, v->dst_port,
+	promise(policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
 			      v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN));
 }
 
 static void check_host_pass(const struct guard *g, const struct frame_view *v)
 {
-	promise(v->len <= ETH_HDR_LEN + g->cfg->mtu);
-	promise(mac_is_multicast(v->dst_mac) || mac_equal(v->dst_mac, g->cfg->mac));
+	promise(v->len <= ETH_HDR_LEN + g->cfg->vm.mtu);
+	promise(mac_is_multicast(v->dst_mac) || mac_equal(v->dst_mac, g->cfg->vm.mac));
 	promise(v->ethertype == ETHERTYPE_IPV4 || v->ethertype == ETHERTYPE_ARP);
 	if (v->ip) {
 		promise(!(v->ip_proto == IPPROTO_UDP_ && v->l4 &&
 			  (v->src_port == 67 || v->dst_port == 68)));
-		promise(v->ip_dst == g->vm_addr || (v->ip_dst >> 28) == 0xe ||
-			v->ip_dst == 0xffffffff || v->ip_dst == 0xc0a840ff);
+		uint32_t dst = inet_v4(&v->ip_dst);
+
+		promise(dst == g->vm_addr || (dst >> 28) == 0xe || dst == 0xffffffff ||
+			dst == 0xc0a840ff);
 	}
 }
 
@@ -124,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct guard *g;
 	struct frame_view v;
 	enum drop_reason why = DROP_NONE;
+	enum local_service service = LOCAL__COUNT;
 	enum guard_action action;
 	bool from_host;
 
@@ -133,13 +145,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g = &guards[(data[0] >> 2) % RULE_SETS][(data[0] >> 1) & 1];
 	if (frame_parse(&v, data + 1, size - 1) != DROP_NONE)
 		return 0;
-	action = from_host ? guard_host_frame(g, &v, &why) : guard_vm_frame(g, &v, &why);
+	action = from_host ? guard_host_frame(g, &v, &why) : guard_vm_frame(g, &v, &why, &service);
 	switch (action) {
 	case GUARD_DROP:
 		promise(why > DROP_NONE && why < DROP__COUNT);
 		break;
-	case GUARD_DHCP:
-		promise(!from_host);
+	case GUARD_LOCAL:
+		promise(!from_host && service == LOCAL_DHCP4);
 		check_vm_pass(g, &v, action);
 		break;
 	case GUARD_PASS:

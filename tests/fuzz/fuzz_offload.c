@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
-#include "offload.h"
+#include "proto/checksum.h"
+#include "proto/offload.h"
 
 #define MAX_FRAME (1500 + ETH_HDR_LEN)
 #define MAX_INPUT_FRAMES 16

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "guard/policy.h"
 
 #define MAX_FUZZ_RULES 16
 #define MAX_QUERIES 16
@@ -37,7 +37,7 @@ static void check_rule_round_trip(const struct policy_rule *r)
 	policy_rule_format(r, text, sizeof(text));
 	check(policy_rule_parse(text, r->allow, &again, err, sizeof(err)), text);
 	check(again.allow == r->allow && again.is_gateway == r->is_gateway &&
-		      again.net == r->net && again.prefix_len == r->prefix_len &&
+		      inet_equal(&again.dst.addr, &r->dst.addr) && again.dst.len == r->dst.len &&
 		      again.proto == r->proto &&
 		      (again.port_lo == r->port_lo || !r->proto) &&
 		      (again.port_hi == r->port_hi || !r->proto),
@@ -50,9 +50,11 @@ static void compare(const struct policy_rule *rules, size_t n, uint32_t dst, uin
 	static const enum policy_ports modes[] = {POLICY_PORT_KNOWN, POLICY_PORT_EVERY,
 						  POLICY_PORT_ANY};
 
+	struct inet_addr d = inet_from_v4(dst), g = inet_from_v4(GATEWAY);
+
 	for (size_t m = 0; m < (any_too ? 3u : 2u); m++)
-		check(policy_allows(&compiled, dst, proto, port, modes[m]) ==
-			      policy_allows_reference(rules, n, GATEWAY, dst, proto, port, modes[m]),
+		check(policy_allows(&compiled, &d, proto, port, modes[m]) ==
+			      policy_allows_reference(rules, n, &g, &d, proto, port, modes[m]),
 		      "compiled lookup and reference disagree");
 }
 
@@ -85,10 +87,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(text);
 
-	policy_compile(&compiled, rules, n, GATEWAY);
+	{
+		struct inet_addr g = inet_from_v4(GATEWAY);
+
+		policy_compile(&compiled, rules, n, &g);
+	}
 	for (size_t i = 0; i < n; i++) {
-		uint32_t net = rules[i].is_gateway ? GATEWAY : rules[i].net;
-		uint32_t last = net | ~(rules[i].prefix_len ? ~0u << (32 - rules[i].prefix_len) : 0u);
+		uint32_t net = rules[i].is_gateway ? GATEWAY : inet_v4(&rules[i].dst.addr);
+		uint32_t last = net | ~(rules[i].dst.len ? ~0u << (32 - rules[i].dst.len) : 0u);
 
 		compare(rules, n, net, 6, rules[i].port_lo, false);
 		compare(rules, n, last, 17, rules[i].port_hi, false);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-# make_seeds.py — writes the seed corpora of the fuzz targets: DIR/guard/*, DIR/policy/*, DIR/offload/*
+# make_seeds.py — writes the seed corpora of the fuzz targets: DIR/<target without fuzz_>/*
 """Usage: make_seeds.py DIR
 
 offload seeds: VM frames to join (bulk TCP segments) and host packets to cut (see
@@ -8,6 +8,9 @@ fuzz_offload.c).
 guard seeds: a control byte (bit 0 host side, bit 1 leased, bits 2-4 rule set; see
 fuzz_guard.c) and an Ethernet frame, one of each kind the guard has a rule for.
 policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
+dhcp_msg seeds: DHCP client messages (UDP payloads to port 67).
+dns_msg seeds: DNS queries and answers, compressed names and CNAME chains among them.
+vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
 Standard library only, so CI needs nothing more than python3.
 """
 import socket
@@ -164,12 +167,65 @@ def policy_seeds():
     yield "errors", b"10.0.0.0/33\ntcp:1.2.3.4:99999\nicmp:@host:8\n203.0.113.0/24:443\n@gw\n::\n"
 
 
+def dhcp_message(msg_type, options=b"", chaddr=VM, overload_fields=b""):
+    fixed = struct.pack("!BBBBIHHIIII", 1, 1, 6, 0, 0x11223344, 0, 0x8000, 0, 0, 0, 0)
+    fixed += chaddr + b"\0" * 10
+    sname_file = overload_fields.ljust(192, b"\0")
+    opts = bytes([53, 1, msg_type]) + options + b"\xff"
+    return fixed + sname_file + struct.pack("!I", 0x63825363) + opts
+
+
+def dhcp_msg_seeds():
+    yield "discover", dhcp_message(1, bytes([55, 4, 1, 3, 6, 15]) + bytes([57, 2, 5, 220]))
+    yield "request", dhcp_message(3, bytes([50, 4]) + ip4("192.168.64.2") + bytes([54, 4]) +
+                                  ip4(GATEWAY) + bytes([61, 7, 1]) + VM)
+    yield "decline", dhcp_message(4, bytes([50, 4]) + ip4("192.168.64.2"))
+    yield "overload", dhcp_message(1, bytes([52, 1, 3]),
+                                   overload_fields=bytes([12, 3]) + b"vm1" + b"\xff")
+    yield "bootp", dhcp_message(1)[:-4] + b"\xff"
+
+
+def dns_name(name):
+    return b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+
+
+def dns_seeds():
+    q = struct.pack("!HHHHHH", 0xbeef, 0x0100, 1, 0, 0, 0) + dns_name("www.Example.com") + \
+        struct.pack("!HH", 1, 1)
+    yield "query", q
+    # an answer: CNAME www -> cdn.example.net, A record for it; names compressed (0xc00c)
+    ans = struct.pack("!HHHHHH", 0xbeef, 0x8180, 1, 2, 0, 0) + dns_name("www.example.com") + \
+        struct.pack("!HH", 1, 1)
+    target = dns_name("cdn.example.net")
+    ans += b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, 300, len(target)) + target
+    ans += b"\xc0\x2d" + struct.pack("!HHIH", 1, 1, 60, 4) + ip4(WAN)
+    yield "cname-answer", ans
+    yield "pointer-loop", struct.pack("!HHHHHH", 1, 0x8180, 1, 0, 0, 0) + b"\xc0\x0c" + \
+        struct.pack("!HH", 1, 1)
+
+
+def stream_seeds():
+    def interleave(stream, pieces):
+        out = bytearray()
+        for i, b in enumerate(stream):
+            out.append(b)
+            out.append(pieces[i % len(pieces)])
+        return bytes(out)
+    frame = eth(BRIDGE, VM, 0x0800, ipv4(LEASE, GLOBAL, 17, udp(1, 53)))
+    two = (struct.pack("!I", len(frame)) + frame) * 2
+    yield "two-frames", b"\1" + interleave(two, [255])
+    yield "split", b"\1" + interleave(two, [0, 2, 13, 60])
+    yield "bad-length", b"\0" + interleave(two[:len(frame) + 4] + struct.pack("!I", 0) + two,
+                                             [7])
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = Path(sys.argv[1])
     for target, seeds in (("guard", guard_seeds()), ("policy", policy_seeds()),
-                          ("offload", offload_seeds())):
+                          ("offload", offload_seeds()), ("dhcp_msg", dhcp_msg_seeds()),
+                          ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)

@@ -13,19 +13,21 @@ seconds=${1:-30}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${FUZZ_JOBS:-1}
-targets="fuzz_guard fuzz_policy fuzz_offload"
+targets="fuzz_guard fuzz_policy fuzz_offload fuzz_dhcp_msg fuzz_dns_msg fuzz_vm_stream"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined
 fi
-ninja -C "$build" tests/fuzz/fuzz_guard tests/fuzz/fuzz_policy tests/fuzz/fuzz_offload
+# shellcheck disable=SC2046
+ninja -C "$build" $(for t in $targets; do echo "tests/fuzz/$t"; done)
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT INT TERM
 corpus=${FUZZ_CORPUS:-$scratch/corpus}
 /usr/bin/python3 "$root/tests/fuzz/make_seeds.py" "$scratch/seeds"
 
-per_target=$((seconds / 3))
+count=$(echo $targets | wc -w)
+per_target=$((seconds / count))
 [ "$per_target" -ge 1 ] || per_target=1
 for target in $targets; do
 	name=${target#fuzz_}

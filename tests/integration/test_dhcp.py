@@ -42,12 +42,19 @@ def in_pool(addr):
     return POOL[0] <= ipaddress.ip_address(addr) <= POOL[1]
 
 
+def db_address(blob):
+    """A lease database address (16 bytes, IPv4-mapped for IPv4) as text."""
+    addr = ipaddress.IPv6Address(blob)
+    return str(addr.ipv4_mapped or addr)
+
+
 def lease_rows(db):
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
-        return con.execute("SELECT address, mac, owner_pid, bound FROM leases").fetchall()
+        rows = con.execute("SELECT address, mac, owner_pid, bound FROM leases").fetchall()
     finally:
         con.close()
+    return [(db_address(a), m, p, b) for a, m, p, b in rows]
 
 
 def wait_log(vmnet, text, timeout=10):

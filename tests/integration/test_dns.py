@@ -150,18 +150,20 @@ def test_any_instance_answers_any_vm(topo, dnsmasq):
         vm.cleanup()
 
 
-def timer_armed(pid):
-    """Whether sock-vmnet's timerfd (the DNS proxy's only timer) is armed, per /proc fdinfo."""
-    timers = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[timerfd]":
-                timers.append(open(f"/proc/{pid}/fdinfo/{fd}").read())
-        except FileNotFoundError:
-            continue
-    assert len(timers) == 1, timers
-    value = re.search(r"it_value: \((\d+), (\d+)\)", timers[0])
-    return value.groups() != ("0", "0")
+# x86-64 system call numbers of the loop's wait; its 4th argument is the timeout in ms
+EPOLL_WAITS = {232, 281}  # epoll_wait, epoll_pwait
+
+
+def timer_armed(pid, timeout=2):
+    """Whether sock-vmnet waits with a timeout (a timer is armed), per /proc/PID/syscall:
+    the event loop's timers bound its epoll_wait(); with none armed it waits forever (-1)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fields = open(f"/proc/{pid}/syscall").read().split()
+        if fields and fields[0].isdigit() and int(fields[0]) in EPOLL_WAITS:
+            return int(fields[4], 16) & 0xffffffff != 0xffffffff  # an int: -1 is 0xffffffff
+        time.sleep(0.01)  # running, or in another call: look again when it waits
+    raise AssertionError(f"pid {pid} never waited in epoll_wait")
 
 
 def test_unanswered_query_is_retried_and_the_timer_stops(topo, dnsmasq):

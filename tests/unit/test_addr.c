@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "addr.h"
+#include "proto/addr.h"
 
 static void macs(void **state)
 {

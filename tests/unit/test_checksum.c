@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-#include "checksum.h"
+#include "proto/checksum.h"
 
 /* RFC 1071's reference: big-endian 16-bit words, one at a time */
 static uint16_t reference(const uint8_t *p, size_t len, uint32_t sum)

@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
-#include "guard.h"
+#include "proto/addr.h"
+#include "guard/guard.h"
+#include "test_config.h"
 
 #define GATEWAY 0xc0a84001u  /* 192.168.64.1 */
 #define LEASE 0xc0a84032u    /* 192.168.64.50 */
@@ -34,20 +35,25 @@ static void setup_guard(const char *rules, uint32_t lease)
 {
 	char copy[512], *save = NULL, err[200];
 
-	cfg = (struct config){
-		.start_addr = GATEWAY, .end_addr = 0xc0a840fe, .subnet_mask = 0xffffff00,
-		.gateway = GATEWAY, .subnet = 0xc0a84000, .prefix_len = 24, .mtu = 1500,
-	};
-	memcpy(cfg.mac, vm_mac, 6);
+	struct inet_addr leased = inet_from_v4(lease);
+
+	test_config(&cfg, vm_mac);
 	snprintf(copy, sizeof(copy), "%s", rules);
 	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		if (!policy_rule_parse(w + 1, w[0] == '+', &cfg.rules[cfg.rule_count], err,
-				       sizeof(err)))
+		if (!policy_rule_parse(w + 1, w[0] == '+', &cfg.policy.rules[cfg.policy.count],
+				       err, sizeof(err)))
 			fail_msg("rule %s: %s", w, err);
-		cfg.rule_count++;
+		cfg.policy.count++;
 	}
 	guard_init(&guard, &cfg);
-	guard_set_vm_address(&guard, lease);
+	guard_set_vm_address(&guard, &leased);
+}
+
+static void set_lease(uint32_t lease)
+{
+	struct inet_addr leased = inet_from_v4(lease);
+
+	guard_set_vm_address(&guard, &leased);
 }
 
 /* ---- frame builders ---------------------------------------------------------------------- */
@@ -149,6 +155,9 @@ static void build_ethertype(struct frame *f, const uint8_t *dst, const uint8_t *
 
 /* ---- verdicts ------------------------------------------------------------------------------ */
 
+/* What a DHCP client message gets: an answer from sock-vmnet's DHCP responder. */
+#define GUARD_DHCP GUARD_LOCAL
+
 static const char *action_name(enum guard_action a)
 {
 	return a == GUARD_PASS ? "pass" : a == GUARD_DHCP ? "dhcp" : "drop";
@@ -160,10 +169,15 @@ static enum drop_reason judge(const struct frame *f, bool from_vm, enum guard_ac
 	struct frame_view v;
 	enum drop_reason why = frame_parse(&v, f->data, f->len);
 
+	enum local_service service = LOCAL__COUNT;
+
 	*action = GUARD_DROP;
 	if (why != DROP_NONE)
 		return why;
-	*action = from_vm ? guard_vm_frame(&guard, &v, &why) : guard_host_frame(&guard, &v, &why);
+	*action = from_vm ? guard_vm_frame(&guard, &v, &why, &service)
+			  : guard_host_frame(&guard, &v, &why);
+	if (*action == GUARD_LOCAL)
+		assert_int_equal(service, LOCAL_DHCP4); /* the only local service yet */
 	return *action == GUARD_DROP ? why : DROP_NONE;
 }
 
@@ -724,9 +738,9 @@ static void lease_changes_what_passes(void **state)
 	setup_guard("", 0);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GLOBAL, .proto = 17, .sport = 1, .dport = 53});
 	vm_drops(&f, DROP_NO_LEASE);
-	guard_set_vm_address(&guard, LEASE);
+	set_lease(LEASE);
 	vm_passes(&f);
-	guard_set_vm_address(&guard, NEIGHBOUR);
+	set_lease(NEIGHBOUR);
 	vm_drops(&f, DROP_IP_SRC);
 	guard_set_vm_address(&guard, 0);
 	vm_drops(&f, DROP_NO_LEASE);

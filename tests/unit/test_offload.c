@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
-#include "offload.h"
+#include "proto/checksum.h"
+#include "proto/offload.h"
 
 #define MSS 1448
 #define TCP_HDR 32 /* with the timestamp option, as Linux sends */

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "options.h"
+#include "app/options.h"
 
 static struct config cfg;
 static char err[512];
@@ -65,18 +65,18 @@ static void defaults_match_the_seed(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
-	assert_int_equal(cfg.vm_fd, dgram_fd);
-	assert_int_equal(cfg.transport, VM_FD_DGRAM);
-	assert_int_equal(cfg.start_addr, 0xc0a84001);
-	assert_int_equal(cfg.end_addr, 0xc0a840ff);
-	assert_int_equal(cfg.subnet_mask, 0xffffff00);
-	assert_int_equal(cfg.gateway, 0xc0a84001);
-	assert_int_equal(cfg.subnet, 0xc0a84000);
-	assert_int_equal(cfg.prefix_len, 24);
-	assert_string_equal(cfg.bridge, "svmnet0");
-	assert_int_equal(cfg.mtu, 1500);
+	assert_int_equal(cfg.vm.fd, dgram_fd);
+	assert_int_equal(cfg.vm.transport, VM_FD_DGRAM);
+	assert_int_equal(inet_v4(&cfg.net4.gateway), 0xc0a84001); /* --start-addr */
+	assert_int_equal(inet_v4(&cfg.net4.range_end), 0xc0a840ff);
+	assert_int_equal(cfg.net4.mask, 0xffffff00);
+	assert_true(inet_is_v4(&cfg.net4.gateway));
+	assert_int_equal(inet_v4(&cfg.net4.subnet.addr), 0xc0a84000);
+	assert_int_equal(cfg.net4.subnet.len, 24);
+	assert_string_equal(cfg.backend.bridge, "svmnet0");
+	assert_int_equal(cfg.vm.mtu, 1500);
 	assert_false(cfg.debug);
-	assert_memory_equal(cfg.mac, "\x52\x54\x00\x12\x34\x56", 6);
+	assert_memory_equal(cfg.vm.mac, "\x52\x54\x00\x12\x34\x56", 6);
 }
 
 static void both_spellings_work(void **state)
@@ -89,19 +89,19 @@ static void both_spellings_work(void **state)
 			       "--end-addr=10.0.0.50", "--subnet-mask", "255.255.255.192", "--debug",
 			       "--bridge", "br-test", "--mtu=9000"),
 			 OPTIONS_OK);
-	assert_int_equal(cfg.start_addr, 0x0a000001);
-	assert_int_equal(cfg.end_addr, 0x0a000032);
-	assert_int_equal(cfg.prefix_len, 26);
+	assert_int_equal(inet_v4(&cfg.net4.gateway), 0x0a000001);
+	assert_int_equal(inet_v4(&cfg.net4.range_end), 0x0a000032);
+	assert_int_equal(cfg.net4.subnet.len, 26);
 	assert_true(cfg.debug);
-	assert_string_equal(cfg.bridge, "br-test");
-	assert_int_equal(cfg.mtu, 9000);
+	assert_string_equal(cfg.backend.bridge, "br-test");
+	assert_int_equal(cfg.vm.mtu, 9000);
 }
 
 static void stream_socket_is_accepted(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(stream_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
-	assert_int_equal(cfg.transport, VM_FD_STREAM);
+	assert_int_equal(cfg.vm.transport, VM_FD_STREAM);
 }
 
 static void bad_mac_is_refused(void **state)
@@ -194,12 +194,12 @@ static void dns_and_policy_lists_are_split(void **state)
 	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--dns=1.1.1.1,9.9.9.9",
 			       "--allow=203.0.113.0/24,198.51.100.7", "--block", "0.0.0.0/0"),
 			 OPTIONS_OK);
-	assert_int_equal(cfg.dns_server_count, 2);
-	assert_int_equal(cfg.dns_servers[1], 0x09090909);
-	assert_int_equal(cfg.rule_count, 3);
-	assert_true(cfg.rules[0].allow);
-	assert_int_equal(cfg.rules[1].prefix_len, 32);
-	assert_false(cfg.rules[2].allow);
+	assert_int_equal(cfg.dns.count, 2);
+	assert_int_equal(inet_v4(&cfg.dns.servers[1]), 0x09090909);
+	assert_int_equal(cfg.policy.count, 3);
+	assert_true(cfg.policy.rules[0].allow);
+	assert_int_equal(cfg.policy.rules[1].dst.len, 32);
+	assert_false(cfg.policy.rules[2].allow);
 	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--dns=1.1.1"),
 		     "--dns: \"1.1.1\" is not an IPv4 address");
 	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--allow=10.0.0.0/33"),
@@ -212,7 +212,7 @@ static void run_mode_takes_no_vm_socket(void **state)
 	(void)state;
 	assert_int_equal(parse_with(false, "--mac=52:54:00:12:34:56", "--vm-fd-number=4", NULL),
 			 OPTIONS_OK);
-	assert_int_equal(cfg.vm_fd_number, 4);
+	assert_int_equal(cfg.vm.fd_number, 4);
 	assert_int_equal(parse_with(false, dgram_arg, "--mac=52:54:00:12:34:56", NULL),
 			 OPTIONS_ERROR);
 	assert_string_equal(err, "--fd: not with \"run\", which makes the VM socket");

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "policy.h"
+#include "proto/addr.h"
+#include "guard/policy.h"
 
 #define TCP 6
 #define UDP 17
@@ -22,6 +22,28 @@ static const uint32_t gateway = 0xc0a84001; /* 192.168.64.1 */
 static struct policy compiled; /* 8 KiB: not on the stack */
 static struct policy_rule rules[POLICY_MAX_RULES];
 static size_t rule_count;
+
+/* The lookups on IPv4 addresses in host order, as these tests write them. */
+static bool lookup(uint32_t dst, uint8_t proto, uint16_t port, enum policy_ports mode)
+{
+	struct inet_addr d = inet_from_v4(dst);
+
+	return policy_allows(&compiled, &d, proto, port, mode);
+}
+
+static bool lookup_reference(uint32_t dst, uint8_t proto, uint16_t port, enum policy_ports mode)
+{
+	struct inet_addr d = inet_from_v4(dst), g = inet_from_v4(gateway);
+
+	return policy_allows_reference(rules, rule_count, &g, &d, proto, port, mode);
+}
+
+static void compile_rules(void)
+{
+	struct inet_addr g = inet_from_v4(gateway);
+
+	policy_compile(&compiled, rules, rule_count, &g);
+}
 
 static uint32_t ip(const char *text)
 {
@@ -44,14 +66,13 @@ static void compile(const char *spec)
 			fail_msg("rule %s: %s", w, err);
 		rule_count++;
 	}
-	policy_compile(&compiled, rules, rule_count, gateway);
+	compile_rules();
 }
 
 static bool allows(const char *dst, uint8_t proto, uint16_t port)
 {
-	bool got = policy_allows(&compiled, ip(dst), proto, port, POLICY_PORT_KNOWN);
-	bool want = policy_allows_reference(rules, rule_count, gateway, ip(dst), proto, port,
-					    POLICY_PORT_KNOWN);
+	bool got = lookup(ip(dst), proto, port, POLICY_PORT_KNOWN);
+	bool want = lookup_reference(ip(dst), proto, port, POLICY_PORT_KNOWN);
 
 	if (got != want)
 		fail_msg("%s proto %u port %u: compiled %d, reference %d", dst, proto, port, got,
@@ -61,8 +82,8 @@ static bool allows(const char *dst, uint8_t proto, uint16_t port)
 
 static bool allows_mode(const char *dst, uint8_t proto, enum policy_ports mode)
 {
-	bool got = policy_allows(&compiled, ip(dst), proto, 0, mode);
-	bool want = policy_allows_reference(rules, rule_count, gateway, ip(dst), proto, 0, mode);
+	bool got = lookup(ip(dst), proto, 0, mode);
+	bool want = lookup_reference(ip(dst), proto, 0, mode);
 
 	if (got != want)
 		fail_msg("%s proto %u mode %d: compiled %d, reference %d", dst, proto, mode, got,
@@ -90,23 +111,23 @@ static void parse_cidr_address_and_host(void **state)
 	r = parse_ok("203.0.113.0/24", true);
 	assert_true(r.allow);
 	assert_false(r.is_gateway);
-	assert_int_equal(r.net, ip("203.0.113.0"));
-	assert_int_equal(r.prefix_len, 24);
+	assert_int_equal(inet_v4(&r.dst.addr), ip("203.0.113.0"));
+	assert_int_equal(r.dst.len, 24);
 	assert_int_equal(r.proto, 0);
 	assert_int_equal(r.port_lo, 0);
 	assert_int_equal(r.port_hi, 65535);
 
 	r = parse_ok("198.51.100.7", false);
 	assert_false(r.allow);
-	assert_int_equal(r.net, ip("198.51.100.7"));
-	assert_int_equal(r.prefix_len, 32);
+	assert_int_equal(inet_v4(&r.dst.addr), ip("198.51.100.7"));
+	assert_int_equal(r.dst.len, 32);
 
 	r = parse_ok("0.0.0.0/0", false);
-	assert_int_equal(r.prefix_len, 0);
+	assert_int_equal(r.dst.len, 0);
 
 	r = parse_ok("@host", true);
 	assert_true(r.is_gateway);
-	assert_int_equal(r.prefix_len, 32);
+	assert_int_equal(r.dst.len, 32);
 }
 
 static void parse_protocol_and_ports(void **state)
@@ -116,14 +137,14 @@ static void parse_protocol_and_ports(void **state)
 	(void)state;
 	r = parse_ok("tcp:203.0.113.0/24:443", true);
 	assert_int_equal(r.proto, TCP);
-	assert_int_equal(r.net, ip("203.0.113.0"));
-	assert_int_equal(r.prefix_len, 24);
+	assert_int_equal(inet_v4(&r.dst.addr), ip("203.0.113.0"));
+	assert_int_equal(r.dst.len, 24);
 	assert_int_equal(r.port_lo, 443);
 	assert_int_equal(r.port_hi, 443);
 
 	r = parse_ok("udp::53", true);
 	assert_int_equal(r.proto, UDP);
-	assert_int_equal(r.prefix_len, 0);
+	assert_int_equal(r.dst.len, 0);
 	assert_int_equal(r.port_lo, 53);
 
 	r = parse_ok("tcp:@host:8000-8999", false);
@@ -140,7 +161,7 @@ static void parse_protocol_and_ports(void **state)
 
 	r = parse_ok("UDP:", true);
 	assert_int_equal(r.proto, UDP);
-	assert_int_equal(r.prefix_len, 0);
+	assert_int_equal(r.dst.len, 0);
 }
 
 static void expect_error(const char *text, const char *message)
@@ -433,13 +454,11 @@ static struct policy_rule random_rule(void)
 	struct policy_rule r = {.allow = rnd() & 1, .port_hi = 65535};
 	unsigned len = rnd() % 33;
 
-	r.net = (bases[rnd() % 6] | (rnd() & 0xff)) & ipv4_prefix_mask(len);
-	r.prefix_len = (uint8_t)len;
+	r.dst.addr = inet_from_v4((bases[rnd() % 6] | (rnd() & 0xff)) & ipv4_prefix_mask(len));
+	r.dst.len = (uint8_t)len;
 	r.is_gateway = rnd() % 10 == 0;
-	if (r.is_gateway) {
-		r.net = 0;
-		r.prefix_len = 32;
-	}
+	if (r.is_gateway)
+		r.dst = (struct inet_prefix){inet_from_v4(0), 32};
 	r.proto = protos[rnd() % 6];
 	if ((r.proto == TCP || r.proto == UDP) && rnd() % 3) {
 		r.port_lo = (uint16_t)(rnd() % 100);
@@ -452,8 +471,8 @@ static struct policy_rule random_rule(void)
 
 static uint32_t random_address_near(const struct policy_rule *r)
 {
-	uint32_t net = r->is_gateway ? gateway : r->net;
-	uint32_t last = net | ~ipv4_prefix_mask(r->prefix_len);
+	uint32_t net = r->is_gateway ? gateway : inet_v4(&r->dst.addr);
+	uint32_t last = net | ~ipv4_prefix_mask(r->dst.len);
 
 	switch (rnd() % 5) {
 	case 0:
@@ -465,7 +484,7 @@ static uint32_t random_address_near(const struct policy_rule *r)
 	case 3:
 		return last + 1;
 	default:
-		return net + (rnd() & ~ipv4_prefix_mask(r->prefix_len));
+		return net + (rnd() & ~ipv4_prefix_mask(r->dst.len));
 	}
 }
 
@@ -476,7 +495,7 @@ static void compiled_matches_reference(void **state)
 		rule_count = 1 + rnd() % 12;
 		for (size_t i = 0; i < rule_count; i++)
 			rules[i] = random_rule();
-		policy_compile(&compiled, rules, rule_count, gateway);
+		compile_rules();
 		for (int q = 0; q < 60; q++) {
 			uint32_t dst = random_address_near(&rules[rnd() % rule_count]);
 			uint8_t proto = (uint8_t)(q % 4 == 0 ? ICMP : q % 2 ? TCP : UDP);
@@ -485,9 +504,8 @@ static void compiled_matches_reference(void **state)
 
 			if (q % 20 == 0)
 				mode = POLICY_PORT_ANY;
-			if (policy_allows(&compiled, dst, proto, port, mode) !=
-			    policy_allows_reference(rules, rule_count, gateway, dst, proto, port,
-						    mode))
+			if (lookup(dst, proto, port, mode) !=
+			    lookup_reference(dst, proto, port, mode))
 				fail_msg("set %d query %d: dst %08x proto %u port %u mode %d", set,
 					 q, dst, proto, port, mode);
 		}
@@ -500,22 +518,23 @@ static void full_rule_table_compiles(void **state)
 	rule_count = POLICY_MAX_RULES;
 	for (size_t i = 0; i < rule_count; i++) {
 		/* disjoint /32s everywhere: the most intervals */
-		rules[i] = (struct policy_rule){.allow = i % 2, .net = (uint32_t)(i * 0x01010101u + 7),
-						.prefix_len = 32, .port_hi = 65535};
+		rules[i] = (struct policy_rule){
+			.allow = i % 2,
+			.dst = {inet_from_v4((uint32_t)(i * 0x01010101u + 7)), 32},
+			.port_hi = 65535,
+		};
 		if (i % 3 == 0)
 			rules[i].proto = TCP;
 	}
-	policy_compile(&compiled, rules, rule_count, gateway);
+	compile_rules();
 	assert_true(compiled.interval_count <= POLICY_MAX_INTERVALS);
 	for (size_t i = 0; i < rule_count; i++) {
-		uint32_t dst = rules[i].net;
+		uint32_t dst = inet_v4(&rules[i].dst.addr);
 
-		assert_int_equal(policy_allows(&compiled, dst, TCP, 80, POLICY_PORT_KNOWN),
-				 policy_allows_reference(rules, rule_count, gateway, dst, TCP, 80,
-							 POLICY_PORT_KNOWN));
-		assert_int_equal(policy_allows(&compiled, dst + 1, UDP, 80, POLICY_PORT_KNOWN),
-				 policy_allows_reference(rules, rule_count, gateway, dst + 1, UDP,
-							 80, POLICY_PORT_KNOWN));
+		assert_int_equal(lookup(dst, TCP, 80, POLICY_PORT_KNOWN),
+				 lookup_reference(dst, TCP, 80, POLICY_PORT_KNOWN));
+		assert_int_equal(lookup(dst + 1, UDP, 80, POLICY_PORT_KNOWN),
+				 lookup_reference(dst + 1, UDP, 80, POLICY_PORT_KNOWN));
 	}
 }
 

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frame.h"
-#include "stats.h"
-#include "vm_transport.h"
+#include "proto/frame.h"
+#include "core/stats.h"
+#include "transport/vm_transport.h"
 
 #define MTU 1500
 #define MAX_FRAME (MTU + ETH_HDR_LEN)
@@ -31,7 +31,7 @@ struct fixture {
 	struct frame_port *port;  /* ours */
 	struct frame_batch batch;
 	struct stats stats;       /* what the port counts (the relay's in real use) */
-	struct config cfg;
+	struct vm_config cfg;
 	char dir[64];             /* --listen tests: a private directory */
 	char path[108];
 };
@@ -51,7 +51,7 @@ static int setup_fd(void **state)
 	if (!f || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return -1;
 	f->peer = sv[1];
-	f->cfg = (struct config){.transport = VM_FD_STREAM, .vm_fd = sv[0], .mtu = MTU};
+	f->cfg = (struct vm_config){.transport = VM_FD_STREAM, .fd = sv[0], .mtu = MTU};
 	f->port = vm_stream_open(&f->cfg, err, sizeof(err));
 	if (!f->port || setup_batch(f, 8) < 0) {
 		fprintf(stderr, "setup: %s\n", err);
@@ -72,8 +72,8 @@ static int setup_listen(void **state)
 	if (!mkdtemp(f->dir) || setup_batch(f, 8) < 0)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/vm.sock", f->dir);
-	f->cfg = (struct config){.transport = VM_LISTEN_STREAM, .vm_fd = -1, .vm_path = f->path,
-				 .mtu = MTU};
+	f->cfg = (struct vm_config){.transport = VM_LISTEN_STREAM, .fd = -1, .path = f->path,
+				    .mtu = MTU};
 	*state = f;
 	return 0;
 }

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/* options.c — the command line, parsed and checked into one immutable config */
+#include "app/options.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "proto/addr.h"
+
+static const char usage_text[] =
+	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
+	"       sock-vmnet run --mac=MAC [options] -- HYPERVISOR-COMMAND...\n"
+	"       sock-vmnet leases [--lease-db=PATH] [--json]\n"
+	"\n"
+	"Gives one VM, whose Ethernet frames arrive as datagrams on FD, a guarded NAT network.\n"
+	"\n"
+	"VM transport (one of):\n"
+	"  --fd=FD               AF_UNIX socket of the VM: SOCK_DGRAM, one frame per datagram,\n"
+	"                        or SOCK_STREAM with 4-byte big-endian length framing\n"
+	"  --socket=PATH         bind a unixgram socket at PATH and serve its first peer\n"
+	"  --listen=PATH         listen on a unix stream socket at PATH (one client)\n"
+	"\n"
+	"Network:\n"
+	"  --mac=MAC             the VM's MAC address (required)\n"
+	"  --start-addr=IP       first address of the DHCP range, also the gateway (192.168.64.1)\n"
+	"  --end-addr=IP         last address of the DHCP range (192.168.64.255)\n"
+	"  --subnet-mask=MASK    subnet mask (255.255.255.0)\n"
+	"  --backend=NAME        the host side: tap (a TAP on a bridge with NAT; the default)\n"
+	"  --bridge=NAME         host bridge to attach to, created if missing (svmnet0)\n"
+	"  --mtu=N               MTU of the VM's link, 576..65521 (1500)\n"
+	"  --offload=on|off      join the VM's TCP segments into large packets for the host and\n"
+	"                        cut the host's large packets for the VM (on)\n"
+	"  --lease-db=PATH       SQLite lease database (/var/lib/sock-vmnet/leases.db)\n"
+	"  --lease-time=SECONDS  DHCP lease time (600)\n"
+	"  --dns=IP[,IP]         upstream resolvers for the VM (default: /etc/resolv.conf)\n"
+	"  --domain=NAME         domain name handed out by DHCP\n"
+	"\n"
+	"Policy (repeatable, comma-separated; longest prefix wins, block wins a tie):\n"
+	"  --allow=RULE          RULE is CIDR, @host, or PROTO:CIDR[:PORT[-PORT]]\n"
+	"  --block=RULE          e.g. --block 0.0.0.0/0 --allow @host --allow tcp:203.0.113.0/24:443\n"
+	"\n"
+	"Other:\n"
+	"  --user=USER, --group=GROUP  drop privileges to these after setup\n"
+	"  --vm-fd-number=N      with \"run\": the hypervisor's fd number for the VM socket (3)\n"
+	"  --debug               log debug messages, including every drop (rate-limited)\n"
+	"  --help, --version\n"
+	"\n"
+	"Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints the counters as JSON on stderr.\n";
+
+enum opt_id {
+	OPT_FD = 256,
+	OPT_MAC,
+	OPT_START,
+	OPT_END,
+	OPT_MASK,
+	OPT_DEBUG,
+	OPT_BACKEND,
+	OPT_BRIDGE,
+	OPT_MTU,
+	OPT_OFFLOAD,
+	OPT_LEASE_DB,
+	OPT_LEASE_TIME,
+	OPT_DNS,
+	OPT_DOMAIN,
+	OPT_ALLOW,
+	OPT_BLOCK,
+	OPT_USER,
+	OPT_GROUP,
+	OPT_SOCKET,
+	OPT_LISTEN,
+	OPT_VM_FD_NUMBER,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{"fd", required_argument, NULL, OPT_FD},
+	{"mac", required_argument, NULL, OPT_MAC},
+	{"start-addr", required_argument, NULL, OPT_START},
+	{"end-addr", required_argument, NULL, OPT_END},
+	{"subnet-mask", required_argument, NULL, OPT_MASK},
+	{"debug", no_argument, NULL, OPT_DEBUG},
+	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"bridge", required_argument, NULL, OPT_BRIDGE},
+	{"mtu", required_argument, NULL, OPT_MTU},
+	{"offload", required_argument, NULL, OPT_OFFLOAD},
+	{"lease-db", required_argument, NULL, OPT_LEASE_DB},
+	{"lease-time", required_argument, NULL, OPT_LEASE_TIME},
+	{"dns", required_argument, NULL, OPT_DNS},
+	{"domain", required_argument, NULL, OPT_DOMAIN},
+	{"allow", required_argument, NULL, OPT_ALLOW},
+	{"block", required_argument, NULL, OPT_BLOCK},
+	{"user", required_argument, NULL, OPT_USER},
+	{"group", required_argument, NULL, OPT_GROUP},
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"vm-fd-number", required_argument, NULL, OPT_VM_FD_NUMBER},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+struct parse_ctx {
+	char *err;
+	size_t err_size;
+};
+
+__attribute__((format(printf, 2, 3))) static enum options_result fail(struct parse_ctx *c,
+								      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->err_size, fmt, ap);
+	va_end(ap);
+	return OPTIONS_ERROR;
+}
+
+static bool parse_uint(const char *text, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return false;
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	return errno == 0 && *end == '\0' && *out <= max;
+}
+
+/* The option's name as the user wrote it, for messages. */
+static const char *opt_name(int id)
+{
+	for (const struct option *o = long_options; o->name; o++)
+		if (o->val == id)
+			return o->name;
+	return "?";
+}
+
+static enum options_result check_vm_fd(struct parse_ctx *c, struct config *cfg, const char *text)
+{
+	struct sockaddr_storage name;
+	socklen_t name_len = sizeof(name);
+	unsigned long fd;
+	struct stat st;
+	int type;
+	socklen_t len = sizeof(int);
+
+	if (!parse_uint(text, 1 << 30, &fd))
+		return fail(c, "--fd: \"%s\" is not a file descriptor number", text);
+	if (fcntl((int)fd, F_GETFD) < 0)
+		return fail(c, "--fd: %lu is not an open file descriptor", fd);
+	if (fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return fail(c, "--fd: %lu is not a socket", fd);
+	if (getsockname((int)fd, (struct sockaddr *)&name, &name_len) < 0 ||
+	    name.ss_family != AF_UNIX)
+		return fail(c, "--fd: %lu is not an AF_UNIX socket", fd);
+	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    (type != SOCK_DGRAM && type != SOCK_STREAM))
+		return fail(c, "--fd: %lu is an AF_UNIX socket of the wrong type "
+			       "(want SOCK_DGRAM or SOCK_STREAM)", fd);
+	cfg->vm.fd = (int)fd;
+	cfg->vm.transport = type == SOCK_DGRAM ? VM_FD_DGRAM : VM_FD_STREAM;
+	return OPTIONS_OK;
+}
+
+static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, int id,
+				     const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	char why[160];
+
+	if (!copy)
+		return fail(c, "out of memory");
+	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		if (cfg->policy.count == POLICY_MAX_RULES) {
+			free(copy);
+			return fail(c, "--%s: more than %d rules", opt_name(id), POLICY_MAX_RULES);
+		}
+		if (!policy_rule_parse(part, id == OPT_ALLOW, &cfg->policy.rules[cfg->policy.count],
+				       why, sizeof(why))) {
+			fail(c, "--%s: %s", opt_name(id), why);
+			free(copy);
+			return OPTIONS_ERROR;
+		}
+		cfg->policy.count++;
+	}
+	free(copy);
+	return OPTIONS_OK;
+}
+
+static enum options_result add_dns(struct parse_ctx *c, struct config *cfg, const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	enum options_result r = OPTIONS_OK;
+
+	if (!copy)
+		return fail(c, "out of memory");
+	cfg->dns.count = 0;
+	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		uint32_t addr;
+
+		if (cfg->dns.count == MAX_DNS_SERVERS) {
+			r = fail(c, "--dns: more than %d servers", MAX_DNS_SERVERS);
+			break;
+		}
+		if (!ipv4_parse(part, &addr)) {
+			r = fail(c, "--dns: \"%s\" is not an IPv4 address", part);
+			break;
+		}
+		cfg->dns.servers[cfg->dns.count++] = inet_from_v4(addr);
+	}
+	free(copy);
+	if (r == OPTIONS_OK && cfg->dns.count == 0)
+		r = fail(c, "--dns: \"%s\" names no server", text);
+	return r;
+}
+
+/* The seed's three address flags, as given: checked together by check_addresses(). */
+struct seed_addresses {
+	uint32_t start_addr, end_addr, subnet_mask;
+};
+
+static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
+				     struct seed_addresses *seed, int id, const char *arg)
+{
+	unsigned long n;
+
+	switch (id) {
+	case OPT_FD:
+		return check_vm_fd(c, cfg, arg);
+	case OPT_MAC:
+		if (!mac_parse(arg, cfg->vm.mac))
+			return fail(c, "--mac: \"%s\" is not a MAC address", arg);
+		if (mac_is_multicast(cfg->vm.mac))
+			return fail(c, "--mac: \"%s\" is a multicast address", arg);
+		if (!memcmp(cfg->vm.mac, "\0\0\0\0\0\0", 6))
+			return fail(c, "--mac: \"%s\" is the zero address", arg);
+		return OPTIONS_OK;
+	case OPT_START:
+	case OPT_END:
+	case OPT_MASK: {
+		uint32_t *dst = id == OPT_START ? &seed->start_addr
+			       : id == OPT_END ? &seed->end_addr
+					       : &seed->subnet_mask;
+		if (!ipv4_parse(arg, dst))
+			return fail(c, "--%s: \"%s\" is not an IPv4 address", opt_name(id), arg);
+		return OPTIONS_OK;
+	}
+	case OPT_DEBUG:
+		cfg->debug = true;
+		return OPTIONS_OK;
+	case OPT_BACKEND:
+		if (!backend_find(arg))
+			return fail(c, "--backend: \"%s\" is not a back-end of this build (%s)", arg,
+				    backend_names());
+		snprintf(cfg->backend.name, sizeof(cfg->backend.name), "%s", arg);
+		return OPTIONS_OK;
+	case OPT_BRIDGE:
+		if (arg[0] == '\0' || strlen(arg) >= BRIDGE_NAME_SIZE || strpbrk(arg, "/: \t\n"))
+			return fail(c, "--bridge: \"%s\" is not a valid interface name", arg);
+		strcpy(cfg->backend.bridge, arg);
+		return OPTIONS_OK;
+	case OPT_MTU:
+		if (!parse_uint(arg, MAX_MTU, &n) || n < MIN_MTU)
+			return fail(c, "--mtu: \"%s\" is not a number from %d to %d", arg, MIN_MTU,
+				    MAX_MTU);
+		cfg->vm.mtu = (unsigned)n;
+		return OPTIONS_OK;
+	case OPT_OFFLOAD:
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return fail(c, "--offload: \"%s\" is neither on nor off", arg);
+		cfg->backend.offload = arg[1] == 'n';
+		return OPTIONS_OK;
+	case OPT_LEASE_DB:
+		if (arg[0] == '\0')
+			return fail(c, "--lease-db: the path is empty");
+		cfg->dhcp.lease_db = arg;
+		return OPTIONS_OK;
+	case OPT_LEASE_TIME:
+		/* at least a minute (renewal at T1 = half of it); at most a day */
+		if (!parse_uint(arg, 86400, &n) || n < 60)
+			return fail(c, "--lease-time: \"%s\" is not a number of seconds from 60 to 86400",
+				    arg);
+		cfg->dhcp.lease_time = (unsigned)n;
+		return OPTIONS_OK;
+	case OPT_DNS:
+		return add_dns(c, cfg, arg);
+	case OPT_DOMAIN:
+		if (arg[0] == '\0' || strlen(arg) > 253 || strpbrk(arg, " \t\n,"))
+			return fail(c, "--domain: \"%s\" is not a domain name", arg);
+		cfg->dhcp.domain = arg;
+		return OPTIONS_OK;
+	case OPT_ALLOW:
+	case OPT_BLOCK:
+		return add_rules(c, cfg, id, arg);
+	case OPT_USER:
+		cfg->user = arg;
+		return OPTIONS_OK;
+	case OPT_GROUP:
+		cfg->group = arg;
+		return OPTIONS_OK;
+	case OPT_SOCKET:
+	case OPT_LISTEN:
+		if (arg[0] == '\0' || strlen(arg) >= 108)
+			return fail(c, "--%s: \"%s\" is not a usable socket path (1 to 107 bytes)",
+				    opt_name(id), arg);
+		cfg->vm.path = arg;
+		cfg->vm.transport = id == OPT_SOCKET ? VM_SOCKET_DGRAM : VM_LISTEN_STREAM;
+		return OPTIONS_OK;
+	case OPT_VM_FD_NUMBER:
+		if (!parse_uint(arg, 1023, &n) || n < 3)
+			return fail(c, "--vm-fd-number: \"%s\" is not a number from 3 to 1023", arg);
+		cfg->vm.fd_number = (int)n;
+		return OPTIONS_OK;
+	default:
+		return fail(c, "internal error: option %d", id);
+	}
+}
+
+/* The seed's flags into the IPv4 network: the gateway, the subnet, the range's end. */
+static enum options_result check_addresses(struct parse_ctx *c, struct config *cfg,
+					   const struct seed_addresses *seed)
+{
+	char a[IPV4_TEXT_LEN], b[IPV4_TEXT_LEN];
+	int prefix = ipv4_mask_prefix_len(seed->subnet_mask);
+	uint32_t mask = seed->subnet_mask, subnet = seed->start_addr & mask;
+
+	ipv4_format(seed->subnet_mask, a);
+	if (prefix < 0)
+		return fail(c, "--subnet-mask: \"%s\" is not a contiguous netmask", a);
+	if (prefix < 8 || prefix > 30)
+		return fail(c, "--subnet-mask: \"%s\" must be /8 to /30", a);
+	if (seed->start_addr > seed->end_addr) {
+		ipv4_format(seed->start_addr, a);
+		ipv4_format(seed->end_addr, b);
+		return fail(c, "--start-addr: \"%s\" is after --end-addr \"%s\"", a, b);
+	}
+	if ((seed->start_addr & mask) != (seed->end_addr & mask)) {
+		ipv4_format(seed->end_addr, b);
+		return fail(c, "--end-addr: \"%s\" is outside the subnet of --start-addr", b);
+	}
+	if (seed->start_addr == subnet || seed->start_addr == (subnet | ~mask)) {
+		ipv4_format(seed->start_addr, a);
+		return fail(c, "--start-addr: \"%s\" is the network or broadcast address", a);
+	}
+	/* The gateway, network and broadcast addresses are never handed out; something must be. */
+	if (seed->end_addr - seed->start_addr < 1 ||
+	    (seed->end_addr - seed->start_addr == 1 && seed->end_addr == (subnet | ~mask)))
+		return fail(c, "--end-addr: the range leaves no address for the VM");
+	cfg->net4 = (struct net4_config){
+		.gateway = inet_from_v4(seed->start_addr),
+		.subnet = {inet_from_v4(subnet), (uint8_t)prefix},
+		.mask = mask,
+		.range_end = inet_from_v4(seed->end_addr),
+	};
+	return OPTIONS_OK;
+}
+
+enum options_result options_parse(int argc, char **argv, bool need_vm, struct config *cfg,
+				  char *err, size_t err_size)
+{
+	struct parse_ctx c = {err, err_size};
+	enum options_result r;
+	int id;
+
+	struct seed_addresses seed = {
+		.start_addr = 0xc0a84001, /* 192.168.64.1 */
+		.end_addr = 0xc0a840ff,   /* 192.168.64.255 */
+		.subnet_mask = 0xffffff00,
+	};
+	bool have_mac = false, have_vm = false;
+
+	*cfg = (struct config){
+		.vm = {.fd = -1, .fd_number = 3, .mtu = DEFAULT_MTU},
+		.dhcp = {.lease_db = DEFAULT_LEASE_DB, .lease_time = DEFAULT_LEASE_TIME},
+		.backend = {.bridge = DEFAULT_BRIDGE, .offload = true},
+	};
+	snprintf(cfg->backend.name, sizeof(cfg->backend.name), "%s", backend_default());
+
+	optind = 1;
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (id == '?')
+			return fail(&c, "%s: unknown option (see --help)", argv[optind - 1]);
+		if (id == ':')
+			return fail(&c, "%s: needs a value", argv[optind - 1]);
+		if (id == OPT_HELP) {
+			fputs(usage_text, stdout);
+			return OPTIONS_EXIT_OK;
+		}
+		if (id == OPT_VERSION) {
+			puts("sock-vmnet " SVM_VERSION);
+			return OPTIONS_EXIT_OK;
+		}
+		if (id == OPT_FD || id == OPT_SOCKET || id == OPT_LISTEN) {
+			if (!need_vm)
+				return fail(&c, "--%s: not with \"run\", which makes the VM socket",
+					    opt_name(id));
+			if (have_vm)
+				return fail(&c, "--%s: only one of --fd, --socket, --listen",
+					    opt_name(id));
+			have_vm = true;
+		}
+		if (id == OPT_VM_FD_NUMBER && need_vm)
+			return fail(&c, "--vm-fd-number: only with \"run\"");
+		have_mac |= id == OPT_MAC;
+		r = parse_one(&c, cfg, &seed, id, optarg);
+		if (r != OPTIONS_OK)
+			return r;
+	}
+	if (optind < argc)
+		return fail(&c, "\"%s\": unexpected argument (see --help)", argv[optind]);
+	if (need_vm && !have_vm)
+		return fail(&c, "--fd: missing (or --socket/--listen); see --help");
+	if (!have_mac)
+		return fail(&c, "--mac: missing; see --help");
+	return check_addresses(&c, cfg, &seed);
+}

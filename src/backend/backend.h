@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* backend.h — the host side: where the VM's frames go once the guard lets them through */
+#ifndef SVM_BACKEND_BACKEND_H
+#define SVM_BACKEND_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/frame_port.h"
+#include "core/loop.h"
+
+#define BACKEND_NETWORK_ID_SIZE 64
+
+/* What a back-end's port does with packet sizes (struct backend_info.offloads). */
+#define BACKEND_OFFLOAD_TCP4 0x1u /* joins the VM's TCP segments, cuts the host's TSO packets */
+#define BACKEND_OFFLOAD_UDP4 0x2u /* joins the VM's UDP datagrams of one flow too */
+
+/**
+ * struct backend_info - what the rest of sock-vmnet needs to know of the host side
+ * @network_id: the lease database's name for the network this VM joins: instances on the
+ *              same network share one address pool, and each MAC may be served by only one
+ *              of them (tap: the bridge's name). Known before anything is set up, so that a
+ *              MAC conflict is refused before the VM touches the network.
+ * @network_desc: the same for people, in messages ("bridge svmnet0")
+ * @gateway_mac: the gateway's MAC, the source of what sock-vmnet sends as the gateway
+ *               (DHCP replies); known once the back-end is open
+ * @serves_dns: the back-end answers DNS on the gateway address itself
+ * @offloads: BACKEND_OFFLOAD_* that the port does
+ */
+struct backend_info {
+	char network_id[BACKEND_NETWORK_ID_SIZE];
+	char network_desc[BACKEND_NETWORK_ID_SIZE + 16];
+	uint8_t gateway_mac[6];
+	bool serves_dns;
+	unsigned offloads;
+};
+
+struct backend;
+
+/**
+ * struct backend_ops - one kind of host side
+ * @name: as --backend names it
+ * @identify: fill @info->network_id and ->network_desc from the config alone (no side
+ *            effect)
+ * @open: set up the host side for one VM; on success the backend's @port and @info are
+ *        complete. @err: why not, one line naming the option at fault. Return: the
+ *        back-end, or NULL.
+ * @close: undo everything @open did (what it shares with other instances stays)
+ */
+struct backend_ops {
+	const char *name;
+	void (*identify)(const struct config *cfg, struct backend_info *info);
+	struct backend *(*open)(const struct config *cfg, struct loop *loop, char *err,
+				size_t err_size);
+	void (*close)(struct backend *b);
+};
+
+/**
+ * struct backend - an open back-end
+ * @ops: its kind
+ * @port: the frames to and from the host side
+ * @info: what it is (struct backend_info)
+ */
+struct backend {
+	const struct backend_ops *ops;
+	struct frame_port *port;
+	struct backend_info info;
+};
+
+/** backend_find() - the back-end called @name on this system, or NULL */
+const struct backend_ops *backend_find(const char *name);
+
+/** backend_default() - the name of the default back-end on this system */
+const char *backend_default(void);
+
+/** backend_names() - the names --backend takes here, comma-separated, for messages */
+const char *backend_names(void);
+
+#endif

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+/* tap.c — the Linux back-end "tap": a TAP per VM on a shared bridge with NAT, DNS on the gateway */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "backend/linux/dns_proxy.h"
+#include "backend/linux/nat.h"
+#include "backend/linux/netlink.h"
+#include "core/log.h"
+#include "core/stats.h"
+#include "proto/offload.h"
+
+extern const struct backend_ops backend_tap;
+
+#define TUN_PATH "/dev/net/tun"
+#define TAP_NAME_PATTERN "svm%d"
+
+/*
+ * What the TAP may hand us: checksums left to us and IPv4 TSO packets, which we cut
+ * for the VM (offload_split.c). ECN-marked TSO and UDP fragmentation offload are not
+ * taken: the kernel then segments those itself, as it does for a TAP without offload.
+ */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4)
+
+/*
+ * UDP segmentation offload (Linux 6.2; Debian 12's headers predate it): a kernel whose
+ * TAP takes TUN_F_USO4|TUN_F_USO6 (only both at once) also takes the GSO_UDP_L4 packets we
+ * write, so joined UDP datagrams are only written where the kernel says so. We ask for it
+ * once, to learn, and then take it back: what the host sends us its kernel cuts.
+ */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
+/* The largest packet a TAP with IPv4 TSO hands over: an IPv4 datagram in an Ethernet frame. */
+#define TAP_PACKET_MAX (ETH_HDR_LEN + UINT16_MAX)
+
+/**
+ * struct tap - the TAP back-end and its port
+ * @backend: what the rest sees (its port is @port)
+ * @dns: the DNS proxy on the gateway address, which this back-end serves
+ * @offload: frames go with a virtio_net_hdr (IFF_VNET_HDR): joined and split packets
+ * @packet: with @offload, where a large packet from the host is read whole
+ * @packet_cap: its size
+ * @join_udp: the kernel takes joined UDP datagrams (TUN_F_USO4)
+ * @split: the packet being cut into the VM's frames, while @port.rx_pending
+ * @joined: scratch for the frames joined by one write
+ */
+struct tap {
+	struct backend backend;
+	struct frame_port port;
+	struct dns_proxy *dns;
+	char name[IF_NAMESIZE];
+	bool offload;
+	bool join_udp;
+	uint8_t *packet;
+	size_t packet_cap;
+	struct packet_splitter split;
+	struct joined_packet joined;
+};
+
+static int read_error(struct frame_batch *b, unsigned n)
+{
+	b->count = n;
+	return n ? (int)n : -errno;
+}
+
+/* Without offload: one read() per frame, straight into the batch. */
+static int tap_recv_plain(struct frame_port *p, struct frame_batch *b)
+{
+	unsigned n = 0;
+
+	while (n < b->cap) {
+		ssize_t r = read(p->fd, b->data[n], b->frame_cap);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return read_error(b, n);
+		}
+		b->len[n++] = (uint32_t)r;
+	}
+	b->count = n;
+	return (int)n;
+}
+
+static struct offload_info offload_of(const struct virtio_net_hdr *vh)
+{
+	return (struct offload_info){
+		.gso = vh->gso_type == VIRTIO_NET_HDR_GSO_NONE    ? GSO_NONE
+		       : vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ? GSO_TCP4
+								  : GSO_OTHER,
+		.needs_csum = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_size = vh->gso_size,
+		.hdr_len = vh->hdr_len,
+		.csum_start = vh->csum_start,
+		.csum_offset = vh->csum_offset,
+	};
+}
+
+/*
+ * With offload: a frame that needs nothing lands in the batch as before; a large packet
+ * spills over into t->packet and is cut into frames, as many as the batch takes; the
+ * rest waits in t->split (rx_pending) for the next call.
+ */
+static int tap_recv_offload(struct tap *t, struct frame_batch *b)
+{
+	struct frame_port *p = &t->port;
+	size_t max_frame = b->frame_cap - 1; /* frame_cap holds one byte more: see datapath.c */
+	unsigned n = 0;
+
+	while (n < b->cap) {
+		struct virtio_net_hdr vh;
+		struct iovec iov[3] = {{&vh, sizeof(vh)},
+				       {b->data[n], b->frame_cap},
+				       {t->packet + b->frame_cap, t->packet_cap - b->frame_cap}};
+		struct offload_info info;
+		enum drop_reason why;
+		const uint8_t *pkt;
+		ssize_t r;
+		size_t len;
+
+		if (p->rx_pending) {
+			b->len[n] = (uint32_t)packet_split_next(&t->split, b->data[n], b->frame_cap);
+			n++;
+			if (t->split.done) {
+				p->rx_pending = false;
+				p->stats->split.packets++;
+				p->stats->split.frames += t->split.index;
+			}
+			continue;
+		}
+		r = readv(p->fd, iov, 3);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return read_error(b, n);
+		}
+		len = (size_t)r > sizeof(vh) ? (size_t)r - sizeof(vh) : 0;
+		info = offload_of(&vh);
+		if (info.gso == GSO_NONE && !info.needs_csum) {
+			/* an overlong frame shows as frame_cap bytes: the relay counts it */
+			b->len[n++] = (uint32_t)(len < b->frame_cap ? len : b->frame_cap);
+			continue;
+		}
+		/*
+		 * Whole in t->packet: an overlong packet (its rest is there already) and a GSO
+		 * one (its segments go to the batch's slots, its own among them). A frame that
+		 * only needs its checksum is completed where it is.
+		 */
+		pkt = b->data[n];
+		if (len > b->frame_cap || info.gso != GSO_NONE) {
+			memcpy(t->packet, b->data[n], len < b->frame_cap ? len : b->frame_cap);
+			pkt = t->packet;
+		}
+		why = packet_split_start(&t->split, pkt, len, &info, max_frame);
+		if (why != DROP_NONE) {
+			stats_drop(p->stats, why, "host->vm", NULL);
+			continue;
+		}
+		if (info.gso != GSO_NONE) {
+			p->rx_pending = true; /* the loop's next turn starts cutting */
+		} else {
+			b->len[n] = (uint32_t)packet_split_next(&t->split, b->data[n], b->frame_cap);
+			n++;
+		}
+	}
+	b->count = n;
+	return (int)n;
+}
+
+static int tap_recv(struct frame_port *p, struct frame_batch *b)
+{
+	struct tap *t = container_of(p, struct tap, port);
+
+	return t->offload ? tap_recv_offload(t, b) : tap_recv_plain(p, b);
+}
+
+/*
+ * tap_write() - write one frame, or frames joined into one packet, to the TAP
+ * Return: 0, or -errno of the write.
+ */
+static int tap_write(struct tap *t, const struct frame_ref *frames, unsigned n,
+		     unsigned *taken)
+{
+	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	struct iovec iov[2 + JOIN_MAX] = {{&vh, sizeof(vh)}};
+	unsigned joined = packet_join(frames, n, t->join_udp, &t->joined);
+	int count;
+
+	if (joined > 1) {
+		const struct offload_info *info = &t->joined.info;
+
+		vh = (struct virtio_net_hdr){
+			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			.gso_type = info->gso == GSO_TCP4 ? VIRTIO_NET_HDR_GSO_TCPV4
+							  : VIRTIO_NET_HDR_GSO_UDP_L4,
+			.hdr_len = info->hdr_len,
+			.gso_size = info->gso_size,
+			.csum_start = info->csum_start,
+			.csum_offset = info->csum_offset,
+		};
+		iov[1] = (struct iovec){t->joined.hdr, info->hdr_len};
+		memcpy(&iov[2], t->joined.payload, joined * sizeof(iov[0]));
+		count = 2 + (int)joined;
+	} else {
+		iov[1] = (struct iovec){frames[0].data, frames[0].len};
+		count = 2;
+	}
+	*taken = joined;
+	if (writev(t->port.fd, iov, count) < 0)
+		return -errno;
+	if (joined > 1) {
+		t->port.stats->joined.packets++;
+		t->port.stats->joined.frames += joined;
+	}
+	return 0;
+}
+
+static int tap_send(struct frame_port *p, const struct frame_ref *frames, unsigned n)
+{
+	struct tap *t = container_of(p, struct tap, port);
+	unsigned sent = 0;
+
+	while (sent < n) {
+		unsigned taken = 1;
+		int r = t->offload ? tap_write(t, frames + sent, n - sent, &taken)
+				   : (write(p->fd, frames[sent].data, frames[sent].len) < 0 ? -errno
+											 : 0);
+
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN || r == -ENOBUFS)
+			break;
+		for (unsigned i = 0; r < 0 && i < taken; i++) /* EINVAL, EMSGSIZE...: these only */
+			stats_drop(p->stats, p->refuse_reason, p->name, NULL);
+		sent += taken;
+	}
+	return (int)sent;
+}
+
+static void tap_free(struct tap *t)
+{
+	dns_proxy_free(t->dns);
+	/* not persistent: closing the last descriptor removes the TAP */
+	if (t->port.fd >= 0) {
+		close(t->port.fd);
+		log_debug("tap removed name=%s", t->name);
+	}
+	free(t->packet);
+	free(t);
+}
+
+static void tap_close(struct backend *b)
+{
+	tap_free(container_of(b, struct tap, backend));
+}
+
+static int tap_create(struct tap *t, char *err, size_t err_size)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | (t->offload ? IFF_VNET_HDR : 0)};
+	int fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, err_size, "tap: cannot open %s: %s", TUN_PATH, strerror(errno));
+		return -1;
+	}
+	strcpy(ifr.ifr_name, TAP_NAME_PATTERN); /* the kernel picks the number */
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		snprintf(err, err_size, "tap: cannot create a TAP: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memcpy(t->name, ifr.ifr_name, IF_NAMESIZE);
+	t->name[IF_NAMESIZE - 1] = '\0';
+	/* without it the host's kernel cuts large packets itself: slower, still correct */
+	if (t->offload) {
+		t->join_udp = ioctl(fd, TUNSETOFFLOAD,
+				    (unsigned long)(TAP_OFFLOADS | TUN_F_USO4 | TUN_F_USO6)) == 0;
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) < 0)
+			log_info("tap: the kernel takes no offloads (%s): large packets are cut by it",
+				 strerror(errno));
+	}
+	return fd;
+}
+
+/* The bridge's name is the network: instances on one bridge share its pool. */
+static void tap_identify(const struct config *cfg, struct backend_info *info)
+{
+	snprintf(info->network_id, sizeof(info->network_id), "%s", cfg->backend.bridge);
+	snprintf(info->network_desc, sizeof(info->network_desc), "bridge %s", cfg->backend.bridge);
+}
+
+/* The shared part: the bridge with the gateway address (its MAC is the gateway's), NAT. */
+static int ensure_bridge(struct tap *t, const struct config *cfg, struct netlink *nl, char *err,
+			 size_t err_size)
+{
+	char why[400];
+	int bridge = netlink_bridge_ensure(nl, cfg->backend.bridge, inet_v4(&cfg->net4.gateway),
+					   cfg->net4.subnet.len, t->backend.info.gateway_mac, why,
+					   sizeof(why));
+
+	if (bridge < 0) {
+		snprintf(err, err_size, "--bridge: %s", why);
+		return -1;
+	}
+	if (nat_ensure(cfg->backend.bridge, inet_v4(&cfg->net4.subnet.addr), cfg->net4.subnet.len,
+		       err, err_size) < 0)
+		return -1;
+	return bridge;
+}
+
+static struct backend *tap_open(const struct config *cfg, struct loop *loop, char *err,
+				size_t err_size)
+{
+	struct tap *t = calloc(1, sizeof(*t));
+	struct netlink *nl = NULL;
+	int bridge, tap_index;
+
+	if (!t) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	t->port.fd = -1;
+	t->offload = cfg->backend.offload;
+	if (t->offload) {
+		/* the frame slot of a batch (MTU + 15), then the rest of a 64 KiB packet */
+		size_t frame_cap = (size_t)cfg->vm.mtu + ETH_HDR_LEN + 1;
+
+		t->packet_cap = (frame_cap > TAP_PACKET_MAX ? frame_cap : TAP_PACKET_MAX) + 1;
+		t->packet = malloc(t->packet_cap);
+		if (!t->packet) {
+			snprintf(err, err_size, "out of memory");
+			goto fail;
+		}
+	}
+	nl = netlink_open(err, err_size);
+	if (!nl)
+		goto fail;
+	bridge = ensure_bridge(t, cfg, nl, err, err_size);
+	if (bridge < 0)
+		goto fail;
+	t->port.fd = tap_create(t, err, err_size);
+	if (t->port.fd < 0)
+		goto fail;
+	tap_index = (int)if_nametoindex(t->name);
+	if (tap_index == 0) {
+		snprintf(err, err_size, "tap: \"%s\" vanished: %s", t->name, strerror(errno));
+		goto fail;
+	}
+	if (netlink_link_attach(nl, tap_index, bridge, cfg->vm.mtu, err, err_size) < 0)
+		goto fail;
+	netlink_close(nl);
+	nl = NULL;
+	t->dns = dns_proxy_new(cfg, loop, err, err_size);
+	if (!t->dns)
+		goto fail;
+	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->backend.bridge,
+		 cfg->vm.mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
+	t->port = (struct frame_port){
+		.name = t->name,
+		.fd = t->port.fd,
+		.recv = tap_recv,
+		.send = tap_send,
+	};
+	t->backend.ops = &backend_tap;
+	t->backend.port = &t->port;
+	tap_identify(cfg, &t->backend.info);
+	t->backend.info.serves_dns = true;
+	t->backend.info.offloads = !t->offload ? 0
+				   : BACKEND_OFFLOAD_TCP4 | (t->join_udp ? BACKEND_OFFLOAD_UDP4 : 0);
+	return &t->backend;
+fail:
+	netlink_close(nl);
+	tap_free(t);
+	return NULL;
+}
+
+const struct backend_ops backend_tap = {
+	.name = "tap",
+	.identify = tap_identify,
+	.open = tap_open,
+	.close = tap_close,
+};

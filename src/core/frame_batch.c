@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/* frame_batch.c — the preallocated frame buffers of one direction of the relay */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "core/frame_port.h"
+
+int frame_batch_init(struct frame_batch *b, unsigned cap, size_t frame_cap)
+{
+	uint8_t *area;
+
+	*b = (struct frame_batch){.cap = cap, .frame_cap = frame_cap};
+	/* mmap: untouched pages of large-MTU buffers cost no memory until a big frame comes */
+	area = mmap(NULL, (size_t)cap * frame_cap, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	b->data = calloc(cap, sizeof(*b->data));
+	b->len = calloc(cap, sizeof(*b->len));
+	if (area == MAP_FAILED || !b->data || !b->len) {
+		if (area != MAP_FAILED)
+			munmap(area, (size_t)cap * frame_cap);
+		free(b->data);
+		free(b->len);
+		*b = (struct frame_batch){0};
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < cap; i++)
+		b->data[i] = area + (size_t)i * frame_cap;
+	return 0;
+}
+
+void frame_batch_free(struct frame_batch *b)
+{
+	if (b->data) {
+		munmap(b->data[0], (size_t)b->cap * b->frame_cap);
+		free(b->data);
+		free(b->len);
+	}
+	*b = (struct frame_batch){0};
+}

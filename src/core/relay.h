@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* relay.h — the frame path: VM transport → guard → local responders or back-end, and back */
+#ifndef SVM_CORE_RELAY_H
+#define SVM_CORE_RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/frame_port.h"
+#include "core/loop.h"
+#include "core/stats.h"
+#include "guard/guard.h"
+#include "responder/responder.h"
+
+/* Frames moved per receive call in each direction (see relay.c for the measurement). */
+#define RELAY_BATCH 64
+
+enum relay_direction { TO_HOST, TO_VM, RELAY_DIRECTIONS };
+
+/**
+ * struct lane - one direction: frames read from @from, judged, written to @to
+ * @out: the frames that passed, waiting to be written (views into @batch)
+ * @out_count: how many are in @out
+ * @out_sent: how many of them @to has taken; the rest wait for LOOP_OUT
+ * @blocked_since_ms: when @to stopped taking frames (0: not blocked)
+ */
+struct lane {
+	struct frame_port *from, *to;
+	struct frame_batch batch;
+	struct frame_ref out[RELAY_BATCH];
+	unsigned out_count, out_sent;
+	uint64_t blocked_since_ms;
+	struct direction_counters *counters;
+	enum drop_reason busy_reason;
+	const char *direction;
+};
+
+/**
+ * struct relay - both directions between the VM and the host side
+ * @watching: what the loop watches each port for now, by port (TO_HOST: the VM's)
+ * @expiry: armed while a lane is blocked, for the oldest blocked batch
+ * @responders: who answers the frames the guard finds addressed to sock-vmnet
+ * @env: what the responders may do (send to the VM, report the VM's address)
+ */
+struct relay {
+	struct loop *loop;
+	struct frame_port *vm, *host;
+	struct loop_source vm_src, host_src;
+	uint32_t vm_events, host_events;
+	struct lane lanes[RELAY_DIRECTIONS];
+	struct loop_timer expiry;
+	struct guard guard;
+	struct responder_table responders;
+	struct responder_env env;
+	struct stats *stats;
+	bool vm_gone; /* the VM's end closed: time to stop */
+	bool failed;  /* an unrecoverable I/O error */
+};
+
+/**
+ * relay_init() - wire the VM port, the host port, the guard and the responders
+ * @r: the relay
+ * @loop: the loop to run in
+ * @cfg: the command line (the guard's rules, the MTU)
+ * @vm: the VM transport's port
+ * @host: the back-end's port
+ * @stats: the counters
+ *
+ * Responders are attached afterwards with relay_attach(): they are given relay's
+ * responder_env, through which their replies reach the VM and the guard learns the
+ * VM's address.
+ * Return: 0, or -errno.
+ */
+int relay_init(struct relay *r, struct loop *loop, const struct config *cfg,
+	       struct frame_port *vm, struct frame_port *host, struct stats *stats);
+void relay_fini(struct relay *r);
+
+/** relay_attach() - @resp answers the frames the guard routes to @service */
+void relay_attach(struct relay *r, enum local_service service, struct responder *resp);
+
+#endif

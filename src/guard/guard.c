@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/* guard.c — decides, frame by frame, what may pass between the VM and the host */
+#include "guard/guard.h"
+
+/*
+ * VM → host. A frame passes only if every rule holds (the drop reason in brackets):
+ *  - Ethernet: at most MTU + 14 bytes [oversize]; source = --mac [src-mac]; no 802.1Q or
+ *    802.1ad tag [vlan]; ARP or IPv4 [ethertype]; IPv6 is not served yet [ipv6].
+ *  - ARP: Ethernet/IPv4 sizes [arp-malformed, by frame_parse()]; request or reply [arp-op];
+ *    sender MAC = --mac [arp-sender-mac]; Ethernet destination unicast or broadcast
+ *    [multicast]; sender IP = the lease [arp-sender-ip], or 0.0.0.0 in an RFC 5227 probe,
+ *    which may only ask for the lease itself [arp-target] once there is one [no-lease];
+ *    target = the gateway, the lease, 0.0.0.0 in a reply, or an address the policy lets
+ *    the VM reach at all [arp-target] (so no gratuitous ARP for anyone else's address and
+ *    no neighbour discovery of hosts the VM may not talk to).
+ *  - IPv4: header well-formed [ip-malformed, by frame_parse()]; options only NOP, EOL and
+ *    router alert: LSRR/SSRR [ip-source-route]; record route and timestamp, which make the
+ *    host write its addresses and clock into the VM's packets, and every other option
+ *    (security labels such as CIPSO among them) [ip-options]; UDP from port 67, a DHCP
+ *    server in the VM [rogue-dhcp]; DHCP client messages (0.0.0.0 or the lease — or, while
+ *    no lease is known, any address of the subnet — port 68,
+ *    to 255.255.255.255 or the gateway, port 67, unfragmented) go to sock-vmnet's own
+ *    server [GUARD_LOCAL, LOCAL_DHCP4]; everything else needs a lease [no-lease] and source = the
+ *    lease [ip-src]; no ICMP redirect [icmp-redirect]; no TCP fragment at offset 8
+ *    (RFC 1858) [fragment].
+ *  - Destination: multicast and broadcast (Ethernet group address, 224/4, 255.255.255.255,
+ *    the subnet's broadcast) only where a rule allows it, never a group Ethernet address
+ *    carrying a unicast IP [multicast]; unicast as the policy says [policy-block]. A
+ *    non-first fragment has no ports: it passes only where its protocol is allowed on
+ *    every port, so a port rule cannot be got round by fragments [fragment].
+ *
+ * Host → VM:
+ *  - at most MTU + 14 bytes [oversize]; no tag [vlan]; unicast only to --mac
+ *    [not-for-vm]; ARP or IPv4 [ethertype, ipv6];
+ *  - ARP: only about the lease (target = the lease; or 0.0.0.0 in a reply unicast to the
+ *    VM, the answer to its probe) [host-arp];
+ *  - IPv4: no DHCP server or client traffic (UDP from 67 or to 68): the VM's DHCP server is
+ *    in-process [host-dhcp]; no ICMP redirect [icmp-redirect]; unicast only to the lease
+ *    [not-for-vm]; multicast and broadcast only where the policy allows that destination
+ *    [multicast].
+ */
+
+
+/* IPv4 option types (RFC 791, RFC 2113): copied flag, class and number in one byte */
+#define IPOPT_EOL 0
+#define IPOPT_NOP 1
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+#define IPOPT_ROUTER_ALERT 148
+#define IPOPT_ROUTER_ALERT_LEN 4
+
+/* The offset (in 8-byte units) of a fragment that overwrites TCP's flags (RFC 1858). */
+#define TCP_OVERLAP_FRAG_OFFSET 1
+
+void guard_init(struct guard *g, const struct config *cfg)
+{
+	*g = (struct guard){
+		.cfg = cfg,
+		.gateway = inet_v4(&cfg->net4.gateway),
+		.subnet = inet_v4(&cfg->net4.subnet.addr),
+		.subnet_mask = cfg->net4.mask,
+		.subnet_broadcast = inet_v4(&cfg->net4.subnet.addr) | ~cfg->net4.mask,
+	};
+	policy_compile(&g->policy, cfg->policy.rules, cfg->policy.count, &cfg->net4.gateway);
+}
+
+void guard_set_vm_address(struct guard *g, const struct inet_addr *addr)
+{
+	g->vm_addr = addr && inet_is_v4(addr) ? inet_v4(addr) : 0;
+}
+
+static enum guard_action drop(enum drop_reason *reason, enum drop_reason why)
+{
+	*reason = why;
+	return GUARD_DROP;
+}
+
+static bool is_vlan(uint16_t ethertype)
+{
+	return ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
+	       ethertype == ETHERTYPE_QINQ_OLD;
+}
+
+/* Multicast, the limited broadcast, or the broadcast address of the VM's subnet. */
+static bool ip_is_group(const struct guard *g, uint32_t addr)
+{
+	return (addr >> 28) == 0xe || addr == IPV4_LIMITED_BROADCAST || addr == g->subnet_broadcast;
+}
+
+static bool is_first_fragment(const struct frame_view *v)
+{
+	return v->ip_frag_offset == 0;
+}
+
+static bool is_udp_with_ports(const struct frame_view *v)
+{
+	return v->ip_proto == IPPROTO_UDP_ && v->l4;
+}
+
+/**
+ * check_ip_options() - judge the options of an IPv4 header
+ * @v: a parsed IPv4 frame
+ *
+ * Return: DROP_NONE when there are none or only NOP, EOL and router alert;
+ * DROP_IP_SOURCE_ROUTE, DROP_IP_OPTIONS, or DROP_IP_MALFORMED for an option whose
+ * length runs past the header.
+ */
+static enum drop_reason check_ip_options(const struct frame_view *v)
+{
+	const uint8_t *opt = v->ip + IPV4_HDR_LEN, *end = v->ip + v->ip_hdr_len;
+
+	while (opt < end) {
+		size_t len;
+
+		if (opt[0] == IPOPT_EOL)
+			break; /* the rest is padding; a router ignores it */
+		if (opt[0] == IPOPT_NOP) {
+			opt++;
+			continue;
+		}
+		if (end - opt < 2 || opt[1] < 2 || opt[1] > end - opt)
+			return DROP_IP_MALFORMED;
+		len = opt[1];
+		switch (opt[0]) {
+		case IPOPT_LSRR:
+		case IPOPT_SSRR:
+			return DROP_IP_SOURCE_ROUTE;
+		case IPOPT_ROUTER_ALERT:
+			if (len != IPOPT_ROUTER_ALERT_LEN)
+				return DROP_IP_MALFORMED;
+			break;
+		default:
+			return DROP_IP_OPTIONS;
+		}
+		opt += len;
+	}
+	return DROP_NONE;
+}
+
+static bool in_subnet(const struct guard *g, uint32_t addr)
+{
+	return (addr & g->subnet_mask) == g->subnet;
+}
+
+/*
+ * A DHCP client message for sock-vmnet's server (RFC 2131 4.1, 4.4.5) comes from 0.0.0.0
+ * or from the lease. Before this instance knows
+ * the VM's lease (sock-vmnet was restarted under a running VM), a renewal from an address
+ * of the subnet goes to the server too: it acknowledges the address if the lease database
+ * says it is this VM's, else NAKs, and the client starts over. It never reaches the bridge.
+ */
+static bool is_dhcp_client_message(const struct guard *g, const struct frame_view *v,
+				   uint32_t src, uint32_t dst)
+{
+	return is_udp_with_ports(v) && !v->ip_more_fragments && v->ip_frag_offset == 0 &&
+	       v->src_port == DHCP_CLIENT_PORT && v->dst_port == DHCP_SERVER_PORT &&
+	       (src == 0 || (g->vm_addr && src == g->vm_addr) ||
+		(!g->vm_addr && in_subnet(g, src))) &&
+	       (dst == IPV4_LIMITED_BROADCAST || dst == g->gateway);
+}
+
+static enum guard_action vm_arp(const struct guard *g, const struct frame_view *v,
+				enum drop_reason *reason)
+{
+	struct inet_addr target;
+	uint32_t spa, tpa;
+
+	if (!v->arp)
+		return drop(reason, DROP_ARP_MALFORMED);
+	if (v->arp_op != ARP_OP_REQUEST && v->arp_op != ARP_OP_REPLY)
+		return drop(reason, DROP_ARP_OP);
+	if (!mac_equal(v->arp_sha, g->cfg->vm.mac))
+		return drop(reason, DROP_ARP_SENDER_MAC);
+	if (mac_is_multicast(v->dst_mac) && !mac_is_broadcast(v->dst_mac))
+		return drop(reason, DROP_MULTICAST);
+	spa = be32(v->arp_spa);
+	tpa = be32(v->arp_tpa);
+	if (spa == 0) {
+		/* RFC 5227 probe: "is my address taken?" — only for the VM's own lease */
+		if (v->arp_op != ARP_OP_REQUEST)
+			return drop(reason, DROP_ARP_SENDER_IP);
+		if (!g->vm_addr)
+			return drop(reason, DROP_NO_LEASE);
+		if (tpa != g->vm_addr)
+			return drop(reason, DROP_ARP_TARGET);
+		return GUARD_PASS;
+	}
+	if (!g->vm_addr || spa != g->vm_addr)
+		return drop(reason, DROP_ARP_SENDER_IP);
+	if (tpa == g->gateway || tpa == g->vm_addr || (v->arp_op == ARP_OP_REPLY && tpa == 0))
+		return GUARD_PASS;
+	target = inet_from_v4(tpa);
+	if (!policy_allows(&g->policy, &target, 0, 0, POLICY_PORT_ANY))
+		return drop(reason, DROP_ARP_TARGET);
+	return GUARD_PASS;
+}
+
+/* The destination check of a VM packet whose source has been checked. */
+static enum guard_action vm_ipv4_destination(const struct guard *g, const struct frame_view *v,
+					     enum drop_reason *reason)
+{
+	bool first = is_first_fragment(v);
+	enum policy_ports ports = first ? POLICY_PORT_KNOWN : POLICY_PORT_EVERY;
+	bool group_ip = ip_is_group(g, inet_v4(&v->ip_dst));
+
+	if (mac_is_multicast(v->dst_mac) || group_ip) {
+		if (!group_ip)
+			return drop(reason, DROP_MULTICAST);
+		if (!policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port, ports))
+			return drop(reason, DROP_MULTICAST);
+		return GUARD_PASS;
+	}
+	if (policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port, ports))
+		return GUARD_PASS;
+	/* a fragment to a destination that a port rule opens is the fragment's fault */
+	if (!first && policy_allows(&g->policy, &v->ip_dst, v->ip_proto, 0, POLICY_PORT_ANY))
+		return drop(reason, DROP_FRAGMENT);
+	return drop(reason, DROP_POLICY_BLOCK);
+}
+
+static enum guard_action vm_ipv4(const struct guard *g, const struct frame_view *v,
+				 enum drop_reason *reason, enum local_service *service)
+{
+	uint32_t src, dst;
+	enum drop_reason why;
+
+	if (!v->ip)
+		return drop(reason, DROP_IP_MALFORMED);
+	if (v->ip_hdr_len > IPV4_HDR_LEN && (why = check_ip_options(v)) != DROP_NONE)
+		return drop(reason, why);
+	if (is_udp_with_ports(v) && v->src_port == DHCP_SERVER_PORT)
+		return drop(reason, DROP_ROGUE_DHCP);
+	src = inet_v4(&v->ip_src);
+	dst = inet_v4(&v->ip_dst);
+	if (is_dhcp_client_message(g, v, src, dst)) {
+		*service = LOCAL_DHCP4;
+		return GUARD_LOCAL;
+	}
+	if (!g->vm_addr)
+		return drop(reason, DROP_NO_LEASE);
+	if (src != g->vm_addr)
+		return drop(reason, DROP_IP_SRC);
+	if (v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type == ICMP_TYPE_REDIRECT)
+		return drop(reason, DROP_ICMP_REDIRECT);
+	if (v->ip_proto == IPPROTO_TCP_ && v->ip_frag_offset == TCP_OVERLAP_FRAG_OFFSET)
+		return drop(reason, DROP_FRAGMENT);
+	return vm_ipv4_destination(g, v, reason);
+}
+
+enum guard_action guard_vm_frame(const struct guard *g, const struct frame_view *v,
+				 enum drop_reason *reason, enum local_service *service)
+{
+	if (v->len > ETH_HDR_LEN + g->cfg->vm.mtu)
+		return drop(reason, DROP_OVERSIZE);
+	if (!mac_equal(v->src_mac, g->cfg->vm.mac))
+		return drop(reason, DROP_SRC_MAC);
+	switch (v->ethertype) {
+	case ETHERTYPE_IPV4:
+		return vm_ipv4(g, v, reason, service);
+	case ETHERTYPE_ARP:
+		return vm_arp(g, v, reason);
+	case ETHERTYPE_IPV6:
+		return drop(reason, DROP_IPV6);
+	default:
+		return drop(reason, is_vlan(v->ethertype) ? DROP_VLAN : DROP_ETHERTYPE);
+	}
+}
+
+static enum guard_action host_arp(const struct guard *g, const struct frame_view *v,
+				  enum drop_reason *reason)
+{
+	uint32_t tpa;
+
+	if (!v->arp)
+		return drop(reason, DROP_ARP_MALFORMED);
+	tpa = be32(v->arp_tpa);
+	if (v->arp_op != ARP_OP_REQUEST && v->arp_op != ARP_OP_REPLY)
+		return drop(reason, DROP_HOST_ARP);
+	if (g->vm_addr && tpa == g->vm_addr)
+		return GUARD_PASS;
+	/* the answer to the VM's probe: Linux replies to 0.0.0.0, unicast */
+	if (tpa == 0 && v->arp_op == ARP_OP_REPLY && mac_equal(v->dst_mac, g->cfg->vm.mac))
+		return GUARD_PASS;
+	return drop(reason, DROP_HOST_ARP);
+}
+
+static enum guard_action host_ipv4(const struct guard *g, const struct frame_view *v,
+				   enum drop_reason *reason)
+{
+	bool first = is_first_fragment(v);
+	uint32_t dst = inet_v4(&v->ip_dst);
+	bool group_ip;
+
+	if (!v->ip)
+		return drop(reason, DROP_IP_MALFORMED);
+	if (is_udp_with_ports(v) &&
+	    (v->src_port == DHCP_SERVER_PORT || v->dst_port == DHCP_CLIENT_PORT))
+		return drop(reason, DROP_HOST_DHCP);
+	if (v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type == ICMP_TYPE_REDIRECT)
+		return drop(reason, DROP_ICMP_REDIRECT);
+	group_ip = ip_is_group(g, dst);
+	if (!mac_is_multicast(v->dst_mac)) {
+		if (g->vm_addr && dst == g->vm_addr)
+			return GUARD_PASS;
+		if (!group_ip)
+			return drop(reason, DROP_NOT_FOR_VM);
+	} else if (!group_ip) {
+		return drop(reason, DROP_MULTICAST);
+	}
+	if (!policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
+			   first ? POLICY_PORT_KNOWN : POLICY_PORT_EVERY))
+		return drop(reason, DROP_MULTICAST);
+	return GUARD_PASS;
+}
+
+enum guard_action guard_host_frame(const struct guard *g, const struct frame_view *v,
+				   enum drop_reason *reason)
+{
+	if (v->len > ETH_HDR_LEN + g->cfg->vm.mtu)
+		return drop(reason, DROP_OVERSIZE);
+	if (is_vlan(v->ethertype))
+		return drop(reason, DROP_VLAN);
+	if (!mac_is_multicast(v->dst_mac) && !mac_equal(v->dst_mac, g->cfg->vm.mac))
+		return drop(reason, DROP_NOT_FOR_VM);
+	switch (v->ethertype) {
+	case ETHERTYPE_IPV4:
+		return host_ipv4(g, v, reason);
+	case ETHERTYPE_ARP:
+		return host_arp(g, v, reason);
+	case ETHERTYPE_IPV6:
+		return drop(reason, DROP_IPV6);
+	default:
+		return drop(reason, DROP_ETHERTYPE);
+	}
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* drop_reason.h — the named reasons for which a frame is dropped, one counter each */
+#ifndef SVM_PROTO_DROP_REASON_H
+#define SVM_PROTO_DROP_REASON_H
+
+/*
+ * X(ENUM_NAME, "stats-name", "what it means")
+ * The stats JSON and the debug log use the quoted name; keep it stable, scripts read it.
+ */
+#define SVM_DROP_REASONS(X)                                                              \
+	X(RUNT, "runt", "shorter than its headers say")                                      \
+	X(OVERSIZE, "oversize", "longer than the MTU allows")                                \
+	X(SRC_MAC, "src-mac", "Ethernet source is not the VM's MAC")                         \
+	X(VLAN, "vlan", "802.1Q/802.1ad tagged")                                             \
+	X(ETHERTYPE, "ethertype", "neither ARP nor IPv4")                                    \
+	X(IPV6, "ipv6", "IPv6 is not served yet")                                            \
+	X(ARP_MALFORMED, "arp-malformed", "ARP that is not Ethernet/IPv4")                   \
+	X(ARP_OP, "arp-op", "ARP opcode other than request or reply")                       \
+	X(ARP_SENDER_MAC, "arp-sender-mac", "ARP sender hardware address is not the VM's")  \
+	X(ARP_SENDER_IP, "arp-sender-ip", "ARP sender IP is not the VM's lease")             \
+	X(ARP_TARGET, "arp-target", "ARP for an address the VM may not reach")               \
+	X(IP_MALFORMED, "ip-malformed", "bad IPv4 version, header length or total length")   \
+	X(IP_SRC, "ip-src", "IPv4 source is not the VM's lease")                             \
+	X(IP_SOURCE_ROUTE, "ip-source-route", "IPv4 loose/strict source route option")       \
+	X(IP_OPTIONS, "ip-options", "IPv4 option other than NOP, EOL, router alert")         \
+	X(NO_LEASE, "no-lease", "IPv4 other than DHCP before the VM has a lease")             \
+	X(ROGUE_DHCP, "rogue-dhcp", "DHCP server traffic from the VM")                       \
+	X(ICMP_REDIRECT, "icmp-redirect", "ICMP redirect from the VM")                       \
+	X(FRAGMENT, "fragment", "IP fragment that a port rule cannot judge")                  \
+	X(POLICY_BLOCK, "policy-block", "destination refused by the policy")                 \
+	X(MULTICAST, "multicast", "multicast or broadcast not allowed")                      \
+	X(DHCP_MALFORMED, "dhcp-malformed", "DHCP message that does not parse")             \
+	X(DHCP_FOREIGN_MAC, "dhcp-foreign-mac", "DHCP request for another MAC")             \
+	X(DHCP_IGNORED, "dhcp-ignored", "DHCP message the server does not answer")          \
+	X(LOCAL_UNSERVED, "local-unserved", "for a local service this instance does not run") \
+	X(NOT_FOR_VM, "not-for-vm", "host frame addressed to another MAC")                   \
+	X(HOST_ARP, "host-arp", "host ARP that is not for the VM's address")                 \
+	X(HOST_DHCP, "host-dhcp", "DHCP server traffic from the host side")                  \
+	X(VM_BUSY, "vm-busy", "the VM did not take frames in time")                          \
+	X(HOST_BUSY, "host-busy", "the host side did not take frames in time")               \
+	X(HOST_WRITE, "host-write-error", "the back-end refused the frame")                  \
+	X(VM_WRITE, "vm-write-error", "the VM transport refused the frame")
+
+enum drop_reason {
+	DROP_NONE = 0,
+#define SVM_DROP_ENUM(name, str, doc) DROP_##name,
+	SVM_DROP_REASONS(SVM_DROP_ENUM)
+#undef SVM_DROP_ENUM
+	DROP__COUNT
+};
+
+/**
+ * drop_reason_name() - the stable name of a drop reason, as in the stats JSON
+ * @r: the reason
+ *
+ * Return: a static string such as "src-mac"; "none" for DROP_NONE.
+ */
+const char *drop_reason_name(enum drop_reason r);
+
+#endif

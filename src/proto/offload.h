@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* offload.h — large packets: the VM's TCP segments joined (GRO), the host's packets split (GSO) */
+#ifndef SVM_PROTO_OFFLOAD_H
+#define SVM_PROTO_OFFLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "proto/frame.h"
+
+/*
+ * A VM on a datagram socket sends and receives frames no bigger than its MTU, but the
+ * host's kernel spends most of its per-packet cost (bridge, conntrack, NAT, routing,
+ * the receiver's TCP) once per packet whatever its size. So frames of one TCP flow are
+ * joined into one large packet on the way to the host, and large packets from the host
+ * are split into MTU-sized frames on the way to the VM — the work a NIC's LRO/TSO does.
+ * The description of such a packet is the offload_info below (Linux: virtio_net_hdr).
+ */
+
+/**
+ * Most frames joined into one packet: Linux's UDP GRO limit (UDP_GRO_CNT_MAX); a 64 KiB IPv4
+ * packet of 1448-byte TCP segments is 45.
+ */
+#define JOIN_MAX 64
+
+/** enum gso_kind - what a large packet is to be cut into */
+enum gso_kind {
+	GSO_NONE,  /* not a large packet */
+	GSO_TCP4,  /* IPv4 TCP segments of gso_size data bytes */
+	GSO_UDP4,  /* IPv4 UDP datagrams of gso_size data bytes (Linux: UDP_L4, "USO") */
+	GSO_OTHER, /* anything else: refused */
+};
+
+/**
+ * struct offload_info - what a large or checksum-less packet needs done
+ * @gso: whether, and into what, the packet is to be cut
+ * @needs_csum: the checksum at @csum_start + @csum_offset holds only the pseudo-header
+ *              sum; the sum from @csum_start to the end is still to be added
+ * @gso_size: data bytes per segment
+ * @hdr_len: Ethernet + IP + TCP/UDP header bytes
+ */
+struct offload_info {
+	enum gso_kind gso;
+	bool needs_csum;
+	uint16_t gso_size;
+	uint16_t hdr_len;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+
+/**
+ * struct joined_packet - frames of one TCP or UDP flow joined into one packet
+ * @frames: how many frames, from the first, were joined
+ * @info: how the joined packet is to be cut and checksummed
+ * @hdr: the joined packet's Ethernet, IP and TCP/UDP headers (the first frame's, lengths
+ *       and checksums rewritten); @info.hdr_len bytes
+ * @payload: the data of each joined frame, in order; the packet is @hdr followed by these
+ */
+struct joined_packet {
+	unsigned frames;
+	struct offload_info info;
+	uint8_t hdr[ETH_HDR_LEN + 60 + 60];
+	struct iovec payload[JOIN_MAX];
+};
+
+/**
+ * packet_join() - join the frames at the head of a list that continue one flow
+ * @frames: frames that passed the guard, in the order the VM sent them
+ * @n: their number
+ * @join_udp: UDP datagrams may be joined too (the host takes GSO_UDP4)
+ * @m: filled in when more than one frame joins
+ *
+ * The rules are those of Linux's GRO, so that the joined packet, cut again by the host,
+ * gives back the same frames: IPv4 without options or fragments; the same MACs, TOS,
+ * TTL, addresses and ports; IP IDs counting up (or DF set); every segment as long as the
+ * first but the last. TCP: the same ACK number, window, urgent pointer and options,
+ * consecutive sequence numbers, only ACK (and PSH on the last) set. UDP: a checksum
+ * present. Each frame's IP and TCP/UDP checksums are verified first, so a damaged frame
+ * is never hidden inside a packet whose checksum is computed anew.
+ *
+ * Return: the number of frames joined into @m (2..JOIN_MAX), or 1 when the first frame
+ * goes alone and unchanged (@m untouched).
+ */
+unsigned packet_join(const struct frame_ref *frames, unsigned n, bool join_udp,
+		     struct joined_packet *m);
+
+/**
+ * struct packet_splitter - a packet from the host being made into frames for the VM
+ *
+ * A GSO packet becomes one frame per segment; any other packet becomes one frame, its
+ * checksum completed if the host left it to us.
+ * @pkt: the packet (Ethernet frame), not owned
+ * @len: its length
+ * @info: what the host asked for
+ * @ip_hdr_len: IPv4 header bytes (GSO only)
+ * @next: offset in @pkt of the next segment's data (GSO) or 0 before the only frame
+ * @index: segments produced so far
+ * @done: nothing left
+ */
+struct packet_splitter {
+	const uint8_t *pkt;
+	size_t len;
+	struct offload_info info;
+	size_t ip_hdr_len;
+	size_t next;
+	unsigned index;
+	bool done;
+};
+
+/**
+ * packet_split_start() - check a packet the host handed over and prepare to cut it
+ *
+ * A packet that asks for nothing passes unchanged; one that only needs its checksum
+ * gets it (any protocol); a GSO packet must be IPv4 TCP or UDP with its headers complete.
+ * @s: the splitter
+ * @pkt: the packet, starting at the Ethernet header
+ * @len: its length
+ * @info: its offload description
+ * @max_frame: the longest frame the VM takes (MTU + Ethernet header)
+ *
+ * Return: DROP_NONE, or DROP_OVERSIZE (segments would not fit the VM's MTU) or
+ * DROP_IP_MALFORMED (headers and offload description disagree).
+ */
+enum drop_reason packet_split_start(struct packet_splitter *s, const uint8_t *pkt, size_t len,
+				 const struct offload_info *info, size_t max_frame);
+
+/**
+ * packet_split_next() - write the next frame of the packet
+ * @s: the splitter, after packet_split_start()
+ * @out: where the frame goes; for a packet that is not GSO, may be the packet itself
+ * @out_cap: its size; at least the @max_frame given to packet_split_start()
+ *
+ * Each frame carries complete IP and TCP/UDP checksums; lengths, sequence numbers, IP IDs
+ * and flags (FIN and PSH on the last segment only, CWR on the first only) are those the
+ * host's kernel would have produced. A checksum that comes out 0 is sent as 0xffff, its
+ * other form (RFC 768: for UDP, 0 means "none"), as Linux does (CSUM_MANGLED_0).
+ *
+ * Return: the frame's length, or 0 when the packet is used up.
+ */
+size_t packet_split_next(struct packet_splitter *s, uint8_t *out, size_t out_cap);
+
+#endif

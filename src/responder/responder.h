@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* responder.h — what answers frames addressed to sock-vmnet itself: one table, one contract */
+#ifndef SVM_RESPONDER_RESPONDER_H
+#define SVM_RESPONDER_RESPONDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/container_of.h"
+#include "core/stats.h"
+#include "guard/guard.h"
+#include "proto/addr.h"
+#include "proto/drop_reason.h"
+#include "proto/frame.h"
+
+/**
+ * struct responder_env - what a responder may do beyond answering: given by the service
+ * @send_to_vm: hand one frame to the VM (a reply now, or later: an answer that had to
+ *              wait). The frame is copied or sent before the call returns.
+ * @vm_address: the VM now holds @addr (NULL: it holds nothing any more); the guard
+ *              learns it from here, so the relay never needs to know what a lease is
+ * @ctx: for both
+ */
+struct responder_env {
+	void (*send_to_vm)(void *ctx, const uint8_t *frame, size_t len);
+	void (*vm_address)(void *ctx, const struct inet_addr *addr);
+	void *ctx;
+};
+
+/**
+ * struct responder - one local service on the frame path (DHCPv4 now; NDP, DHCPv6 next)
+ * @name: for logs ("dhcp")
+ * @handle: answer one frame the guard routed here (GUARD_LOCAL). Replies go out through
+ *          @env->send_to_vm. Return: DROP_NONE when the frame was taken (answered or
+ *          quietly consumed), else why it was dropped, to be counted.
+ * @close: release everything (a DHCP responder lets its lease go)
+ * @env: set before the first @handle
+ * @counters: frames and bytes the responder took; set by the service
+ *
+ * Embed it in the responder's own struct and get back with container_of().
+ */
+struct responder {
+	const char *name;
+	enum drop_reason (*handle)(struct responder *r, const struct frame_view *v);
+	void (*close)(struct responder *r);
+	const struct responder_env *env;
+	struct direction_counters *counters;
+};
+
+/** struct responder_table - who answers each enum local_service (NULL: nobody) */
+struct responder_table {
+	struct responder *by_service[LOCAL__COUNT];
+};
+
+#endif
