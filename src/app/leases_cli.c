@@ -21,8 +21,9 @@ static const char leases_usage[] =
 	"  --lease-db=PATH  the database (" DEFAULT_LEASE_DB ")\n"
 	"  --json           one JSON array of objects instead of a table\n"
 	"\n"
-	"States: running (held by a live sock-vmnet), gone (its sock-vmnet ended without\n"
-	"releasing it: the address is free), free (released), quarantined (declined by a VM).\n";
+	"STATE: running (held by a live sock-vmnet), gone (its sock-vmnet ended without\n"
+	"releasing it: the address is free), free (released), quarantined (declined by a VM).\n"
+	"BOUND: yes (the VM acknowledged it), offered (held, not acknowledged yet), - (free).\n";
 
 struct listing {
 	int64_t now;
@@ -43,6 +44,14 @@ static const char *row_state(const struct lease_row *r, int64_t now)
 		break;
 	}
 	return "free";
+}
+
+/* The BOUND column: only an address somebody holds is bound or merely offered. */
+static const char *bound_text(const struct lease_row *r, const char *state)
+{
+	if (strcmp(state, "running") != 0 && strcmp(state, "gone") != 0)
+		return "-";
+	return r->bound ? "yes" : "offered";
 }
 
 static void format_time(int64_t t, char *out, size_t size)
@@ -87,7 +96,7 @@ static void print_row(const struct lease_row *r, void *ctx)
 			printf("%-12s %-15s %-17s %-11s %-8s %-7s %s\n", "NETWORK", "ADDRESS",
 			       "MAC", "STATE", "PID", "BOUND", "EXPIRES");
 		printf("%-12s %-15s %-17s %-11s %-8s %-7s %s\n", r->network, addr,
-		       r->mac[0] ? r->mac : "-", state, pid, r->bound ? "yes" : "offered", expires);
+		       r->mac[0] ? r->mac : "-", state, pid, bound_text(r, state), expires);
 	}
 	l->rows++;
 }

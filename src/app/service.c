@@ -36,6 +36,18 @@
 
 static const int watched_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
 
+/*
+ * A VM restarted at once finds its predecessor still exiting: SIGTERM to released lease
+ * takes it 10-20 ms (teardown: the relay, the TAP, the database), and a SIGKILLed one
+ * counts as running until its parent reaps it. The MAC is claimed again every 10 ms for up
+ * to 2 s before the predecessor is taken for a live instance with the same MAC.
+ */
+#define CLAIM_WAIT_MS 2000
+#define CLAIM_RETRY_MS 10
+
+/* At exit, how long the lease database may make us wait to let the VM's lease go. */
+#define RELEASE_WAIT_MS 2000
+
 /**
  * struct service - everything one instance runs, owned here and torn down here
  * @self: this process, as the owner of what it holds in the lease database
@@ -131,8 +143,19 @@ static int claim_lease(struct service *s, const struct backend_ops *ops, char *e
 		snprintf(err, err_size, "--lease-db: %s", why);
 		return -1;
 	}
-	r = lease_claim_mac(s->db, s->network.network_id, cfg->vm.mac, &s->self,
-			    now + cfg->dhcp.lease_time, now, &holder, why, sizeof(why));
+	for (int waited = 0;; waited += CLAIM_RETRY_MS) {
+		struct timespec pause = {.tv_nsec = CLAIM_RETRY_MS * 1000000L};
+
+		now = (int64_t)time(NULL);
+		r = lease_claim_mac(s->db, s->network.network_id, cfg->vm.mac, &s->self,
+				    now + cfg->dhcp.lease_time, now, &holder, why, sizeof(why));
+		if (r != 1 || waited >= CLAIM_WAIT_MS)
+			break;
+		if (waited == 0)
+			log_info("lease: the VM's MAC is served by pid %lld: waiting for it to end",
+				 (long long)holder);
+		nanosleep(&pause, NULL);
+	}
 	mac_format(cfg->vm.mac, mac);
 	if (r == 1)
 		snprintf(err, err_size,
@@ -141,12 +164,17 @@ static int claim_lease(struct service *s, const struct backend_ops *ops, char *e
 	else if (r < 0)
 		snprintf(err, err_size, "--lease-db: %s", why);
 	s->claimed = r == 0;
+	/* from now on no call waits: the loop never stops for the database */
+	if (r == 0)
+		lease_db_wait(s->db, 0);
 	return r == 0 ? 0 : -1;
 }
 
 /* Let go of everything this instance holds in the lease database, and close it. */
 static void release_lease(struct service *s)
 {
+	if (s->db)
+		lease_db_wait(s->db, RELEASE_WAIT_MS); /* the VM is gone: waiting costs nothing */
 	if (s->claimed && lease_unclaim(s->db, s->network.network_id, s->cfg->vm.mac, &s->self,
 					(int64_t)time(NULL)) < 0)
 		log_error("lease database \"%s\": cannot release the lease: %s",

@@ -276,7 +276,7 @@ int relay_init(struct relay *r, struct loop *loop, const struct config *cfg,
 	*r = (struct relay){.loop = loop, .vm = vm, .host = host, .stats = stats,
 			    .expiry.on_expire = on_expiry};
 	r->env = (struct responder_env){.send_to_vm = send_to_vm, .vm_address = vm_address,
-					.ctx = r};
+					.ctx = r, .loop = loop};
 	guard_init(&r->guard, cfg);
 	lane_init(&r->lanes[TO_HOST], vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");
 	lane_init(&r->lanes[TO_VM], host, vm, &stats->host_to_vm, DROP_VM_BUSY, "host->vm");

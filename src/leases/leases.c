@@ -16,13 +16,16 @@
 #include <unistd.h>
 
 /*
- * How long a transaction waits for another instance's to finish. An allocation holds
- * the write lock for 0.1-0.4 ms (measured with 200 leases in the database, see
- * test_leases.c; a few ms when it checkpoints the WAL), so 50 instances starting at once
- * queue for tens of milliseconds at worst; 2 s is far beyond that and still short enough
- * that a wedged peer shows as an error rather than a frozen VM.
+ * How long opening the database (and the start-up work the caller asks for before it calls
+ * lease_db_wait(db, 0)) waits for other instances' transactions. An allocation holds the
+ * write lock for 0.1-0.4 ms (measured with 200 leases, see test_leases.c; a few ms when it
+ * checkpoints the WAL); 320 instances started at the same moment on a new database all got
+ * through within LEASE_OPEN_WAIT_MS (test_leases.py). A lock held longer is someone's open
+ * transaction (an operator's sqlite3, a backup): after 5 s it is reported as locked.
  */
-#define LEASE_BUSY_TIMEOUT_MS 2000
+#define LEASE_OPEN_WAIT_MS 5000
+/* Between two tries of what SQLite's busy handler does not cover (the switch to WAL). */
+#define LEASE_RETRY_SLEEP_MS 5
 
 /* "SVMN": PRAGMA application_id of a sock-vmnet lease database */
 #define LEASE_APPLICATION_ID 0x53564d4e
@@ -81,6 +84,7 @@ enum stmt_id {
 	ST_RELEASE,
 	ST_DECLINE,
 	ST_LIST,
+	ST_PEEK,
 	ST__COUNT
 };
 
@@ -113,9 +117,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_LRU] =
 		"SELECT address, " OWNER_COLS ", expires FROM leases WHERE network = ?1 AND "
 		"address BETWEEN ?2 AND ?3 AND quarantined_until <= ?4 ORDER BY updated, address",
-	[ST_TAKE] = "INSERT OR REPLACE INTO leases (network, address, mac, client_id, " OWNER_COLS
+	/*
+	 * Held (again) by the caller. A lease it had bound stays bound when it is only offered
+	 * again (a DISCOVER from a VM that holds it): "offered" is for an address the VM has
+	 * not acknowledged, and `sock-vmnet leases` would say so.
+	 */
+	[ST_TAKE] = "INSERT INTO leases (network, address, mac, client_id, " OWNER_COLS
 		    ", bound, expires, quarantined_until, updated) "
-		    "VALUES (?1, ?2, ?3, ?4, ?10, ?11, ?12, ?13, ?5, ?6, 0, ?7)",
+		    "VALUES (?1, ?2, ?3, ?4, ?10, ?11, ?12, ?13, ?5, ?6, 0, ?7) "
+		    "ON CONFLICT (network, address) DO UPDATE SET mac = excluded.mac, "
+		    "client_id = excluded.client_id, bound = CASE WHEN " SELF_IS_OWNER
+		    " AND mac = excluded.mac THEN max(bound, excluded.bound) ELSE excluded.bound "
+		    "END, owner_pid = ?10, owner_start = ?11, owner_boot = ?12, owner_pid_ns = ?13, "
+		    "expires = excluded.expires, quarantined_until = 0, updated = excluded.updated",
 	[ST_LET_GO_OTHERS] =
 		"UPDATE leases SET owner_pid = 0, owner_start = 0, owner_boot = '', "
 		"owner_pid_ns = 0, bound = 0, expires = min(expires, ?3), updated = ?3 "
@@ -132,6 +146,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "WHERE network = ?1 AND address = ?2 AND " SELF_IS_OWNER,
 	[ST_LIST] = "SELECT network, address, mac, " OWNER_COLS ", bound, expires, "
 		    "quarantined_until, updated FROM leases ORDER BY network, address",
+	[ST_PEEK] = "SELECT network, address, mac, " OWNER_COLS ", bound, expires, "
+		    "quarantined_until, updated FROM leases WHERE network = ?1 AND address = ?2",
 };
 
 /* ST_LIST for a schema-1 database, read as it is (the listing changes nothing) */
@@ -147,6 +163,7 @@ struct lease_db {
 	bool read_only;          /* for listing: only ST_LIST is prepared */
 	int64_t version;         /* the schema found (read-only: perhaps older than ours) */
 	char path[PATH_MAX];
+	char peek_mac[MAC_TEXT_LEN]; /* lease_peek()'s row.mac */
 };
 
 /* ---- owners ------------------------------------------------------------------------- */
@@ -193,6 +210,56 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t err_
 const char *lease_db_sqlite_error(struct lease_db *db)
 {
 	return sqlite3_errmsg(db->db);
+}
+
+/* What an SQLite error means for whoever uses the file: a locked file is locked. */
+static const char *what_went_wrong(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "is locked by another process";
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_AUTH:
+		return "is not writable";
+	case SQLITE_FULL:
+		return "cannot grow: its file system is full";
+	case SQLITE_NOTADB:
+		return "is not a database";
+	case SQLITE_CORRUPT:
+		return "is corrupt";
+	case SQLITE_IOERR:
+		return "cannot be read or written";
+	default:
+		return "cannot be used";
+	}
+}
+
+static bool is_busy(int code)
+{
+	return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+}
+
+/* Why the last call failed, as one line about the file. */
+static void set_db_err(struct lease_db *db, char *err, size_t err_size)
+{
+	int code = sqlite3_extended_errcode(db->db);
+
+	set_err(err, err_size, "\"%s\" %s (%s)", db->path, what_went_wrong(code),
+		sqlite3_errmsg(db->db));
+}
+
+/* The result of a failed write: busy (try again later) or a real error. */
+static enum lease_result failure(struct lease_db *db)
+{
+	return is_busy(sqlite3_extended_errcode(db->db)) ? LEASE_BUSY : LEASE_DB_ERROR;
+}
+
+void lease_db_wait(struct lease_db *db, unsigned ms)
+{
+	sqlite3_busy_timeout(db->db, (int)ms);
 }
 
 /* A statement, reset, with the calling instance bound to ?10..?13 when it uses them. */
@@ -365,7 +432,7 @@ static int check_integrity(struct lease_db *db, char *err, size_t err_size)
 	int r = -1;
 
 	if (sqlite3_prepare_v2(db->db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK) {
-		set_err(err, err_size, "\"%s\": %s", db->path, sqlite3_errmsg(db->db));
+		set_db_err(db, err, err_size);
 		return -1;
 	}
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -377,7 +444,7 @@ static int check_integrity(struct lease_db *db, char *err, size_t err_size)
 			set_err(err, err_size, "\"%s\" is corrupt: %s", db->path,
 				what ? (const char *)what : "?");
 	} else {
-		set_err(err, err_size, "\"%s\": %s", db->path, sqlite3_errmsg(db->db));
+		set_db_err(db, err, err_size);
 	}
 	sqlite3_finalize(s);
 	return r;
@@ -402,50 +469,72 @@ static const char migrate_v1_sql[] =
 	"DROP TABLE leases;"
 	"ALTER TABLE leases_v2 RENAME TO leases;";
 
-/* Check that the file is ours (or empty), and create or migrate the tables in a write
- * transaction. */
+/*
+ * Check that the file is ours (or empty), and create or migrate the tables. Everything is
+ * read and written in one transaction (a write transaction unless @read_only), so that an
+ * instance creating the database at the same moment is seen either not at all or whole:
+ * never its tables without its application_id.
+ */
 static int prepare_schema(struct lease_db *db, bool read_only, char *err, size_t err_size)
 {
-	int64_t app_id = pragma_int(db, "PRAGMA application_id");
-	int64_t version = pragma_int(db, "PRAGMA user_version");
-	int64_t tables = pragma_int(db, "SELECT count(*) FROM sqlite_schema");
+	int64_t app_id, version, tables;
 	char pragmas[96];
 
-	if (app_id < 0 || version < 0 || tables < 0) {
-		set_err(err, err_size, "\"%s\": %s", db->path, sqlite3_errmsg(db->db));
-		return -1;
-	}
+	if (exec_sql(db, read_only ? "BEGIN" : "BEGIN IMMEDIATE") < 0)
+		goto db_error;
+	app_id = pragma_int(db, "PRAGMA application_id");
+	version = pragma_int(db, "PRAGMA user_version");
+	tables = pragma_int(db, "SELECT count(*) FROM sqlite_schema");
+	if (app_id < 0 || version < 0 || tables < 0)
+		goto db_error;
 	if (tables > 0 && app_id != LEASE_APPLICATION_ID) {
 		set_err(err, err_size,
 			"\"%s\" is an SQLite database of another program, not a lease database",
 			db->path);
-		return -1;
+		goto fail;
 	}
 	if (version > LEASE_SCHEMA_VERSION) {
 		set_err(err, err_size,
 			"\"%s\" has schema version %" PRId64 ", newer than this sock-vmnet knows (%d)",
 			db->path, version, LEASE_SCHEMA_VERSION);
-		return -1;
+		goto fail;
 	}
 	db->version = version;
-	if (read_only) {
-		db->empty = tables == 0; /* nothing written yet: an empty list */
-		return 0;
-	}
+	db->empty = tables == 0; /* read-only and nothing written yet: an empty list */
+	if (read_only)
+		return exec_sql(db, "COMMIT") < 0 ? -1 : 0;
 	/* a write, so that a read-only file or directory is found now, not at the first VM */
 	snprintf(pragmas, sizeof(pragmas), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 LEASE_APPLICATION_ID, LEASE_SCHEMA_VERSION);
-	if (exec_sql(db, "BEGIN IMMEDIATE") < 0 ||
-	    (pragma_int(db, "PRAGMA user_version") == 1 && exec_sql(db, migrate_v1_sql) < 0) ||
-	    exec_sql(db, schema_sql) < 0 || exec_sql(db, pragmas) < 0 ||
-	    exec_sql(db, "COMMIT") < 0) {
-		set_err(err, err_size, "\"%s\" is not writable: %s", db->path,
-			sqlite3_errmsg(db->db));
-		exec_sql(db, "ROLLBACK");
-		return -1;
-	}
+	if ((version == 1 && exec_sql(db, migrate_v1_sql) < 0) || exec_sql(db, schema_sql) < 0 ||
+	    exec_sql(db, pragmas) < 0 || exec_sql(db, "COMMIT") < 0)
+		goto db_error;
 	db->version = LEASE_SCHEMA_VERSION;
+	db->empty = false;
 	return 0;
+db_error:
+	set_db_err(db, err, err_size);
+fail:
+	exec_sql(db, "ROLLBACK");
+	return -1;
+}
+
+/*
+ * The switch to WAL takes a lock that SQLite's busy handler does not wait for: a second
+ * instance creating the same new database gets SQLITE_BUSY at once. Try again until the
+ * open's wait is used up.
+ */
+static int enter_wal(struct lease_db *db)
+{
+	struct timespec pause = {.tv_nsec = LEASE_RETRY_SLEEP_MS * 1000000L};
+
+	for (int waited = 0;; waited += LEASE_RETRY_SLEEP_MS) {
+		if (exec_sql(db, "PRAGMA journal_mode = WAL") == 0)
+			return 0;
+		if (!is_busy(sqlite3_extended_errcode(db->db)) || waited >= LEASE_OPEN_WAIT_MS)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
 }
 
 /*
@@ -500,7 +589,7 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->db, 1);
-	sqlite3_busy_timeout(db->db, LEASE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(db->db, LEASE_OPEN_WAIT_MS);
 	sqlite3_create_function(db->db, "owner_running", 6, SQLITE_UTF8 | SQLITE_DIRECTONLY, db,
 				sql_owner_running, NULL, NULL);
 	sqlite3_create_function(db->db, "inet_v4", 1,
@@ -512,13 +601,8 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 	 * synchronous=NORMAL: a commit survives the process dying (SIGKILL included); only
 	 * power loss can undo the last commits, and after a reboot every owner is gone anyway.
 	 */
-	if (!read_only && (exec_sql(db, "PRAGMA journal_mode = WAL") < 0 ||
-			   exec_sql(db, "PRAGMA synchronous = NORMAL") < 0)) {
-		int code = sqlite3_errcode(db->db);
-
-		set_err(err, err_size, "\"%s\" %s: %s", path,
-			(code & 0xff) == SQLITE_NOTADB ? "is not a database" : "cannot be used",
-			sqlite3_errmsg(db->db));
+	if (!read_only && (enter_wal(db) < 0 || exec_sql(db, "PRAGMA synchronous = NORMAL") < 0)) {
+		set_db_err(db, err, err_size);
 		goto fail;
 	}
 	if (check_integrity(db, err, err_size) < 0 ||
@@ -528,7 +612,9 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 	for (int i = 0; i < ST__COUNT && !db->empty; i++) {
 		const char *sql = stmt_sql[i];
 
-		if (read_only && i != ST_LIST)
+		if (read_only && i != ST_LIST && i != ST_PEEK)
+			continue;
+		if (read_only && i == ST_PEEK && db->version == 1)
 			continue;
 		/* listing a schema-1 database that no instance of this version has opened yet */
 		if (i == ST_LIST && db->version == 1)
@@ -609,7 +695,7 @@ int lease_claim_mac(struct lease_db *db, const char *network, const uint8_t mac[
 		goto db_error;
 	return result;
 db_error:
-	set_err(err, err_size, "\"%s\": %s", db->path, sqlite3_errmsg(db->db));
+	set_db_err(db, err, err_size);
 	tx_rollback(db);
 	return -1;
 }
@@ -854,24 +940,27 @@ enum lease_result lease_allocate(struct lease_db *db, const struct lease_request
 		goto db_error;
 	return result;
 db_error:
-	set_err(err, err_size, "lease database \"%s\": %s", db->path, sqlite3_errmsg(db->db));
+	set_db_err(db, err, err_size);
+	result = failure(db);
 	tx_rollback(db);
-	return LEASE_DB_ERROR;
+	return result;
 }
 
-int lease_release(struct lease_db *db, const char *network, const struct inet_addr *addr,
-		  const struct process_identity *self, int64_t now)
+enum lease_result lease_release(struct lease_db *db, const char *network,
+				const struct inet_addr *addr, const struct process_identity *self,
+				int64_t now)
 {
 	sqlite3_stmt *s = stmt_get(db, ST_RELEASE, self);
 
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
 	bind_addr(s, 2, addr);
 	sqlite3_bind_int64(s, 3, now);
-	return stmt_exec(db, s);
+	return stmt_exec(db, s) == 0 ? LEASE_OK : failure(db);
 }
 
-int lease_decline(struct lease_db *db, const char *network, const struct inet_addr *addr,
-		  const struct process_identity *self, int64_t until, int64_t now)
+enum lease_result lease_decline(struct lease_db *db, const char *network,
+				const struct inet_addr *addr, const struct process_identity *self,
+				int64_t until, int64_t now)
 {
 	sqlite3_stmt *s = stmt_get(db, ST_DECLINE, self);
 
@@ -879,7 +968,27 @@ int lease_decline(struct lease_db *db, const char *network, const struct inet_ad
 	bind_addr(s, 2, addr);
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, until);
-	return stmt_exec(db, s);
+	return stmt_exec(db, s) == 0 ? LEASE_OK : failure(db);
+}
+
+/* The current result of ST_LIST or ST_PEEK as a row; its strings live until the reset. */
+static void read_row(struct lease_db *db, sqlite3_stmt *s, int64_t now, struct lease_row *row)
+{
+	*row = (struct lease_row){
+		.network = (const char *)sqlite3_column_text(s, 0),
+		.address = column_addr(s, 1),
+		.mac = (const char *)sqlite3_column_text(s, 2),
+		.bound = sqlite3_column_int(s, 7) != 0,
+		.expires = sqlite3_column_int64(s, 8),
+		.quarantined_until = sqlite3_column_int64(s, 9),
+		.updated = sqlite3_column_int64(s, 10),
+	};
+	column_owner(s, 3, &row->owner);
+	row->state = lease_owner_state(&row->owner, &db->self, row->expires, now);
+	if (!row->network)
+		row->network = "";
+	if (!row->mac)
+		row->mac = "";
 }
 
 int lease_list(struct lease_db *db, void (*fn)(const struct lease_row *row, void *ctx), void *ctx,
@@ -893,28 +1002,34 @@ int lease_list(struct lease_db *db, void (*fn)(const struct lease_row *row, void
 		return 0;
 	s = stmt_get(db, ST_LIST, NULL);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		struct lease_row row = {
-			.network = (const char *)sqlite3_column_text(s, 0),
-			.address = column_addr(s, 1),
-			.mac = (const char *)sqlite3_column_text(s, 2),
-			.bound = sqlite3_column_int(s, 7) != 0,
-			.expires = sqlite3_column_int64(s, 8),
-			.quarantined_until = sqlite3_column_int64(s, 9),
-			.updated = sqlite3_column_int64(s, 10),
-		};
+		struct lease_row row;
 
-		column_owner(s, 3, &row.owner);
-		row.state = lease_owner_state(&row.owner, &db->self, row.expires, now);
-		if (!row.network)
-			row.network = "";
-		if (!row.mac)
-			row.mac = "";
+		read_row(db, s, now, &row);
 		fn(&row, ctx);
 	}
 	sqlite3_reset(s);
 	if (r != SQLITE_DONE) {
-		set_err(err, err_size, "\"%s\": %s", db->path, sqlite3_errmsg(db->db));
+		set_db_err(db, err, err_size);
 		return -1;
 	}
 	return 0;
+}
+
+int lease_peek(struct lease_db *db, const char *network, const struct inet_addr *addr,
+	       struct lease_row *row)
+{
+	sqlite3_stmt *s = stmt_get(db, ST_PEEK, NULL);
+	int r;
+
+	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
+	bind_addr(s, 2, addr);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		read_row(db, s, time(NULL), row);
+		snprintf(db->peek_mac, sizeof(db->peek_mac), "%s", row->mac);
+		row->mac = db->peek_mac;
+		row->network = network;
+	}
+	sqlite3_reset(s);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
 }

@@ -63,6 +63,15 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 void lease_db_close(struct lease_db *db);
 
 /**
+ * lease_db_wait() - how long a call may wait for another process's lock, in ms
+ *
+ * lease_db_open() leaves it at 5 s, for start-up; a running instance sets 0, so that no
+ * call ever stops its event loop: a busy database answers LEASE_BUSY at once, and the
+ * caller tries again later (responder/dhcp4.c).
+ */
+void lease_db_wait(struct lease_db *db, unsigned ms);
+
+/**
  * lease_claim_mac() - record that this instance serves @mac on @network
  * @db: the database
  * @network: the back-end's name for the network (backend_info): each has its own pool
@@ -121,7 +130,8 @@ enum lease_result {
 	LEASE_OK,
 	LEASE_TAKEN,     /* @requested_only and the address is held, quarantined or outside */
 	LEASE_EXHAUSTED, /* every address in the pool is held by a running instance */
-	LEASE_DB_ERROR,
+	LEASE_BUSY,      /* another process holds the database's lock: try again later */
+	LEASE_DB_ERROR,  /* the database cannot be written (full, read-only, broken) */
 };
 
 /**
@@ -139,24 +149,26 @@ enum lease_result {
  *  4. the address least recently used by anyone.
  * Any other address @self held is let go in the same transaction.
  *
- * Return: LEASE_OK with @addr set, or why not.
+ * Return: LEASE_OK with @addr set, or why not (LEASE_BUSY: nothing was changed, try again).
  */
 enum lease_result lease_allocate(struct lease_db *db, const struct lease_request *req,
 				 struct inet_addr *addr, char *err, size_t err_size);
 
 /**
  * lease_release() - the VM gave @addr back (DHCPRELEASE): it stays remembered for its MAC
- * Return: 0, or -1.
+ * Return: LEASE_OK, LEASE_BUSY or LEASE_DB_ERROR.
  */
-int lease_release(struct lease_db *db, const char *network, const struct inet_addr *addr,
-		  const struct process_identity *self, int64_t now);
+enum lease_result lease_release(struct lease_db *db, const char *network,
+				const struct inet_addr *addr, const struct process_identity *self,
+				int64_t now);
 
 /**
  * lease_decline() - the VM found @addr in use (DHCPDECLINE): nobody gets it until @until
- * Return: 0, or -1.
+ * Return: LEASE_OK, LEASE_BUSY or LEASE_DB_ERROR.
  */
-int lease_decline(struct lease_db *db, const char *network, const struct inet_addr *addr,
-		  const struct process_identity *self, int64_t until, int64_t now);
+enum lease_result lease_decline(struct lease_db *db, const char *network,
+				const struct inet_addr *addr, const struct process_identity *self,
+				int64_t until, int64_t now);
 
 /** struct lease_row - one row of the database, for listing */
 struct lease_row {
@@ -177,6 +189,15 @@ struct lease_row {
  */
 int lease_list(struct lease_db *db, void (*fn)(const struct lease_row *row, void *ctx), void *ctx,
 	       char *err, size_t err_size);
+
+/**
+ * lease_peek() - the row of @addr on @network, as lease_list() would show it
+ * @row: filled in; its strings are valid until the next call on @db
+ * Return: 1 found, 0 no such row, -1 a database error. Reads only: a database that takes
+ * no writes (full, read-only) still answers.
+ */
+int lease_peek(struct lease_db *db, const char *network, const struct inet_addr *addr,
+	       struct lease_row *row);
 
 /** lease_db_sqlite_error() - the last SQLite error message of @db */
 const char *lease_db_sqlite_error(struct lease_db *db);

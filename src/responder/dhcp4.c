@@ -16,21 +16,52 @@
 #define IPV4_UDP_HDR_LEN (IPV4_HDR_LEN + UDP_HDR_LEN)
 
 /*
- * A VM repeating DISCOVER or REQUEST for the address it already holds is answered from
- * memory when the database was written for it less than this long ago: a VM flooding
- * DHCP costs the shared database at most one write per 10 s (each write takes the lock
- * that every instance's allocation waits for), while the lease's expiry in the database
- * lags by at most 10 s (it matters only for owners in another PID namespace).
+ * A lease this instance holds is answered from memory; the database is written for it again
+ * (its expiry moved on) only when the last write is older than this: a VM flooding DHCP
+ * costs the shared database at most one write per 10 s (each write takes the lock that
+ * every instance's allocation waits for), while the lease's expiry in the database lags by
+ * at most 10 s (it matters only for owners in another PID namespace).
  */
 #define DHCP_DB_REFRESH_S 10
 
+/*
+ * A message that needs the database while another process holds its lock waits and is
+ * tried again: first after 2 ms, the wait doubling to at most 256 ms. A transaction holds
+ * the lock 0.1-0.4 ms, so 50 instances allocating at once clear in ~20 ms; a lock held for
+ * seconds is someone's open transaction. After 4 s the message is given up: RFC 2131 4.1
+ * clients retransmit within 4 s (udhcpc 3 s, dhclient 1-2 s), and the new message takes
+ * its place.
+ */
+#define DHCP_RETRY_FIRST_MS 2
+#define DHCP_RETRY_MAX_MS 256
+#define DHCP_RETRY_GIVE_UP_MS 4000
+
+/*
+ * What the database owes (a renewal answered from memory, a release, a decline while it
+ * could not be written) is written again after 100 ms, the wait doubling to 10 s: a full
+ * disk or a locked file may last minutes, and a failed try costs ~0.1 ms.
+ */
+#define DHCP_DEBT_FIRST_MS 100
+#define DHCP_DEBT_MAX_MS 10000
+
+/* The largest client message kept while it waits for the database (RFC 2131: 576). */
+#define DHCP_PENDING_MAX 1500
+
 static const uint8_t broadcast_mac[ETH_ALEN_] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/** enum db_debt - what the database has still to be told */
+enum db_debt {
+	DEBT_NONE,
+	DEBT_REFRESH, /* @held as this instance holds it (bound or not, expiry moved on) */
+	DEBT_RELEASE, /* the VM released @debt_addr */
+	DEBT_DECLINE, /* the VM declined @debt_addr: quarantine it until @debt_until */
+};
 
 /**
  * struct dhcp_server - the DHCP server of one VM
  * @resp: what the relay sees
  * @cfg: the command line
- * @db: the shared lease database
+ * @db: the shared lease database (never waits: a locked database answers LEASE_BUSY)
  * @self: this process, as the owner of the address it holds
  * @network: the lease database's name for the network
  * @server_mac: the gateway's MAC, the replies' source
@@ -38,12 +69,16 @@ static const uint8_t broadcast_mac[ETH_ALEN_] = {0xff, 0xff, 0xff, 0xff, 0xff, 0
  * @pool_first: the first address handed out (the one after the gateway)
  * @pool_last: the last (--end-addr, less the broadcast address)
  * @held: the address this instance holds in the database (offered or acknowledged)
- * @held_written: when the database was last written for @held (unix time)
+ * @held_bound: the VM acknowledged @held (DHCPACK)
+ * @held_written: when the database last recorded @held as it is (unix time; 0: it owes it)
  * @vm_addr: the address acknowledged to the VM, which the guard lets it use
  * @exhausted: the pool was exhausted at the last DISCOVER (logged once per episode)
  * @tokens: DHCP messages the VM may still send now (a token bucket, see DHCP_BURST)
- * @tokens_ms: when @tokens was last refilled (CLOCK_MONOTONIC, ms)
+ * @tokens_ms: when @tokens was last refilled (monotonic ms)
  * @declines: DECLINEs honoured so far (at most DHCP_MAX_DECLINES)
+ * @debt: what the database must still be told, @debt_timer tries it again
+ * @pending: a message that waits for the database's lock; @retry_timer tries it again
+ * @clock: the clocks (real ones, or a test's)
  */
 struct dhcp_server {
 	struct responder resp;
@@ -55,6 +90,7 @@ struct dhcp_server {
 	uint32_t gateway;
 	uint32_t pool_first, pool_last;
 	uint32_t held;
+	bool held_bound;
 	int64_t held_written;
 	uint32_t vm_addr;
 	bool exhausted;
@@ -63,6 +99,17 @@ struct dhcp_server {
 	unsigned tokens;
 	uint64_t tokens_ms;
 	unsigned declines;
+	enum db_debt debt;
+	uint32_t debt_addr;
+	int64_t debt_until;
+	unsigned debt_wait_ms;
+	struct loop_timer debt_timer;
+	uint8_t pending[DHCP_PENDING_MAX];
+	size_t pending_len;
+	uint64_t pending_since_ms;
+	unsigned pending_wait_ms;
+	struct loop_timer retry_timer;
+	struct dhcp4_clock clock;
 };
 
 /*
@@ -85,7 +132,7 @@ struct dhcp_server {
 /* Take one message from the VM's budget; false when it is spent. */
 static bool budget_take(struct dhcp_server *s)
 {
-	uint64_t now = clock_mono_ms();
+	uint64_t now = s->clock.mono_ms();
 	uint64_t earned = (now - s->tokens_ms) / DHCP_REFILL_MS;
 
 	if (earned) {
@@ -98,7 +145,7 @@ static bool budget_take(struct dhcp_server *s)
 	return true;
 }
 
-static int64_t wall_now(void)
+static int64_t real_wall_s(void)
 {
 	return (int64_t)time(NULL);
 }
@@ -233,38 +280,135 @@ static struct lease_request lease_request_for(const struct dhcp_server *s,
 		.first = inet_from_v4(s->pool_first),
 		.last = inet_from_v4(s->pool_last),
 		.mac = s->cfg->vm.mac,
-		.client_id = m->client_id,
-		.client_id_len = m->client_id_len,
+		.client_id = m ? m->client_id : NULL,
+		.client_id_len = m ? m->client_id_len : 0,
 		.lease_end = now + s->cfg->dhcp.lease_time,
 		.now = now,
 		.self = s->self,
 	};
 }
 
-/* Is @s->held in the database, written for it less than DHCP_DB_REFRESH_S ago? */
-static bool held_recently_written(const struct dhcp_server *s, int64_t now)
+/* ---- the database's debt: what it must be told once it can be written ---------------- */
+
+static void arm_debt(struct dhcp_server *s)
 {
-	return s->held && now >= s->held_written && now - s->held_written < DHCP_DB_REFRESH_S;
+	if (!s->resp.env || !s->resp.env->loop)
+		return;
+	if (!s->debt_wait_ms)
+		s->debt_wait_ms = DHCP_DEBT_FIRST_MS;
+	loop_timer_arm(s->resp.env->loop, &s->debt_timer, s->clock.mono_ms() + s->debt_wait_ms);
+	s->debt_wait_ms = s->debt_wait_ms * 2 > DHCP_DEBT_MAX_MS ? DHCP_DEBT_MAX_MS
+								 : s->debt_wait_ms * 2;
+}
+
+/* Try to pay the debt now. Return: true when the database has it (or nothing was owed). */
+static bool pay_debt(struct dhcp_server *s)
+{
+	struct inet_addr addr = inet_from_v4(s->debt == DEBT_REFRESH ? s->held : s->debt_addr);
+	struct lease_request req = lease_request_for(s, NULL, s->clock.wall_s());
+	enum lease_result r = LEASE_OK;
+	char why[256] = "";
+
+	switch (s->debt) {
+	case DEBT_NONE:
+		return true;
+	case DEBT_REFRESH:
+		if (!s->held)
+			break;
+		req.requested = addr;
+		req.requested_only = true;
+		req.bind = s->held_bound;
+		r = lease_allocate(s->db, &req, &addr, why, sizeof(why));
+		if (r == LEASE_OK)
+			s->held_written = req.now;
+		break;
+	case DEBT_RELEASE:
+		r = lease_release(s->db, s->network, &addr, s->self, req.now);
+		break;
+	case DEBT_DECLINE:
+		r = lease_decline(s->db, s->network, &addr, s->self, s->debt_until, req.now);
+		break;
+	}
+	if (r == LEASE_BUSY || r == LEASE_DB_ERROR) {
+		log_debug("dhcp: the lease database cannot be written yet: %s",
+			  why[0] ? why : lease_db_sqlite_error(s->db));
+		return false;
+	}
+	if (r != LEASE_OK) /* another instance has the address: nothing of ours to write */
+		log_warn("dhcp: the lease of the VM could not be written back: %s", why);
+	else if (s->debt_wait_ms > DHCP_DEBT_FIRST_MS)
+		log_info("dhcp: the lease database took the writes it owed the VM again");
+	s->debt = DEBT_NONE;
+	s->debt_wait_ms = 0;
+	return true;
+}
+
+/* @debt is owed: pay it now if the database lets us, or keep it and try again later. */
+static void owe(struct dhcp_server *s, enum db_debt debt, uint32_t addr, int64_t until)
+{
+	/* a quarantine is not given up for a later refresh: it protects another host */
+	if (s->debt == DEBT_DECLINE && debt == DEBT_REFRESH && !pay_debt(s))
+		return;
+	s->debt = debt;
+	s->debt_addr = addr;
+	s->debt_until = until;
+	s->debt_wait_ms = 0;
+	if (!pay_debt(s))
+		arm_debt(s);
+}
+
+static void on_debt_timer(struct loop_timer *t)
+{
+	struct dhcp_server *s = container_of(t, struct dhcp_server, debt_timer);
+
+	if (!pay_debt(s))
+		arm_debt(s);
+}
+
+/* ---- the messages -------------------------------------------------------------------------- */
+
+/* The database's word on a new address: busy asks for a retry, an error for silence. */
+static void unanswered(const char *type, enum lease_result r, const char *why,
+		       enum drop_reason *drop)
+{
+	*drop = r == LEASE_BUSY ? DROP_NONE : DROP_DHCP_IGNORED;
+	if (r == LEASE_BUSY)
+		log_debug("dhcp: %s waits: the lease database is locked", type);
+	else
+		log_error("dhcp: %s unanswered: %s", type, why);
+}
+
+/* The lease this instance holds, answered from memory; the database hears of it when due. */
+static void hold_again(struct dhcp_server *s, bool bind)
+{
+	int64_t now = s->clock.wall_s();
+
+	if (bind && !s->held_bound)
+		s->held_written = 0;
+	s->held_bound |= bind;
+	if (now < s->held_written || now - s->held_written >= DHCP_DB_REFRESH_S)
+		owe(s, DEBT_REFRESH, s->held, 0);
 }
 
 static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
 			      size_t reply_size, enum drop_reason *drop)
 {
-	struct lease_request req = lease_request_for(s, m, wall_now());
+	struct lease_request req = lease_request_for(s, m, s->clock.wall_s());
 	char why[256] = "", text[IPV4_TEXT_LEN];
 	struct inet_addr got;
+	enum lease_result r;
 	uint32_t addr;
 
-	if (held_recently_written(s, req.now)) {
+	if (s->held) {
+		/* a DISCOVER never unbinds what the VM holds: offered again from memory */
+		hold_again(s, false);
 		ipv4_format(s->held, text);
-		log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s (again)", m->xid, text);
+		log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s (held)", m->xid, text);
 		return reply_with_config(s, m, reply, reply_size, DHCPOFFER, s->held);
 	}
 	req.requested = inet_from_v4(m->has_requested_addr ? m->requested_addr : 0);
-	switch (lease_allocate(s->db, &req, &got, why, sizeof(why))) {
-	case LEASE_OK:
-		break;
-	case LEASE_EXHAUSTED:
+	r = lease_allocate(s->db, &req, &got, why, sizeof(why));
+	if (r == LEASE_EXHAUSTED) {
 		if (!s->exhausted)
 			log_warn("dhcp: no address for the VM: %s", why);
 		else
@@ -272,10 +416,9 @@ static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, u
 		s->exhausted = true;
 		*drop = DROP_DHCP_IGNORED;
 		return 0;
-	case LEASE_TAKEN:
-	case LEASE_DB_ERROR:
-		log_error("dhcp: DISCOVER unanswered: %s", why);
-		*drop = DROP_DHCP_IGNORED;
+	}
+	if (r != LEASE_OK) {
+		unanswered("DISCOVER", r, why, drop);
 		return 0;
 	}
 	if (s->exhausted)
@@ -283,6 +426,7 @@ static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, u
 	s->exhausted = false;
 	addr = inet_v4(&got);
 	s->held = addr;
+	s->held_bound = false;
 	s->held_written = req.now;
 	if (s->vm_addr != addr)
 		set_vm_addr(s, 0);
@@ -291,45 +435,73 @@ static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, u
 	return reply_with_config(s, m, reply, reply_size, DHCPOFFER, addr);
 }
 
+/*
+ * A database that takes no writes (full, read-only) cannot give an address to anyone, so an
+ * address whose last record is this VM's is still this VM's: after a restart, its renewal is
+ * answered from that record, and the database is told when it can be written again.
+ */
+static bool last_recorded_for_vm(struct dhcp_server *s, uint32_t want)
+{
+	struct inet_addr a = inet_from_v4(want);
+	struct lease_row row;
+	char mac[MAC_TEXT_LEN];
+
+	mac_format(s->cfg->vm.mac, mac);
+	return lease_peek(s->db, s->network, &a, &row) == 1 && strcmp(row.mac, mac) == 0 &&
+	       row.state != OWNER_RUNNING && row.quarantined_until <= s->clock.wall_s();
+}
+
+/* The REQUEST's state and the address it asks for (RFC 2131 4.3.2); NULL: not for us. */
+static const char *request_state(const struct dhcp_server *s, const struct dhcp_msg *m,
+				 uint32_t *want)
+{
+	if (m->has_server_id) {
+		if (m->server_id != s->gateway || !m->has_requested_addr)
+			return NULL; /* the VM chose another server's offer */
+		*want = m->requested_addr;
+		return "selecting";
+	}
+	if (m->has_requested_addr) {
+		*want = m->requested_addr;
+		return "init-reboot";
+	}
+	if (m->ciaddr) {
+		*want = m->ciaddr;
+		return "renewing";
+	}
+	return NULL; /* asks for no address at all */
+}
+
 /**
  * handle_request() - DHCPREQUEST in each of its states (RFC 2131 4.3.2)
  * @s: the server
  * @m: the request
  * @reply: the reply frame
  * @reply_size: its capacity
- * @drop: why the request is not answered
+ * @drop: why the request is not answered (DROP_NONE with no reply: it waits for the lock)
  *
  * SELECTING carries our server identifier and the offered address (option 50);
  * INIT-REBOOT carries option 50 only; RENEWING (unicast) and REBINDING (broadcast) carry
  * ciaddr only. In every state the address is acknowledged when this VM may hold it now
- * (it holds it, or it is free) and refused with a NAK otherwise.
+ * (it holds it, or it is free) and refused with a NAK otherwise. The address this instance
+ * holds is acknowledged from memory whatever the database does; another one only once the
+ * database has recorded it.
  *
  * Return: the reply's length, 0 for none.
  */
 static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
 			     size_t reply_size, enum drop_reason *drop)
 {
-	struct lease_request req = lease_request_for(s, m, wall_now());
+	struct lease_request req = lease_request_for(s, m, s->clock.wall_s());
 	char why[256] = "", text[IPV4_TEXT_LEN];
-	const char *state;
+	const char *state = NULL;
 	struct inet_addr got;
-	uint32_t want;
+	enum lease_result r;
+	uint32_t want = 0;
 
-	if (m->has_server_id) {
-		if (m->server_id != s->gateway || !m->has_requested_addr) {
-			*drop = DROP_DHCP_IGNORED; /* the VM chose another server's offer */
-			return 0;
-		}
-		state = "selecting";
-		want = m->requested_addr;
-	} else if (m->has_requested_addr) {
-		state = "init-reboot";
-		want = m->requested_addr;
-	} else if (m->ciaddr) {
-		state = "renewing";
-		want = m->ciaddr;
-	} else {
-		*drop = DROP_DHCP_IGNORED; /* asks for no address at all */
+	state = request_state(s, m, &want);
+	if (!state) {
+		*drop = DROP_DHCP_IGNORED;
 		return 0;
 	}
 	ipv4_format(want, text);
@@ -339,36 +511,40 @@ static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, ui
 			set_vm_addr(s, 0);
 		return reply_nak(s, m, reply, reply_size, "address not in this network");
 	}
-	if (want == s->vm_addr && held_recently_written(s, req.now)) {
-		log_debug("dhcp: lease %s acknowledged again (%s)", text, state);
+	if (want == s->held) {
+		hold_again(s, true);
+		if (s->vm_addr != want)
+			log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->dhcp.lease_time, state);
+		set_vm_addr(s, want);
 		return reply_with_config(s, m, reply, reply_size, DHCPACK, want);
 	}
 	req.requested = inet_from_v4(want);
 	req.requested_only = true;
 	req.bind = true;
-	switch (lease_allocate(s->db, &req, &got, why, sizeof(why))) {
-	case LEASE_OK:
-		break;
-	case LEASE_TAKEN:
-	case LEASE_EXHAUSTED:
+	r = lease_allocate(s->db, &req, &got, why, sizeof(why));
+	if (r == LEASE_TAKEN || r == LEASE_EXHAUSTED) {
 		log_info("dhcp: REQUEST (%s) for %s: NAK, held by another VM or quarantined", state,
 			 text);
 		if (want == s->vm_addr)
 			set_vm_addr(s, 0);
 		return reply_nak(s, m, reply, reply_size, "address not available");
-	case LEASE_DB_ERROR:
-		log_error("dhcp: REQUEST unanswered: %s", why);
-		*drop = DROP_DHCP_IGNORED;
-		return 0;
 	}
-	if (s->vm_addr != want)
+	if (r == LEASE_DB_ERROR && last_recorded_for_vm(s, want)) {
+		log_warn("dhcp: lease %s acknowledged from its last record: %s", text, why);
+		s->held = want;
+		s->held_bound = true;
+		s->held_written = 0;
+		owe(s, DEBT_REFRESH, want, 0);
+	} else if (r != LEASE_OK) {
+		unanswered("REQUEST", r, why, drop);
+		return 0;
+	} else {
+		s->held = want;
+		s->held_bound = true;
+		s->held_written = req.now;
 		log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->dhcp.lease_time, state);
-	else
-		log_debug("dhcp: lease %s renewed for %u s (%s)", text, s->cfg->dhcp.lease_time,
-			  state);
-	s->held = want;
+	}
 	set_vm_addr(s, want);
-	s->held_written = req.now;
 	return reply_with_config(s, m, reply, reply_size, DHCPACK, want);
 }
 
@@ -381,8 +557,6 @@ static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, enum
 	 * had to renew, is long enough; forever would shrink a small pool for good.
 	 */
 	unsigned quarantine_s = s->cfg->dhcp.lease_time;
-	struct inet_addr held = inet_from_v4(s->held);
-	int64_t now = wall_now();
 	char text[IPV4_TEXT_LEN];
 
 	if (!m->has_requested_addr || m->requested_addr != s->held ||
@@ -398,46 +572,39 @@ static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, enum
 		return;
 	}
 	s->declines++;
-	if (lease_decline(s->db, s->network, &held, s->self, now + quarantine_s, now) < 0)
-		log_error("lease database \"%s\": %s", s->cfg->dhcp.lease_db,
-			  lease_db_sqlite_error(s->db));
 	log_warn("dhcp: the VM declined %s (in use by another host): quarantined for %u s", text,
 		 quarantine_s);
+	owe(s, DEBT_DECLINE, s->held, s->clock.wall_s() + quarantine_s);
 	s->held = 0;
+	s->held_bound = false;
 	set_vm_addr(s, 0);
 }
 
 static void handle_release(struct dhcp_server *s, const struct dhcp_msg *m, enum drop_reason *drop)
 {
-	struct inet_addr held = inet_from_v4(s->held);
 	char text[IPV4_TEXT_LEN];
 
 	if (!m->ciaddr || m->ciaddr != s->held) {
 		*drop = DROP_DHCP_IGNORED;
 		return;
 	}
-	if (lease_release(s->db, s->network, &held, s->self, wall_now()) < 0)
-		log_error("lease database \"%s\": %s", s->cfg->dhcp.lease_db,
-			  lease_db_sqlite_error(s->db));
 	ipv4_format(m->ciaddr, text);
 	log_info("dhcp: the VM released %s", text);
+	owe(s, DEBT_RELEASE, s->held, 0);
 	s->held = 0;
+	s->held_bound = false;
 	set_vm_addr(s, 0);
 }
 
 /* One client message: the reply frame's length in @reply (0: none), or why it is dropped. */
-static size_t answer(struct dhcp_server *s, const struct frame_view *v, uint8_t *reply,
-		     size_t reply_size, enum drop_reason *drop)
+static size_t answer(struct dhcp_server *s, const uint8_t *payload, size_t len, bool retry,
+		     uint8_t *reply, size_t reply_size, enum drop_reason *drop)
 {
 	struct dhcp_msg m;
 	const char *why = NULL;
 
 	*drop = DROP_NONE;
-	if (!v->payload || v->ip_more_fragments) {
-		*drop = DROP_DHCP_MALFORMED;
-		return 0;
-	}
-	if (!dhcp_msg_parse(&m, v->payload, v->payload_len, &why)) {
+	if (!dhcp_msg_parse(&m, payload, len, &why)) {
 		log_debug("dhcp: malformed message dropped: %s", why);
 		*drop = DROP_DHCP_MALFORMED;
 		return 0;
@@ -450,13 +617,14 @@ static size_t answer(struct dhcp_server *s, const struct frame_view *v, uint8_t 
 		*drop = DROP_DHCP_IGNORED; /* a relay: the VM is no relay agent */
 		return 0;
 	}
-	if (!budget_take(s)) {
+	if (!retry && !budget_take(s)) {
 		log_debug("dhcp: %s dropped: over the budget of %d messages, 1 per %d ms",
 			  dhcp_message_type_name(m.type), DHCP_BURST, DHCP_REFILL_MS);
 		*drop = DROP_DHCP_IGNORED;
 		return 0;
 	}
-	log_debug("dhcp: %s xid=0x%08x", dhcp_message_type_name(m.type), m.xid);
+	log_debug("dhcp: %s xid=0x%08x%s", dhcp_message_type_name(m.type), m.xid,
+		  retry ? " (again: the database was locked)" : "");
 	switch (m.type) {
 	case DHCPDISCOVER:
 		return handle_discover(s, &m, reply, reply_size, drop);
@@ -480,14 +648,59 @@ static size_t answer(struct dhcp_server *s, const struct frame_view *v, uint8_t 
 	}
 }
 
+/* ---- a message that waits for the database's lock --------------------------------------- */
+
+static void pend(struct dhcp_server *s, const uint8_t *payload, size_t len)
+{
+	uint64_t now = s->clock.mono_ms();
+
+	if (len > sizeof(s->pending) || !s->resp.env || !s->resp.env->loop)
+		return; /* dropped: the client asks again */
+	memcpy(s->pending, payload, len);
+	s->pending_len = len;
+	s->pending_since_ms = now;
+	s->pending_wait_ms = DHCP_RETRY_FIRST_MS;
+	loop_timer_arm(s->resp.env->loop, &s->retry_timer, now + s->pending_wait_ms);
+}
+
+static void on_retry_timer(struct loop_timer *t)
+{
+	struct dhcp_server *s = container_of(t, struct dhcp_server, retry_timer);
+	enum drop_reason why = DROP_NONE;
+	uint64_t now = s->clock.mono_ms();
+	size_t len = answer(s, s->pending, s->pending_len, true, s->reply, s->reply_cap, &why);
+
+	if (len) {
+		s->resp.env->send_to_vm(s->resp.env->ctx, s->reply, len);
+	} else if (why == DROP_NONE && now - s->pending_since_ms < DHCP_RETRY_GIVE_UP_MS) {
+		s->pending_wait_ms = s->pending_wait_ms * 2 > DHCP_RETRY_MAX_MS
+					     ? DHCP_RETRY_MAX_MS
+					     : s->pending_wait_ms * 2;
+		loop_timer_arm(s->resp.env->loop, t, now + s->pending_wait_ms);
+		return;
+	}
+	s->pending_len = 0;
+}
+
+/* ---- the responder --------------------------------------------------------------------------- */
+
 static enum drop_reason dhcp4_handle(struct responder *r, const struct frame_view *v)
 {
 	struct dhcp_server *s = container_of(r, struct dhcp_server, resp);
 	enum drop_reason why = DROP_NONE;
-	size_t len = answer(s, v, s->reply, s->reply_cap, &why);
+	size_t len;
 
-	if (why == DROP_NONE && len)
+	if (!v->payload || v->ip_more_fragments)
+		return DROP_DHCP_MALFORMED;
+	/* a new message from the VM replaces one that waits */
+	if (s->pending_len && r->env && r->env->loop)
+		loop_timer_disarm(r->env->loop, &s->retry_timer);
+	s->pending_len = 0;
+	len = answer(s, v->payload, v->payload_len, false, s->reply, s->reply_cap, &why);
+	if (len)
 		r->env->send_to_vm(r->env->ctx, s->reply, len);
+	else if (why == DROP_NONE && r->env)
+		pend(s, v->payload, v->payload_len); /* only a locked database leaves it unsaid */
 	return why;
 }
 
@@ -495,6 +708,17 @@ static void dhcp4_close(struct responder *r)
 {
 	struct dhcp_server *s = container_of(r, struct dhcp_server, resp);
 
+	if (r->env && r->env->loop) {
+		loop_timer_disarm(r->env->loop, &s->retry_timer);
+		loop_timer_disarm(r->env->loop, &s->debt_timer);
+	}
+	/*
+	 * A debt unpaid at the end: the instance's whole claim is let go by lease_unclaim()
+	 * after this (with a wait), which releases every address it held; only a quarantine
+	 * the database never heard of is lost, and the log says so.
+	 */
+	if (s->debt == DEBT_DECLINE && !pay_debt(s))
+		log_warn("dhcp: the lease database never recorded the VM's decline");
 	free(s->reply);
 	free(s);
 }
@@ -519,10 +743,16 @@ struct responder *dhcp4_new(const struct dhcp4_setup *setup, char *err, size_t e
 		.network = setup->network,
 		.gateway = inet_v4(&cfg->net4.gateway),
 		.tokens = DHCP_BURST,
-		.tokens_ms = clock_mono_ms(),
 		/* a whole frame of the VM's MTU, and the byte the relay's buffers have too */
 		.reply_cap = (size_t)cfg->vm.mtu + ETH_HDR_LEN + 1,
+		.debt_timer.on_expire = on_debt_timer,
+		.retry_timer.on_expire = on_retry_timer,
+		.clock = {
+			.mono_ms = setup->clock.mono_ms ? setup->clock.mono_ms : clock_mono_ms,
+			.wall_s = setup->clock.wall_s ? setup->clock.wall_s : real_wall_s,
+		},
 	};
+	s->tokens_ms = s->clock.mono_ms();
 	memcpy(s->server_mac, setup->server_mac, ETH_ALEN_);
 	/* the start address is the gateway; network and broadcast are never anybody's */
 	s->pool_first = s->gateway + 1;

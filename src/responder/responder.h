@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/container_of.h"
+#include "core/loop.h"
 #include "core/stats.h"
 #include "guard/guard.h"
 #include "proto/addr.h"
@@ -20,11 +21,13 @@
  * @vm_address: the VM now holds @addr (NULL: it holds nothing any more); the guard
  *              learns it from here, so the relay never needs to know what a lease is
  * @ctx: for both
+ * @loop: the loop the responder may put its own sockets and timers in
  */
 struct responder_env {
 	void (*send_to_vm)(void *ctx, const uint8_t *frame, size_t len);
 	void (*vm_address)(void *ctx, const struct inet_addr *addr);
 	void *ctx;
+	struct loop *loop;
 };
 
 /**
