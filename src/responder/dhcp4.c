@@ -78,7 +78,7 @@ enum db_debt {
  * @declines: DECLINEs honoured so far (at most DHCP_MAX_DECLINES)
  * @debt: what the database must still be told, @debt_timer tries it again
  * @pending: a message that waits for the database's lock; @retry_timer tries it again
- * @clock: the clocks (real ones, or a test's)
+ * @clock: the clocks the protocol reads (real ones, or a test's); timers run on the loop's
  */
 struct dhcp_server {
 	struct responder resp;
@@ -296,7 +296,7 @@ static void arm_debt(struct dhcp_server *s)
 		return;
 	if (!s->debt_wait_ms)
 		s->debt_wait_ms = DHCP_DEBT_FIRST_MS;
-	loop_timer_arm(s->resp.env->loop, &s->debt_timer, s->clock.mono_ms() + s->debt_wait_ms);
+	loop_timer_arm(s->resp.env->loop, &s->debt_timer, clock_mono_ms() + s->debt_wait_ms);
 	s->debt_wait_ms = s->debt_wait_ms * 2 > DHCP_DEBT_MAX_MS ? DHCP_DEBT_MAX_MS
 								 : s->debt_wait_ms * 2;
 }
@@ -652,7 +652,7 @@ static size_t answer(struct dhcp_server *s, const uint8_t *payload, size_t len, 
 
 static void pend(struct dhcp_server *s, const uint8_t *payload, size_t len)
 {
-	uint64_t now = s->clock.mono_ms();
+	uint64_t now = clock_mono_ms(); /* the loop's clock: retries are the loop's business */
 
 	if (len > sizeof(s->pending) || !s->resp.env || !s->resp.env->loop)
 		return; /* dropped: the client asks again */
@@ -667,7 +667,7 @@ static void on_retry_timer(struct loop_timer *t)
 {
 	struct dhcp_server *s = container_of(t, struct dhcp_server, retry_timer);
 	enum drop_reason why = DROP_NONE;
-	uint64_t now = s->clock.mono_ms();
+	uint64_t now = clock_mono_ms();
 	size_t len = answer(s, s->pending, s->pending_len, true, s->reply, s->reply_cap, &why);
 
 	if (len) {

@@ -13,8 +13,10 @@
 
 /**
  * struct dhcp4_clock - the clocks the DHCP responder reads: real ones unless a test's
- * @mono_ms: monotonic milliseconds (the message budget, retries)
+ * @mono_ms: monotonic milliseconds (the message budget)
  * @wall_s: unix time (lease ends, the age of the database's record)
+ *
+ * Its retries of the database run on loop timers, on the loop's own clock.
  */
 struct dhcp4_clock {
 	uint64_t (*mono_ms)(void);

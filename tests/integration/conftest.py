@@ -82,15 +82,15 @@ class Netns:
 class Vmnet:
     """One running sock-vmnet; this process holds the VM's end of its socketpair."""
 
-    def __init__(self, topo, mac, args, lease_db, name):
+    def __init__(self, topo, mac, args, lease_db, name, prefix=()):
         self.topo = topo
         self.mac = mac
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.stderr_path = topo.tmp / f"{name}.stderr"
         self._stderr = open(self.stderr_path, "w")
-        argv = [SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac}",
-                f"--lease-db={lease_db}"] + list(args)
+        argv = list(prefix) + [SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac}",
+                               f"--lease-db={lease_db}"] + list(args)
         self.proc = topo.host.popen(argv, pass_fds=[theirs.fileno()], stdout=self._stderr,
                                     stderr=self._stderr)
         theirs.close()
@@ -269,8 +269,10 @@ class Topology:
             self.cleanup()
             raise
 
-    def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True):
-        vm = Vmnet(self, mac, args, lease_db or self.lease_db, f"vmnet{len(self.instances)}")
+    def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True, prefix=()):
+        """sock-vmnet in the host namespace, under @prefix (a command that execs the rest)."""
+        vm = Vmnet(self, mac, args, lease_db or self.lease_db, f"vmnet{len(self.instances)}",
+                   prefix)
         self.instances.append(vm)
         if ready:
             vm.wait_ready()

@@ -17,6 +17,8 @@
 #include "proto/frame.h"
 #include "leases/leases.h"
 #include "app/options.h"
+#include "core/loop.h"
+#include <sqlite3.h>
 #include "proto/checksum.h"
 
 static const uint8_t vm_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
@@ -467,6 +469,7 @@ struct server_fixture {
 	struct process_identity self;
 	struct responder *s;
 	struct responder_env env;
+	struct loop *loop; /* the responder's timers (database retries) */
 	uint32_t vm_addr;
 	uint8_t frame[FRAME_CAP];
 	uint8_t reply[FRAME_CAP];
@@ -474,6 +477,26 @@ struct server_fixture {
 };
 
 static const uint8_t server_mac[6] = {0x02, 0x73, 0x76, 0x40, 0x00, 0x01};
+
+/* The server's clocks: frozen unless a test moves them (the message budget, lease ages). */
+static uint64_t fake_mono;
+static int64_t fake_wall;
+
+static uint64_t fake_mono_ms(void)
+{
+	return fake_mono;
+}
+
+static int64_t fake_wall_s(void)
+{
+	return fake_wall;
+}
+
+static void advance(unsigned seconds)
+{
+	fake_mono += seconds * 1000ull;
+	fake_wall += seconds;
+}
 
 static void env_send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -521,6 +544,7 @@ static int server_start(struct server_fixture *f, int64_t *holder, char *err, si
 		.self = &f->self,
 		.network = f->cfg.backend.bridge,
 		.server_mac = server_mac,
+		.clock = {.mono_ms = fake_mono_ms, .wall_s = fake_wall_s},
 	};
 	int r;
 
@@ -535,11 +559,12 @@ static int server_start(struct server_fixture *f, int64_t *holder, char *err, si
 		f->db = NULL;
 		return r;
 	}
+	lease_db_wait(f->db, 0); /* as service.c: the responder never waits */
 	setup.db = f->db;
 	f->s = dhcp4_new(&setup, err, err_size);
 	assert_non_null(f->s);
 	f->env = (struct responder_env){.send_to_vm = env_send_to_vm,
-					.vm_address = env_vm_address, .ctx = f};
+					.vm_address = env_vm_address, .ctx = f, .loop = f->loop};
 	f->s->env = &f->env;
 	f->vm_addr = 0;
 	return 0;
@@ -570,6 +595,9 @@ static int server_setup_with(void **state, const char *const *extra)
 	snprintf(f->db_path, sizeof(f->db_path), "%s/leases.db", f->dir);
 	snprintf(f->db_arg, sizeof(f->db_arg), "--lease-db=%s", f->db_path);
 	config_from(f, extra);
+	fake_mono = 1000000;
+	fake_wall = time(NULL);
+	f->loop = loop_new();
 	if (server_start(f, NULL, err, sizeof(err)) != 0)
 		fail_msg("server_start: %s", err);
 	*state = f;
@@ -596,6 +624,7 @@ static int server_teardown(void **state)
 	char cmd[128];
 
 	server_stop(f);
+	loop_free(f->loop);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", f->dir);
@@ -1169,6 +1198,117 @@ static void a_flood_is_cut_to_the_budget(void **state)
 	assert_int_equal(f->vm_addr, addr);
 }
 
+/* The row of @addr in the database, as `sock-vmnet leases` shows it. */
+static struct lease_row row_of(struct server_fixture *f, uint32_t addr)
+{
+	struct inet_addr a = inet_from_v4(addr);
+	struct lease_row row;
+
+	assert_int_equal(lease_peek(f->db, f->cfg.backend.bridge, &a, &row), 1);
+	return row;
+}
+
+/* Another process's open write transaction on the lease database. */
+static sqlite3 *lock_database(struct server_fixture *f)
+{
+	sqlite3 *other = NULL;
+
+	assert_int_equal(sqlite3_open(f->db_path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	return other;
+}
+
+static void unlock_database(sqlite3 *other)
+{
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+}
+
+/* Run the loop (the responder's timers) until @done or a second has passed. */
+static void run_until(struct server_fixture *f, bool (*done)(struct server_fixture *f))
+{
+	for (int i = 0; i < 100 && !done(f); i++)
+		loop_run_once(f->loop, 10);
+}
+
+/*
+ * Issue 11 item 13: a VM holding an acknowledged lease DISCOVERs again (a reboot) after the
+ * database's refresh interval: the lease stays bound (it was rewritten as "offered").
+ */
+static void discover_keeps_a_held_lease_bound(void **state)
+{
+	struct server_fixture *f = *state;
+	struct reply r;
+	uint32_t addr = lease(f);
+
+	assert_true(row_of(f, addr).bound);
+	advance(11);
+	assert_int_equal(discover(f, &r, 0), addr);
+	assert_true(row_of(f, addr).bound);
+	assert_int_equal(f->vm_addr, addr); /* still its address */
+}
+
+static bool bound_in_database(struct server_fixture *f)
+{
+	return f->vm_addr && row_of(f, f->vm_addr).bound &&
+	       row_of(f, f->vm_addr).expires > fake_wall + 500;
+}
+
+/*
+ * Issue 11 items 1 and 2: while another process holds the database's lock, the VM's
+ * renewal is acknowledged from memory at once, and the database is written when it can be.
+ */
+static void renewal_is_answered_while_the_database_is_locked(void **state)
+{
+	struct server_fixture *f = *state;
+	enum drop_reason drop;
+	struct reply r;
+	struct msg m;
+	uint32_t addr = lease(f);
+	sqlite3 *other;
+
+	db_sql(f, "UPDATE leases SET expires = 12345 RETURNING expires");
+	advance(30); /* the database's record is stale: a renewal must be written */
+	other = lock_database(f);
+	msg_start(&m, DHCPREQUEST, vm_mac);
+	put_be32(m.b + DHCP_OFF_CIADDR, addr);
+	msg_end(&m);
+	reply_parse(&r, f->reply, serve(f, &m, addr, GATEWAY, &drop));
+	assert_int_equal(reply_type(&r), DHCPACK);
+	assert_int_equal(f->vm_addr, addr);
+	assert_false(bound_in_database(f)); /* not yet: locked */
+	unlock_database(other);
+	run_until(f, bound_in_database);
+	assert_true(bound_in_database(f));
+}
+
+static bool got_a_reply(struct server_fixture *f)
+{
+	return f->reply_len > 0;
+}
+
+/* A DISCOVER that needs a new address while the database is locked is answered after. */
+static void discover_waits_for_a_locked_database(void **state)
+{
+	struct server_fixture *f = *state;
+	enum drop_reason drop;
+	struct reply r;
+	struct msg m;
+	sqlite3 *other = lock_database(f);
+
+	msg_start(&m, DHCPDISCOVER, vm_mac);
+	msg_end(&m);
+	assert_int_equal(serve(f, &m, 0, 0xffffffff, &drop), 0);
+	assert_int_equal(drop, DROP_NONE); /* it waits, it is not dropped */
+	loop_run_once(f->loop, 20);
+	assert_false(got_a_reply(f));
+	unlock_database(other);
+	run_until(f, got_a_reply);
+	reply_parse(&r, f->reply, f->reply_len);
+	assert_int_equal(reply_type(&r), DHCPOFFER);
+	assert_int_equal(reply_yiaddr(&r), FIRST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1185,6 +1325,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(request_in_every_state, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(a_flood_is_cut_to_the_budget, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(discover_keeps_a_held_lease_bound, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(renewal_is_answered_while_the_database_is_locked,
+						server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(discover_waits_for_a_locked_database, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(request_for_a_held_address_is_refused, server_setup,
 						server_teardown),
