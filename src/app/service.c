@@ -22,6 +22,7 @@
 #include "os/peer_watch.h"
 #include "os/process.h"
 #include "responder/dhcp4.h"
+#include "responder/dns.h"
 #include "transport/vm_transport.h"
 
 /*
@@ -65,6 +66,8 @@ struct service {
 	struct frame_port *vm;
 	struct backend *backend;
 	struct responder *dhcp;
+	struct dns_io *dns_io;
+	struct responder *dns;
 	struct relay relay;
 	bool relay_ready;
 	struct peer_watch *peer;
@@ -182,7 +185,7 @@ static void release_lease(struct service *s)
 	lease_db_close(s->db);
 }
 
-/* The frame path: the relay between the VM and the back-end, DHCP answered on it. */
+/* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
 static int start_relay(struct service *s, char *err, size_t err_size)
 {
 	const struct config *cfg = s->cfg;
@@ -194,16 +197,27 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		.server_mac = s->backend->info.gateway_mac,
 	};
 
+	struct dns_setup dns = {.cfg = cfg, .gateway_mac = s->backend->info.gateway_mac};
+
 	s->dhcp = dhcp4_new(&dhcp, err, err_size);
 	if (!s->dhcp)
 		return -1;
 	s->dhcp->counters = &s->stats.dhcp;
+	dns.io = s->dns_io = dns_io_sockets(s->loop);
+	s->dns = s->dns_io ? dns_new(&dns, err, err_size) : NULL;
+	if (!s->dns) {
+		if (!s->dns_io)
+			snprintf(err, err_size, "dns: out of memory");
+		return -1;
+	}
+	s->dns->counters = &s->stats.dns;
 	if (relay_init(&s->relay, s->loop, cfg, s->vm, s->backend->port, &s->stats) < 0) {
 		snprintf(err, err_size, "out of memory for frame buffers (mtu %u)", cfg->vm.mtu);
 		return -1;
 	}
 	s->relay_ready = true;
 	relay_attach(&s->relay, LOCAL_DHCP4, s->dhcp);
+	relay_attach(&s->relay, LOCAL_DNS, s->dns);
 	return 0;
 }
 
@@ -264,6 +278,9 @@ static void tear_down(struct service *s)
 		relay_fini(&s->relay);
 	if (s->dhcp)
 		s->dhcp->close(s->dhcp);
+	if (s->dns)
+		s->dns->close(s->dns);
+	dns_io_sockets_free(s->dns_io);
 	if (s->backend)
 		s->backend->ops->close(s->backend);
 	if (s->vm)

@@ -26,14 +26,12 @@
  * @network_desc: the same for people, in messages ("bridge svmnet0")
  * @gateway_mac: the gateway's MAC, the source of what sock-vmnet sends as the gateway
  *               (DHCP replies); known once the back-end is open
- * @serves_dns: the back-end answers DNS on the gateway address itself
  * @offloads: BACKEND_OFFLOAD_* that the port does
  */
 struct backend_info {
 	char network_id[BACKEND_NETWORK_ID_SIZE];
 	char network_desc[BACKEND_NETWORK_ID_SIZE + 16];
 	uint8_t gateway_mac[6];
-	bool serves_dns;
 	unsigned offloads;
 };
 

@@ -64,6 +64,7 @@ char *stats_to_json(const struct stats *s)
 	json_object_object_add(root, "vm_to_host", direction_json(&s->vm_to_host));
 	json_object_object_add(root, "host_to_vm", direction_json(&s->host_to_vm));
 	json_object_object_add(root, "dhcp", direction_json(&s->dhcp));
+	json_object_object_add(root, "dns", direction_json(&s->dns));
 	json_object_object_add(offload, "joined", offload_json(&s->joined));
 	json_object_object_add(offload, "split", offload_json(&s->split));
 	json_object_object_add(root, "offload", offload);

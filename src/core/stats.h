@@ -29,7 +29,8 @@ struct offload_counters {
 struct stats {
 	struct direction_counters vm_to_host;
 	struct direction_counters host_to_vm;
-	struct direction_counters dhcp; /* frames the DHCP server consumed */
+	struct direction_counters dhcp; /* frames the DHCP responder took */
+	struct direction_counters dns;  /* frames the DNS responder took */
 	struct offload_counters joined; /* vm->host: frames joined into large packets */
 	struct offload_counters split;  /* host->vm: large packets cut into frames */
 	uint64_t drops[DROP__COUNT];
@@ -51,7 +52,7 @@ void stats_drop(struct stats *s, enum drop_reason reason, const char *direction,
 /**
  * stats_to_json() - the counters as one JSON object, no newline
  *
- * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},
+ * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},"dns":{...},
  *         "offload":{"joined":{"packets":N,"frames":N},"split":{...}},
  *         "drops":{"src-mac":N,...}} — every reason is present, zeros too.
  * Return: a malloc'd string the caller frees, or NULL on out-of-memory.

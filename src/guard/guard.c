@@ -22,7 +22,9 @@
  *    to 255.255.255.255 or the gateway, port 67, unfragmented) go to sock-vmnet's own
  *    server [GUARD_LOCAL, LOCAL_DHCP4]; everything else needs a lease [no-lease] and source = the
  *    lease [ip-src]; no ICMP redirect [icmp-redirect]; no TCP fragment at offset 8
- *    (RFC 1858) [fragment].
+ *    (RFC 1858) [fragment]. UDP and TCP to the gateway's port 53, where the policy allows
+ *    the gateway's DNS, go to sock-vmnet's own DNS responder [GUARD_LOCAL, LOCAL_DNS]; a
+ *    fragment of such a datagram cannot be answered [fragment].
  *  - Destination: multicast and broadcast (Ethernet group address, 224/4, 255.255.255.255,
  *    the subnet's broadcast) only where a rule allows it, never a group Ethernet address
  *    carrying a unicast IP [multicast]; unicast as the policy says [policy-block]. A
@@ -218,6 +220,24 @@ static enum guard_action vm_ipv4_destination(const struct guard *g, const struct
 	return drop(reason, DROP_POLICY_BLOCK);
 }
 
+/*
+ * UDP or TCP to the gateway: its port 53 is sock-vmnet's DNS, answered on the frame path,
+ * where the policy lets the VM reach it (`--block @host` closes it too); whole datagrams and
+ * segments only. Other ports of the gateway are the host's, as the policy says.
+ */
+static enum guard_action to_gateway(const struct guard *g, const struct frame_view *v,
+				    enum drop_reason *reason, enum local_service *service)
+{
+	if (!v->l4 || v->dst_port != DNS_PORT)
+		return vm_ipv4_destination(g, v, reason);
+	if (v->ip_more_fragments)
+		return drop(reason, DROP_FRAGMENT); /* a DNS message in pieces: not answered */
+	if (!policy_allows(&g->policy, &v->ip_dst, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN))
+		return drop(reason, DROP_POLICY_BLOCK);
+	*service = LOCAL_DNS;
+	return GUARD_LOCAL;
+}
+
 static enum guard_action vm_ipv4(const struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason, enum local_service *service)
 {
@@ -244,6 +264,8 @@ static enum guard_action vm_ipv4(const struct guard *g, const struct frame_view 
 		return drop(reason, DROP_ICMP_REDIRECT);
 	if (v->ip_proto == IPPROTO_TCP_ && v->ip_frag_offset == TCP_OVERLAP_FRAG_OFFSET)
 		return drop(reason, DROP_FRAGMENT);
+	if (dst == g->gateway && (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_))
+		return to_gateway(g, v, reason, service);
 	return vm_ipv4_destination(g, v, reason);
 }
 

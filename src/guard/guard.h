@@ -24,6 +24,7 @@ enum guard_action {
  */
 enum local_service {
 	LOCAL_DHCP4, /* a DHCPv4 client message */
+	LOCAL_DNS,   /* a DNS query (UDP) or a segment of a DNS connection (TCP) to the gateway */
 	LOCAL__COUNT
 };
 

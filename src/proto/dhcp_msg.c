@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "proto/byteorder.h"
-#include "proto/checksum.h"
+#include "proto/ipv4_frame.h"
 
 /* Options seen so far in one message: a repeated option this server reads is malformed. */
 struct option_walk {
@@ -206,34 +206,13 @@ size_t dhcp_reply_finish(struct dhcp_builder *b)
 size_t dhcp_frame_wrap(uint8_t *frame, size_t msg_len, const uint8_t *src_mac,
 		       const uint8_t *dst_mac, uint32_t src_ip, uint32_t dst_ip)
 {
-	uint8_t *ip = frame + ETH_HDR_LEN, *udp = ip + IPV4_HDR_LEN;
-	size_t udp_len = UDP_HDR_LEN + msg_len;
-	uint16_t sum;
+	struct ipv4_ends ends = {
+		.src_mac = src_mac, .dst_mac = dst_mac, .src_ip = src_ip, .dst_ip = dst_ip,
+		.src_port = DHCP_SERVER_PORT, .dst_port = DHCP_CLIENT_PORT,
+	};
 
-	memcpy(frame, dst_mac, ETH_ALEN_);
-	memcpy(frame + ETH_ALEN_, src_mac, ETH_ALEN_);
-	put_be16(frame + 12, ETHERTYPE_IPV4);
-
-	ip[0] = 0x45; /* version 4, 20-byte header */
-	ip[1] = 0x10; /* DSCP/ECN: low delay, as ISC dhcpd and dnsmasq send */
-	put_be16(ip + 2, (uint16_t)(IPV4_HDR_LEN + udp_len));
-	put_be16(ip + 4, 0); /* identification: never fragmented */
-	put_be16(ip + 6, 0);
-	ip[8] = 64; /* TTL */
-	ip[9] = IPPROTO_UDP_;
-	put_be16(ip + 10, 0);
-	put_be32(ip + 12, src_ip);
-	put_be32(ip + 16, dst_ip);
-	put_be16(ip + 10, checksum_final(checksum_add(0, ip, IPV4_HDR_LEN)));
-
-	put_be16(udp, DHCP_SERVER_PORT);
-	put_be16(udp + 2, DHCP_CLIENT_PORT);
-	put_be16(udp + 4, (uint16_t)udp_len);
-	put_be16(udp + 6, 0);
-	sum = checksum_final(checksum_add(checksum_pseudo_ipv4(ip, IPPROTO_UDP_, (uint16_t)udp_len),
-					  udp, udp_len));
-	put_be16(udp + 6, sum ? sum : 0xffff); /* RFC 768: 0 means "no checksum" */
-	return ETH_HDR_LEN + IPV4_HDR_LEN + udp_len;
+	/* DSCP/ECN: low delay, as ISC dhcpd and dnsmasq send */
+	return ipv4_udp_frame(frame, msg_len, &ends, 0x10);
 }
 
 const char *dhcp_message_type_name(uint8_t type)

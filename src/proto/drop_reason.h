@@ -33,6 +33,8 @@
 	X(DHCP_FOREIGN_MAC, "dhcp-foreign-mac", "DHCP request for another MAC")             \
 	X(DHCP_IGNORED, "dhcp-ignored", "DHCP message the server does not answer")          \
 	X(LOCAL_UNSERVED, "local-unserved", "for a local service this instance does not run") \
+	X(DNS_MALFORMED, "dns-malformed", "DNS query to the gateway that does not parse")  \
+	X(DNS_BUSY, "dns-busy", "DNS query over the VM's limit of waiting queries")        \
 	X(NOT_FOR_VM, "not-for-vm", "host frame addressed to another MAC")                   \
 	X(HOST_ARP, "host-arp", "host ARP that is not for the VM's address")                 \
 	X(HOST_DHCP, "host-dhcp", "DHCP server traffic from the host side")                  \

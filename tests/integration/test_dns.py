@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# test_dns.py — DNS for the VM: the gateway's port 53 relayed to a resolver (dnsmasq) in the test's namespace
+# test_dns.py — DNS for the VM: the gateway's port 53, answered on the frame path by a resolver (dnsmasq) upstream
 import json
 import os
 import re
@@ -54,9 +54,9 @@ if proto == "udp":
     except socket.timeout:
         pass
 else:
-    s = socket.create_connection((server, 53), timeout=3)
     buf = b""
     try:
+        s = socket.create_connection((server, 53), timeout=3)
         s.sendall(b"".join(struct.pack("!H", len(q)) + q
                            for q in map(query, range(first_id, first_id + count))))
         while len(out) < count:
@@ -74,6 +74,16 @@ print(json.dumps(out))
 """
 
 
+# A DNS server that reads every query and answers none (127.0.0.3:53).
+BLACK_HOLE = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.3", 53))
+while True:
+    s.recv(65535)
+"""
+
+
 def ask(ns, server, proto, qid, count=1, name=NAME):
     r = ns.run([PYTHON, "-c", DNS_CLIENT, server, proto, name, qid, count], timeout=20)
     return json.loads(r.stdout)
@@ -85,9 +95,12 @@ def dnsmasq(topo):
     p = topo.host.popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
                          "--no-hosts", "--listen-address=127.0.0.1", "--bind-interfaces",
                          "--port=53", "--user=root", "--group=root", "--pid-file=",
-                         f"--address=/svm.test/{ANSWER}"],
+                         f"--address=/svm.test/{ANSWER}",
+                         # names nobody answers: forwarded to a server that never replies
+                         "--server=/slow.test/127.0.0.3", "--dns-forward-max=5000"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     topo.procs.append(p)
+    topo.procs.append(topo.host.popen([PYTHON, "-c", BLACK_HOLE], stdout=subprocess.DEVNULL))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if p.poll() is not None:
@@ -129,23 +142,52 @@ def test_vm_resolves_over_udp_and_tcp(topo, dnsmasq):
         vm.cleanup()
 
 
-def test_any_instance_answers_any_vm(topo, dnsmasq):
-    """Two instances on one bridge both bind gateway:53 (SO_REUSEPORT); the first one ending
-    leaves the other serving."""
+def test_each_vm_is_answered_by_its_own_instance(topo, dnsmasq):
+    """Issue 11 item 9: every instance answers its own VM, with its own --dns; two instances
+    on one bridge no longer share gateway:53 (a query used to land in whichever instance's
+    socket the kernel picked, with that instance's upstreams)."""
     first = topo.start_vmnet(["--dns=127.0.0.1"])
-    second = topo.start_vmnet(["--dns=127.0.0.1"], mac="52:54:00:00:00:02")
-    vm = TapVM(topo, second)
+    second = topo.start_vmnet(["--dns=127.0.0.2"], mac="52:54:00:00:00:02")  # nobody there
+    vm1, vm2 = TapVM(topo, first), TapVM(topo, second)
     try:
+        for vm in (vm1, vm2):
+            vm.udhcpc_start()
+            vm.wait_event(vm.udhcpc_events, {"bound"})
+        for qid in range(10, 20):  # always its own instance: always dnsmasq's answer
+            assert ask(vm1, GATEWAY, "udp", qid) == [{"id": qid, "rcode": 0, "addrs": [ANSWER]}]
+        assert ask(vm1, GATEWAY, "tcp", 99)[0]["id"] == 99
+        assert ask(vm2, GATEWAY, "udp", 7) == []  # its upstream does not answer
+        first.stop()
+        assert ask(vm2, GATEWAY, "udp", 8) == []
+        # nothing of sock-vmnet's listens on the host's side of the gateway any more
+        out = topo.host.run(["ss", "-lnu", "sport", "= :53"]).stdout
+        assert "192.168.64.1:53" not in out, out
+    finally:
+        vm1.cleanup()
+        vm2.cleanup()
+
+
+def test_one_vm_cannot_starve_another(topo, dnsmasq):
+    """Issue 11 item 9: a VM that keeps far more queries waiting than anyone should (names its
+    resolver takes seconds to answer) costs another VM on the same bridge and resolver
+    nothing: its own table is full, nobody else's."""
+    flooder = ScapyVM(topo.start_vmnet(["--dns=127.0.0.1"], mac="52:54:00:00:00:03"))
+    victim = topo.start_vmnet(["--dns=127.0.0.1"])
+    vm = TapVM(topo, victim)
+    try:
+        assert flooder.dhcp() and flooder.arp_gateway()
         vm.udhcpc_start()
         vm.wait_event(vm.udhcpc_events, {"bound"})
-        assert ask(vm, GATEWAY, "udp", 7)[0]["addrs"] == [ANSWER]
-        first.stop()
-        # the bridge's MAC follows its ports (netlink.c sets none), so it may have changed
-        # when first's TAP left: forget the gateway's old MAC
-        vm.run(["ip", "neigh", "flush", "dev", "tap0"])
-        for qid in range(10, 20):  # whichever socket the kernel picks, someone answers
-            assert ask(vm, GATEWAY, "udp", qid) == [{"id": qid, "rcode": 0, "addrs": [ANSWER]}]
-        assert ask(vm, GATEWAY, "tcp", 99)[0]["id"] == 99
+        for i in range(800):  # in bursts a socket buffer holds, so that every one counts
+            flooder.net.send(flooder.ip_frame(GATEWAY, UDP(sport=1024 + i, dport=53)
+                                              / DNS(id=i, rd=1, qd=DNSQR(qname=f"n{i}.slow.test"))))
+            if i % 100 == 99:
+                time.sleep(0.05)
+        time.sleep(0.2)
+        got = ask(vm, GATEWAY, "udp", 4000, count=20)
+        assert sorted(a["id"] for a in got) == list(range(4000, 4020))
+        stats = flooder.net.live_stats()
+        assert stats["drops"]["dns-busy"] > 0  # the flooder's own table was full
     finally:
         vm.cleanup()
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* tap.c — the Linux back-end "tap": a TAP per VM on a shared bridge with NAT, DNS on the gateway */
+/* tap.c — the Linux back-end "tap": a TAP per VM on a shared bridge with NAT */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
-#include "backend/linux/dns_proxy.h"
 #include "backend/linux/nat.h"
 #include "backend/linux/netlink.h"
 #include "core/log.h"
@@ -52,7 +51,6 @@ extern const struct backend_ops backend_tap;
 /**
  * struct tap - the TAP back-end and its port
  * @backend: what the rest sees (its port is @port)
- * @dns: the DNS proxy on the gateway address, which this back-end serves
  * @offload: frames go with a virtio_net_hdr (IFF_VNET_HDR): joined and split packets
  * @packet: with @offload, where a large packet from the host is read whole
  * @packet_cap: its size
@@ -63,7 +61,6 @@ extern const struct backend_ops backend_tap;
 struct tap {
 	struct backend backend;
 	struct frame_port port;
-	struct dns_proxy *dns;
 	char name[IF_NAMESIZE];
 	bool offload;
 	bool join_udp;
@@ -255,7 +252,6 @@ static int tap_send(struct frame_port *p, const struct frame_ref *frames, unsign
 
 static void tap_free(struct tap *t)
 {
-	dns_proxy_free(t->dns);
 	/* not persistent: closing the last descriptor removes the TAP */
 	if (t->port.fd >= 0) {
 		close(t->port.fd);
@@ -331,6 +327,7 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 	struct netlink *nl = NULL;
 	int bridge, tap_index;
 
+	(void)loop;
 	if (!t) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
@@ -366,9 +363,6 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 		goto fail;
 	netlink_close(nl);
 	nl = NULL;
-	t->dns = dns_proxy_new(cfg, loop, err, err_size);
-	if (!t->dns)
-		goto fail;
 	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->backend.bridge,
 		 cfg->vm.mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
 	t->port = (struct frame_port){
@@ -380,7 +374,6 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 	t->backend.ops = &backend_tap;
 	t->backend.port = &t->port;
 	tap_identify(cfg, &t->backend.info);
-	t->backend.info.serves_dns = true;
 	t->backend.info.offloads = !t->offload ? 0
 				   : BACKEND_OFFLOAD_TCP4 | (t->join_udp ? BACKEND_OFFLOAD_UDP4 : 0);
 	return &t->backend;
