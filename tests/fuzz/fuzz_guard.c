@@ -83,7 +83,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* What any VM frame that the guard passes (or hands to the DHCP responder) must be. */
 static void check_vm_pass(const struct guard *g, const struct frame_view *v,
-			  enum guard_action action)
+			  enum guard_action action, enum local_service service)
 {
 	promise(v->len <= ETH_HDR_LEN + g->cfg->vm.mtu);
 	promise(mac_equal(v->src_mac, g->cfg->vm.mac));
@@ -100,7 +100,7 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 	promise(v->ip);
 	promise(inet_is_v4(&v->ip_src) && inet_is_v4(&v->ip_dst));
 	promise(!(v->ip_proto == IPPROTO_UDP_ && v->l4 && v->src_port == 67));
-	if (action == GUARD_LOCAL) {
+	if (action == GUARD_LOCAL && service == LOCAL_DHCP4) {
 		uint32_t src = inet_v4(&v->ip_src);
 
 		promise(v->ip_proto == IPPROTO_UDP_ && v->dst_port == 67 && v->src_port == 68);
@@ -110,6 +110,17 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 	}
 	promise(g->vm_addr && inet_v4(&v->ip_src) == g->vm_addr);
 	promise(!(v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type == 5));
+	/* the gateway's DNS is never the host's: it is answered on the frame path, or refused */
+	promise(!(action == GUARD_PASS && v->l4 && v->dst_port == 53 &&
+		  inet_v4(&v->ip_dst) == g->gateway && !v->ip_more_fragments &&
+		  (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_)));
+	if (action == GUARD_LOCAL) {
+		/* the DNS responder: whole UDP datagrams or TCP segments to the gateway's port 53 */
+		promise(service == LOCAL_DNS);
+		promise((v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_) && v->l4 &&
+			v->payload && !v->ip_more_fragments && v->dst_port == 53 &&
+			inet_v4(&v->ip_dst) == g->gateway);
+	}
 	/* the policy had its say: a non-first fragment only where every port is open */
 	promise(policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
 			      v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN));
@@ -151,14 +162,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		promise(why > DROP_NONE && why < DROP__COUNT);
 		break;
 	case GUARD_LOCAL:
-		promise(!from_host && service == LOCAL_DHCP4);
-		check_vm_pass(g, &v, action);
+		promise(!from_host && (service == LOCAL_DHCP4 || service == LOCAL_DNS));
+		check_vm_pass(g, &v, action, service);
 		break;
 	case GUARD_PASS:
 		if (from_host)
 			check_host_pass(g, &v);
 		else
-			check_vm_pass(g, &v, action);
+			check_vm_pass(g, &v, action, service);
 		break;
 	default:
 		promise(!"an action that does not exist");

@@ -11,6 +11,7 @@ policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
 dhcp_msg seeds: DHCP client messages (UDP payloads to port 67).
 dns_msg seeds: DNS queries and answers, compressed names and CNAME chains among them.
 vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
+dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.c).
 Standard library only, so CI needs nothing more than python3.
 """
 import socket
@@ -219,6 +220,23 @@ def stream_seeds():
                                              [7])
 
 
+def responder_seeds():
+    """fuzz_dns: a UDP query answered by echo; a TCP connection with a query and a FIN.
+    fuzz_dhcp: DISCOVER, then REQUEST for the offer (well-formed messages, built by the target)."""
+    q = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + dns_name("www.example.com") + \
+        struct.pack("!HH", 1, 1)
+    udp = bytes([0, 0, len(q)]) + q + bytes([3, 0, 0])                 # query, echo on socket 0
+    tq = struct.pack("!H", len(q)) + q
+    tcp = (bytes([1, 0, 1, 0]) + bytes([1, 2 * 4, 0])                 # SYN, ACK
+           + bytes([1, 1 * 4, len(tq) | 1]) + tq + b"\0"[:len(tq) % 2 == 0]   # data + FIN
+           + bytes([5, 0, 0, 3, 0, 0, 4, 0, 0, 1, 2 * 4, 0]))          # connected, echo, close, ACK
+    yield "dns", "udp-query", udp
+    yield "dns", "tcp-half-close", tcp
+    yield "dhcp", "discover-request", bytes([1, 3, 0, 0, 0, 1, 3, 2, 0, 14, 4, 0])
+    yield "dhcp", "renew-after-lock", bytes([1, 3, 0, 0, 0, 1, 3, 2, 0, 14, 3, 0, 2, 30, 0,
+                                             0x81, 3, 2, 0, 1, 4, 0, 3, 0, 4, 0])
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -229,6 +247,9 @@ def main():
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)
+    for target, name, data in responder_seeds():
+        (out / target).mkdir(parents=True, exist_ok=True)
+        (out / target / name).write_bytes(data)
 
 
 if __name__ == "__main__":

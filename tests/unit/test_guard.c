@@ -155,30 +155,32 @@ static void build_ethertype(struct frame *f, const uint8_t *dst, const uint8_t *
 
 /* ---- verdicts ------------------------------------------------------------------------------ */
 
-/* What a DHCP client message gets: an answer from sock-vmnet's DHCP responder. */
-#define GUARD_DHCP GUARD_LOCAL
+/*
+ * The verdicts as the tests name them: what goes to one of sock-vmnet's own responders is
+ * GUARD_LOCAL with a service, told apart here.
+ */
+#define GUARD_DHCP (GUARD_DROP + 1 + LOCAL_DHCP4) /* sock-vmnet's DHCP responder */
+#define GUARD_DNS (GUARD_DROP + 1 + LOCAL_DNS)    /* sock-vmnet's DNS responder */
 
-static const char *action_name(enum guard_action a)
+static const char *action_name(int a)
 {
-	return a == GUARD_PASS ? "pass" : a == GUARD_DHCP ? "dhcp" : "drop";
+	return a == GUARD_PASS ? "pass" : a == GUARD_DHCP ? "dhcp" : a == GUARD_DNS ? "dns" : "drop";
 }
 
 /* Parse and judge; returns the reason for a drop (frame_parse's or the guard's). */
-static enum drop_reason judge(const struct frame *f, bool from_vm, enum guard_action *action)
+static enum drop_reason judge(const struct frame *f, bool from_vm, int *action)
 {
 	struct frame_view v;
 	enum drop_reason why = frame_parse(&v, f->data, f->len);
-
 	enum local_service service = LOCAL__COUNT;
+	enum guard_action a;
 
 	*action = GUARD_DROP;
 	if (why != DROP_NONE)
 		return why;
-	*action = from_vm ? guard_vm_frame(&guard, &v, &why, &service)
-			  : guard_host_frame(&guard, &v, &why);
-	if (*action == GUARD_LOCAL)
-		assert_int_equal(service, LOCAL_DHCP4); /* the only local service yet */
-	return *action == GUARD_DROP ? why : DROP_NONE;
+	a = from_vm ? guard_vm_frame(&guard, &v, &why, &service) : guard_host_frame(&guard, &v, &why);
+	*action = a == GUARD_LOCAL ? GUARD_DROP + 1 + (int)service : (int)a;
+	return a == GUARD_DROP ? why : DROP_NONE;
 }
 
 #define expect_vm(f, want_action, want_reason) expect_verdict(f, true, want_action, want_reason, __LINE__)
@@ -188,10 +190,10 @@ static enum drop_reason judge(const struct frame *f, bool from_vm, enum guard_ac
 #define host_passes(f) expect_host(f, GUARD_PASS, DROP_NONE)
 #define host_drops(f, reason) expect_host(f, GUARD_DROP, reason)
 
-static void expect_verdict(const struct frame *f, bool from_vm, enum guard_action want_action,
+static void expect_verdict(const struct frame *f, bool from_vm, int want_action,
 			   enum drop_reason want_reason, int line)
 {
-	enum guard_action action;
+	int action;
 	enum drop_reason why = judge(f, from_vm, &action);
 
 	if (action != want_action || why != want_reason)
@@ -521,10 +523,11 @@ static void default_policy(void **state)
 	setup_guard("", LEASE);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GLOBAL, .proto = 6, .sport = 40000, .dport = 443});
 	vm_passes(&f);
+	/* the gateway's DNS: allowed, and answered by sock-vmnet itself */
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 40000, .dport = 53});
-	vm_passes(&f);
+	expect_vm(&f, GUARD_DNS, DROP_NONE);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 40000, .dport = 53});
-	vm_passes(&f);
+	expect_vm(&f, GUARD_DNS, DROP_NONE);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = PRIVATE, .proto = 6, .sport = 40000, .dport = 443});
 	vm_drops(&f, DROP_POLICY_BLOCK);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = WAN, .proto = 17, .sport = 40000, .dport = 7});
@@ -533,6 +536,31 @@ static void default_policy(void **state)
 	vm_drops(&f, DROP_POLICY_BLOCK);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = 0x7f000001, .proto = 6, .sport = 1, .dport = 22});
 	vm_drops(&f, DROP_POLICY_BLOCK);
+}
+
+/* The gateway's DNS is sock-vmnet's own; the policy can close it; pieces are not answered. */
+static void gateway_dns_goes_to_the_responder(void **state)
+{
+	(void)state;
+	setup_guard("-@host", LEASE);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	setup_guard("-@host +udp:@host:53", LEASE);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53});
+	expect_vm(&f, GUARD_DNS, DROP_NONE);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 1, .dport = 53});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	setup_guard("", LEASE);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53,
+				  .frag = 0x2000 /* MF */});
+	vm_drops(&f, DROP_FRAGMENT);
+	/* another port of the gateway is the host's, as before */
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 1, .dport = 22});
+	vm_passes(&f);
+	/* the lease is needed, and no other source will do */
+	setup_guard("", 0);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53});
+	vm_drops(&f, DROP_NO_LEASE);
 }
 
 static void allow_and_block_rules(void **state)
@@ -782,6 +810,7 @@ int main(void)
 		cmocka_unit_test(icmp_redirect_refused),
 		cmocka_unit_test(ip_options),
 		cmocka_unit_test(default_policy),
+		cmocka_unit_test(gateway_dns_goes_to_the_responder),
 		cmocka_unit_test(allow_and_block_rules),
 		cmocka_unit_test(fragments_cannot_get_round_a_port_rule),
 		cmocka_unit_test(multicast_and_broadcast_need_a_rule),
