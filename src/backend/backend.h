@@ -36,6 +36,7 @@ struct backend_info {
 };
 
 struct backend;
+struct stats;
 
 /**
  * struct backend_ops - one kind of host side
@@ -46,6 +47,8 @@ struct backend;
  *        complete. @err: why not, one line naming the option at fault. Return: the
  *        back-end, or NULL.
  * @close: undo everything @open did (what it shares with other instances stays)
+ * @read_counters: (optional) put what the host side counted itself into @stats: frames
+ *                 it dropped before sock-vmnet could read them (DROP_HOST_QUEUE)
  */
 struct backend_ops {
 	const char *name;
@@ -53,6 +56,7 @@ struct backend_ops {
 	struct backend *(*open)(const struct config *cfg, struct loop *loop, char *err,
 				size_t err_size);
 	void (*close)(struct backend *b);
+	void (*read_counters)(struct backend *b, struct stats *stats);
 };
 
 /**
@@ -60,11 +64,15 @@ struct backend_ops {
  * @ops: its kind
  * @port: the frames to and from the host side
  * @info: what it is (struct backend_info)
+ * @failure: NULL while the host side works; once it is lost for good (what it depends on
+ *           vanished and cannot be made again), why, in one line: the instance then ends
+ *           with it as its error
  */
 struct backend {
 	const struct backend_ops *ops;
 	struct frame_port *port;
 	struct backend_info info;
+	const char *failure;
 };
 
 /** backend_find() - the back-end called @name on this system, or NULL */

@@ -40,6 +40,7 @@
 	X(HOST_DHCP, "host-dhcp", "DHCP server traffic from the host side")                  \
 	X(VM_BUSY, "vm-busy", "the VM did not take frames in time")                          \
 	X(HOST_BUSY, "host-busy", "the host side did not take frames in time")               \
+	X(HOST_QUEUE, "host-queue", "dropped by the host side's own queue (the TAP's) before sock-vmnet read it") \
 	X(HOST_WRITE, "host-write-error", "the back-end refused the frame")                  \
 	X(VM_WRITE, "vm-write-error", "the VM transport refused the frame")
 

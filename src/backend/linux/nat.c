@@ -131,8 +131,8 @@ static bool chain_is_ours(const char *listing)
 	return false;
 }
 
-int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, char *err,
-	       size_t err_size)
+int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, bool *changed,
+	       char *err, size_t err_size)
 {
 	char net[IPV4_TEXT_LEN], cmd[1024];
 	struct nft_api api;
@@ -141,6 +141,7 @@ int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, char *e
 	bool rule_ok;
 	int r;
 
+	*changed = false;
 	if (enable_forwarding(err, err_size) < 0)
 		return -1;
 	if (nft_api_load(&api, err, err_size) < 0)
@@ -192,6 +193,7 @@ int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, char *e
 	api.get_error_buffer(nft);
 	api.get_output_buffer(nft);
 	r = api.run_cmd_from_buffer(nft, cmd);
+	*changed = r == 0;
 	if (r != 0) {
 		char first_line[200] = "";
 

@@ -3,6 +3,7 @@
 #ifndef SVM_BACKEND_LINUX_NAT_H
 #define SVM_BACKEND_LINUX_NAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@
  * @bridge: the VMs' bridge
  * @subnet: the network, host order
  * @prefix_len: its prefix
+ * @changed: set to whether anything had to be added (false: all was in place)
  * @err: why not, one line
  * @err_size: size of @err
  *
@@ -22,7 +24,7 @@
  *
  * Return: 0, or -1 with @err set.
  */
-int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, char *err,
-	       size_t err_size);
+int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, bool *changed,
+	       char *err, size_t err_size);
 
 #endif

@@ -25,7 +25,8 @@ struct netlink {
 
 struct netlink *netlink_open(char *err, size_t err_size)
 {
-	struct netlink *nl = calloc(1, sizeof(*nl));
+	/* not calloc(): the 32 KiB buffer stays untouched (not resident) until used */
+	struct netlink *nl = malloc(sizeof(*nl));
 
 	if (!nl) {
 		snprintf(err, err_size, "out of memory");
@@ -83,13 +84,6 @@ static int transact(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void 
 	return r < 0 ? -errno : 0;
 }
 
-struct link_info {
-	const char *name;
-	int ifindex;
-	bool is_bridge;
-	uint8_t mac[6];
-};
-
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -99,39 +93,104 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+void netlink_link_parse(const struct nlmsghdr *nlh, struct netlink_link *link)
 {
-	struct link_info *li = data;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb);
-	if (!tb[IFLA_IFNAME] || strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), li->name) != 0)
-		return MNL_CB_OK;
-	li->ifindex = ifi->ifi_index;
-	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(li->mac))
-		memcpy(li->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(li->mac));
+	*link = (struct netlink_link){.ifindex = ifi->ifi_index, .up = ifi->ifi_flags & IFF_UP};
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb) < 0)
+		return;
+	if (tb[IFLA_IFNAME] && mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) == 0)
+		snprintf(link->name, sizeof(link->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER] && mnl_attr_validate(tb[IFLA_MASTER], MNL_TYPE_U32) == 0)
+		link->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(link->mac))
+		memcpy(link->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), sizeof(link->mac));
+	if (tb[IFLA_IFALIAS] && mnl_attr_validate(tb[IFLA_IFALIAS], MNL_TYPE_NUL_STRING) == 0)
+		snprintf(link->alias, sizeof(link->alias), "%s", mnl_attr_get_str(tb[IFLA_IFALIAS]));
+	if (tb[IFLA_STATS64] &&
+	    mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
+		struct rtnl_link_stats64 st;
+
+		memcpy(&st, mnl_attr_get_payload(tb[IFLA_STATS64]), sizeof(st));
+		link->tx_dropped = st.tx_dropped;
+	}
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *kind;
 
 		mnl_attr_for_each_nested(kind, tb[IFLA_LINKINFO])
 			if (mnl_attr_get_type(kind) == IFLA_INFO_KIND &&
+			    mnl_attr_validate(kind, MNL_TYPE_NUL_STRING) == 0 &&
 			    strcmp(mnl_attr_get_str(kind), "bridge") == 0)
-				li->is_bridge = true;
+				link->is_bridge = true;
 	}
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	netlink_link_parse(nlh, data);
 	return MNL_CB_OK;
 }
 
-static int get_link(struct netlink *nl, struct link_info *li)
+int netlink_link_get(struct netlink *nl, const char *name, int ifindex,
+		     struct netlink_link *link)
 {
 	struct nlmsghdr *nlh = new_request(nl, RTM_GETLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	int r;
 
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, li->name);
-	li->ifindex = 0;
-	li->is_bridge = false;
-	return transact(nl, nlh, link_cb, li);
+	ifi->ifi_index = ifindex;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	*link = (struct netlink_link){0};
+	r = transact(nl, nlh, link_cb, link);
+	if (r == 0 && link->ifindex == 0)
+		r = -ENODEV;
+	return r;
+}
+
+struct port_count {
+	int bridge, except, count;
+	const char *prefix;
+};
+
+static int port_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct port_count *pc = data;
+	struct netlink_link link;
+
+	netlink_link_parse(nlh, &link);
+	if (link.master == pc->bridge && link.ifindex != pc->except &&
+	    strncmp(link.name, pc->prefix, strlen(pc->prefix)) == 0)
+		pc->count++;
+	return MNL_CB_OK;
+}
+
+int netlink_bridge_port_count(struct netlink *nl, int bridge, int except, const char *prefix)
+{
+	struct nlmsghdr *nlh = new_request(nl, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct port_count pc = {.bridge = bridge, .except = except, .prefix = prefix};
+	int r;
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)bridge); /* the kernel filters the dump */
+	r = transact(nl, nlh, port_cb, &pc);
+	return r < 0 ? r : pc.count;
+}
+
+int netlink_link_set_alias(struct netlink *nl, int ifindex, const char *alias)
+{
+	struct nlmsghdr *nlh = new_request(nl, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return transact(nl, nlh, NULL, NULL);
 }
 
 /*
@@ -262,24 +321,27 @@ static int scan_addresses(struct netlink *nl, struct addr_scan *scan)
 }
 
 int netlink_bridge_ensure(struct netlink *nl, const char *name, uint32_t gateway,
-			  unsigned prefix_len, uint8_t mac[6], char *err, size_t err_size)
+			  unsigned prefix_len, struct netlink_link *bridge, unsigned *made, char *err,
+			  size_t err_size)
 {
-	struct link_info li = {.name = name};
+	struct netlink_link li;
 	struct addr_scan scan = {.gateway = gateway, .prefix_len = prefix_len,
 				 .subnet_mask = ipv4_prefix_mask(prefix_len)};
 	char gw[IPV4_TEXT_LEN];
 	int r;
 
+	*made = 0;
 	ipv4_format(gateway, gw);
 	r = create_bridge(nl, name, gateway);
 	if (r < 0 && r != -EEXIST) {
 		snprintf(err, err_size, "cannot create \"%s\": %s", name, strerror(-r));
 		return -1;
 	}
-	r = get_link(nl, &li);
-	if (r < 0 || li.ifindex == 0) {
-		snprintf(err, err_size, "\"%s\" cannot be read: %s", name,
-			 strerror(r < 0 ? -r : ENODEV));
+	if (r == 0)
+		*made |= NETLINK_MADE_BRIDGE;
+	r = netlink_link_get(nl, name, 0, &li);
+	if (r < 0) {
+		snprintf(err, err_size, "\"%s\" cannot be read: %s", name, strerror(-r));
 		return -1;
 	}
 	if (!li.is_bridge) {
@@ -306,14 +368,19 @@ int netlink_bridge_ensure(struct netlink *nl, const char *name, uint32_t gateway
 				 prefix_len, name, strerror(-r));
 			return -1;
 		}
+		if (r == 0)
+			*made |= NETLINK_MADE_GATEWAY;
 	}
-	memcpy(mac, li.mac, sizeof(li.mac));
-	r = set_link(nl, li.ifindex, 0, 0);
-	if (r < 0) {
-		snprintf(err, err_size, "cannot bring \"%s\" up: %s", name, strerror(-r));
-		return -1;
+	if (!li.up) {
+		r = set_link(nl, li.ifindex, 0, 0);
+		if (r < 0) {
+			snprintf(err, err_size, "cannot bring \"%s\" up: %s", name, strerror(-r));
+			return -1;
+		}
+		*made |= NETLINK_MADE_UP;
 	}
-	return li.ifindex;
+	*bridge = li;
+	return 0;
 }
 
 int netlink_link_attach(struct netlink *nl, int ifindex, int master, unsigned mtu, char *err,

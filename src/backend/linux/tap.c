@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/linux/bridge_owner.h"
+#include "backend/linux/host_watch.h"
 #include "backend/linux/nat.h"
 #include "backend/linux/netlink.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
 #include "proto/offload.h"
@@ -22,7 +25,29 @@
 extern const struct backend_ops backend_tap;
 
 #define TUN_PATH "/dev/net/tun"
-#define TAP_NAME_PATTERN "svm%d"
+#define TAP_NAME_PREFIX "svm"
+#define TAP_NAME_PATTERN TAP_NAME_PREFIX "%d"
+
+/*
+ * How long an instance starting up waits for another one settling the same bridge: each
+ * holds the bridge's lock for one round of netlink requests, 1-3 ms here; 200 instances
+ * started at once wait 0.4 s at worst.
+ */
+#define BRIDGE_LOCK_WAIT_MS 5000
+
+/*
+ * Repairs: the events of one change come in a burst (a deleted bridge: its own and one per
+ * port, all within 1 ms here), so the check waits REPAIR_SETTLE_MS for the rest, plus up
+ * to REPAIR_SPREAD_MS chosen by the TAP's index, so that of many instances on one bridge
+ * one repairs first and the others find it done (a read instead of a transaction each).
+ * A repair that fails (the lock held by another repairer, a race with another change) is
+ * tried again, every REPAIR_RETRY_MS, until REPAIR_GIVE_UP_MS: then the host side is lost.
+ */
+#define REPAIR_SETTLE_MS 20
+#define REPAIR_SPREAD_MS 50
+#define REPAIR_RETRY_MS 100
+#define REPAIR_LOCK_RETRY_MS 5
+#define REPAIR_GIVE_UP_MS 5000
 
 /*
  * What the TAP may hand us: checksums left to us and IPv4 TSO packets, which we cut
@@ -57,11 +82,23 @@ extern const struct backend_ops backend_tap;
  * @join_udp: the kernel takes joined UDP datagrams (TUN_F_USO4)
  * @split: the packet being cut into the VM's frames, while @port.rx_pending
  * @joined: scratch for the frames joined by one write
+ * @cfg: what it serves
+ * @nl: rtnetlink, for repairs and counters
+ * @index: the TAP's ifindex
+ * @watch: events about the bridge, the TAP and the NAT table
+ * @failing_since: when a repair first failed (0: none is failing)
+ * @failure: why the host side is lost, once it is (backend.failure points here)
  */
 struct tap {
 	struct backend backend;
 	struct frame_port port;
 	char name[IF_NAMESIZE];
+	const struct config *cfg;
+	struct netlink *nl;
+	int index;
+	struct host_watch watch;
+	uint64_t failing_since;
+	char failure[512];
 	bool offload;
 	bool join_udp;
 	uint8_t *packet;
@@ -70,10 +107,22 @@ struct tap {
 	struct joined_packet joined;
 };
 
-static int read_error(struct frame_batch *b, unsigned n)
+static void give_up(struct tap *t, const char *why);
+
+static int read_error(struct frame_port *p, struct frame_batch *b, unsigned n)
 {
+	int err = errno;
+
 	b->count = n;
-	return n ? (int)n : -errno;
+	if (err == EBADFD) { /* what a deleted TAP's descriptor says from then on */
+		struct tap *t = container_of(p, struct tap, port);
+		char why[128];
+
+		snprintf(why, sizeof(why), "tap: %s was deleted under the running VM", t->name);
+		give_up(t, why);
+		return (int)n;
+	}
+	return n ? (int)n : -err;
 }
 
 /* Without offload: one read() per frame, straight into the batch. */
@@ -87,7 +136,7 @@ static int tap_recv_plain(struct frame_port *p, struct frame_batch *b)
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			return read_error(b, n);
+			return read_error(p, b, n);
 		}
 		b->len[n++] = (uint32_t)r;
 	}
@@ -145,7 +194,7 @@ static int tap_recv_offload(struct tap *t, struct frame_batch *b)
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			return read_error(b, n);
+			return read_error(p, b, n);
 		}
 		len = (size_t)r > sizeof(vh) ? (size_t)r - sizeof(vh) : 0;
 		info = offload_of(&vh);
@@ -252,6 +301,8 @@ static int tap_send(struct frame_port *p, const struct frame_ref *frames, unsign
 
 static void tap_free(struct tap *t)
 {
+	host_watch_stop(&t->watch);
+	netlink_close(t->nl);
 	/* not persistent: closing the last descriptor removes the TAP */
 	if (t->port.fd >= 0) {
 		close(t->port.fd);
@@ -264,6 +315,16 @@ static void tap_free(struct tap *t)
 static void tap_close(struct backend *b)
 {
 	tap_free(container_of(b, struct tap, backend));
+}
+
+/* What the kernel dropped on its way to us: the TAP's queue was full (a slow VM). */
+static void tap_read_counters(struct backend *b, struct stats *stats)
+{
+	struct tap *t = container_of(b, struct tap, backend);
+	struct netlink_link link;
+
+	if (netlink_link_get(t->nl, NULL, t->index, &link) == 0)
+		stats->drops[DROP_HOST_QUEUE] = link.tx_dropped;
 }
 
 static int tap_create(struct tap *t, char *err, size_t err_size)
@@ -301,38 +362,146 @@ static void tap_identify(const struct config *cfg, struct backend_info *info)
 	snprintf(info->network_desc, sizeof(info->network_desc), "bridge %s", cfg->backend.bridge);
 }
 
-/* The shared part: the bridge with the gateway address (its MAC is the gateway's), NAT. */
-static int ensure_bridge(struct tap *t, const struct config *cfg, struct netlink *nl, char *err,
-			 size_t err_size)
-{
-	char why[400];
-	int bridge = netlink_bridge_ensure(nl, cfg->backend.bridge, inet_v4(&cfg->net4.gateway),
-					   cfg->net4.subnet.len, t->backend.info.gateway_mac, why,
-					   sizeof(why));
+/* What settle_links() had to do besides NETLINK_MADE_*. */
+#define MADE_ATTACHED 0x100u /* put the TAP on the bridge (again) */
 
-	if (bridge < 0) {
-		snprintf(err, err_size, "--bridge: %s", why);
+/**
+ * settle_links() - the bridge with the gateway address, served by our lease database, and
+ * the TAP up on it: made or repaired, whatever is missing
+ * @t: the TAP
+ * @lock_wait_ms: how long to wait for another instance settling the same bridge
+ * @made: set to the NETLINK_MADE_* and MADE_ATTACHED it had to do
+ *
+ * One instance at a time per bridge (bridge_lock()), so that two with different lease
+ * databases cannot both take an empty bridge.
+ * Return: 0; 1 if the lock stayed taken; -1 with @err set (naming the option at fault).
+ */
+static int settle_links(struct tap *t, unsigned lock_wait_ms, unsigned *made, char *err,
+			size_t err_size)
+{
+	const struct config *cfg = t->cfg;
+	struct netlink_link bridge, tap;
+	char why[400];
+	int lock = bridge_lock(cfg->backend.bridge, lock_wait_ms), r = -1;
+
+	*made = 0;
+	if (lock == -EBUSY)
+		return 1;
+	if (lock < 0) {
+		snprintf(err, err_size, "--bridge: cannot lock \"%s\": %s", cfg->backend.bridge,
+			 strerror(-lock));
 		return -1;
 	}
-	if (nat_ensure(cfg->backend.bridge, inet_v4(&cfg->net4.subnet.addr), cfg->net4.subnet.len,
-		       err, err_size) < 0)
-		return -1;
-	return bridge;
+	if (netlink_bridge_ensure(t->nl, cfg->backend.bridge, inet_v4(&cfg->net4.gateway),
+				  cfg->net4.subnet.len, &bridge, made, why, sizeof(why)) < 0) {
+		snprintf(err, err_size, "--bridge: %s", why);
+		goto out;
+	}
+	if (bridge_owner_check(t->nl, &bridge, t->index, TAP_NAME_PREFIX, cfg->dhcp.lease_db, err,
+			       err_size) < 0)
+		goto out;
+	r = netlink_link_get(t->nl, NULL, t->index, &tap);
+	if (r < 0) {
+		snprintf(err, err_size, "tap: %s is gone: %s", t->name, strerror(-r));
+		r = -1;
+		goto out;
+	}
+	if (tap.master != bridge.ifindex || !tap.up) {
+		r = netlink_link_attach(t->nl, t->index, bridge.ifindex, cfg->vm.mtu, err, err_size);
+		if (r < 0)
+			goto out;
+		*made |= MADE_ATTACHED;
+	}
+	memcpy(t->backend.info.gateway_mac, bridge.mac, sizeof(bridge.mac));
+	t->watch.bridge_index = bridge.ifindex;
+	r = 0;
+out:
+	bridge_unlock(lock);
+	return r;
+}
+
+static int settle_nat(struct tap *t, bool *changed, char *err, size_t err_size)
+{
+	const struct config *cfg = t->cfg;
+
+	return nat_ensure(cfg->backend.bridge, inet_v4(&cfg->net4.subnet.addr), cfg->net4.subnet.len,
+			  changed, err, err_size);
+}
+
+/* One line for a repair: what this instance had to make again. */
+static void log_repair(const struct tap *t, unsigned made, bool nat)
+{
+	log_info("repaired bridge=%s tap=%s:%s%s%s%s%s", t->cfg->backend.bridge, t->name,
+		 made & NETLINK_MADE_BRIDGE ? " bridge created again;" : "",
+		 made & NETLINK_MADE_GATEWAY ? " gateway address restored;" : "",
+		 made & NETLINK_MADE_UP ? " bridge brought up;" : "",
+		 made & MADE_ATTACHED ? " tap attached again;" : "",
+		 nat ? " NAT table " NAT_TABLE " restored;" : "");
+}
+
+/* The host side is lost for good: the service ends the instance with @why. */
+static void give_up(struct tap *t, const char *why)
+{
+	snprintf(t->failure, sizeof(t->failure), "%s", why);
+	t->backend.failure = t->failure;
+	host_watch_stop(&t->watch);
+}
+
+/*
+ * Something we depend on changed: settle again. Another instance may have repaired it
+ * already (then there is nothing to do); a failed repair is retried for a while.
+ */
+static void on_host_change(struct host_watch *w, unsigned what)
+{
+	struct tap *t = container_of(w, struct tap, watch);
+	char err[512];
+	unsigned made = 0;
+	bool nat = false;
+	int r = 0;
+
+	if (what & HOST_WATCH_TAP_GONE) {
+		snprintf(err, sizeof(err), "tap: %s was deleted under the running VM", t->name);
+		give_up(t, err);
+		return;
+	}
+	if (what & HOST_WATCH_LINKS)
+		r = settle_links(t, 0, &made, err, sizeof(err));
+	if (r == 0 && (what & HOST_WATCH_NAT))
+		r = settle_nat(t, &nat, err, sizeof(err));
+	if (made || nat)
+		log_repair(t, made, nat);
+	if (r == 0) {
+		t->failing_since = 0;
+		return;
+	}
+	if (!t->failing_since)
+		t->failing_since = clock_mono_ms();
+	if (clock_mono_ms() - t->failing_since >= REPAIR_GIVE_UP_MS) {
+		if (r > 0)
+			snprintf(err, sizeof(err), "--bridge: another instance kept the lock of "
+				 "\"%s\" for %d ms", t->cfg->backend.bridge, REPAIR_GIVE_UP_MS);
+		give_up(t, err);
+		return;
+	}
+	if (r < 0)
+		log_debug("repair failed, trying again: %s", err);
+	host_watch_recheck(w, what, r > 0 ? REPAIR_LOCK_RETRY_MS : REPAIR_RETRY_MS);
 }
 
 static struct backend *tap_open(const struct config *cfg, struct loop *loop, char *err,
 				size_t err_size)
 {
 	struct tap *t = calloc(1, sizeof(*t));
-	struct netlink *nl = NULL;
-	int bridge, tap_index;
+	unsigned made, what;
+	bool nat_changed;
+	int r;
 
-	(void)loop;
 	if (!t) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
 	t->port.fd = -1;
+	t->cfg = cfg;
 	t->offload = cfg->backend.offload;
 	if (t->offload) {
 		/* the frame slot of a batch (MTU + 15), then the rest of a 64 KiB packet */
@@ -345,24 +514,52 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 			goto fail;
 		}
 	}
-	nl = netlink_open(err, err_size);
-	if (!nl)
-		goto fail;
-	bridge = ensure_bridge(t, cfg, nl, err, err_size);
-	if (bridge < 0)
+	t->nl = netlink_open(err, err_size);
+	if (!t->nl)
 		goto fail;
 	t->port.fd = tap_create(t, err, err_size);
 	if (t->port.fd < 0)
 		goto fail;
-	tap_index = (int)if_nametoindex(t->name);
-	if (tap_index == 0) {
+	t->index = (int)if_nametoindex(t->name);
+	if (t->index == 0) {
 		snprintf(err, err_size, "tap: \"%s\" vanished: %s", t->name, strerror(errno));
 		goto fail;
 	}
-	if (netlink_link_attach(nl, tap_index, bridge, cfg->vm.mtu, err, err_size) < 0)
+	/* watching first: a change while we settle is seen */
+	t->watch = (struct host_watch){
+		.bridge = cfg->backend.bridge,
+		.tap_index = t->index,
+		.gateway = inet_v4(&cfg->net4.gateway),
+		.on_change = on_host_change,
+		.settle_ms = REPAIR_SETTLE_MS + (unsigned)t->index % REPAIR_SPREAD_MS,
+	};
+	if (host_watch_start(&t->watch, loop, err, err_size) < 0)
 		goto fail;
-	netlink_close(nl);
-	nl = NULL;
+	/*
+	 * Settled twice at most: the events of our own changes say nothing new, unless
+	 * something else changed meanwhile, which the second round repairs. Either way no
+	 * timer is left armed for them (an idle instance has none).
+	 */
+	what = HOST_WATCH_LINKS | HOST_WATCH_NAT;
+	for (int round = 0; what && round < 2; round++) {
+		r = (what & HOST_WATCH_LINKS) ? settle_links(t, BRIDGE_LOCK_WAIT_MS, &made, err,
+							     err_size)
+					      : 0;
+		if (r > 0)
+			snprintf(err, err_size,
+				 "--bridge: another instance held the lock of \"%s\" for %d s",
+				 cfg->backend.bridge, BRIDGE_LOCK_WAIT_MS / 1000);
+		if (r != 0 || ((what & HOST_WATCH_NAT) &&
+			       settle_nat(t, &nat_changed, err, err_size) < 0))
+			goto fail;
+		what = host_watch_drain(&t->watch);
+		if (what & HOST_WATCH_TAP_GONE) {
+			snprintf(err, err_size, "tap: %s was deleted while it was set up", t->name);
+			goto fail;
+		}
+	}
+	if (what)
+		host_watch_recheck(&t->watch, what, t->watch.settle_ms);
 	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->backend.bridge,
 		 cfg->vm.mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
 	t->port = (struct frame_port){
@@ -378,7 +575,6 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 				   : BACKEND_OFFLOAD_TCP4 | (t->join_udp ? BACKEND_OFFLOAD_UDP4 : 0);
 	return &t->backend;
 fail:
-	netlink_close(nl);
 	tap_free(t);
 	return NULL;
 }
@@ -388,4 +584,5 @@ const struct backend_ops backend_tap = {
 	.identify = tap_identify,
 	.open = tap_open,
 	.close = tap_close,
+	.read_counters = tap_read_counters,
 };
