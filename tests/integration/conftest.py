@@ -140,7 +140,9 @@ class Vmnet:
         raise AssertionError("no stats after SIGUSR1")
 
     def tap_name(self):
-        m = re.search(r"tap ready name=(\S+)", self.stderr())
+        """The host-side interface: the tap back-end's TAP, or the vmnet simulation's."""
+        m = re.search(r"(?:tap ready name=|vmnet-sim\[\d+\]: ready interface=)(\S+)",
+                      self.stderr())
         return m.group(1) if m else None
 
     def close(self):
