@@ -76,6 +76,18 @@ static int read_one(struct vmnet_interface *iface, struct vmpktdesc *p, vmnet_re
 	return 1;
 }
 
+/*
+ * An injected VMNET_PACKET_TOO_BIG stands for a packet vmnet could not hand over: like
+ * the real thing it costs that packet (none waiting: nothing to report).
+ */
+static vmnet_return_t drop_one(struct vmnet_interface *iface)
+{
+	struct vmpktdesc p = {.vm_pkt_size = 0, .vm_pkt_iovcnt = 0};
+	vmnet_return_t status = VMNET_SUCCESS;
+
+	return read_one(iface, &p, &status) != 0 ? VMNET_PACKET_TOO_BIG : VMNET_SUCCESS;
+}
+
 vmnet_return_t vmnet_read(interface_ref iface, struct vmpktdesc *packets, int *pktcnt)
 {
 	vmnet_return_t status = VMNET_SUCCESS;
@@ -88,6 +100,8 @@ vmnet_return_t vmnet_read(interface_ref iface, struct vmpktdesc *packets, int *p
 	want = *pktcnt;
 	*pktcnt = 0;
 	status = sim_fault_status(iface, SIM_CALL_READ);
+	if (status == VMNET_PACKET_TOO_BIG)
+		status = drop_one(iface);
 	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
 		status = VMNET_TOO_MANY_PACKETS;
 	while (status == VMNET_SUCCESS && got < want) {

@@ -89,7 +89,8 @@ static int read_status(struct vmnet_port *p, vmnet_return_t status, unsigned ask
 	case VMNET_TOO_MANY_PACKETS:
 		p->read_max = asked > 1 ? asked / 2 : 1;
 		if (!p->warned_read_max)
-			log_info("vmnet: reads at most fewer than %u packets; now %u", asked, p->read_max);
+			log_info("vmnet: a read of %u packets is too many (%s): %u at once from now on",
+				 asked, vmnet_status_name(status), p->read_max);
 		p->warned_read_max = true;
 		p->more_waits = true;
 		return 0;
@@ -309,8 +310,8 @@ static int write_status(struct vmnet_port *p, vmnet_return_t status, unsigned k,
 		if (k > 1) {
 			p->write_max = k / 2;
 			if (!p->warned_write_max)
-				log_info("vmnet: writes fewer than %u packets at once; now %u", k,
-					 p->write_max);
+				log_info("vmnet: a write of %u packets is too many (%s): %u at once "
+					 "from now on", k, vmnet_status_name(status), p->write_max);
 			p->warned_write_max = true;
 			return 0;
 		}
