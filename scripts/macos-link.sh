@@ -72,6 +72,12 @@ jsonc_syms=$(grep -ohE '^JSON_EXPORT[^;]*\b[a-z_][a-z0-9_]*[[:space:]]*\(' /usr/
 	grep -oE '[a-z_][a-z0-9_]*[[:space:]]*\($' | tr -d ' (' | sort -u)
 tbd "$stubs/libjson-c.tbd" /opt/homebrew/opt/json-c/lib/libjson-c.5.dylib $jsonc_syms
 
+# the entitlements make macos-sign uses must at least be property lists
+for plist in "$root"/macos/*.entitlements; do
+	python3 -c 'import plistlib, sys; plistlib.load(open(sys.argv[1], "rb"))' "$plist" ||
+		{ echo "macos-link: $plist is not a property list" >&2; exit 1; }
+done
+
 for arch in arm64 x86_64; do
 	build=$prefix-$arch
 	mkdir -p "$build"

@@ -320,12 +320,18 @@ vmnet_return_t vmnet_stop_interface(interface_ref iface, dispatch_queue_t queue,
 	 */
 	free(iface->bounce);
 	iface->bounce = NULL;
+	/*
+	 * The event callback goes on the queue, after every event block queued before: its
+	 * last use and its release are then on one thread, in order (Blocks' own reference
+	 * counts are invisible to ThreadSanitizer).
+	 */
 	pthread_mutex_lock(&iface->lock);
-	if (iface->callback)
-		Block_release(iface->callback);
+	vmnet_interface_event_callback_t callback = iface->callback;
 	iface->callback = NULL;
 	pthread_mutex_unlock(&iface->lock);
 	dispatch_async(queue, ^{
+		if (callback)
+			Block_release(callback);
 		handler(VMNET_SUCCESS);
 	});
 	return VMNET_SUCCESS;
