@@ -186,9 +186,9 @@ static struct backend *vmnet_open(const struct config *cfg, struct loop *loop, c
 	}
 	if (vmnet_link_start(&v->link, cfg, err, err_size) < 0)
 		goto fail;
+	v->port_ready = true; /* vmnet_port_fini() undoes a half-made port too */
 	if (vmnet_port_init(&v->port, &v->link, loop, cfg->vm.mtu, err, err_size) < 0)
 		goto fail;
-	v->port_ready = true;
 	set_gateway_mac(v, cfg);
 	arp_prober_init(&v->prober, loop, v->link.mac, cfg->vm.mac, vmnet_port_write_one,
 			&v->port);

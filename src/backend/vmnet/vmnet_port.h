@@ -19,7 +19,11 @@
 #define VMNET_BATCH RELAY_BATCH
 /* Packets joined into one are at least two frames: at most half a batch of them per call. */
 #define VMNET_JOINED_MAX (VMNET_BATCH / 2)
-/* Large packets read per call with offload (each in a slot of vmnet's largest packet). */
+/*
+ * Whole packets read per call when they may be larger than a frame, each in a slot of
+ * vmnet's largest packet, within the 256 KB a call may move: 3 of 64 KiB with TSO (135
+ * frames of MTU 1500, two relay batches and more). 8 bounds the slots of smaller packets.
+ */
 #define VMNET_STAGE_SLOTS_MAX 8
 
 /**

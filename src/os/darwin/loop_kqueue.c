@@ -15,7 +15,10 @@
 
 /* Events handled per kevent(); the loop has at most a handful of sources. */
 #define LOOP_MAX_EVENTS 16
-/* Processes that had exited before they could be watched (run's child, the creator). */
+/*
+ * Processes that had exited before they could be watched, held for the next turn: a loop
+ * watches two at most (run's hypervisor, the socketpair's creator); 4 leaves room.
+ */
 #define LOOP_GONE_MAX 4
 
 /**
