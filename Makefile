@@ -4,6 +4,7 @@ BUILD ?= build
 PYTEST = /usr/bin/python3 -m pytest
 
 .PHONY: all deps check unit integration e2e fuzz clang macos demo bench clean
+.PHONY: macos-link macos-sign vmnet-sim vmnet-sim-tsan
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -19,7 +20,7 @@ deps:
 # Every test: warnings-clean with gcc and clang, the portable folders compiled for macOS,
 # unit (cmocka), integration (pytest + scapy in namespaces), end to end (a QEMU guest) and a
 # short fuzz run.
-check: deps all clang macos unit integration e2e fuzz
+check: deps all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan e2e fuzz
 
 unit: all
 	meson test -C $(BUILD) --suite unit --print-errorlogs -v
@@ -38,6 +39,35 @@ clang:
 macos:
 	scripts/macos-check.sh $(BUILD)-macos
 
+# The whole program for macOS, arm64 and x86_64: compiled with -Wunguarded-availability and
+# linked into Mach-O executables (scripts/macos-link.sh); nothing runs.
+macos-link:
+	scripts/macos-link.sh $(BUILD)-macos-link
+
+# On a Mac: sign build/sock-vmnet (ad hoc, with macos/sock-vmnet.entitlements by default).
+IDENTITY ?= -
+ENTITLEMENTS ?= macos/sock-vmnet.entitlements
+macos-sign: all
+	codesign --force --sign "$(IDENTITY)" --entitlements $(ENTITLEMENTS) \
+		$(BUILD)/sock-vmnet
+	codesign --display --entitlements - $(BUILD)/sock-vmnet
+
+# The vmnet back-end on Linux, over the simulated vmnet.framework (sim/vmnet; clang, Blocks):
+# the integration suite through it, then once more under ThreadSanitizer.
+SIM = $(BUILD)-sim
+SIM_PYTEST = SVM_BACKEND=vmnet $(PYTEST) -v -p no:cacheprovider tests/integration
+vmnet-sim:
+	@[ -f $(SIM)/build.ninja ] || CC=clang meson setup $(SIM) -Dvmnet_sim=true -Dwerror=true
+	ninja -C $(SIM)
+	meson test -C $(SIM) --suite unit --print-errorlogs
+	SOCK_VMNET=$(SIM)/sock-vmnet $(SIM_PYTEST)
+
+vmnet-sim-tsan:
+	@[ -f $(SIM)-tsan/build.ninja ] || CC=clang meson setup $(SIM)-tsan -Dvmnet_sim=true \
+		-Db_sanitize=thread -Dwerror=true
+	ninja -C $(SIM)-tsan sock-vmnet
+	SOCK_VMNET=$(SIM)-tsan/sock-vmnet SVM_SANITIZER=thread TSAN_OPTIONS=halt_on_error=1 $(SIM_PYTEST)
+
 fuzz:
 	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh 36; fi
 
@@ -50,3 +80,4 @@ bench: deps all
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-macos-arm64 $(BUILD)-macos-x86_64 build-fuzz
+	rm -rf $(BUILD)-macos-link-arm64 $(BUILD)-macos-link-x86_64 $(SIM) $(SIM)-tsan

@@ -12,6 +12,8 @@ BUILD=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmnl-dev libn
 # the macOS cross-compile of the portable folders (scripts/macos-check.sh): an archiver and
 # Mach-O linker for clang, and what fetches and checks zig's macOS headers from npm
 MACOS=(llvm-14 lld-14 curl ca-certificates openssl)
+# the vmnet simulation (sim/vmnet, make vmnet-sim): the Blocks runtime for clang -fblocks
+SIM=(libblocksruntime-dev)
 # tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest
 TEST=(iproute2 nftables tcpdump iputils-ping python3-pytest python3-scapy udhcpc isc-dhcp-client
       dnsmasq sqlite3 procps bc)
@@ -20,7 +22,7 @@ GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 
 case "${1:-all}" in
 build) wanted=("${BUILD[@]}") ;;
-all) wanted=("${BUILD[@]}" "${MACOS[@]}" "${TEST[@]}" "${GUEST[@]}") ;;
+all) wanted=("${BUILD[@]}" "${MACOS[@]}" "${SIM[@]}" "${TEST[@]}" "${GUEST[@]}") ;;
 *) echo "usage: install-deps.sh [build]" >&2; exit 2 ;;
 esac
 

@@ -34,8 +34,11 @@ static const char usage_text[] =
 	"  --start-addr=IP       first address of the DHCP range, also the gateway (192.168.64.1)\n"
 	"  --end-addr=IP         last address of the DHCP range (192.168.64.255)\n"
 	"  --subnet-mask=MASK    subnet mask (255.255.255.0)\n"
-	"  --backend=NAME        the host side: tap (a TAP on a bridge with NAT; the default)\n"
+	"  --backend=NAME        the host side: tap (Linux: a TAP on a bridge with NAT) or vmnet\n"
+	"                        (macOS: vmnet.framework); the default is the system's own\n"
 	"  --bridge=NAME         host bridge to attach to, created if missing (svmnet0)\n"
+	"  --vmnet-mode=MODE     vmnet: shared (NAT, the default), host, or bridged\n"
+	"  --vmnet-interface=IF  vmnet: the host interface of bridged mode (e.g. en0)\n"
 	"  --mtu=N               MTU of the VM's link, 576..65521 (1500)\n"
 	"  --offload=on|off      join the VM's TCP segments into large packets for the host and\n"
 	"                        cut the host's large packets for the VM (on)\n"
@@ -80,6 +83,8 @@ enum opt_id {
 	OPT_VM_FD_NUMBER,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_VMNET_MODE,
+	OPT_VMNET_INTERFACE,
 };
 
 static const struct option long_options[] = {
@@ -106,6 +111,8 @@ static const struct option long_options[] = {
 	{"vm-fd-number", required_argument, NULL, OPT_VM_FD_NUMBER},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"vmnet-mode", required_argument, NULL, OPT_VMNET_MODE},
+	{"vmnet-interface", required_argument, NULL, OPT_VMNET_INTERFACE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -224,6 +231,29 @@ static enum options_result add_dns(struct parse_ctx *c, struct config *cfg, cons
 	return r;
 }
 
+static enum options_result parse_vmnet(struct parse_ctx *c, struct config *cfg, int id,
+				       const char *arg)
+{
+	struct vmnet_config *v = &cfg->vmnet;
+
+	v->mode_given = true;
+	if (id == OPT_VMNET_INTERFACE) {
+		if (arg[0] == '\0' || strlen(arg) >= sizeof(v->interface) || strpbrk(arg, "/: \t\n"))
+			return fail(c, "--vmnet-interface: \"%s\" is not a valid interface name", arg);
+		strcpy(v->interface, arg);
+		return OPTIONS_OK;
+	}
+	if (strcmp(arg, "shared") == 0)
+		v->mode = VMNET_MODE_SHARED;
+	else if (strcmp(arg, "host") == 0)
+		v->mode = VMNET_MODE_HOST;
+	else if (strcmp(arg, "bridged") == 0)
+		v->mode = VMNET_MODE_BRIDGED;
+	else
+		return fail(c, "--vmnet-mode: \"%s\" is none of shared, host, bridged", arg);
+	return OPTIONS_OK;
+}
+
 /* The seed's three address flags, as given: checked together by check_addresses(). */
 struct seed_addresses {
 	uint32_t start_addr, end_addr, subnet_mask;
@@ -321,9 +351,27 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
 			return fail(c, "--vm-fd-number: \"%s\" is not a number from 3 to 1023", arg);
 		cfg->vm.fd_number = (int)n;
 		return OPTIONS_OK;
+	case OPT_VMNET_MODE:
+	case OPT_VMNET_INTERFACE:
+		return parse_vmnet(c, cfg, id, arg);
 	default:
 		return fail(c, "internal error: option %d", id);
 	}
+}
+
+/* --vmnet-mode and --vmnet-interface together: bridged mode needs the interface, and only it */
+static enum options_result check_vmnet(struct parse_ctx *c, const struct config *cfg)
+{
+	const struct vmnet_config *v = &cfg->vmnet;
+
+	if (v->mode_given && strcmp(cfg->backend.name, "vmnet") != 0)
+		return fail(c, "--vmnet-%s: only with --backend=vmnet", v->interface[0] ? "interface"
+											 : "mode");
+	if (v->mode == VMNET_MODE_BRIDGED && !v->interface[0])
+		return fail(c, "--vmnet-mode: bridged needs --vmnet-interface (see --help)");
+	if (v->mode != VMNET_MODE_BRIDGED && v->interface[0])
+		return fail(c, "--vmnet-interface: only with --vmnet-mode=bridged");
+	return OPTIONS_OK;
 }
 
 /* The seed's flags into the IPv4 network: the gateway, the subnet, the range's end. */
@@ -423,5 +471,8 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		return fail(&c, "--fd: missing (or --socket/--listen); see --help");
 	if (!have_mac)
 		return fail(&c, "--mac: missing; see --help");
+	r = check_vmnet(&c, cfg);
+	if (r != OPTIONS_OK)
+		return r;
 	return check_addresses(&c, cfg, &seed);
 }

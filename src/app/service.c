@@ -194,6 +194,15 @@ static void release_lease(struct service *s)
 	lease_db_close(s->db);
 }
 
+/* The DHCP server's question "is this address in use?", put to the back-end. */
+static int ask_backend(void *owner, uint32_t ipv4,
+		       void (*done)(void *ctx, uint32_t ipv4, bool in_use), void *ctx)
+{
+	struct backend *b = owner;
+
+	return b->probe(b, ipv4, done, ctx);
+}
+
 /* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
 static int start_relay(struct service *s, char *err, size_t err_size)
 {
@@ -204,6 +213,7 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		.self = &s->self,
 		.network = s->backend->info.network_id,
 		.server_mac = s->backend->info.gateway_mac,
+		.probe = {.ask = s->backend->probe ? ask_backend : NULL, .owner = s->backend},
 	};
 
 	struct dns_setup dns = {.cfg = cfg, .gateway_mac = s->backend->info.gateway_mac};

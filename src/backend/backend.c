@@ -8,8 +8,15 @@
 #ifdef SVM_BACKEND_TAP
 extern const struct backend_ops backend_tap;
 #endif
+#ifdef SVM_BACKEND_VMNET
+extern const struct backend_ops backend_vmnet;
+#endif
 
+/* The first is the default: vmnet where it is built (macOS, and the simulation build). */
 static const struct backend_ops *const backends[] = {
+#ifdef SVM_BACKEND_VMNET
+	&backend_vmnet,
+#endif
 #ifdef SVM_BACKEND_TAP
 	&backend_tap,
 #endif

@@ -67,12 +67,19 @@ struct backend_ops {
  * @failure: NULL while the host side works; once it is lost for good (what it depends on
  *           vanished and cannot be made again), why, in one line: the instance then ends
  *           with it as its error
+ * @probe: optional (NULL: the host side cannot tell): ask whether @ipv4 (host order) is
+ *         in use by another host on the network — before the DHCP server offers an
+ *         address that another DHCP server on the same network (vmnet's bootpd) may have
+ *         given away. @done gets the answer on the loop's thread, perhaps before this
+ *         returns. Return: 0, or -errno (then no answer comes).
  */
 struct backend {
 	const struct backend_ops *ops;
 	struct frame_port *port;
 	struct backend_info info;
 	const char *failure;
+	int (*probe)(struct backend *b, uint32_t ipv4,
+		     void (*done)(void *ctx, uint32_t ipv4, bool in_use), void *ctx);
 };
 
 /** backend_find() - the back-end called @name on this system, or NULL */

@@ -90,6 +90,25 @@ struct backend_config {
 	bool offload;
 };
 
+/* --vmnet-mode: vmnet.framework's operating modes (backend/vmnet) */
+enum vmnet_mode_kind {
+	VMNET_MODE_SHARED,  /* NAT behind the host (macOS: bridge100), the default */
+	VMNET_MODE_HOST,    /* the host and other host-mode VMs only */
+	VMNET_MODE_BRIDGED, /* on a host interface's own network (--vmnet-interface) */
+};
+
+/**
+ * struct vmnet_config - the vmnet back-end (macOS)
+ * @mode: --vmnet-mode
+ * @interface: --vmnet-interface, the host interface of bridged mode ("" otherwise)
+ * @mode_given: --vmnet-mode or --vmnet-interface was on the command line
+ */
+struct vmnet_config {
+	enum vmnet_mode_kind mode;
+	char interface[BRIDGE_NAME_SIZE];
+	bool mode_given;
+};
+
 struct config {
 	struct vm_config vm;
 	struct net4_config net4;
@@ -97,6 +116,7 @@ struct config {
 	struct dns_config dns;
 	struct policy_config policy;
 	struct backend_config backend;
+	struct vmnet_config vmnet;
 	const char *user, *group; /* drop privileges to these after setup */
 	bool debug;
 };

@@ -44,6 +44,14 @@ int os_recv_batch(int fd, struct sock_msg *msgs, unsigned n);
 int os_send_batch(int fd, const struct sock_msg *msgs, unsigned n);
 
 /**
+ * os_send_batch_dropped() - datagrams os_send_batch() dropped since the last call, and
+ * counted as taken: a full AF_UNIX datagram peer answers ENOBUFS on macOS, with nothing
+ * to wait for, so after a short bounded retry the frames go. Always 0 on Linux, where a
+ * full peer blocks the sender (EAGAIN) and the relay waits.
+ */
+unsigned os_send_batch_dropped(void);
+
+/**
  * os_socket_buffers() - ask for @rcvbuf/@sndbuf bytes of socket buffer (0: leave as is)
  *
  * Beyond the system's limit where the privilege allows it (Linux: SO_RCVBUFFORCE).

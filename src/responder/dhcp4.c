@@ -47,6 +47,17 @@
 /* The largest client message kept while it waits for the database (RFC 2131: 576). */
 #define DHCP_PENDING_MAX 1500
 
+/*
+ * With a probe (struct dhcp4_probe): an address the network says is in use is quarantined
+ * for 5 minutes — long enough not to be offered again at once, short enough that a host
+ * that merely answered ARP once costs little, since every new offer is probed anyway — and
+ * the next address is asked about, up to 4 per DISCOVER. Those quarantines count against
+ * DHCP_MAX_DECLINES: a neighbour that answers ARP for every address takes at most 4 of
+ * the pool out, as a VM that declines everything does.
+ */
+#define DHCP_PROBE_QUARANTINE_S 300
+#define DHCP_PROBE_TRIES 4
+
 static const uint8_t broadcast_mac[ETH_ALEN_] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /** enum db_debt - what the database has still to be told */
@@ -79,6 +90,14 @@ enum db_debt {
  * @debt: what the database must still be told, @debt_timer tries it again
  * @pending: a message that waits for the database's lock; @retry_timer tries it again
  * @clock: the clocks the protocol reads (real ones, or a test's); timers run on the loop's
+ * @probe: how to ask whether an address is in use (NULL ask: never asked)
+ * @msg, @msg_len, @retrying: the client message being answered, and whether it is a retry
+ * @answer_later: the message being answered waits for a probe (neither answered nor pending)
+ * @probe_addr: the address asked about (0: no question is out)
+ * @probe_in_use: its answer; @probe_timer hands it to the loop's next turn
+ * @probe_cleared: an address the network said is free, offered without asking again
+ * @probe_tries: addresses found in use for the DISCOVER in @probe_msg
+ * @probe_msg: that DISCOVER (the latest one, if the VM repeated it meanwhile)
  */
 struct dhcp_server {
 	struct responder resp;
@@ -110,6 +129,18 @@ struct dhcp_server {
 	unsigned pending_wait_ms;
 	struct loop_timer retry_timer;
 	struct dhcp4_clock clock;
+	struct dhcp4_probe probe;
+	const uint8_t *msg;
+	size_t msg_len;
+	bool retrying;
+	bool answer_later;
+	uint32_t probe_addr;
+	bool probe_in_use;
+	uint32_t probe_cleared;
+	unsigned probe_tries;
+	struct loop_timer probe_timer;
+	uint8_t probe_msg[DHCP_PENDING_MAX];
+	size_t probe_msg_len;
 };
 
 /*
@@ -390,6 +421,46 @@ static void hold_again(struct dhcp_server *s, bool bind)
 		owe(s, DEBT_REFRESH, s->held, 0);
 }
 
+/* Offer @addr, now this instance's in the database (offered, not yet acknowledged). */
+static size_t offer(struct dhcp_server *s, const struct dhcp_msg *m, uint32_t addr,
+		    int64_t now, uint8_t *reply, size_t reply_size)
+{
+	char text[IPV4_TEXT_LEN];
+
+	s->held = addr;
+	s->held_bound = false;
+	s->held_written = now;
+	if (s->vm_addr != addr)
+		set_vm_addr(s, 0);
+	ipv4_format(addr, text);
+	log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s", m->xid, text);
+	return reply_with_config(s, m, reply, reply_size, DHCPOFFER, addr);
+}
+
+static void on_probe_answer(void *ctx, uint32_t ipv4, bool in_use);
+
+/*
+ * ask_about() - ask the network whether @addr is in use before it is offered; the DISCOVER
+ * is kept and answered when the answer comes (on_probe_timer).
+ * Return: true if the question is out; false to offer at once (it could not be asked).
+ */
+static bool ask_about(struct dhcp_server *s, uint32_t addr)
+{
+	if (!s->resp.env || !s->resp.env->loop || s->msg_len > sizeof(s->probe_msg))
+		return false;
+	if (s->msg != s->probe_msg) {
+		memcpy(s->probe_msg, s->msg, s->msg_len);
+		s->probe_msg_len = s->msg_len;
+	}
+	s->probe_addr = addr;
+	if (s->probe.ask(s->probe.owner, addr, on_probe_answer, s) < 0) {
+		s->probe_addr = 0;
+		return false;
+	}
+	s->answer_later = true;
+	return true;
+}
+
 static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
 			      size_t reply_size, enum drop_reason *drop)
 {
@@ -406,6 +477,17 @@ static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, u
 		log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s (held)", m->xid, text);
 		return reply_with_config(s, m, reply, reply_size, DHCPOFFER, s->held);
 	}
+	if (s->probe_addr) {
+		/* a question is out for this VM's offer: the latest DISCOVER gets the answer */
+		if (s->msg != s->probe_msg && s->msg_len <= sizeof(s->probe_msg)) {
+			memcpy(s->probe_msg, s->msg, s->msg_len);
+			s->probe_msg_len = s->msg_len;
+		}
+		s->answer_later = true;
+		return 0;
+	}
+	if (!s->retrying)
+		s->probe_tries = 0;
 	req.requested = inet_from_v4(m->has_requested_addr ? m->requested_addr : 0);
 	r = lease_allocate(s->db, &req, &got, why, sizeof(why));
 	if (r == LEASE_EXHAUSTED) {
@@ -425,14 +507,10 @@ static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, u
 		log_info("dhcp: the pool has an address for the VM again");
 	s->exhausted = false;
 	addr = inet_v4(&got);
-	s->held = addr;
-	s->held_bound = false;
-	s->held_written = req.now;
-	if (s->vm_addr != addr)
-		set_vm_addr(s, 0);
-	ipv4_format(addr, text);
-	log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s", m->xid, text);
-	return reply_with_config(s, m, reply, reply_size, DHCPOFFER, addr);
+	if (s->probe.ask && addr != s->probe_cleared && ask_about(s, addr))
+		return 0;
+	s->probe_cleared = 0;
+	return offer(s, m, addr, req.now, reply, reply_size);
 }
 
 /*
@@ -604,6 +682,10 @@ static size_t answer(struct dhcp_server *s, const uint8_t *payload, size_t len, 
 	const char *why = NULL;
 
 	*drop = DROP_NONE;
+	s->msg = payload;
+	s->msg_len = len;
+	s->retrying = retry;
+	s->answer_later = false;
 	if (!dhcp_msg_parse(&m, payload, len, &why)) {
 		log_debug("dhcp: malformed message dropped: %s", why);
 		*drop = DROP_DHCP_MALFORMED;
@@ -672,7 +754,8 @@ static void on_retry_timer(struct loop_timer *t)
 
 	if (len) {
 		s->resp.env->send_to_vm(s->resp.env->ctx, s->reply, len);
-	} else if (why == DROP_NONE && now - s->pending_since_ms < DHCP_RETRY_GIVE_UP_MS) {
+	} else if (why == DROP_NONE && !s->answer_later &&
+		   now - s->pending_since_ms < DHCP_RETRY_GIVE_UP_MS) {
 		s->pending_wait_ms = s->pending_wait_ms * 2 > DHCP_RETRY_MAX_MS
 					     ? DHCP_RETRY_MAX_MS
 					     : s->pending_wait_ms * 2;
@@ -680,6 +763,68 @@ static void on_retry_timer(struct loop_timer *t)
 		return;
 	}
 	s->pending_len = 0;
+}
+
+/* ---- a new address asked about before it is offered ------------------------------------ */
+
+/* The answer may come inside ask(): it is taken on the loop's next turn, never nested. */
+static void on_probe_answer(void *ctx, uint32_t ipv4, bool in_use)
+{
+	struct dhcp_server *s = ctx;
+
+	if (ipv4 != s->probe_addr)
+		return; /* a question given up meanwhile */
+	s->probe_in_use = in_use;
+	loop_timer_arm(s->resp.env->loop, &s->probe_timer, clock_mono_ms());
+}
+
+/* Quarantine an address the network uses. Return: false if the VM's quota is spent. */
+static bool quarantine_in_use(struct dhcp_server *s, uint32_t addr)
+{
+	char text[IPV4_TEXT_LEN];
+
+	ipv4_format(addr, text);
+	if (s->declines >= DHCP_MAX_DECLINES) {
+		log_warn("dhcp: %s is in use on the network, and %d addresses are quarantined for "
+			 "this VM already: no offer", text, DHCP_MAX_DECLINES);
+		return false;
+	}
+	s->declines++;
+	log_warn("dhcp: %s is in use on the network (another DHCP server's lease, or set by hand):"
+		 " quarantined for %d s, not offered", text, DHCP_PROBE_QUARANTINE_S);
+	owe(s, DEBT_DECLINE, addr, s->clock.wall_s() + DHCP_PROBE_QUARANTINE_S);
+	return true;
+}
+
+/* The DISCOVER kept in @probe_msg, answered again: offered, asked about anew, or pending. */
+static void answer_kept_discover(struct dhcp_server *s)
+{
+	enum drop_reason why = DROP_NONE;
+	size_t len = answer(s, s->probe_msg, s->probe_msg_len, true, s->reply, s->reply_cap, &why);
+
+	if (len)
+		s->resp.env->send_to_vm(s->resp.env->ctx, s->reply, len);
+	else if (why == DROP_NONE && !s->answer_later)
+		pend(s, s->probe_msg, s->probe_msg_len);
+}
+
+static void on_probe_timer(struct loop_timer *t)
+{
+	struct dhcp_server *s = container_of(t, struct dhcp_server, probe_timer);
+	uint32_t addr = s->probe_addr;
+
+	s->probe_addr = 0;
+	if (!addr)
+		return;
+	if (!s->probe_in_use) {
+		s->probe_cleared = addr;
+	} else if (!quarantine_in_use(s, addr) || ++s->probe_tries >= DHCP_PROBE_TRIES) {
+		if (s->probe_tries >= DHCP_PROBE_TRIES)
+			log_warn("dhcp: %d addresses in a row are in use on the network: no offer "
+				 "this time", DHCP_PROBE_TRIES);
+		return;
+	}
+	answer_kept_discover(s);
 }
 
 /* ---- the responder --------------------------------------------------------------------------- */
@@ -699,7 +844,7 @@ static enum drop_reason dhcp4_handle(struct responder *r, const struct frame_vie
 	len = answer(s, v->payload, v->payload_len, false, s->reply, s->reply_cap, &why);
 	if (len)
 		r->env->send_to_vm(r->env->ctx, s->reply, len);
-	else if (why == DROP_NONE && r->env)
+	else if (why == DROP_NONE && r->env && !s->answer_later)
 		pend(s, v->payload, v->payload_len); /* only a locked database leaves it unsaid */
 	return why;
 }
@@ -711,6 +856,7 @@ static void dhcp4_close(struct responder *r)
 	if (r->env && r->env->loop) {
 		loop_timer_disarm(r->env->loop, &s->retry_timer);
 		loop_timer_disarm(r->env->loop, &s->debt_timer);
+		loop_timer_disarm(r->env->loop, &s->probe_timer);
 	}
 	/*
 	 * A debt unpaid at the end: the instance's whole claim is let go by lease_unclaim()
@@ -747,6 +893,8 @@ struct responder *dhcp4_new(const struct dhcp4_setup *setup, char *err, size_t e
 		.reply_cap = (size_t)cfg->vm.mtu + ETH_HDR_LEN + 1,
 		.debt_timer.on_expire = on_debt_timer,
 		.retry_timer.on_expire = on_retry_timer,
+		.probe_timer.on_expire = on_probe_timer,
+		.probe = setup->probe,
 		.clock = {
 			.mono_ms = setup->clock.mono_ms ? setup->clock.mono_ms : clock_mono_ms,
 			.wall_s = setup->clock.wall_s ? setup->clock.wall_s : real_wall_s,

@@ -3,6 +3,7 @@
 #ifndef SVM_RESPONDER_DHCP4_H
 #define SVM_RESPONDER_DHCP4_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,22 @@ struct dhcp4_clock {
 };
 
 /**
+ * struct dhcp4_probe - asks the network whether an address is in use, before it is offered
+ * @ask: start the question about @ipv4 (host order); @done gets the answer on the loop's
+ *       thread, perhaps before @ask returns. Return: 0, or -errno (then no answer comes).
+ * @owner: @ask's first argument
+ *
+ * For a network that another DHCP server serves too (vmnet's bootpd, with the classic API):
+ * an address it gave away is seen answering ARP. NULL @ask: nothing to ask, offers go out
+ * at once.
+ */
+struct dhcp4_probe {
+	int (*ask)(void *owner, uint32_t ipv4,
+		   void (*done)(void *ctx, uint32_t ipv4, bool in_use), void *ctx);
+	void *owner;
+};
+
+/**
  * struct dhcp4_setup - what the DHCP responder works with
  * @cfg: the command line (MAC, subnet, range, lease time, MTU, domain)
  * @db: the lease database, open, with @cfg's MAC claimed on @network (the caller's)
@@ -31,6 +48,7 @@ struct dhcp4_clock {
  * @network: the back-end's name for the network (backend_info.network_id)
  * @server_mac: the gateway's MAC, the source of every reply
  * @clock: the clocks; zeroed: the real ones
+ * @probe: how to ask whether a new address is in use (struct dhcp4_probe); zeroed: never
  */
 struct dhcp4_setup {
 	const struct config *cfg;
@@ -39,6 +57,7 @@ struct dhcp4_setup {
 	const char *network;
 	const uint8_t *server_mac;
 	struct dhcp4_clock clock;
+	struct dhcp4_probe probe;
 };
 
 /**
@@ -53,7 +72,9 @@ struct dhcp4_setup {
  * answered from memory and written when the database takes writes; a message that needs a
  * new address while another process holds the lock waits on a loop timer (env->loop) and
  * is answered when the lock is free; a database that takes no writes at all gives no new
- * address. Its close() lets nothing go: what the instance holds in the database is let go
+ * address. With a @setup->probe, a new address is offered only once the network says
+ * nobody uses it; one in use is quarantined and the next one asked about. Its close() lets
+ * nothing go: what the instance holds in the database is let go
  * by lease_unclaim() when the instance ends.
  * Return: the responder, or NULL.
  */

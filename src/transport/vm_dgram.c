@@ -115,6 +115,9 @@ static int dgram_send(struct frame_port *p, const struct frame_ref *frames, unsi
 		}
 		sent += (unsigned)r; /* a short count: the next call says why it stopped */
 	}
+	/* macOS: frames a full VM socket would not take after the bounded retry */
+	for (unsigned i = os_send_batch_dropped(); i > 0; i--)
+		stats_drop(p->stats, DROP_VM_BUSY, "host->vm", NULL);
 	return (int)sent;
 }
 

@@ -9,6 +9,9 @@
  * gateway's port 67 and fits the MTU; an ACK or OFFER names an address of the pool; the
  * address the VM is told it holds (vm_address) is the one its last ACK named, or none; and the
  * database never shows this VM holding an address other than that one as bound.
+ * With the input's first bit set the server asks a faked network before each new offer,
+ * which answers when the input says (at once, inside the question, or later), "free" or "in
+ * use": a VM without an address is never offered one whose latest answer was "in use".
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -61,6 +64,34 @@ static int64_t fake_wall(void)
 	return wall;
 }
 
+/* The faked network's side of the probe (struct dhcp4_probe). */
+static bool probe_on, answer_at_once, at_once_in_use;
+static void (*probe_done)(void *ctx, uint32_t ipv4, bool in_use);
+static void *probe_ctx;
+static uint32_t probe_waiting;
+static uint8_t said[LAST - FIRST + 1]; /* per address: 0 never asked, 1 free, 2 in use */
+
+static void remember_answer(uint32_t ipv4, bool in_use)
+{
+	promise(ipv4 >= FIRST && ipv4 <= LAST); /* only pool addresses are asked about */
+	said[ipv4 - FIRST] = in_use ? 2 : 1;
+}
+
+static int probe_ask(void *owner, uint32_t ipv4,
+		     void (*done)(void *ctx, uint32_t ipv4, bool in_use), void *ctx)
+{
+	(void)owner;
+	if (answer_at_once) {
+		remember_answer(ipv4, at_once_in_use);
+		done(ctx, ipv4, at_once_in_use);
+		return 0;
+	}
+	probe_done = done;
+	probe_ctx = ctx;
+	probe_waiting = ipv4;
+	return 0;
+}
+
 static void to_vm(void *ctx, const uint8_t *f, size_t len)
 {
 	struct frame_view v;
@@ -83,6 +114,8 @@ static void to_vm(void *ctx, const uint8_t *f, size_t len)
 		uint32_t yi = be32(v.payload + DHCP_OFF_YIADDR);
 
 		promise(yi >= FIRST && yi <= LAST);
+		if (type == DHCPOFFER && probe_on && !vm_addr && yi != last_ack)
+			promise(said[yi - FIRST] != 2);
 		if (type == DHCPACK)
 			last_ack = yi;
 	}
@@ -158,7 +191,7 @@ static void run(struct responder *r, const uint8_t *data, size_t size)
 		if (n > size - i - 2)
 			n = size - i - 2;
 		i += 2 + n;
-		switch (cmd % 6) {
+		switch (cmd % 7) {
 		case 0: /* a message from the input's bytes */
 			memcpy(msg, arg, n);
 			vm_sends(r, msg, n, cmd & 0x80);
@@ -181,6 +214,18 @@ static void run(struct responder *r, const uint8_t *data, size_t size)
 			break;
 		case 4:
 			loop_run_once(loop, 0);
+			break;
+		case 5: /* the network answers the question that waits, or sets the next answer */
+			if (probe_waiting) {
+				uint32_t ipv4 = probe_waiting;
+
+				probe_waiting = 0;
+				remember_answer(ipv4, n & 1);
+				probe_done(probe_ctx, ipv4, n & 1);
+			} else {
+				answer_at_once = n & 2;
+				at_once_in_use = n & 1;
+			}
 			break;
 		default:
 			break;
@@ -231,6 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dhcp4_setup setup = {.cfg = &cfg, .self = &self, .network = NETWORK,
 				    .server_mac = gw_mac,
 				    .clock = {.mono_ms = fake_mono, .wall_s = fake_wall}};
+
 	struct responder_env env = {.send_to_vm = to_vm, .vm_address = on_address};
 	struct direction_counters counters = {0};
 	struct responder *r;
@@ -243,6 +289,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mono = 1000000;
 	wall = 1700000000;
 	vm_addr = last_ack = 0;
+	probe_on = size && (data[0] & 1);
+	answer_at_once = at_once_in_use = false;
+	probe_waiting = 0;
+	memset(said, 0, sizeof(said));
+	if (probe_on)
+		setup.probe = (struct dhcp4_probe){.ask = probe_ask};
 	env.loop = loop;
 	promise(lease_claim_mac(db, NETWORK, vm_mac, &self, wall + 600, wall, &holder, err,
 				sizeof(err)) == 0);

@@ -514,6 +514,46 @@ static void env_vm_address(void *ctx, const struct inet_addr *addr)
 	f->vm_addr = addr ? inet_v4(addr) : 0;
 }
 
+/*
+ * The network's side of the probe: addresses in @probe_in_use answer at once (inside ask(),
+ * as a remembered ARP sender would), any other waits for the test's probe_answer().
+ */
+static bool probe_on;
+static uint32_t probe_in_use[8];
+static unsigned probe_in_use_count;
+static uint32_t probe_asked[16];
+static unsigned probe_asked_count;
+static void (*probe_done)(void *ctx, uint32_t ipv4, bool in_use);
+static void *probe_ctx;
+static uint32_t probe_waiting;
+
+static int fake_probe_ask(void *owner, uint32_t ipv4,
+			  void (*done)(void *ctx, uint32_t ipv4, bool in_use), void *ctx)
+{
+	(void)owner;
+	assert_true(probe_asked_count < 16);
+	probe_asked[probe_asked_count++] = ipv4;
+	for (unsigned i = 0; i < probe_in_use_count; i++)
+		if (probe_in_use[i] == ipv4) {
+			done(ctx, ipv4, true);
+			return 0;
+		}
+	probe_done = done;
+	probe_ctx = ctx;
+	probe_waiting = ipv4;
+	return 0;
+}
+
+/* The network's answer to the question that waits: nobody has it. */
+static void probe_answer_free(void)
+{
+	uint32_t ipv4 = probe_waiting;
+
+	assert_non_null(probe_done);
+	probe_waiting = 0;
+	probe_done(probe_ctx, ipv4, false);
+}
+
 /* The config of "sock-vmnet run" with the test's database and up to three more options. */
 static void config_from(struct server_fixture *f, const char *const *extra)
 {
@@ -545,6 +585,7 @@ static int server_start(struct server_fixture *f, int64_t *holder, char *err, si
 		.network = f->cfg.backend.bridge,
 		.server_mac = server_mac,
 		.clock = {.mono_ms = fake_mono_ms, .wall_s = fake_wall_s},
+		.probe = {.ask = probe_on ? fake_probe_ask : NULL, .owner = f},
 	};
 	int r;
 
@@ -606,6 +647,17 @@ static int server_setup_with(void **state, const char *const *extra)
 
 static int server_setup(void **state)
 {
+	probe_on = false;
+	return server_setup_with(state, NULL);
+}
+
+/* A server that asks the network before each new offer (the vmnet back-end's ARP probe). */
+static int probing_server_setup(void **state)
+{
+	probe_on = true;
+	probe_in_use_count = probe_asked_count = 0;
+	probe_done = NULL;
+	probe_waiting = 0;
 	return server_setup_with(state, NULL);
 }
 
@@ -615,6 +667,7 @@ static int small_pool_setup(void **state)
 	static const char *const extra[] = {"--start-addr=10.9.0.1", "--end-addr=10.9.0.3",
 					    "--subnet-mask=255.255.255.252", NULL};
 
+	probe_on = false;
 	return server_setup_with(state, extra);
 }
 
@@ -1309,6 +1362,88 @@ static void discover_waits_for_a_locked_database(void **state)
 	assert_int_equal(reply_yiaddr(&r), FIRST);
 }
 
+static bool asked_twice(struct server_fixture *f)
+{
+	(void)f;
+	return probe_asked_count >= 2 && probe_waiting;
+}
+
+/*
+ * Issue 12: with another DHCP server on the network (vmnet's bootpd), an address is offered
+ * only once the network says nobody has it; one in use is quarantined and the next one is
+ * asked about, and the VM's repeated DISCOVER waits for the same question.
+ */
+static void offer_waits_for_the_probe_and_skips_an_address_in_use(void **state)
+{
+	struct server_fixture *f = *state;
+	enum drop_reason drop;
+	struct reply r;
+	struct msg m;
+
+	probe_in_use[probe_in_use_count++] = FIRST; /* bootpd gave it to someone */
+	msg_start(&m, DHCPDISCOVER, vm_mac);
+	msg_end(&m);
+	assert_int_equal(serve(f, &m, 0, 0xffffffff, &drop), 0);
+	assert_int_equal(drop, DROP_NONE);
+	run_until(f, asked_twice);
+	assert_int_equal(probe_asked_count, 2);
+	assert_int_equal(probe_asked[0], FIRST);
+	assert_int_equal(probe_asked[1], FIRST + 1);
+	assert_false(got_a_reply(f));
+	assert_int_equal(row_of(f, FIRST).quarantined_until, fake_wall + 300);
+	/* the client asks again while the question is out: no second question */
+	assert_int_equal(serve(f, &m, 0, 0xffffffff, &drop), 0);
+	assert_int_equal(drop, DROP_NONE);
+	assert_int_equal(probe_asked_count, 2);
+	probe_answer_free();
+	run_until(f, got_a_reply);
+	reply_parse(&r, f->reply, f->reply_len);
+	assert_int_equal(reply_type(&r), DHCPOFFER);
+	assert_int_equal(reply_yiaddr(&r), FIRST + 1);
+	assert_int_equal(probe_asked_count, 2);
+	/* acknowledged as usual, and a DISCOVER of the held lease asks nobody */
+	request_selecting(&m, FIRST + 1);
+	reply_parse(&r, f->reply, serve(f, &m, 0, 0xffffffff, &drop));
+	assert_int_equal(reply_type(&r), DHCPACK);
+	assert_int_equal(discover(f, &r, 0), FIRST + 1);
+	assert_int_equal(probe_asked_count, 2);
+}
+
+static bool four_asked(struct server_fixture *f)
+{
+	(void)f;
+	return probe_asked_count >= 4;
+}
+
+/* A network where every address answers ARP: four quarantined, then no offer at all. */
+static void probe_gives_up_after_four_addresses_in_use(void **state)
+{
+	struct server_fixture *f = *state;
+	enum drop_reason drop;
+	struct msg m;
+
+	for (uint32_t a = FIRST; a < FIRST + 6; a++)
+		probe_in_use[probe_in_use_count++] = a;
+	msg_start(&m, DHCPDISCOVER, vm_mac);
+	msg_end(&m);
+	assert_int_equal(serve(f, &m, 0, 0xffffffff, &drop), 0);
+	run_until(f, four_asked);
+	for (int i = 0; i < 5; i++)
+		loop_run_once(f->loop, 10);
+	assert_int_equal(probe_asked_count, 4);
+	assert_false(got_a_reply(f));
+	for (uint32_t a = FIRST; a < FIRST + 4; a++)
+		assert_true(row_of(f, a).quarantined_until > fake_wall);
+	/* the quota of quarantines is spent: the next address in use is not taken out */
+	assert_int_equal(serve(f, &m, 0, 0xffffffff, &drop), 0);
+	for (int i = 0; i < 5; i++)
+		loop_run_once(f->loop, 10);
+	assert_int_equal(probe_asked_count, 5);
+	assert_int_equal(probe_asked[4], FIRST + 4);
+	assert_false(got_a_reply(f));
+	assert_int_equal(row_of(f, FIRST + 4).quarantined_until, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1355,6 +1490,10 @@ int main(void)
 						server_teardown),
 		cmocka_unit_test_setup_teardown(repeated_requests_cost_no_database_write,
 						server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(offer_waits_for_the_probe_and_skips_an_address_in_use,
+						probing_server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(probe_gives_up_after_four_addresses_in_use,
+						probing_server_setup, server_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

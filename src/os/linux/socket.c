@@ -49,6 +49,11 @@ int os_send_batch(int fd, const struct sock_msg *msgs, unsigned n)
 	return sent < 0 ? -errno : sent;
 }
 
+unsigned os_send_batch_dropped(void)
+{
+	return 0; /* a full peer blocks (EAGAIN): nothing is dropped here */
+}
+
 static int set_buffer(int fd, int force_opt, int opt, int size)
 {
 	/* root may exceed net.core.[rw]mem_max with the FORCE variant */

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* sim.h — the simulated vmnet.framework's insides: its settings, the host side, injected faults */
+#ifndef SVM_SIM_VMNET_SIM_H
+#define SVM_SIM_VMNET_SIM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend/vmnet/vmnet_api.h"
+
+/*
+ * What the simulation models (README, "The vmnet simulation"): shared mode is what macOS
+ * makes of it — one bridge holding the gateway address, NAT behind it, one interface
+ * ("vmenetN", here a TAP) per vmnet interface on the bridge. Host mode: the same without
+ * NAT. Bridged mode: the TAP joins the bridge named by vmnet_shared_interface_name_key.
+ * Whatever the real framework does beyond what Apple documents is a guess and marked so.
+ */
+
+#define SIM_MAX_FAULTS 8
+
+enum sim_call { SIM_CALL_READ, SIM_CALL_WRITE };
+
+/**
+ * struct sim_fault - a vmnet status forced on some calls (SVM_VMNET_SIM_FAULTS)
+ * @call: which call
+ * @status: what it returns, with *pktcnt = 0
+ * @first: the first call (1-based, counted per interface) that fails
+ * @count: how many calls in a row fail
+ */
+struct sim_fault {
+	enum sim_call call;
+	vmnet_return_t status;
+	unsigned long first, count;
+};
+
+/**
+ * struct sim_config - the simulation's settings, from the environment (read once)
+ * @bridge: SVM_VMNET_SIM_BRIDGE: the shared and host mode bridge (macOS: bridge100)
+ * @macos_major: SVM_VMNET_SIM_MACOS: the macOS the simulation plays (26: network objects)
+ * @max_packets: SVM_VMNET_SIM_MAX_PACKETS: most packets one vmnet_read()/vmnet_write()
+ *               takes; more is VMNET_TOO_MANY_PACKETS
+ * @report_max_packets: the limit is in interface_param (macOS >= 15; SVM_VMNET_SIM_REPORT_MAX=0
+ *                      hides it, as older systems do, so that the caller must learn it)
+ */
+struct sim_config {
+	char bridge[16];
+	unsigned macos_major;
+	unsigned max_packets;
+	bool report_max_packets;
+	struct sim_fault faults[SIM_MAX_FAULTS];
+	unsigned fault_count;
+};
+
+const struct sim_config *sim_config(void);
+
+/** sim_log() - one line "vmnet-sim: ..." on stderr (the tests read the interface's name) */
+void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** sim_fatal() - a broken promise inside the simulation itself: say so and abort() */
+_Noreturn void sim_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * struct sim_net - the network an interface is started on
+ * @gateway: the host's address on it (host order); 0 in bridged mode
+ * @prefix_len: the subnet's
+ * @nat: shared mode: masquerade the subnet
+ * @bridged_if: bridged mode: the bridge to join
+ */
+struct sim_net {
+	operating_modes_t mode;
+	uint32_t gateway;
+	unsigned prefix_len;
+	bool nat;
+	char bridged_if[16];
+};
+
+/**
+ * struct sim_host - the host side of one interface: a TAP on the bridge
+ * @fd: the TAP (non-blocking)
+ * @vnet: the TAP carries a virtio_net_hdr (TSO or checksum offload asked for)
+ */
+struct sim_host {
+	int fd;
+	char name[16];
+	bool vnet;
+};
+
+/** sim_host_open() - the bridge (made if missing), NAT, and a TAP on it. Return: a status. */
+vmnet_return_t sim_host_open(struct sim_host *h, const struct sim_net *net, unsigned mtu,
+			     bool offload);
+void sim_host_close(struct sim_host *h);
+
+/**
+ * struct vmnet_interface - one started interface
+ * @lock: guards the event callback and @armed between the loop's thread (vmnet_read) and
+ *        the watcher thread
+ * @armed: the next readable TAP raises an event (set by vmnet_read(): one event per
+ *         burst, not one per packet, until the reader has been back)
+ * @stopped: vmnet_stop_interface() was called: every further call is VMNET_INVALID_ACCESS
+ * @calls: vmnet_read()/vmnet_write() calls so far, for injected faults
+ * @bounce: where a packet is gathered (write) or read whole (read): 64 KiB and a header
+ * @bad_checksums: packets written whose checksum was wrong (the simulation's self-check)
+ */
+struct vmnet_interface {
+	pthread_mutex_t lock;
+	pthread_cond_t rearm;
+	bool armed, stopping, watching;
+	vmnet_interface_event_callback_t callback;
+	dispatch_queue_t callback_queue;
+	pthread_t watcher;
+	int stop_pipe[2];
+	atomic_bool stopped;
+	struct sim_host host;
+	unsigned mtu;
+	size_t max_packet_size;
+	bool tso, checksum_offload;
+	unsigned long calls[2];
+	uint8_t *bounce;
+	unsigned long bad_checksums;
+};
+
+/** sim_fault_status() - the status forced on this call of @iface, or VMNET_SUCCESS */
+vmnet_return_t sim_fault_status(struct vmnet_interface *iface, enum sim_call call);
+
+/** sim_interface_start() - both start calls: check @desc, open the host side, report */
+interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
+				  dispatch_queue_t queue,
+				  vmnet_start_interface_completion_handler_t handler);
+
+/** sim_rearm() - vmnet_read() was called: the next readable TAP raises an event again */
+void sim_rearm(struct vmnet_interface *iface);
+
+/** sim_status_name() - "VMNET_SUCCESS"... for logs */
+const char *sim_status_name(vmnet_return_t status);
+
+#endif

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/* vmnet_io.c — simulated vmnet_read()/vmnet_write(): batches over the TAP, TSO and checksum offload */
+#include <errno.h>
+#include <linux/virtio_net.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "proto/byteorder.h"
+#include "proto/checksum.h"
+#include "proto/wire.h"
+#include "sim.h"
+
+/*
+ * The model of vmnet's offloads (Apple documents the keys, not the packets): with TSO an
+ * interface hands over and takes TCP packets of up to 64 KiB, cut at the MTU; with
+ * checksum offload it hands over packets whose TCP/UDP checksum holds only the
+ * pseudo-header sum (the TAP's VIRTIO_NET_HDR_F_NEEDS_CSUM, passed on as it is: the
+ * hardest case for a reader), and computes the checksums of what it takes "as necessary".
+ * The simulation checks the checksum of every large packet it is given and drops it when
+ * wrong: sock-vmnet promises to write complete checksums.
+ */
+
+/* Room in the caller's buffers for one packet. */
+static size_t iov_room(const struct vmpktdesc *p)
+{
+	size_t room = 0;
+
+	for (uint32_t i = 0; i < p->vm_pkt_iovcnt; i++)
+		room += p->vm_pkt_iov[i].iov_len;
+	return room < p->vm_pkt_size ? room : p->vm_pkt_size;
+}
+
+static void scatter(const struct vmpktdesc *p, const uint8_t *src, size_t len)
+{
+	for (uint32_t i = 0; i < p->vm_pkt_iovcnt && len; i++) {
+		size_t n = p->vm_pkt_iov[i].iov_len < len ? p->vm_pkt_iov[i].iov_len : len;
+
+		memcpy(p->vm_pkt_iov[i].iov_base, src, n);
+		src += n;
+		len -= n;
+	}
+}
+
+/*
+ * read_one() - one packet from the TAP into @p
+ * Return: 1, 0 when none waits, -1 with @status set (the packet is lost).
+ */
+static int read_one(struct vmnet_interface *iface, struct vmpktdesc *p, vmnet_return_t *status)
+{
+	struct virtio_net_hdr vh;
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->bounce, ETH_HDR_LEN + 65535 + 64}};
+	ssize_t r = iface->host.vnet ? readv(iface->host.fd, iov, 2)
+				     : read(iface->host.fd, iface->bounce, iov[1].iov_len);
+	size_t len;
+
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		*status = VMNET_FAILURE;
+		return -1;
+	}
+	len = (size_t)r - (iface->host.vnet ? sizeof(vh) : 0);
+	if (iface->host.vnet && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	    vh.gso_type != VIRTIO_NET_HDR_GSO_TCPV4) {
+		*status = VMNET_FAILURE; /* the TAP was asked for IPv4 TSO only */
+		return -1;
+	}
+	if (len > iov_room(p)) {
+		*status = VMNET_PACKET_TOO_BIG;
+		return -1;
+	}
+	scatter(p, iface->bounce, len);
+	p->vm_pkt_size = len;
+	p->vm_flags = 0;
+	return 1;
+}
+
+/*
+ * An injected VMNET_PACKET_TOO_BIG stands for a packet vmnet could not hand over: like
+ * the real thing it costs that packet (none waiting: nothing to report).
+ */
+static vmnet_return_t drop_one(struct vmnet_interface *iface)
+{
+	struct vmpktdesc p = {.vm_pkt_size = 0, .vm_pkt_iovcnt = 0};
+	vmnet_return_t status = VMNET_SUCCESS;
+
+	return read_one(iface, &p, &status) != 0 ? VMNET_PACKET_TOO_BIG : VMNET_SUCCESS;
+}
+
+vmnet_return_t vmnet_read(interface_ref iface, struct vmpktdesc *packets, int *pktcnt)
+{
+	vmnet_return_t status = VMNET_SUCCESS;
+	int want, got = 0;
+
+	if (!iface || !packets || !pktcnt || *pktcnt < 0)
+		return VMNET_INVALID_ARGUMENT;
+	if (atomic_load(&iface->stopped))
+		return VMNET_INVALID_ACCESS;
+	want = *pktcnt;
+	*pktcnt = 0;
+	status = sim_fault_status(iface, SIM_CALL_READ);
+	if (status == VMNET_PACKET_TOO_BIG)
+		status = drop_one(iface);
+	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
+		status = VMNET_TOO_MANY_PACKETS;
+	while (status == VMNET_SUCCESS && got < want) {
+		int r = read_one(iface, &packets[got], &status);
+
+		if (r <= 0)
+			break;
+		got++;
+	}
+	*pktcnt = got;
+	sim_rearm(iface);
+	return status;
+}
+
+/* The bytes of one packet, gathered into the bounce buffer. Return: its length. */
+static size_t gather(struct vmnet_interface *iface, const struct vmpktdesc *p)
+{
+	size_t len = 0;
+
+	for (uint32_t i = 0; i < p->vm_pkt_iovcnt && len < p->vm_pkt_size; i++) {
+		size_t n = p->vm_pkt_iov[i].iov_len;
+
+		if (n > p->vm_pkt_size - len)
+			n = p->vm_pkt_size - len;
+		memcpy(iface->bounce + len, p->vm_pkt_iov[i].iov_base, n);
+		len += n;
+	}
+	return len;
+}
+
+/*
+ * tso_header() - a packet longer than the MTU, for the TAP to cut: IPv4 TCP only, with
+ * complete headers and a correct checksum (checked, then replaced by the pseudo-header
+ * sum the TAP expects with VIRTIO_NET_HDR_F_NEEDS_CSUM)
+ * Return: VMNET_SUCCESS, VMNET_PACKET_TOO_BIG (not TCP), or VMNET_FAILURE (bad checksum).
+ */
+static vmnet_return_t tso_header(const struct vmnet_interface *iface, uint8_t *pkt, size_t len,
+				 struct virtio_net_hdr *vh)
+{
+	uint8_t *ip = pkt + ETH_HDR_LEN, *tcp;
+	size_t ihl, thl, l4_len;
+
+	if (len < ETH_HDR_LEN + IPV4_HDR_LEN + TCP_MIN_HDR_LEN || be16(pkt + 12) != ETHERTYPE_IPV4 ||
+	    ip[9] != IPPROTO_TCP_ || (be16(ip + 6) & IPV4_FRAGMENT_MASK) ||
+	    be16(ip + 2) != len - ETH_HDR_LEN)
+		return VMNET_PACKET_TOO_BIG;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	tcp = ip + ihl;
+	thl = (size_t)(tcp[12] >> 4) * 4;
+	if (ihl < IPV4_HDR_LEN || thl < TCP_MIN_HDR_LEN || ETH_HDR_LEN + ihl + thl >= len ||
+	    ihl + thl >= iface->mtu)
+		return VMNET_PACKET_TOO_BIG;
+	l4_len = len - ETH_HDR_LEN - ihl;
+	if (checksum_fold(checksum_add(checksum_pseudo_ipv4(ip, IPPROTO_TCP_, (uint16_t)l4_len),
+				       tcp, l4_len)) != 0xffff)
+		return VMNET_FAILURE;
+	put_be16(tcp + 16, checksum_fold(checksum_pseudo_ipv4(ip, IPPROTO_TCP_, (uint16_t)l4_len)));
+	*vh = (struct virtio_net_hdr){
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+		.hdr_len = (uint16_t)(ETH_HDR_LEN + ihl + thl),
+		.gso_size = (uint16_t)(iface->mtu - ihl - thl),
+		.csum_start = (uint16_t)(ETH_HDR_LEN + ihl),
+		.csum_offset = 16,
+	};
+	return VMNET_SUCCESS;
+}
+
+/* write_one() - one packet to the TAP. Return: VMNET_SUCCESS or why not. */
+static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
+{
+	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	size_t len;
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->bounce, 0}};
+	ssize_t r;
+
+	if (p->vm_pkt_size > iface->max_packet_size || p->vm_pkt_size < ETH_HDR_LEN)
+		return VMNET_PACKET_TOO_BIG;
+	len = gather(iface, p);
+	iov[1].iov_len = len;
+	if (len > iface->mtu + ETH_HDR_LEN) {
+		vmnet_return_t s = tso_header(iface, iface->bounce, len, &vh);
+
+		if (s == VMNET_FAILURE) {
+			iface->bad_checksums++;
+			sim_log("dropped a %zu-byte packet with a wrong TCP checksum", len);
+			return VMNET_SUCCESS; /* taken: vmnet does not say what it drops */
+		}
+		if (s != VMNET_SUCCESS)
+			return s;
+	}
+	r = iface->host.vnet ? writev(iface->host.fd, iov, 2) : write(iface->host.fd, iface->bounce, len);
+	if (r >= 0)
+		return VMNET_SUCCESS;
+	return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;
+}
+
+vmnet_return_t vmnet_write(interface_ref iface, struct vmpktdesc *packets, int *pktcnt)
+{
+	vmnet_return_t status;
+	int want, done = 0;
+
+	if (!iface || !packets || !pktcnt || *pktcnt < 0)
+		return VMNET_INVALID_ARGUMENT;
+	if (atomic_load(&iface->stopped))
+		return VMNET_INVALID_ACCESS;
+	want = *pktcnt;
+	*pktcnt = 0;
+	status = sim_fault_status(iface, SIM_CALL_WRITE);
+	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
+		status = VMNET_TOO_MANY_PACKETS;
+	while (status == VMNET_SUCCESS && done < want) {
+		status = write_one(iface, &packets[done]);
+		if (status == VMNET_SUCCESS)
+			done++;
+	}
+	*pktcnt = done;
+	return status;
+}

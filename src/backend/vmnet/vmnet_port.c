@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+/* vmnet_port.c — frames to and from vmnet: batched reads and writes, TSO joined and cut, retries */
+#include "backend/vmnet/vmnet_port.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/vmnet/vmnet_offload.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/stats.h"
+#include "os/socket.h"
+#include "proto/wire.h"
+
+/*
+ * Packets per vmnet_read()/vmnet_write() when vmnet does not say (macOS < 15): Apple's
+ * documentation, as QEMU's vmnet back-end quotes it, allows "up to 200 packets to be read
+ * or written for a maximum of 256KB" per call. macOS 26 reports 256 (vmnet-helper's logs).
+ */
+#define VMNET_DEFAULT_MAX_PACKETS 200
+#define VMNET_CALL_BYTES (256 * 1024)
+/*
+ * How soon a vmnet that answered VMNET_BUFFER_EXHAUSTED is asked again. The loop's timers
+ * count whole milliseconds, so 1 ms is the shortest wait; vmnet's ring drains toward the
+ * host's stack in far less (256 packets of 1500 bytes leave in 0.3 ms at 10 Gbit/s), so one
+ * tick finds room, and the relay drops a batch that still waits after 100 ms (host-busy).
+ */
+#define VMNET_RETRY_MS 1
+
+static unsigned min_u(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* ---- the port's descriptor: a set of the doorbell and the retry pipe ------------------- */
+
+static void set_member(struct vmnet_port *p, struct loop_source *src, uint32_t flag, bool on)
+{
+	if (!!(p->in_set & flag) == on)
+		return;
+	if (on && loop_add(p->set, src, LOOP_IN) < 0)
+		return;
+	if (!on)
+		loop_remove(p->set, src);
+	p->in_set ^= flag;
+}
+
+static void port_watch(struct frame_port *fp, uint32_t events)
+{
+	struct vmnet_port *p = container_of(fp, struct vmnet_port, port);
+
+	p->want = events;
+	set_member(p, &p->bell_src, LOOP_IN, events & LOOP_IN);
+	set_member(p, &p->room_src, LOOP_OUT, events & LOOP_OUT);
+}
+
+static void on_retry(struct loop_timer *t)
+{
+	struct vmnet_port *p = container_of(t, struct vmnet_port, retry);
+
+	if (write(p->room[1], "!", 1) < 0) {
+		/* EAGAIN: a byte waits already */
+	}
+}
+
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+/*
+ * read_status() - what a vmnet_read() status means for the port
+ * Return: 0 to go on (perhaps with fewer packets), -EIO when the interface is gone.
+ */
+static int read_status(struct vmnet_port *p, vmnet_return_t status, unsigned asked)
+{
+	switch (status) {
+	case VMNET_SUCCESS:
+	case VMNET_BUFFER_EXHAUSTED: /* nothing to read is not an error */
+		return 0;
+	case VMNET_TOO_MANY_PACKETS:
+		p->read_max = asked > 1 ? asked / 2 : 1;
+		if (!p->warned_read_max)
+			log_info("vmnet: a read of %u packets is too many (%s): %u at once from now on",
+				 asked, vmnet_status_name(status), p->read_max);
+		p->warned_read_max = true;
+		p->more_waits = true;
+		return 0;
+	case VMNET_PACKET_TOO_BIG:
+		stats_drop(p->port.stats, DROP_OVERSIZE, "host->vm", NULL);
+		p->more_waits = true;
+		return 0;
+	case VMNET_INVALID_ACCESS:
+		log_error("vmnet_read: %s: the interface is gone", vmnet_status_name(status));
+		return -EIO;
+	default:
+		log_debug("vmnet_read: %s", vmnet_status_name(status));
+		return 0;
+	}
+}
+
+static unsigned read_limit(const struct vmnet_port *p, size_t per_packet, unsigned cap)
+{
+	unsigned by_bytes = (unsigned)(VMNET_CALL_BYTES / per_packet);
+
+	return min_u(min_u(cap, p->read_max), by_bytes ? by_bytes : 1);
+}
+
+/* Without offload: packets land straight in the batch's slots, one vmnet_read(). */
+static int recv_direct(struct vmnet_port *p, struct frame_batch *b)
+{
+	unsigned want = read_limit(p, b->frame_cap, b->cap);
+	int got = (int)want, r;
+	vmnet_return_t status;
+
+	for (unsigned i = 0; i < want; i++) {
+		p->rx_iov[i] = (struct iovec){b->data[i], b->frame_cap};
+		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = b->frame_cap,
+						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
+	}
+	status = vmnet_read(p->link->iface, p->rx_desc, &got);
+	if (got < 0 || (unsigned)got > want)
+		got = 0;
+	r = read_status(p, status, want);
+	for (int i = 0; i < got; i++) {
+		size_t len = p->rx_desc[i].vm_pkt_size;
+
+		/* an overlong frame shows as frame_cap bytes: the relay counts it */
+		b->len[i] = (uint32_t)(len < b->frame_cap ? len : b->frame_cap);
+		if (p->prober)
+			arp_prober_input(p->prober, b->data[i], b->len[i]);
+	}
+	b->count = (unsigned)got;
+	if (status == VMNET_SUCCESS && (unsigned)got == want)
+		p->more_waits = true;
+	return r < 0 ? r : got;
+}
+
+/* With offload: up to @p->slots whole packets into the staging slots. Return: count or -EIO. */
+static int stage_read(struct vmnet_port *p)
+{
+	unsigned want = read_limit(p, p->slot_size, p->slots);
+	int got = (int)want, r;
+	vmnet_return_t status;
+
+	for (unsigned i = 0; i < want; i++) {
+		p->rx_iov[i] = (struct iovec){p->staging + i * p->slot_size, p->slot_size};
+		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = p->slot_size,
+						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
+	}
+	status = vmnet_read(p->link->iface, p->rx_desc, &got);
+	if (got < 0 || (unsigned)got > want)
+		got = 0;
+	r = read_status(p, status, want);
+	for (int i = 0; i < got; i++)
+		p->stage_len[i] = p->rx_desc[i].vm_pkt_size;
+	p->staged = (unsigned)got;
+	p->stage_next = 0;
+	if (status == VMNET_SUCCESS && (unsigned)got == want)
+		p->more_waits = true;
+	return r < 0 ? r : got;
+}
+
+/* Start cutting the next staged packet (or drop it, counted). */
+static void take_staged(struct vmnet_port *p)
+{
+	uint8_t *pkt = p->staging + p->stage_next * p->slot_size;
+	size_t len = p->stage_len[p->stage_next++];
+	struct offload_info info;
+	enum drop_reason why;
+
+	if (len > p->slot_size) /* vmnet wrote more than it was given room for */
+		len = p->slot_size;
+	if (p->prober)
+		arp_prober_input(p->prober, pkt, len);
+	why = vmnet_rx_offload(pkt, len, p->max_frame, p->partial_csum, &info);
+	if (why == DROP_NONE)
+		why = packet_split_start(&p->split, pkt, len, &info, p->max_frame);
+	if (why != DROP_NONE)
+		stats_drop(p->port.stats, why, "host->vm", NULL);
+	p->splitting = why == DROP_NONE;
+}
+
+static int recv_staged(struct vmnet_port *p, struct frame_batch *b)
+{
+	unsigned n = 0;
+
+	while (n < b->cap) {
+		if (p->splitting) {
+			size_t len = packet_split_next(&p->split, b->data[n], b->frame_cap);
+
+			if (len)
+				b->len[n++] = (uint32_t)len;
+			if (p->split.done) {
+				p->splitting = false;
+				if (p->split.info.gso != GSO_NONE) {
+					p->port.stats->split.packets++;
+					p->port.stats->split.frames += p->split.index;
+				}
+			}
+		} else if (p->stage_next < p->staged) {
+			take_staged(p);
+		} else {
+			/* one read per call at most when the last one came back short */
+			bool again = p->more_waits;
+			int got;
+
+			p->more_waits = false;
+			if (n > 0 && !again)
+				break;
+			got = stage_read(p);
+			if (got < 0)
+				return got;
+			if (got == 0)
+				break;
+		}
+	}
+	b->count = n;
+	p->port.rx_pending = p->splitting || p->stage_next < p->staged;
+	return (int)n;
+}
+
+static int port_recv(struct frame_port *fp, struct frame_batch *b)
+{
+	struct vmnet_port *p = container_of(fp, struct vmnet_port, port);
+	int r;
+
+	doorbell_clear(&p->bell); /* before reading: a ring from now on is for later packets */
+	p->more_waits = false;
+	r = p->stage ? recv_staged(p, b) : recv_direct(p, b);
+	/*
+	 * A full read may have left packets in vmnet, and vmnet need not tell again: ring
+	 * ourselves, so the loop comes back after serving the VM's side, not at once.
+	 */
+	if (r >= 0 && p->more_waits && !fp->rx_pending)
+		doorbell_ring(&p->bell);
+	return r;
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+/*
+ * add_packet() - describe the next packet of @frames: the frames at its head that join
+ * into one (TSO), or the first alone
+ * Return: the frames it holds; 0 when the first frame is longer than vmnet takes (then
+ * it is dropped, counted, and the caller moves on).
+ */
+static unsigned add_packet(struct vmnet_port *p, const struct frame_ref *frames, unsigned n,
+			   unsigned k, unsigned *iov_used, unsigned *joins)
+{
+	struct iovec *iov = &p->tx_iov[*iov_used];
+	unsigned m = 1, count = 1;
+	size_t size = frames[0].len;
+
+	if (p->join && *joins < VMNET_JOINED_MAX)
+		m = packet_join(frames, n, false, &p->joined[*joins]);
+	if (m > 1) {
+		struct joined_packet *j = &p->joined[(*joins)++];
+
+		vmnet_tx_checksum(j);
+		iov[0] = (struct iovec){j->hdr, j->info.hdr_len};
+		memcpy(&iov[1], j->payload, m * sizeof(iov[0]));
+		size = j->info.hdr_len;
+		for (unsigned i = 0; i < m; i++)
+			size += j->payload[i].iov_len;
+		count = 1 + m;
+	} else if (size > p->link->max_packet_size) {
+		stats_drop(p->port.stats, p->port.refuse_reason, p->port.name, NULL);
+		return 0;
+	} else {
+		iov[0] = (struct iovec){frames[0].data, frames[0].len};
+	}
+	p->tx_desc[k] = (struct vmpktdesc){.vm_pkt_size = size, .vm_pkt_iov = iov,
+					   .vm_pkt_iovcnt = count};
+	p->tx_frames[k] = m;
+	*iov_used += count;
+	return m;
+}
+
+static void drop_packet(struct vmnet_port *p, unsigned k)
+{
+	for (unsigned i = 0; i < p->tx_frames[k]; i++)
+		stats_drop(p->port.stats, p->port.refuse_reason, p->port.name, NULL);
+}
+
+/*
+ * write_status() - what a vmnet_write() status means: @taken (frames) may grow by a packet
+ * that is dropped; @blocked is set when vmnet has no room now
+ * Return: 0, or -EIO when the interface is gone.
+ */
+static int write_status(struct vmnet_port *p, vmnet_return_t status, unsigned k, unsigned cnt,
+			unsigned *taken, bool *blocked)
+{
+	switch (status) {
+	case VMNET_SUCCESS:
+		*blocked = cnt < k; /* vmnet took fewer: its ring is full */
+		return 0;
+	case VMNET_BUFFER_EXHAUSTED:
+		*blocked = true;
+		return 0;
+	case VMNET_TOO_MANY_PACKETS:
+		if (k > 1) {
+			p->write_max = k / 2;
+			if (!p->warned_write_max)
+				log_info("vmnet: a write of %u packets is too many (%s): %u at once "
+					 "from now on", k, vmnet_status_name(status), p->write_max);
+			p->warned_write_max = true;
+			return 0;
+		}
+		break; /* one is too many: drop it, as any other refused packet */
+	case VMNET_INVALID_ACCESS:
+		log_error("vmnet_write: %s: the interface is gone", vmnet_status_name(status));
+		return -EIO;
+	default:
+		break;
+	}
+	/* the packet at @cnt was refused (too big, a failure...): it is dropped, counted */
+	log_debug("vmnet_write: %s", vmnet_status_name(status));
+	if (cnt < k) {
+		drop_packet(p, cnt);
+		*taken = p->tx_first[cnt] + p->tx_frames[cnt];
+	}
+	return 0;
+}
+
+/*
+ * write_chunk() - one vmnet_write() of the packets @frames make
+ * Return: frames taken (written, or dropped and counted), or -EIO.
+ */
+static int write_chunk(struct vmnet_port *p, const struct frame_ref *frames, unsigned n,
+		       bool *blocked)
+{
+	unsigned i = 0, k = 0, iov_used = 0, joins = 0, limit = min_u(p->write_max, VMNET_BATCH);
+	size_t bytes = 0;
+	unsigned taken;
+	int cnt, r;
+	vmnet_return_t status;
+
+	while (i < n && k < limit) {
+		unsigned m = add_packet(p, frames + i, n - i, k, &iov_used, &joins);
+
+		if (m == 0) {
+			i++;
+			continue;
+		}
+		if (k > 0 && bytes + p->tx_desc[k].vm_pkt_size > VMNET_CALL_BYTES)
+			break; /* the next call takes it (a joined packet's header is rebuilt) */
+		bytes += p->tx_desc[k].vm_pkt_size;
+		p->tx_first[k++] = i;
+		i += m;
+	}
+	if (k == 0)
+		return (int)i;
+	cnt = (int)k;
+	status = vmnet_write(p->link->iface, p->tx_desc, &cnt);
+	if (cnt < 0 || (unsigned)cnt > k)
+		cnt = 0;
+	taken = (unsigned)cnt == k ? i : p->tx_first[cnt];
+	for (int j = 0; j < cnt && p->port.stats; j++) {
+		if (p->tx_frames[j] > 1) {
+			p->port.stats->joined.packets++;
+			p->port.stats->joined.frames += p->tx_frames[j];
+		}
+	}
+	r = write_status(p, status, k, (unsigned)cnt, &taken, blocked);
+	return r < 0 ? r : (int)taken;
+}
+
+static int port_send(struct frame_port *fp, const struct frame_ref *frames, unsigned n)
+{
+	struct vmnet_port *p = container_of(fp, struct vmnet_port, port);
+	unsigned sent = 0;
+	bool blocked = false;
+
+	drain(p->room[0]);
+	while (sent < n && !blocked) {
+		int r = write_chunk(p, frames + sent, n - sent, &blocked);
+
+		if (r < 0)
+			return r;
+		sent += (unsigned)r;
+	}
+	if (blocked && !loop_timer_armed(&p->retry))
+		loop_timer_arm(p->loop, &p->retry, clock_mono_ms() + VMNET_RETRY_MS);
+	else if (!blocked)
+		loop_timer_disarm(p->loop, &p->retry);
+	return (int)sent;
+}
+
+int vmnet_port_write_one(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct vmnet_port *p = ctx;
+	struct iovec iov = {(void *)frame, len};
+	struct vmpktdesc d = {.vm_pkt_size = len, .vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
+	int cnt = 1;
+	vmnet_return_t status = vmnet_write(p->link->iface, &d, &cnt);
+
+	if (status == VMNET_SUCCESS && cnt == 1)
+		return 0;
+	return status == VMNET_INVALID_ACCESS ? -EIO : -EAGAIN;
+}
+
+int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size)
+{
+	struct iovec iov = {buf, size};
+	struct vmpktdesc d = {.vm_pkt_size = size, .vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
+	int cnt = 1;
+	vmnet_return_t status = vmnet_read(p->link->iface, &d, &cnt);
+
+	if (status == VMNET_INVALID_ACCESS)
+		return -EIO;
+	return status == VMNET_SUCCESS && cnt == 1 ? (int)d.vm_pkt_size : 0;
+}
+
+/* ---- setting up -------------------------------------------------------------------------- */
+
+/* The staging slots, when packets may be longer than the VM's frames. Return: 0 or -1. */
+static int init_staging(struct vmnet_port *p, const struct vmnet_link *link, size_t vm_frame_cap)
+{
+	p->stage = link->offload || link->max_packet_size >= vm_frame_cap;
+	p->join = link->offload && link->max_packet_size >= ETH_HDR_LEN + UINT16_MAX;
+	p->partial_csum = link->offload;
+	if (!p->stage)
+		return 0;
+	p->slot_size = link->max_packet_size > vm_frame_cap ? link->max_packet_size : vm_frame_cap;
+	p->slots = (unsigned)(VMNET_CALL_BYTES / p->slot_size);
+	p->slots = p->slots == 0 ? 1 : min_u(p->slots, VMNET_STAGE_SLOTS_MAX);
+	p->staging = malloc(p->slots * p->slot_size);
+	return p->staging ? 0 : -1;
+}
+
+static int init_set(struct vmnet_port *p)
+{
+	int r = doorbell_open(&p->bell);
+
+	if (r < 0)
+		return r;
+	r = os_pipe(p->room);
+	if (r < 0)
+		return r;
+	os_set_nonblock_cloexec(p->room[0]);
+	os_set_nonblock_cloexec(p->room[1]);
+	p->set = loop_new();
+	if (!p->set)
+		return -ENOMEM;
+	p->bell_src = (struct loop_source){.fd = doorbell_fd(&p->bell)};
+	p->room_src = (struct loop_source){.fd = p->room[0]};
+	/* the relay starts out reading (LOOP_IN) without telling the port */
+	r = loop_add(p->set, &p->bell_src, LOOP_IN);
+	p->in_set = p->want = LOOP_IN;
+	return r;
+}
+
+int vmnet_port_init(struct vmnet_port *p, struct vmnet_link *link, struct loop *loop,
+		    unsigned vm_mtu, char *err, size_t err_size)
+{
+	size_t vm_frame_cap = (size_t)vm_mtu + ETH_HDR_LEN + 1; /* as the relay's batch slots */
+	int r;
+
+	*p = (struct vmnet_port){.link = link, .loop = loop, .room = {-1, -1},
+				 .bell.fds = {-1, -1}, .retry.on_expire = on_retry};
+	p->max_frame = (size_t)vm_mtu + ETH_HDR_LEN;
+	p->read_max = link->read_max ? link->read_max : VMNET_DEFAULT_MAX_PACKETS;
+	p->write_max = link->write_max ? link->write_max : VMNET_DEFAULT_MAX_PACKETS;
+	r = init_set(p);
+	if (r < 0 || init_staging(p, link, vm_frame_cap) < 0) {
+		snprintf(err, err_size, "vmnet: cannot set up the port: %s",
+			 strerror(r < 0 ? -r : ENOMEM));
+		return -1;
+	}
+	if (vmnet_link_watch(link, &p->bell, err, err_size) < 0)
+		return -1;
+	p->port = (struct frame_port){
+		.name = "vmnet",
+		.fd = loop_fd(p->set),
+		.recv = port_recv,
+		.send = port_send,
+		.watch = port_watch,
+	};
+	return 0;
+}
+
+void vmnet_port_fini(struct vmnet_port *p)
+{
+	if (p->loop)
+		loop_timer_disarm(p->loop, &p->retry);
+	if (p->set) {
+		if (p->in_set & LOOP_IN)
+			loop_remove(p->set, &p->bell_src);
+		if (p->in_set & LOOP_OUT)
+			loop_remove(p->set, &p->room_src);
+		loop_free(p->set);
+	}
+	if (p->bell.fds[0] >= 0)
+		doorbell_close(&p->bell);
+	if (p->room[0] >= 0) {
+		close(p->room[0]);
+		close(p->room[1]);
+	}
+	free(p->staging);
+	p->staging = NULL;
+	p->set = NULL;
+}

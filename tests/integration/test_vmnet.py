@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: MIT
+# test_vmnet.py — the vmnet back-end through the simulated vmnet.framework: APIs, modes, vmnet's errors
+"""Runs only in the simulation build (SVM_BACKEND=vmnet, make vmnet-sim): the rest of the
+integration suite runs there too, through the vmnet back-end; these tests are about what
+only it has. The simulation is steered by its environment (sim/vmnet/sim.h): which macOS
+it plays (SVM_VMNET_SIM_MACOS), its packet limits, and vmnet errors forced on chosen calls
+(SVM_VMNET_SIM_FAULTS=CALL:STATUS@FIRST[xCOUNT])."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+
+from conftest import (GATEWAY, HOST_WAN_IP, PYTHON, ROOT, SOCK_VMNET, UDP_ECHO, VM_MAC,
+                      WAN_ALLOW, WAN_IP, ScapyVM, run, wait_line)
+
+ECHO_PORT = 7790
+
+
+def ready_line(vmnet):
+    m = re.search(r"INFO vmnet ready (.*)", vmnet.stderr())
+    assert m, vmnet.stderr()
+    return dict(kv.split("=", 1) for kv in m.group(1).split())
+
+
+def leased(topo, *args, mac=VM_MAC):
+    vm = ScapyVM(topo.start_vmnet(list(args), mac=mac))
+    assert vm.dhcp(), vm.net.stderr()
+    return vm
+
+
+def echo_server(topo):
+    server = topo.wan_popen(UDP_ECHO, str(ECHO_PORT))
+    wait_line(server)
+    return server
+
+
+def udp_burst(vm, count, size=200):
+    """@count datagrams queued while sock-vmnet is stopped: they leave in one batch."""
+    os.kill(vm.net.proc.pid, signal.SIGSTOP)
+    try:
+        for i in range(count):
+            vm.net.send(vm.ip_frame(WAN_IP, UDP(sport=41000 + i, dport=ECHO_PORT)
+                                    / (b"%04d" % i + b"x" * size)))
+    finally:
+        os.kill(vm.net.proc.pid, signal.SIGCONT)
+
+
+def echoes(vm, count, timeout=5):
+    got, deadline = set(), time.monotonic() + timeout
+    while len(got) < count and time.monotonic() < deadline:
+        pkt = vm.net.recv(deadline - time.monotonic())
+        if pkt is None:
+            break
+        if not vm.answer_arp(pkt) and pkt.haslayer(UDP) and pkt[UDP].sport == ECHO_PORT:
+            got.add(pkt[UDP].dport)
+    return got
+
+
+def test_macos_26_network_has_vmnets_dhcp_and_dns_proxy_off(topo):
+    vm = leased(topo, *WAN_ALLOW)
+    info = ready_line(vm.net)
+    assert info["api"] == "network" and info["mode"] == "shared"
+    assert "network mode=shared dhcp=off dns_proxy=off" in vm.net.stderr()
+    assert vm.arp_gateway() and vm.ping(WAN_IP)
+
+
+def test_classic_api_before_macos_26(topo, monkeypatch):
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "15")
+    vm = leased(topo, *WAN_ALLOW)
+    assert ready_line(vm.net)["api"] == "classic"
+    assert vm.arp_gateway() and vm.ping(WAN_IP)
+
+
+def test_a_gateway_a_network_cannot_hold_takes_the_classic_api(topo):
+    vm = leased(topo, "--start-addr=192.168.64.10", "--end-addr=192.168.64.20")
+    assert ready_line(vm.net)["api"] == "classic"
+    assert "not the subnet's first address" in vm.net.stderr()
+    vm.gateway = "192.168.64.10"
+    assert vm.ip == "192.168.64.11" and vm.arp_gateway()
+
+
+def test_interface_identity_follows_the_mac(topo):
+    macs = []
+    for mac in (VM_MAC, VM_MAC, "52:54:00:aa:bb:cc"):
+        net = topo.start_vmnet((), mac=mac)
+        macs.append(ready_line(net)["interface-mac"])
+        net.stop()
+    assert macs[0] == macs[1] != macs[2]
+    assert VM_MAC not in macs  # vmnet's own address for the interface, not the VM's
+
+
+def test_gateway_mac_is_asked_of_the_gateway(topo):
+    net = topo.start_vmnet()
+    bridge_mac = topo.host.run(["cat", "/sys/class/net/svmnet0/address"]).stdout.strip()
+    assert ready_line(net)["gateway-mac"] == bridge_mac
+    vm = ScapyVM(net)
+    vm.dhcp()
+    assert vm.arp_gateway() == bridge_mac
+
+
+def test_host_mode_reaches_the_host_but_nothing_beyond(topo):
+    vm = leased(topo, "--vmnet-mode=host", *WAN_ALLOW)
+    assert ready_line(vm.net)["mode"] == "host"
+    assert vm.arp_gateway() and vm.ping(GATEWAY)
+    assert not vm.ping(WAN_IP, timeout=1)
+
+
+def test_bridged_mode_joins_the_interfaces_network(topo):
+    topo.host.run(["ip", "link", "add", "lan0", "type", "bridge"])
+    topo.host.run(["ip", "addr", "add", "10.77.0.1/24", "dev", "lan0"])
+    topo.host.run(["ip", "link", "set", "lan0", "up"])
+    vm = ScapyVM(topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=lan0",
+                                   "--start-addr=10.77.0.1", "--end-addr=10.77.0.50",
+                                   "--allow=10.77.0.0/24"]))
+    vm.gateway = "10.77.0.1"
+    assert vm.dhcp() == "10.77.0.2"
+    assert vm.arp_gateway() and vm.ping("10.77.0.1")
+    assert "network=vmnet-bridged:lan0:10.77.0.0/24" in vm.net.stderr()
+
+
+def test_bridged_to_a_missing_interface_is_an_error(topo):
+    net = topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=nope0"], ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    assert '--vmnet-interface: vmnet cannot bridge to "nope0": VMNET_INVALID_ARGUMENT' \
+        in net.stderr()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--vmnet-mode=nat"], '--vmnet-mode: "nat" is none of shared, host, bridged'),
+    (["--vmnet-mode=bridged"], "--vmnet-mode: bridged needs --vmnet-interface"),
+    (["--vmnet-interface=en0"], "--vmnet-interface: only with --vmnet-mode=bridged"),
+    (["--vmnet-interface=a/b", "--vmnet-mode=bridged"], '--vmnet-interface: "a/b" is not'),
+    (["--backend=tap", "--vmnet-mode=host"], "--vmnet-mode: only with --backend=vmnet"),
+])
+def test_vmnet_options_are_checked(topo, args, message):
+    net = topo.start_vmnet(args, ready=False)
+    assert net.proc.wait(timeout=5) == 2
+    err = net.stderr().strip()
+    assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_second_instance_with_the_same_mac_is_refused_on_the_vmnet_network(topo):
+    first = topo.start_vmnet()
+    second = topo.start_vmnet(ready=False)
+    assert second.proc.wait(timeout=10) == 1
+    assert f"--mac: {VM_MAC} is already served on vmnet shared network 192.168.64.0/24 by a " \
+           f"running sock-vmnet (pid {first.proc.pid})" in second.stderr()
+    assert "vmnet-sim" not in second.stderr(), "vmnet was started before the MAC was checked"
+
+
+def test_leases_cli_names_the_vmnet_network(topo):
+    vm = leased(topo)
+    r = run([SOCK_VMNET, "leases", f"--lease-db={topo.lease_db}", "--json"])
+    rows = json.loads(r.stdout)
+    assert [(x["network"], x["address"], x["state"]) for x in rows] == \
+        [("vmnet-shared:192.168.64.0/24", vm.ip, "running")]
+
+
+def test_buffer_exhausted_for_a_moment_costs_nothing(topo, monkeypatch):
+    # write 1 is the gateway's ARP at start; then vmnet is full for 20 calls (1 ms apart)
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:exhausted@2x20")
+    vm = leased(topo, *WAN_ALLOW, "--offload=off")
+    echo_server(topo)
+    assert vm.arp_gateway()
+    udp_burst(vm, 8)
+    assert len(echoes(vm, 8)) == 8
+    drops = vm.net.live_stats()["drops"]
+    assert drops["host-busy"] == 0 and drops["host-write-error"] == 0
+
+
+def test_buffer_exhausted_for_long_drops_as_host_busy(topo, monkeypatch):
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:exhausted@2x1000000")
+    vm = leased(topo)
+    vm.net.send(Ether(src=vm.mac, dst=ready_line(vm.net)["gateway-mac"])
+                / IP(src=vm.ip, dst=GATEWAY) / UDP(sport=1, dport=9))
+    time.sleep(0.5)
+    assert vm.net.live_stats()["drops"]["host-busy"] >= 1
+    assert vm.net.proc.poll() is None
+
+
+def test_vmnet_limits_are_learned_when_not_reported(topo, monkeypatch):
+    # macOS 14 reports no vmnet_read/write_max_packets_key; this vmnet takes 4 at once
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "14")
+    monkeypatch.setenv("SVM_VMNET_SIM_MAX_PACKETS", "4")
+    vm = leased(topo, *WAN_ALLOW, "--offload=off")
+    echo_server(topo)
+    assert vm.arp_gateway()
+    udp_burst(vm, 16)
+    assert len(echoes(vm, 16)) == 16
+    err = vm.net.stderr()
+    assert "vmnet: a write of 16 packets is too many" in err, err
+    assert "vmnet: a read of 64 packets is too many" in err, err
+
+
+def test_packet_too_big_from_vmnet_is_counted_and_survived(topo, monkeypatch):
+    # every packet vmnet holds is one it cannot hand over
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "read:too_big@1x1000000")
+    vm = leased(topo)
+    assert "does not answer ARP" in vm.net.stderr()
+    assert vm.arp_gateway(timeout=1) is None
+    assert vm.net.live_stats()["drops"]["oversize"] >= 1
+    assert vm.net.proc.poll() is None
+
+
+def test_packet_too_big_for_vmnet_is_dropped_and_counted(topo, monkeypatch):
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:too_big@2")
+    vm = leased(topo, *WAN_ALLOW)
+    assert vm.arp_gateway() is None  # the VM's ARP request was the refused packet
+    assert vm.arp_gateway()
+    assert vm.net.live_stats()["drops"]["host-write-error"] == 1
+
+
+def test_invalid_access_ends_it_cleanly(topo, monkeypatch):
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:invalid_access@2")
+    vm = leased(topo, *WAN_ALLOW)
+    iface = vm.net.tap_name()
+    assert iface in topo.host.links()
+    vm.arp_gateway(timeout=1)
+    assert vm.net.proc.wait(timeout=5) == 1
+    err = vm.net.stderr()
+    assert "vmnet_write: VMNET_INVALID_ACCESS: the interface is gone" in err
+    assert err.rstrip().splitlines()[-1].startswith("{"), "no counters at exit"
+    assert iface not in topo.host.links()
+    r = run([SOCK_VMNET, "leases", f"--lease-db={topo.lease_db}", "--json"])
+    assert [x["state"] for x in json.loads(r.stdout)] != ["running"]
+
+
+def test_run_starts_the_hypervisor_on_the_vmnet_back_end(topo):
+    script = ("import os, socket, sys; s = socket.socket(fileno=3); "
+              "s.send(b'\\xff' * 6 + bytes.fromhex('525400123456') + b'\\x08\\x06' + bytes(46)); "
+              "sys.exit(7)")
+    r = topo.host.run([SOCK_VMNET, "run", f"--mac={VM_MAC}", f"--lease-db={topo.lease_db}",
+                       "--", PYTHON, "-c", script], check=False, timeout=20)
+    assert r.returncode == 7, r.stderr
+    assert "backend=vmnet" in r.stderr and "vmnet-sim" in r.stderr
+
+
+@pytest.mark.parametrize("macos", ["15", "26"])
+def test_address_in_use_on_the_network_is_not_offered(topo, monkeypatch, macos):
+    """With the classic API bootpd serves the same bridge: an address someone answers ARP
+    for (here the host itself, which answers for its own addresses) is skipped."""
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", macos)
+    vm = ScapyVM(topo.start_vmnet())
+    topo.host.run(["ip", "addr", "add", "192.168.64.2/32", "dev", "lo"])  # after the setup's check
+    assert vm.dhcp() == "192.168.64.3", vm.net.stderr()
+    err = vm.net.stderr()
+    assert "192.168.64.2 is in use on the network" in err, err
+    rows = json.loads(run([SOCK_VMNET, "leases", f"--lease-db={topo.lease_db}", "--json"]).stdout)
+    assert {r["address"]: r["state"] for r in rows}["192.168.64.2"] == "quarantined", rows
