@@ -148,9 +148,11 @@ def test_full_database_keeps_the_vm_online(topo):
     prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c",
               'mount -t tmpfs -o size=512k tmpfs "$0" && exec "$@"', str(d)]
     net = topo.start_vmnet(lease_db=db, prefix=prefix)
+    # its mount namespace, and its root directory: a setns() into a mount namespace moves to
+    # the namespace's root, which is not the test's when it runs in a chroot (CI)
+    same_mounts = ["nsenter", "-t", str(net.proc.pid), "-m", "-r", "-w"]
     # a second instance in the same mount namespace, started while there is room
-    other = ScapyVM(topo.start_vmnet(mac="52:54:00:00:00:34", lease_db=db,
-                                     prefix=["nsenter", f"--mount=/proc/{net.proc.pid}/ns/mnt"]))
+    other = ScapyVM(topo.start_vmnet(mac="52:54:00:00:00:34", lease_db=db, prefix=same_mounts))
     vm = ScapyVM(net)
     offered = dhcp_discover(vm)
     assert offered
@@ -169,8 +171,7 @@ def test_full_database_keeps_the_vm_online(topo):
     os.unlink(filler)
     assert other.dhcp(timeout=5) is not None
     # what the database owed (the VM's lease, acknowledged) was written once it could be
-    rows = wait_rows(db, lambda rows: rows.get(vm.mac, {}).get("bound"),
-                     prefix=["nsenter", f"--mount=/proc/{net.proc.pid}/ns/mnt"])
+    rows = wait_rows(db, lambda rows: rows.get(vm.mac, {}).get("bound"), prefix=same_mounts)
     assert rows[vm.mac]["address"] == offered and rows[vm.mac]["state"] == "running", rows
 
 
