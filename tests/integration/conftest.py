@@ -51,11 +51,10 @@ TAP_ONLY = {
     "test_second_instance_with_the_same_mac_is_refused":
         "names the tap back-end's network (test_vmnet.py has the vmnet one)",
     "test_leases_cli_lists_leases": "names the tap back-end's network (test_vmnet.py has the vmnet one)",
-    "test_vm_resolves_over_udp_and_tcp": "the tap back-end's DNS proxy (vmnet: serves_dns=false)",
-    "test_any_instance_answers_any_vm": "the tap back-end's DNS proxy (vmnet: serves_dns=false)",
-    "test_unanswered_query_is_retried_and_the_timer_stops":
-        "the tap back-end's DNS proxy (vmnet: serves_dns=false)",
 }
+# Files of what only the tap back-end has: its bridge, TAP and NAT table watched and repaired,
+# its bridge's lease database, its TAP's queue.
+TAP_ONLY_FILES = {"test_host_faults.py"}
 # A sanitizer build (SVM_SANITIZER=thread): every report fails the test that caused it.
 SANITIZER = os.environ.get("SVM_SANITIZER")
 
@@ -65,6 +64,8 @@ def pytest_collection_modifyitems(config, items):
         name = getattr(item, "originalname", item.name)
         if BACKEND == "vmnet" and name in TAP_ONLY:
             item.add_marker(pytest.mark.skip(reason=f"tap back-end only: {TAP_ONLY[name]}"))
+        if BACKEND == "vmnet" and item.fspath.basename in TAP_ONLY_FILES:
+            item.add_marker(pytest.mark.skip(reason="tap back-end only: its bridge, TAP and NAT"))
         if BACKEND != "vmnet" and item.fspath.basename == "test_vmnet.py":
             item.add_marker(pytest.mark.skip(reason="the vmnet simulation build only"))
 
