@@ -20,6 +20,7 @@ static const char usage_text[] =
 	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
 	"       sock-vmnet run --mac=MAC [options] -- HYPERVISOR-COMMAND...\n"
 	"       sock-vmnet leases [--lease-db=PATH] [--json]\n"
+	"       sock-vmnet ctl PATH COMMAND... (stats, rules, rule add|del allow|block RULE, names)\n"
 	"\n"
 	"Gives one VM, whose Ethernet frames arrive as datagrams on FD, a guarded NAT network.\n"
 	"\n"
@@ -48,10 +49,15 @@ static const char usage_text[] =
 	"  --domain=NAME         domain name handed out by DHCP\n"
 	"\n"
 	"Policy (repeatable, comma-separated; longest prefix wins, block wins a tie):\n"
-	"  --allow=RULE          RULE is CIDR, @host, or PROTO:CIDR[:PORT[-PORT]]\n"
-	"  --block=RULE          e.g. --block 0.0.0.0/0 --allow @host --allow tcp:203.0.113.0/24:443\n"
+	"  --allow=RULE          RULE is TARGET or PROTO:TARGET[:PORT[-PORT]]; TARGET is a CIDR,\n"
+	"  --block=RULE          @host, a name or *.name (the addresses the VM's DNS gives it)\n"
+	"                        e.g. --block 0.0.0.0/0 --allow tcp:github.com:443\n"
+	"  --block-mode=MODE     reject (TCP RST, ICMP prohibited: the default) or drop\n"
+	"  --check-names=on|off  a TCP flow let through by a name only must ask for an allowed\n"
+	"                        name in its TLS SNI or HTTP Host (on when a name rule exists)\n"
 	"\n"
 	"Other:\n"
+	"  --control=PATH        a control socket (JSON lines; see `sock-vmnet ctl`)\n"
 	"  --user=USER, --group=GROUP  drop privileges to these after setup\n"
 	"  --vm-fd-number=N      with \"run\": the hypervisor's fd number for the VM socket (3)\n"
 	"  --debug               log debug messages, including every drop (rate-limited)\n"
@@ -85,6 +91,9 @@ enum opt_id {
 	OPT_VERSION,
 	OPT_VMNET_MODE,
 	OPT_VMNET_INTERFACE,
+	OPT_BLOCK_MODE,
+	OPT_CHECK_NAMES,
+	OPT_CONTROL,
 };
 
 static const struct option long_options[] = {
@@ -104,6 +113,9 @@ static const struct option long_options[] = {
 	{"domain", required_argument, NULL, OPT_DOMAIN},
 	{"allow", required_argument, NULL, OPT_ALLOW},
 	{"block", required_argument, NULL, OPT_BLOCK},
+	{"block-mode", required_argument, NULL, OPT_BLOCK_MODE},
+	{"check-names", required_argument, NULL, OPT_CHECK_NAMES},
+	{"control", required_argument, NULL, OPT_CONTROL},
 	{"user", required_argument, NULL, OPT_USER},
 	{"group", required_argument, NULL, OPT_GROUP},
 	{"socket", required_argument, NULL, OPT_SOCKET},
@@ -188,9 +200,21 @@ static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, in
 	if (!copy)
 		return fail(c, "out of memory");
 	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-		if (cfg->policy.count == POLICY_MAX_RULES) {
+		size_t n = cfg->policy.count;
+
+		if (n == POLICY_MAX_RULES) {
 			free(copy);
 			return fail(c, "--%s: more than %d rules", opt_name(id), POLICY_MAX_RULES);
+		}
+		if ((n & (n - 1)) == 0) { /* 0, 1, 2, 4, ...: grow by doubling */
+			struct policy_rule *more =
+				realloc(cfg->policy.rules, (n ? 2 * n : 1) * sizeof(*more));
+
+			if (!more) {
+				free(copy);
+				return fail(c, "out of memory");
+			}
+			cfg->policy.rules = more;
 		}
 		if (!policy_rule_parse(part, id == OPT_ALLOW, &cfg->policy.rules[cfg->policy.count],
 				       why, sizeof(why))) {
@@ -332,6 +356,22 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
 	case OPT_ALLOW:
 	case OPT_BLOCK:
 		return add_rules(c, cfg, id, arg);
+	case OPT_BLOCK_MODE:
+		if (strcmp(arg, "reject") != 0 && strcmp(arg, "drop") != 0)
+			return fail(c, "--block-mode: \"%s\" is neither reject nor drop", arg);
+		cfg->policy.block_mode = arg[0] == 'r' ? BLOCK_REJECT : BLOCK_DROP;
+		return OPTIONS_OK;
+	case OPT_CHECK_NAMES:
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return fail(c, "--check-names: \"%s\" is neither on nor off", arg);
+		cfg->policy.check_names = arg[1] == 'n' ? CHECK_NAMES_ON : CHECK_NAMES_OFF;
+		return OPTIONS_OK;
+	case OPT_CONTROL:
+		if (arg[0] == '\0' || strlen(arg) >= 108)
+			return fail(c, "--control: \"%s\" is not a usable socket path (1 to 107 bytes)",
+				    arg);
+		cfg->control = arg;
+		return OPTIONS_OK;
 	case OPT_USER:
 		cfg->user = arg;
 		return OPTIONS_OK;
@@ -475,4 +515,11 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	if (r != OPTIONS_OK)
 		return r;
 	return check_addresses(&c, cfg, &seed);
+}
+
+void options_free(struct config *cfg)
+{
+	free(cfg->policy.rules);
+	cfg->policy.rules = NULL;
+	cfg->policy.count = 0;
 }

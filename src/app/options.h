@@ -27,4 +27,7 @@ enum options_result {
 enum options_result options_parse(int argc, char **argv, bool need_vm, struct config *cfg,
 				  char *err, size_t err_size);
 
+/** options_free() - what options_parse() allocated in @cfg (its rules) */
+void options_free(struct config *cfg);
+
 #endif

@@ -188,6 +188,7 @@ int run_main(int argc, char **argv)
 	cfg.vm.fd = sv[0];
 	cfg.vm.transport = VM_FD_DGRAM;
 	status = service_run(&cfg, pid, &wstatus);
+	options_free(&cfg);
 	/* a helper that failed says so (its error is logged) rather than echo the SIGTERM it sent */
 	return status != 0 ? status : exit_code(wstatus);
 }

@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/control.h"
 #include "app/privileges.h"
 #include "backend/backend.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/relay.h"
@@ -72,6 +74,7 @@ struct service {
 	struct relay relay;
 	bool relay_ready;
 	struct peer_watch *peer;
+	struct control *control;
 	struct loop_signals signals;
 	struct loop_process child;
 	int child_status;
@@ -79,11 +82,18 @@ struct service {
 	bool stop;
 };
 
-/* The counters, with what the back-end counted itself brought up to date first. */
-static void print_stats(struct service *s)
+/* What the back-end counted itself, brought into the counters. */
+static void refresh_stats(void *ctx)
 {
+	struct service *s = ctx;
+
 	if (s->backend && s->backend->ops->read_counters)
 		s->backend->ops->read_counters(s->backend, &s->stats);
+}
+
+static void print_stats(struct service *s)
+{
+	refresh_stats(s);
 	stats_print(&s->stats, stderr);
 }
 
@@ -203,6 +213,17 @@ static int ask_backend(void *owner, uint32_t ipv4,
 	return b->probe(b, ipv4, done, ctx);
 }
 
+/* A DNS answer the VM is given: the name rules learn the addresses of their names from it. */
+static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct service *s = ctx;
+
+	if (s->relay_ready) {
+		s->relay.guard.now_ms = clock_mono_ms();
+		guard_learn_answer(&s->relay.guard, msg, len);
+	}
+}
+
 /* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
 static int start_relay(struct service *s, char *err, size_t err_size)
 {
@@ -216,7 +237,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		.probe = {.ask = s->backend->probe ? ask_backend : NULL, .owner = s->backend},
 	};
 
-	struct dns_setup dns = {.cfg = cfg, .gateway_mac = s->backend->info.gateway_mac};
+	struct dns_setup dns = {.cfg = cfg, .gateway_mac = s->backend->info.gateway_mac,
+				.on_answer = learn_answer, .answer_ctx = s};
 
 	s->dhcp = dhcp4_new(&dhcp, err, err_size);
 	if (!s->dhcp)
@@ -237,6 +259,14 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 	s->relay_ready = true;
 	relay_attach(&s->relay, LOCAL_DHCP4, s->dhcp);
 	relay_attach(&s->relay, LOCAL_DNS, s->dns);
+	if (cfg->control) {
+		struct control_target target = {.guard = &s->relay.guard, .stats = &s->stats,
+						.refresh_stats = refresh_stats, .ctx = s};
+
+		s->control = control_open(s->loop, cfg->control, &target, err, err_size);
+		if (!s->control)
+			return -1;
+	}
 	return 0;
 }
 
@@ -297,6 +327,7 @@ static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 static void tear_down(struct service *s)
 {
 	peer_watch_stop(s->peer);
+	control_close(s->control);
 	if (s->relay_ready)
 		relay_fini(&s->relay);
 	if (s->dhcp)

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "proto/reject.h"
 
 /*
  * How long a batch may wait for a port that takes no frames (a VM that stopped reading,
@@ -122,6 +123,86 @@ static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 		stats_drop(r->stats, DROP_VM_BUSY, "host->vm", NULL);
 }
 
+/* A frame sock-vmnet makes for the host side (a reset): sent now or not at all. */
+static void send_to_host(struct relay *r, const uint8_t *frame, size_t len)
+{
+	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len};
+	int n = r->host->send(r->host, &ref, 1);
+
+	if (n < 0)
+		port_gone(r, r->host, n);
+	else if (n == 0)
+		stats_drop(r->stats, DROP_HOST_BUSY, "vm->host", NULL);
+}
+
+/* Take one answer from the budget of rejects; false when it is spent for now. */
+static bool reject_token(struct relay *r)
+{
+	uint64_t now = r->guard.now_ms;
+	uint64_t earned = (now - r->reject_refill_ms) * RELAY_REJECTS_PER_SECOND / 1000;
+
+	if (earned) {
+		r->reject_tokens = r->reject_tokens + earned > RELAY_REJECT_BURST
+					   ? RELAY_REJECT_BURST
+					   : (unsigned)(r->reject_tokens + earned);
+		r->reject_refill_ms = now;
+	}
+	if (!r->reject_tokens)
+		return false;
+	r->reject_tokens--;
+	return true;
+}
+
+/*
+ * A VM packet the policy refused, with --block-mode=reject: the VM's program learns at once
+ * (TCP: a reset from the server's address; else ICMP "administratively prohibited" from the
+ * router the VM sent it to), within a budget, so that a flood of refused packets is not
+ * answered one for one.
+ */
+static void reject(struct relay *r, const struct frame_view *v)
+{
+	uint8_t answer[REJECT_FRAME_MAX];
+	size_t len;
+
+	if (r->guard.cfg->policy.block_mode != BLOCK_REJECT || !reject_token(r))
+		return;
+	len = v->ip_proto == IPPROTO_TCP_ && v->l4
+		      ? reject_reset_sender(v, answer)
+		      : reject_icmp_prohibited(v, v->dst_mac, r->guard.gateway, answer);
+	if (len)
+		send_to_vm(r, answer, len);
+}
+
+/* A connection the server-name check refused: reset at both ends (never rate-limited). */
+static void reset_both(struct relay *r, const struct frame_view *v)
+{
+	uint8_t answer[REJECT_FRAME_MAX];
+	size_t len = reject_reset_sender(v, answer);
+
+	if (len)
+		send_to_vm(r, answer, len);
+	len = reject_reset_receiver(v, answer);
+	if (len)
+		send_to_host(r, answer, len);
+}
+
+/* A drop, and with --debug which rule decided it when the policy did. */
+static void count_drop(struct relay *r, enum drop_reason why, const char *direction,
+		       const struct frame_view *v)
+{
+	char rule[POLICY_RULE_TEXT_LEN], detail[POLICY_RULE_TEXT_LEN + 16] = "";
+	int by = r->guard.decided_by;
+
+	if (by >= 0 && log_debug_enabled()) {
+		const struct policy_entry *e = policy_entry(r->guard.policy, (size_t)by);
+
+		snprintf(detail, sizeof(detail), "rule=\"%s %s%s\"", e->rule.allow ? "allow" : "block",
+			 policy_rule_format(&e->rule, rule, sizeof(rule)),
+			 e->builtin ? " (built-in)" : "");
+	}
+	stats_drop_detail(r->stats, why, direction, v, detail);
+}
+
 /* responder_env.vm_address: the guard lets the VM use the address it now holds */
 static void vm_address(void *ctx, const struct inet_addr *addr)
 {
@@ -156,6 +237,7 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 		port_gone(r, l->from, n);
 		return;
 	}
+	r->guard.now_ms = clock_mono_ms();
 	for (unsigned i = 0; i < b->count; i++) {
 		struct frame_view v = {0};
 		enum guard_action action = GUARD_DROP;
@@ -176,7 +258,13 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 			answer_locally(r, service, &v);
 			break;
 		case GUARD_DROP:
-			stats_drop(r->stats, why, l->direction, v.dst_mac ? &v : NULL);
+			count_drop(r, why, l->direction, v.dst_mac ? &v : NULL);
+			if (from_vm && (why == DROP_POLICY_BLOCK || why == DROP_FOREIGN_DNS))
+				reject(r, &v);
+			break;
+		case GUARD_RESET:
+			count_drop(r, why, l->direction, &v);
+			reset_both(r, &v);
 			break;
 		}
 	}
@@ -277,7 +365,11 @@ int relay_init(struct relay *r, struct loop *loop, const struct config *cfg,
 			    .expiry.on_expire = on_expiry};
 	r->env = (struct responder_env){.send_to_vm = send_to_vm, .vm_address = vm_address,
 					.ctx = r, .loop = loop};
-	guard_init(&r->guard, cfg);
+	if (guard_init(&r->guard, cfg) < 0)
+		return -ENOMEM;
+	r->guard.names = &stats->names;
+	r->reject_tokens = RELAY_REJECT_BURST;
+	r->reject_refill_ms = clock_mono_ms();
 	lane_init(&r->lanes[TO_HOST], vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");
 	lane_init(&r->lanes[TO_VM], host, vm, &stats->host_to_vm, DROP_VM_BUSY, "host->vm");
 	vm->stats = host->stats = stats;
@@ -315,4 +407,5 @@ void relay_fini(struct relay *r)
 	}
 	for (int d = 0; d < RELAY_DIRECTIONS; d++)
 		frame_batch_free(&r->lanes[d].batch);
+	guard_fini(&r->guard);
 }

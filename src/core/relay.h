@@ -16,6 +16,15 @@
 /* Frames moved per receive call in each direction (see relay.c for the measurement). */
 #define RELAY_BATCH 64
 
+/*
+ * Answers to packets the policy refuses (--block-mode=reject): a burst of 50, then 100 a
+ * second — Linux's own ICMP budget (net.ipv4.icmp_msgs_per_sec 1000, burst 50) scaled down
+ * to one VM. A program retrying a refused connection gets its answer every time; a flood
+ * gets 100 a second, the rest only counted.
+ */
+#define RELAY_REJECT_BURST 50
+#define RELAY_REJECTS_PER_SECOND 100
+
 enum relay_direction { TO_HOST, TO_VM, RELAY_DIRECTIONS };
 
 /**
@@ -54,6 +63,8 @@ struct relay {
 	struct responder_table responders;
 	struct responder_env env;
 	struct stats *stats;
+	unsigned reject_tokens;    /* answers to refused packets left in the budget */
+	uint64_t reject_refill_ms; /* when the budget was last refilled */
 	bool vm_gone; /* the VM's end closed: time to stop */
 	bool failed;  /* an unrecoverable I/O error */
 };

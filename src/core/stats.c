@@ -19,6 +19,12 @@
 void stats_drop(struct stats *s, enum drop_reason reason, const char *direction,
 		const struct frame_view *v)
 {
+	stats_drop_detail(s, reason, direction, v, "");
+}
+
+void stats_drop_detail(struct stats *s, enum drop_reason reason, const char *direction,
+		       const struct frame_view *v, const char *detail)
+{
 	char summary[160];
 	uint64_t now;
 
@@ -32,9 +38,9 @@ void stats_drop(struct stats *s, enum drop_reason reason, const char *direction,
 	}
 	if (s->log_window_count[reason]++ >= DROP_LOG_PER_SECOND)
 		return;
-	log_debug("drop reason=%s dir=%s %s total=%llu", drop_reason_name(reason), direction,
+	log_debug("drop reason=%s dir=%s %s total=%llu%s%s", drop_reason_name(reason), direction,
 		  v ? frame_summary(v, summary, sizeof(summary)) : "",
-		  (unsigned long long)s->drops[reason]);
+		  (unsigned long long)s->drops[reason], detail[0] ? " " : "", detail);
 }
 
 static json_object *direction_json(const struct direction_counters *d)
@@ -55,11 +61,10 @@ static json_object *offload_json(const struct offload_counters *c)
 	return o;
 }
 
-char *stats_to_json(const struct stats *s)
+json_object *stats_json(const struct stats *s)
 {
 	json_object *root = json_object_new_object(), *drops = json_object_new_object();
-	json_object *offload = json_object_new_object();
-	char *text;
+	json_object *offload = json_object_new_object(), *names;
 
 	json_object_object_add(root, "vm_to_host", direction_json(&s->vm_to_host));
 	json_object_object_add(root, "host_to_vm", direction_json(&s->host_to_vm));
@@ -68,11 +73,23 @@ char *stats_to_json(const struct stats *s)
 	json_object_object_add(offload, "joined", offload_json(&s->joined));
 	json_object_object_add(offload, "split", offload_json(&s->split));
 	json_object_object_add(root, "offload", offload);
+	names = json_object_new_object();
+	json_object_object_add(names, "answers", json_object_new_uint64(s->names.answers));
+	json_object_object_add(names, "learned", json_object_new_uint64(s->names.learned));
+	json_object_object_add(names, "rebinding", json_object_new_uint64(s->names.rebinding));
+	json_object_object_add(root, "names", names);
 	for (int r = DROP_NONE + 1; r < DROP__COUNT; r++)
 		json_object_object_add(drops, drop_reason_name((enum drop_reason)r),
 				       json_object_new_uint64(s->drops[r]));
 	json_object_object_add(root, "drops", drops);
-	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	return root;
+}
+
+char *stats_to_json(const struct stats *s)
+{
+	json_object *root = stats_json(s);
+	char *text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+
 	json_object_put(root);
 	return text;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "guard/guard.h"
 #include "proto/drop_reason.h"
 
 struct frame_view;
@@ -33,6 +34,7 @@ struct stats {
 	struct direction_counters dns;  /* frames the DNS responder took */
 	struct offload_counters joined; /* vm->host: frames joined into large packets */
 	struct offload_counters split;  /* host->vm: large packets cut into frames */
+	struct guard_name_counters names; /* DNS answers read for the name rules */
 	uint64_t drops[DROP__COUNT];
 	/* debug-log rate limiting, per reason */
 	uint64_t log_window_start_ms[DROP__COUNT];
@@ -49,15 +51,24 @@ struct stats {
 void stats_drop(struct stats *s, enum drop_reason reason, const char *direction,
 		const struct frame_view *v);
 
+/** stats_drop_detail() - stats_drop() with more to say in the debug log (@detail, or "") */
+void stats_drop_detail(struct stats *s, enum drop_reason reason, const char *direction,
+		       const struct frame_view *v, const char *detail);
+
 /**
  * stats_to_json() - the counters as one JSON object, no newline
  *
  * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},"dns":{...},
  *         "offload":{"joined":{"packets":N,"frames":N},"split":{...}},
+ *         "names":{"answers":N,"learned":N,"rebinding":N},
  *         "drops":{"src-mac":N,...}} — every reason is present, zeros too.
  * Return: a malloc'd string the caller frees, or NULL on out-of-memory.
  */
 char *stats_to_json(const struct stats *s);
+
+struct json_object;
+/** stats_json() - the same object as json-c's (the caller puts it) */
+struct json_object *stats_json(const struct stats *s);
 
 /** stats_print() - write stats_to_json() and a newline to @out in one write */
 void stats_print(const struct stats *s, FILE *out);

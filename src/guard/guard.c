@@ -30,6 +30,13 @@
  *    carrying a unicast IP [multicast]; unicast as the policy says [policy-block]. A
  *    non-first fragment has no ports: it passes only where its protocol is allowed on
  *    every port, so a port rule cannot be got round by fragments [fragment].
+ *  - Names (while a rule names one): DNS (53) and DNS over TLS or QUIC (853) go to the
+ *    gateway only [foreign-dns]; an address a DNS answer gave a ruled name counts as a /32
+ *    rule of that name while the answer's TTL lasts; a TCP or UDP flow it let through
+ *    stays open until it ends. A TCP flow let through by a name alone must, in its first
+ *    bytes, ask for an allowed name (TLS SNI, HTTP Host) or it is reset [name-mismatch;
+ *    name-unchecked when they are too long or too many to read; name-check-order for a
+ *    segment past a gap while they are read].
  *
  * Host → VM:
  *  - at most MTU + 14 bytes [oversize]; no tag [vlan]; unicast only to --mac
@@ -39,8 +46,15 @@
  *  - IPv4: no DHCP server or client traffic (UDP from 67 or to 68): the VM's DHCP server is
  *    in-process [host-dhcp]; no ICMP redirect [icmp-redirect]; unicast only to the lease
  *    [not-for-vm]; multicast and broadcast only where the policy allows that destination
- *    [multicast].
+ *    [multicast]; nothing more of a connection reset by the name check [name-mismatch].
  */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/dns_msg.h"
+#include "proto/server_name.h"
 
 
 /* IPv4 option types (RFC 791, RFC 2113): copied flag, class and number in one byte */
@@ -54,7 +68,39 @@
 /* The offset (in 8-byte units) of a fragment that overwrites TCP's flags (RFC 1858). */
 #define TCP_OVERLAP_FRAG_OFFSET 1
 
-void guard_init(struct guard *g, const struct config *cfg)
+/*
+ * The first bytes of a TCP flow whose server name is checked, kept while they do not say it
+ * yet: a ClientHello is one record of at most 16 KiB (today's, with post-quantum key shares,
+ * are 1.5-2 KiB: two segments), a request's headers rarely 8 KiB. Buffers are taken only when
+ * the first segment is not enough, at most 64 at once per VM; beyond, the flow is reset.
+ */
+#define FIRST_BYTES_MAX (SERVER_NAME_HELLO_MAX + 1024)
+#define FIRST_BYTES_BUFFERS 64
+
+/* The names' tables exist while the policy has a name rule. */
+static int ensure_name_tables(struct guard *g, const struct policy *p)
+{
+	if (!policy_has_names(p) || g->learned)
+		return 0;
+	g->learned = learned_new();
+	g->flows = flows_new();
+	if (!g->learned || !g->flows) {
+		learned_free(g->learned);
+		flows_free(g->flows);
+		g->learned = NULL;
+		g->flows = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool check_names_on(const struct config *cfg, const struct policy *p)
+{
+	return cfg->policy.check_names == CHECK_NAMES_ON ||
+	       (cfg->policy.check_names == CHECK_NAMES_AUTO && policy_has_names(p));
+}
+
+int guard_init(struct guard *g, const struct config *cfg)
 {
 	*g = (struct guard){
 		.cfg = cfg,
@@ -62,13 +108,219 @@ void guard_init(struct guard *g, const struct config *cfg)
 		.subnet = inet_v4(&cfg->net4.subnet.addr),
 		.subnet_mask = cfg->net4.mask,
 		.subnet_broadcast = inet_v4(&cfg->net4.subnet.addr) | ~cfg->net4.mask,
+		.decided_by = -1,
 	};
-	policy_compile(&g->policy, cfg->policy.rules, cfg->policy.count, &cfg->net4.gateway);
+	g->policy = policy_compile(cfg->policy.rules, cfg->policy.count, &cfg->net4.gateway);
+	if (!g->policy || ensure_name_tables(g, g->policy) < 0) {
+		guard_fini(g);
+		return -ENOMEM;
+	}
+	g->check_names = check_names_on(cfg, g->policy);
+	return 0;
+}
+
+void guard_fini(struct guard *g)
+{
+	policy_free(g->policy);
+	learned_free(g->learned);
+	flows_free(g->flows);
+	g->policy = NULL;
+	g->learned = NULL;
+	g->flows = NULL;
+}
+
+/* The index in @to of rule @rule of @from (a name rule learned or flows hold), or -1. */
+struct remap {
+	const struct policy *from, *to;
+};
+
+static long remap_rule(void *ctx, uint32_t rule)
+{
+	const struct remap *m = ctx;
+	const struct policy_entry *old = policy_entry(m->from, rule);
+
+	for (size_t i = 0; i < policy_entry_count(m->to); i++)
+		if (policy_rule_same(&policy_entry(m->to, i)->rule, &old->rule))
+			return (long)i;
+	return -1;
+}
+
+int guard_set_policy(struct guard *g, struct policy *policy)
+{
+	struct remap m = {g->policy, policy};
+
+	if (ensure_name_tables(g, policy) < 0) {
+		policy_free(policy);
+		return -ENOMEM;
+	}
+	policy_take_counts(policy, g->policy);
+	if (g->learned)
+		learned_remap(g->learned, remap_rule, &m);
+	if (g->flows)
+		flows_remap(g->flows, remap_rule, &m);
+	policy_free(g->policy);
+	g->policy = policy;
+	g->check_names = check_names_on(g->cfg, policy);
+	g->decided_by = -1;
+	return 0;
+}
+
+int guard_change_rule(struct guard *g, bool add, const struct policy_rule *r)
+{
+	size_t n = policy_entry_count(g->policy), count = 0;
+	struct policy_rule *rules = malloc((n + 1) * sizeof(*rules));
+	struct inet_addr gateway = inet_from_v4(g->gateway);
+	struct policy *p;
+	bool found = false;
+
+	if (!rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_entry *e = policy_entry(g->policy, i);
+
+		if (e->builtin)
+			continue;
+		if (policy_rule_same(&e->rule, r)) {
+			found = true;
+			if (!add)
+				continue;
+		}
+		rules[count++] = e->rule;
+	}
+	if (found == add || (add && count >= POLICY_MAX_RULES)) {
+		free(rules);
+		if (found == add)
+			return add ? -EEXIST : -ENOENT;
+		return -E2BIG;
+	}
+	if (add)
+		rules[count++] = *r;
+	p = policy_compile(rules, count, &gateway);
+	free(rules);
+	if (!p)
+		return -ENOMEM;
+	return guard_set_policy(g, p);
 }
 
 void guard_set_vm_address(struct guard *g, const struct inet_addr *addr)
 {
 	g->vm_addr = addr && inet_is_v4(addr) ? inet_v4(addr) : 0;
+}
+
+/* ---- learning names ------------------------------------------------------------------------ */
+
+/* Records of one answer that name rules care about, at most this many of each. */
+#define ANSWER_RECORDS_MAX 64
+/* CNAME links followed from a ruled name (a resolver follows 8-16) */
+#define CNAME_DEPTH_MAX 16
+
+struct answer_records {
+	unsigned cnames, addrs;
+	struct {
+		char owner[DNS_NAME_TEXT_LEN], target[DNS_NAME_TEXT_LEN];
+	} cname[ANSWER_RECORDS_MAX];
+	struct {
+		char owner[DNS_NAME_TEXT_LEN];
+		uint32_t addr, ttl;
+	} a[ANSWER_RECORDS_MAX];
+};
+
+/*
+ * Addresses a name never opens (DNS rebinding: an allowed name pointed at something that
+ * is not on the internet): "this network", loopback, link-local (the cloud metadata service
+ * 169.254.169.254 among them), multicast, reserved and broadcast, and the VMs' own subnet
+ * with the gateway. Private and documentation ranges may be opened by a name.
+ */
+static bool never_by_name(const struct guard *g, uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 28) >= 0xe ||
+	       (a & g->subnet_mask) == g->subnet;
+}
+
+static bool read_answer(const uint8_t *msg, size_t len, char qname[DNS_NAME_TEXT_LEN],
+			struct answer_records *out)
+{
+	struct dns_reader r;
+	struct dns_question q;
+	struct dns_rr rr;
+
+	if (!dns_reader_init(&r, msg, len) || !(r.hdr.flags & DNS_FLAG_QR) ||
+	    DNS_RCODE(r.hdr.flags) != 0 || r.hdr.qdcount != 1 || !dns_next_question(&r, &q))
+		return false;
+	memcpy(qname, q.name, DNS_NAME_TEXT_LEN);
+	out->cnames = out->addrs = 0;
+	for (unsigned i = 0; i < r.hdr.ancount && dns_next_rr(&r, &rr); i++) {
+		if (rr.rclass != DNS_CLASS_IN)
+			continue;
+		if (rr.type == DNS_TYPE_CNAME && out->cnames < ANSWER_RECORDS_MAX) {
+			memcpy(out->cname[out->cnames].owner, rr.name, DNS_NAME_TEXT_LEN);
+			memcpy(out->cname[out->cnames].target, rr.target, DNS_NAME_TEXT_LEN);
+			out->cnames++;
+		} else if (rr.type == DNS_TYPE_A && rr.rdlen == 4 && out->addrs < ANSWER_RECORDS_MAX) {
+			memcpy(out->a[out->addrs].owner, rr.name, DNS_NAME_TEXT_LEN);
+			out->a[out->addrs].addr = be32(rr.rdata);
+			out->a[out->addrs].ttl = rr.ttl;
+			out->addrs++;
+		}
+	}
+	return true;
+}
+
+/* Learn the A records reached from @start (a name rule @rule matched) through CNAMEs. */
+static void learn_from(struct guard *g, const struct answer_records *ans, const char *start,
+		       uint32_t rule)
+{
+	const char *chain[CNAME_DEPTH_MAX + 1] = {start};
+	unsigned depth = 1;
+
+	/* the chain from @start: each name's CNAME target, as long as there is one */
+	while (depth <= CNAME_DEPTH_MAX) {
+		const char *next = NULL;
+
+		for (unsigned i = 0; i < ans->cnames && !next; i++)
+			if (strcmp(ans->cname[i].owner, chain[depth - 1]) == 0)
+				next = ans->cname[i].target;
+		if (!next)
+			break;
+		chain[depth++] = next;
+	}
+	for (unsigned i = 0; i < ans->addrs; i++)
+		for (unsigned k = 0; k < depth; k++) {
+			if (strcmp(ans->a[i].owner, chain[k]) != 0)
+				continue;
+			if (never_by_name(g, ans->a[i].addr)) {
+				if (g->names)
+					g->names->rebinding++;
+			} else if (learned_add(g->learned, ans->a[i].addr, rule, start, ans->a[i].ttl,
+					       g->now_ms) &&
+				   g->names) {
+				g->names->learned++;
+			}
+			break;
+		}
+}
+
+void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len)
+{
+	static struct answer_records ans; /* 40 KiB: not on the stack; one thread */
+	char qname[DNS_NAME_TEXT_LEN];
+
+	if (!g->learned || !read_answer(msg, len, qname, &ans))
+		return;
+	if (g->names)
+		g->names->answers++;
+	for (size_t r = 0; r < policy_entry_count(g->policy); r++) {
+		const struct policy_rule *rule = &policy_entry(g->policy, r)->rule;
+
+		if (!rule->is_name)
+			continue;
+		/* the question, or any name of the chain, may be the one the rule names */
+		if (policy_rule_matches_name(rule, qname))
+			learn_from(g, &ans, qname, (uint32_t)r);
+		for (unsigned i = 0; i < ans.cnames; i++)
+			if (policy_rule_matches_name(rule, ans.cname[i].target))
+				learn_from(g, &ans, ans.cname[i].target, (uint32_t)r);
+	}
 }
 
 static enum guard_action drop(enum drop_reason *reason, enum drop_reason why)
@@ -192,30 +444,242 @@ static enum guard_action vm_arp(const struct guard *g, const struct frame_view *
 	if (tpa == g->gateway || tpa == g->vm_addr || (v->arp_op == ARP_OP_REPLY && tpa == 0))
 		return GUARD_PASS;
 	target = inet_from_v4(tpa);
-	if (!policy_allows(&g->policy, &target, 0, 0, POLICY_PORT_ANY))
+	if (!policy_allows(g->policy, &target, 0, 0, POLICY_PORT_ANY))
 		return drop(reason, DROP_ARP_TARGET);
 	return GUARD_PASS;
 }
 
+/* ---- the destination: rules, names, flows ---------------------------------------------- */
+
+/**
+ * struct decision - which rule lets a packet through or not
+ * @allow: the verdict
+ * @entry: the deciding rule, or -1
+ * @by_name: it is a name rule, through an address learned for it
+ * @by_address: the verdict of the address rules alone
+ */
+struct decision {
+	bool allow;
+	int entry;
+	bool by_name;
+	bool by_address;
+};
+
+static struct decision decide(const struct guard *g, uint32_t dst, uint8_t proto,
+			      uint16_t port, enum policy_ports ports)
+{
+	struct policy_verdict pv = policy_decide(g->policy, dst, proto, port, ports);
+	struct decision d = {pv.allow, pv.entry, false, pv.allow};
+	uint16_t best = pv.rank;
+
+	if (!g->learned || ports != POLICY_PORT_KNOWN)
+		return d;
+	if (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_)
+		port = 0;
+	for (const struct learned_entry *e = learned_first(g->learned, dst); e;
+	     e = learned_next(g->learned, e)) {
+		const struct policy_rule *r = &policy_entry(g->policy, e->rule)->rule;
+		uint16_t rank;
+
+		if (e->expires_ms <= g->now_ms || !policy_rule_matches_port(r, proto, port))
+			continue;
+		rank = policy_name_rank(g->policy, e->rule);
+		if (rank > best) { /* a block's rank is higher than the same allow's */
+			best = rank;
+			d = (struct decision){r->allow, (int)e->rule, true, pv.allow};
+		}
+	}
+	return d;
+}
+
+static void count_decision(struct guard *g, int entry)
+{
+	g->decided_by = entry;
+	if (entry >= 0)
+		(*policy_hits(g->policy, (size_t)entry))++;
+}
+
+/* Does @name ask for a server the name rules allow for this flow? Block wins. */
+static bool name_allowed(const struct guard *g, const char *name, uint8_t proto, uint16_t port)
+{
+	bool allowed = false;
+
+	for (size_t i = 0; i < policy_entry_count(g->policy); i++) {
+		const struct policy_rule *r = &policy_entry(g->policy, i)->rule;
+
+		if (!policy_rule_matches_name(r, name) || !policy_rule_matches_port(r, proto, port))
+			continue;
+		if (!r->allow)
+			return false;
+		allowed = true;
+	}
+	return allowed;
+}
+
+static uint8_t tcp_flags(const struct frame_view *v)
+{
+	return v->l4[13];
+}
+
+static enum guard_action reset(enum drop_reason *reason, enum drop_reason why)
+{
+	*reason = why;
+	return GUARD_RESET;
+}
+
+/* The check is over: the flow goes on unchecked, or is reset from now on. */
+static void end_check(struct guard *g, struct flow *fl, enum flow_check outcome)
+{
+	if (fl->first) {
+		free(fl->first);
+		fl->first = NULL;
+		g->first_bytes_buffers--;
+	}
+	fl->first_len = 0;
+	fl->check = (uint8_t)outcome;
+}
+
+/*
+ * check_first_bytes() - a segment of a flow whose server name is not known yet
+ *
+ * In-order data is read (from the segment itself when it holds the whole ClientHello or
+ * request line and Host, else from the flow's buffer) until it names a server; what came
+ * before the deciding segment was passed on, and the deciding one is passed on only if the
+ * name is allowed. A segment past a gap is dropped (the VM sends it again).
+ */
+static enum guard_action check_first_bytes(struct guard *g, struct flow *fl,
+					   const struct frame_view *v, enum drop_reason *reason)
+{
+	uint32_t seq = be32(v->l4 + 4), skip = fl->next_seq - seq;
+	const uint8_t *data = v->payload;
+	size_t n = v->payload_len;
+	char name[DNS_NAME_TEXT_LEN];
+	enum server_name_kind kind;
+	enum server_name_result r;
+
+	if ((int32_t)(seq - fl->next_seq) > 0)
+		return drop(reason, DROP_NAME_CHECK_ORDER);
+	if (skip >= n)
+		return GUARD_PASS; /* all of it seen before: a retransmission */
+	data += skip;
+	n -= skip;
+	if (!fl->first_len) {
+		r = server_name_find(data, n, name, &kind);
+	} else {
+		if (fl->first_len + n > FIRST_BYTES_MAX)
+			goto unchecked;
+		memcpy(fl->first + fl->first_len, data, n);
+		fl->first_len += (uint32_t)n;
+		r = server_name_find(fl->first, fl->first_len, name, &kind);
+	}
+	fl->next_seq += (uint32_t)n;
+	switch (r) {
+	case SERVER_NAME_MORE:
+		if (!fl->first) {
+			if (n > FIRST_BYTES_MAX || g->first_bytes_buffers >= FIRST_BYTES_BUFFERS ||
+			    !(fl->first = malloc(FIRST_BYTES_MAX)))
+				goto unchecked;
+			g->first_bytes_buffers++;
+			memcpy(fl->first, data, n);
+			fl->first_len = (uint32_t)n;
+		}
+		return GUARD_PASS;
+	case SERVER_NAME_OTHER:
+		end_check(g, fl, FLOW_CHECK_NONE); /* neither TLS nor HTTP: nothing to check */
+		return GUARD_PASS;
+	case SERVER_NAME_FOUND:
+		if (name_allowed(g, name, v->ip_proto, v->dst_port)) {
+			end_check(g, fl, FLOW_CHECK_NONE);
+			return GUARD_PASS;
+		}
+		break;
+	case SERVER_NAME_ABSENT:
+	case SERVER_NAME_MALFORMED:
+		break;
+	}
+	end_check(g, fl, FLOW_CHECK_FAILED);
+	return reset(reason, DROP_NAME_MISMATCH);
+unchecked:
+	end_check(g, fl, FLOW_CHECK_FAILED);
+	return reset(reason, DROP_NAME_UNCHECKED);
+}
+
+/* A packet of a flow a name rule let through: it stays open whatever the name's TTL. */
+static enum guard_action flow_packet(struct guard *g, struct flow *fl, const struct frame_view *v,
+				     enum drop_reason *reason)
+{
+	fl->last_ms = g->now_ms;
+	count_decision(g, (int)fl->rule);
+	if (fl->check == FLOW_CHECK_FAILED)
+		return drop(reason, DROP_NAME_MISMATCH);
+	if (fl->proto != IPPROTO_TCP_)
+		return GUARD_PASS;
+	if (tcp_flags(v) & TCP_SYN)
+		fl->tcp |= FLOW_TCP_SYN;
+	if (tcp_flags(v) & TCP_FIN)
+		fl->tcp |= FLOW_TCP_FIN_VM;
+	if (tcp_flags(v) & TCP_RST)
+		fl->tcp |= FLOW_TCP_RST;
+	if (fl->check == FLOW_CHECK_PENDING && v->payload_len)
+		return check_first_bytes(g, fl, v, reason);
+	return GUARD_PASS;
+}
+
+/* A TCP or UDP packet to a unicast destination: its flow, or the rules (names included). */
+static enum guard_action vm_unicast(struct guard *g, const struct frame_view *v,
+				    enum drop_reason *reason)
+{
+	uint32_t dst = inet_v4(&v->ip_dst);
+	bool flowing = g->flows && v->l4 &&
+		       (v->ip_proto == IPPROTO_TCP_ || v->ip_proto == IPPROTO_UDP_);
+	struct decision d;
+	struct flow *fl;
+
+	if (flowing) {
+		fl = flows_find(g->flows, v->ip_proto, dst, v->src_port, v->dst_port, g->now_ms);
+		if (fl)
+			return flow_packet(g, fl, v, reason);
+	}
+	d = decide(g, dst, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
+	if (!d.allow || !d.by_name || !flowing) {
+		count_decision(g, d.entry);
+		return d.allow ? GUARD_PASS : drop(reason, DROP_POLICY_BLOCK);
+	}
+	fl = flows_add(g->flows, v->ip_proto, dst, v->src_port, v->dst_port, (uint32_t)d.entry,
+		       g->now_ms);
+	if (v->ip_proto == IPPROTO_TCP_ && g->check_names && !d.by_address) {
+		fl->check = FLOW_CHECK_PENDING;
+		/* the first byte follows the SYN; a flow met mid-way is read from where it is */
+		fl->next_seq = be32(v->l4 + 4) + ((tcp_flags(v) & TCP_SYN) ? 1 : 0);
+	}
+	return flow_packet(g, fl, v, reason);
+}
+
 /* The destination check of a VM packet whose source has been checked. */
-static enum guard_action vm_ipv4_destination(const struct guard *g, const struct frame_view *v,
+static enum guard_action vm_ipv4_destination(struct guard *g, const struct frame_view *v,
 					     enum drop_reason *reason)
 {
 	bool first = is_first_fragment(v);
 	enum policy_ports ports = first ? POLICY_PORT_KNOWN : POLICY_PORT_EVERY;
-	bool group_ip = ip_is_group(g, inet_v4(&v->ip_dst));
+	uint32_t dst = inet_v4(&v->ip_dst);
+	bool group_ip = ip_is_group(g, dst);
+	struct decision d;
 
 	if (mac_is_multicast(v->dst_mac) || group_ip) {
 		if (!group_ip)
 			return drop(reason, DROP_MULTICAST);
-		if (!policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port, ports))
+		if (!policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port, ports))
 			return drop(reason, DROP_MULTICAST);
 		return GUARD_PASS;
 	}
-	if (policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port, ports))
+	if (first)
+		return vm_unicast(g, v, reason);
+	d = decide(g, dst, v->ip_proto, 0, POLICY_PORT_EVERY);
+	count_decision(g, d.entry);
+	if (d.allow)
 		return GUARD_PASS;
 	/* a fragment to a destination that a port rule opens is the fragment's fault */
-	if (!first && policy_allows(&g->policy, &v->ip_dst, v->ip_proto, 0, POLICY_PORT_ANY))
+	if (policy_allows(g->policy, &v->ip_dst, v->ip_proto, 0, POLICY_PORT_ANY))
 		return drop(reason, DROP_FRAGMENT);
 	return drop(reason, DROP_POLICY_BLOCK);
 }
@@ -225,20 +689,28 @@ static enum guard_action vm_ipv4_destination(const struct guard *g, const struct
  * where the policy lets the VM reach it (`--block @host` closes it too); whole datagrams and
  * segments only. Other ports of the gateway are the host's, as the policy says.
  */
-static enum guard_action to_gateway(const struct guard *g, const struct frame_view *v,
+static enum guard_action to_gateway(struct guard *g, const struct frame_view *v,
 				    enum drop_reason *reason, enum local_service *service)
 {
 	if (!v->l4 || v->dst_port != DNS_PORT)
 		return vm_ipv4_destination(g, v, reason);
 	if (v->ip_more_fragments)
 		return drop(reason, DROP_FRAGMENT); /* a DNS message in pieces: not answered */
-	if (!policy_allows(&g->policy, &v->ip_dst, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN))
+	if (!policy_allows(g->policy, &v->ip_dst, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN))
 		return drop(reason, DROP_POLICY_BLOCK);
 	*service = LOCAL_DNS;
 	return GUARD_LOCAL;
 }
 
-static enum guard_action vm_ipv4(const struct guard *g, const struct frame_view *v,
+/* While a rule names a name, the VM's DNS must be the gateway's: names are learned there. */
+static bool is_foreign_dns(const struct guard *g, const struct frame_view *v)
+{
+	return g->learned && v->l4 &&
+	       (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_) &&
+	       (v->dst_port == DNS_PORT || v->dst_port == DNS_TLS_PORT);
+}
+
+static enum guard_action vm_ipv4(struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason, enum local_service *service)
 {
 	uint32_t src, dst;
@@ -266,12 +738,15 @@ static enum guard_action vm_ipv4(const struct guard *g, const struct frame_view 
 		return drop(reason, DROP_FRAGMENT);
 	if (dst == g->gateway && (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_))
 		return to_gateway(g, v, reason, service);
+	if (is_foreign_dns(g, v))
+		return drop(reason, DROP_FOREIGN_DNS);
 	return vm_ipv4_destination(g, v, reason);
 }
 
-enum guard_action guard_vm_frame(const struct guard *g, const struct frame_view *v,
+enum guard_action guard_vm_frame(struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason, enum local_service *service)
 {
+	g->decided_by = -1;
 	if (v->len > ETH_HDR_LEN + g->cfg->vm.mtu)
 		return drop(reason, DROP_OVERSIZE);
 	if (!mac_equal(v->src_mac, g->cfg->vm.mac))
@@ -306,7 +781,33 @@ static enum guard_action host_arp(const struct guard *g, const struct frame_view
 	return drop(reason, DROP_HOST_ARP);
 }
 
-static enum guard_action host_ipv4(const struct guard *g, const struct frame_view *v,
+/* A server's packet of a flow a name rule let through: keeps it open, ends it with FIN/RST. */
+static enum guard_action host_flow_packet(struct guard *g, const struct frame_view *v,
+					  enum drop_reason *reason)
+{
+	struct flow *fl;
+
+	if (!g->flows || !flows_count(g->flows) || !v->l4 ||
+	    (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))
+		return GUARD_PASS;
+	fl = flows_find(g->flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port, v->src_port,
+			g->now_ms);
+	if (!fl)
+		return GUARD_PASS;
+	if (fl->check == FLOW_CHECK_FAILED)
+		return drop(reason, DROP_NAME_MISMATCH);
+	fl->last_ms = g->now_ms;
+	if (v->ip_proto == IPPROTO_TCP_) {
+		fl->tcp |= FLOW_TCP_ANSWERED;
+		if (tcp_flags(v) & TCP_FIN)
+			fl->tcp |= FLOW_TCP_FIN_HOST;
+		if (tcp_flags(v) & TCP_RST)
+			fl->tcp |= FLOW_TCP_RST;
+	}
+	return GUARD_PASS;
+}
+
+static enum guard_action host_ipv4(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason)
 {
 	bool first = is_first_fragment(v);
@@ -323,19 +824,19 @@ static enum guard_action host_ipv4(const struct guard *g, const struct frame_vie
 	group_ip = ip_is_group(g, dst);
 	if (!mac_is_multicast(v->dst_mac)) {
 		if (g->vm_addr && dst == g->vm_addr)
-			return GUARD_PASS;
+			return host_flow_packet(g, v, reason);
 		if (!group_ip)
 			return drop(reason, DROP_NOT_FOR_VM);
 	} else if (!group_ip) {
 		return drop(reason, DROP_MULTICAST);
 	}
-	if (!policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
+	if (!policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
 			   first ? POLICY_PORT_KNOWN : POLICY_PORT_EVERY))
 		return drop(reason, DROP_MULTICAST);
 	return GUARD_PASS;
 }
 
-enum guard_action guard_host_frame(const struct guard *g, const struct frame_view *v,
+enum guard_action guard_host_frame(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason)
 {
 	if (v->len > ETH_HDR_LEN + g->cfg->vm.mtu)

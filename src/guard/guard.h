@@ -3,9 +3,12 @@
 #ifndef SVM_GUARD_GUARD_H
 #define SVM_GUARD_GUARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/config.h"
+#include "guard/flows.h"
+#include "guard/learned.h"
 #include "guard/policy.h"
 #include "proto/drop_reason.h"
 #include "proto/frame.h"
@@ -14,6 +17,7 @@ enum guard_action {
 	GUARD_PASS,  /* forward to the other side */
 	GUARD_LOCAL, /* for sock-vmnet itself: a local responder answers it */
 	GUARD_DROP,  /* drop and count the reason */
+	GUARD_RESET, /* drop, count the reason, and reset the TCP connection at both ends */
 };
 
 /**
@@ -29,6 +33,19 @@ enum local_service {
 };
 
 /**
+ * struct guard_name_counters - what the name rules did with the VM's DNS answers
+ * @answers: answers read
+ * @learned: addresses learned for a name rule (again for a repeated answer)
+ * @rebinding: addresses an answer gave an allowed name that are never opened by a name
+ *             (loopback, link-local, multicast, reserved, the VMs' own subnet)
+ */
+struct guard_name_counters {
+	uint64_t answers;
+	uint64_t learned;
+	uint64_t rebinding;
+};
+
+/**
  * struct guard - what the guard knows: the config, the VM's current lease, the policy
  * @cfg: the command line (MAC, subnet, gateway, MTU, policy rules)
  * @vm_addr: the VM's leased IPv4 address, host order; 0 before it has one
@@ -36,10 +53,16 @@ enum local_service {
  * @subnet: the VM's subnet, host order
  * @subnet_mask: its netmask
  * @subnet_broadcast: the directed broadcast address of the VM's subnet, host order
- * @policy: cfg->policy's rules and the built-in rules, compiled once by guard_init()
+ * @policy: the compiled rules (owned; guard_set_policy() replaces it)
+ * @learned: the addresses of names, while the policy has name rules
+ * @flows: the VM's connections a name rule let through, while the policy has name rules
+ * @check_names: check the server name of TCP flows allowed by a name only (--check-names)
+ * @now_ms: the time the frames being judged are judged at (the relay sets it per batch)
+ * @decided_by: the rule of the last verdict the policy gave (an entry index; -1: none)
+ * @names: counters of the name rules (the caller's; may be NULL)
+ * @first_bytes_buffers: first-bytes buffers of pending server-name checks in use
  *
- * ARP and IPv4 are judged on host-order copies of the addresses, read once from @cfg.
- * About 8 KiB, no pointers to free: embed it.
+ * It keeps state: the learned names and the flows; judging a frame may change them.
  */
 struct guard {
 	const struct config *cfg;
@@ -47,7 +70,14 @@ struct guard {
 	uint32_t gateway;
 	uint32_t subnet, subnet_mask;
 	uint32_t subnet_broadcast;
-	struct policy policy;
+	struct policy *policy;
+	struct learned *learned;
+	struct flows *flows;
+	bool check_names;
+	uint64_t now_ms;
+	int decided_by;
+	struct guard_name_counters *names;
+	unsigned first_bytes_buffers;
 };
 
 /**
@@ -55,24 +85,59 @@ struct guard {
  * @g: the guard
  * @cfg: the command line; must outlive @g
  *
- * Compiles the policy: the only costly step, done once.
+ * Compiles the policy from @cfg's rules. Return: 0, or -ENOMEM.
  */
-void guard_init(struct guard *g, const struct config *cfg);
+int guard_init(struct guard *g, const struct config *cfg);
+void guard_fini(struct guard *g);
+
+/**
+ * guard_set_policy() - judge by @policy from now on (the guard owns it; the old one goes)
+ *
+ * What the old rules counted carries over to the same rules; addresses learned and flows
+ * let through by a name rule that is gone are forgotten. Return: 0, or -ENOMEM (then
+ * nothing changed and @policy is freed).
+ */
+int guard_set_policy(struct guard *g, struct policy *policy);
+
+/**
+ * guard_change_rule() - add @r after the rules in force, or remove the rule equal to it
+ * @g: the guard
+ * @add: add (true) or remove
+ * @r: the rule (its verdict in @r->allow)
+ *
+ * The policy is compiled anew and replaces the old one whole (guard_set_policy()): a frame
+ * is judged by one or the other. Built-in rules cannot be removed.
+ * Return: 0; -EEXIST (adding a rule that is there), -ENOENT (removing one that is not),
+ * -E2BIG (POLICY_MAX_RULES reached) or -ENOMEM.
+ */
+int guard_change_rule(struct guard *g, bool add, const struct policy_rule *r);
 
 /** guard_set_vm_address() - the VM now holds @addr (IPv4); NULL or 0.0.0.0: none */
 void guard_set_vm_address(struct guard *g, const struct inet_addr *addr);
 
 /**
+ * guard_learn_answer() - read a DNS answer the VM is being given
+ * @g: the guard
+ * @msg: the DNS message (an answer to the VM's own question)
+ * @len: its length
+ *
+ * Every A record the answer reaches through CNAMEs from a name a rule names is learned for
+ * that rule, for its TTL (guard/learned.h); never an address of the ranges a name may not
+ * open (loopback, link-local, multicast, reserved, the VMs' subnet): those are counted.
+ */
+void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len);
+
+/**
  * guard_vm_frame() - judge a frame the VM sent
  * @g: the guard
  * @v: the frame, parsed by frame_parse() without error
- * @reason: set when the answer is GUARD_DROP
+ * @reason: set when the answer is GUARD_DROP or GUARD_RESET
  * @service: set when the answer is GUARD_LOCAL: which responder answers it
  *
- * Pure: no I/O, no state change. The rules, with the drop reason of each, are listed at
- * the top of guard.c. Return: what to do with the frame.
+ * The rules, with the drop reason of each, are listed at the top of guard.c. Return: what
+ * to do with the frame.
  */
-enum guard_action guard_vm_frame(const struct guard *g, const struct frame_view *v,
+enum guard_action guard_vm_frame(struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason, enum local_service *service);
 
 /**
@@ -81,9 +146,9 @@ enum guard_action guard_vm_frame(const struct guard *g, const struct frame_view 
  * @v: the frame, parsed by frame_parse() without error
  * @reason: set when the answer is GUARD_DROP
  *
- * Pure, like guard_vm_frame(). Return: GUARD_PASS or GUARD_DROP (with @reason).
+ * Return: GUARD_PASS or GUARD_DROP (with @reason).
  */
-enum guard_action guard_host_frame(const struct guard *g, const struct frame_view *v,
+enum guard_action guard_host_frame(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason);
 
 #endif

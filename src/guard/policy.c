@@ -53,8 +53,6 @@ static const struct {
 	{"240.0.0.0/4", false},      /* reserved (RFC 1112) */
 	{"255.255.255.255/32", false}, /* limited broadcast (RFC 919) */
 };
-_Static_assert(sizeof(builtin_rules) / sizeof(builtin_rules[0]) + 1 <= POLICY_BUILTIN_MAX,
-	       "POLICY_BUILTIN_MAX too small");
 
 /* ---- parsing --------------------------------------------------------------------- */
 
@@ -136,12 +134,22 @@ static bool parse_target(const char *rule, const char *text, struct policy_rule 
 		return parse_fail(err, err_size,
 				  "\"%s\": \"%s\" is not a known name (the only one is @host, the "
 				  "gateway)", rule, text);
+	if (dns_name_looks_like(text)) {
+		char why[160];
+
+		if (!dns_pattern_parse(text, &out->name, why, sizeof(why)))
+			return parse_fail(err, err_size, "\"%s\": \"%s\" is not a host name: %s",
+					  rule, text, why);
+		out->is_name = true;
+		out->dst = (struct inet_prefix){inet_from_v4(0), 32};
+		return true;
+	}
 	if (!copy_field(text, slash ? slash : text + strlen(text), addr_text,
 			sizeof(addr_text)) ||
 	    !ipv4_parse(addr_text, &addr))
 		return parse_fail(err, err_size,
 				  "\"%s\": \"%.*s\" is not an IPv4 address (want a CIDR such as "
-				  "203.0.113.0/24, an address, or @host)",
+				  "203.0.113.0/24, an address, @host or a name)",
 				  rule, slash ? (int)(slash - text) : (int)strlen(text), text);
 	if (slash && !parse_decimal(slash + 1, 32, &len))
 		return parse_fail(err, err_size,
@@ -182,10 +190,22 @@ static bool parse_ports(const char *rule, const char *text, struct policy_rule *
 	return true;
 }
 
-/* Is [start, end) a TARGET (a CIDR or @host)? Used to explain "CIDR:PORT". */
+/* Is [start, end) a protocol's name ("tcp", "udp", "icmp")? They are never names. */
+static bool is_proto_name(const char *start, const char *end)
+{
+	static const char *const names[] = {"tcp", "udp", "icmp"};
+	size_t len = (size_t)(end - start);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && strncasecmp(start, names[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* Is [start, end) a TARGET (a CIDR, @host or a name)? Used to explain "TARGET:PORT". */
 static bool looks_like_target(const char *start, const char *end)
 {
-	char buf[24], err[8];
+	char buf[DNS_NAME_TEXT_LEN + 2], err[8];
 	struct policy_rule scratch = {0};
 
 	return copy_field(start, end, buf, sizeof(buf)) && buf[0] != '\0' &&
@@ -198,19 +218,21 @@ bool policy_rule_parse(const char *text, bool allow, struct policy_rule *out, ch
 	const char *colon1 = strchr(text, ':');
 	const char *colon2 = colon1 ? strchr(colon1 + 1, ':') : NULL;
 	const char *target_end;
-	char proto_text[8], target_text[24];
+	char proto_text[8], target_text[DNS_NAME_TEXT_LEN + 2];
 
 	*out = (struct policy_rule){.allow = allow, .dst.addr = inet_from_v4(0), .port_hi = 65535};
 	if (text[0] == '\0')
-		return parse_fail(err, err_size, "\"\": an empty rule (want a CIDR, @host, or "
-				  "PROTO:CIDR[:PORT[-PORT]])");
+		return parse_fail(err, err_size, "\"\": an empty rule (want a CIDR, @host, a name, "
+				  "or PROTO:TARGET[:PORT[-PORT]])");
 	if (!colon1)
 		return parse_target(text, text, out, err, err_size);
 	if (colon2 && strchr(colon2 + 1, ':'))
 		return parse_fail(err, err_size,
-				  "\"%s\": too many ':' (the form is PROTO:CIDR[:PORT[-PORT]])",
+				  "\"%s\": too many ':' (the form is PROTO:TARGET[:PORT[-PORT]])",
 				  text);
-	if (looks_like_target(text, colon1))
+	/* "TARGET:PORT": two fields, the second a port, the first no protocol */
+	if (!colon2 && strspn(colon1 + 1, "0123456789-") == strlen(colon1 + 1) && colon1[1] &&
+	    !is_proto_name(text, colon1) && looks_like_target(text, colon1))
 		return parse_fail(err, err_size,
 				  "\"%s\": a port needs a protocol first, e.g. \"tcp:%s\"", text,
 				  text);
@@ -225,8 +247,7 @@ bool policy_rule_parse(const char *text, bool allow, struct policy_rule *out, ch
 	target_end = colon2 ? colon2 : text + strlen(text);
 	if (!copy_field(colon1 + 1, target_end, target_text, sizeof(target_text)))
 		return parse_fail(err, err_size,
-				  "\"%s\": \"%.*s\" is not an IPv4 address (want a CIDR such as "
-				  "203.0.113.0/24, an address, or @host)", text,
+				  "\"%s\": \"%.*s\" is too long for an address or a name", text,
 				  (int)(target_end - colon1 - 1), colon1 + 1);
 	if (!parse_target(text, target_text, out, err, err_size))
 		return false;
@@ -242,11 +263,13 @@ bool policy_rule_parse(const char *text, bool allow, struct policy_rule *out, ch
 
 char *policy_rule_format(const struct policy_rule *r, char *buf, size_t size)
 {
-	char target[INET_TEXT_LEN + 4], net[INET_TEXT_LEN], proto[8];
+	char target[DNS_NAME_TEXT_LEN + 2], net[INET_TEXT_LEN], proto[8];
 	bool any_port = r->port_lo == 0 && r->port_hi == 65535;
 
 	inet_format(&r->dst.addr, net);
-	if (r->is_gateway)
+	if (r->is_name)
+		dns_pattern_format(&r->name, target, sizeof(target));
+	else if (r->is_gateway)
 		snprintf(target, sizeof(target), "@host");
 	else
 		snprintf(target, sizeof(target), "%s/%u", net, r->dst.len);
@@ -271,14 +294,38 @@ char *policy_rule_format(const struct policy_rule *r, char *buf, size_t size)
 	return buf;
 }
 
+bool policy_rule_same(const struct policy_rule *a, const struct policy_rule *b)
+{
+	char x[POLICY_RULE_TEXT_LEN], y[POLICY_RULE_TEXT_LEN];
+
+	return a->allow == b->allow &&
+	       strcmp(policy_rule_format(a, x, sizeof(x)), policy_rule_format(b, y, sizeof(y))) == 0;
+}
+
+bool policy_rule_matches_name(const struct policy_rule *r, const char *name)
+{
+	return r->is_name && dns_pattern_match(&r->name, name);
+}
+
+bool policy_rule_matches_port(const struct policy_rule *r, uint8_t proto, uint16_t port)
+{
+	if (!r->proto)
+		return true;
+	if (r->proto != proto)
+		return false;
+	if (proto != PROTO_TCP && proto != PROTO_UDP)
+		return true;
+	return port >= r->port_lo && port <= r->port_hi;
+}
+
 /* ---- ranking ------------------------------------------------------------------------ */
 
 /*
  * A rule's rank orders the rules that match a packet; the highest decides:
- *   bits 4..9  prefix length, 0..32           a longer prefix first,
+ *   bits 4..9  prefix length, 0..32           a longer prefix first (a name's addresses: 32),
  *   bits 2..3  qualifier: 0 none, 1 protocol,  then the more specific qualifier,
  *              2 protocol and ports
- *   bit 1      from the command line           then the command line over a default,
+ *   bit 1      not built in                    then the command line over a default,
  *   bit 0      block                           then block over allow.
  */
 #define RANK_BLOCK 1u
@@ -297,29 +344,94 @@ struct v4_rule {
 	uint16_t port_lo, port_hi;
 };
 
-static bool has_ports(const struct v4_rule *r)
+static bool has_ports(uint8_t proto, uint16_t port_lo, uint16_t port_hi)
 {
-	return r->proto && !(r->port_lo == 0 && r->port_hi == 65535);
+	return proto && !(port_lo == 0 && port_hi == 65535);
+}
+
+static uint16_t rank_of(uint8_t prefix_len, uint8_t proto, bool ports, bool allow, bool builtin)
+{
+	unsigned qualifier = proto == 0 ? 0 : ports ? 2 : 1;
+
+	return (uint16_t)((unsigned)prefix_len << 4 | qualifier << 2 | (builtin ? 0u : 2u) |
+			  (allow ? 0u : RANK_BLOCK));
 }
 
 static uint16_t rule_rank(const struct v4_rule *r, bool from_command_line)
 {
-	unsigned qualifier = r->proto == 0 ? 0 : has_ports(r) ? 2 : 1;
-
-	return (uint16_t)((unsigned)r->prefix_len << 4 | qualifier << 2 |
-			  (from_command_line ? 2u : 0u) | (r->allow ? 0u : RANK_BLOCK));
+	return rank_of(r->prefix_len, r->proto, has_ports(r->proto, r->port_lo, r->port_hi),
+		       r->allow, !from_command_line);
 }
 
-/* All IPv4 rules in one list: the built-ins, the gateway, then the command line's. */
+/* An address rule of the lookup: which entry it is, and its rank. */
 struct ranked_rule {
 	struct v4_rule rule;
 	uint16_t rank;
+	uint32_t entry;
 };
 
-static size_t gather_rules(struct ranked_rule *out, const struct policy_rule *rules,
-			   size_t count, uint32_t gateway)
+/**
+ * struct policy_qualified - a compiled rule with a protocol (and perhaps ports)
+ * @net: network, host order
+ * @mask: its netmask
+ * @rank: the rule's place in the order above; higher wins
+ * @proto: protocol number, never 0
+ * @has_ports: false when the rule names only a protocol
+ * @allow: the rule's verdict
+ * @port_lo: first destination port
+ * @port_hi: last destination port
+ * @entry: which rule it is (index into the entries)
+ */
+struct policy_qualified {
+	uint32_t net, mask;
+	uint16_t rank;
+	uint8_t proto;
+	bool has_ports;
+	bool allow;
+	uint16_t port_lo, port_hi;
+	uint32_t entry;
+};
+
+/**
+ * struct policy - the rules compiled for a fast lookup, built by policy_compile()
+ * @interval_count: entries in @interval_start, @interval_rank and @interval_entry
+ * @interval_start: ascending first addresses of the intervals that the rules' prefixes
+ *                  cut the address space into; [0] is always 0
+ * @interval_rank: for each interval, the rank of the winning rule without a protocol
+ *                 (lowest bit set: block), and a flag for "a rule with a protocol
+ *                 covers this interval and outranks that winner"
+ * @interval_entry: for each interval, which rule that winner is
+ * @qualified_count: entries in @qualified
+ * @qualified: rules with a protocol, highest rank first
+ * @entries: every rule, built-in ones first, as listed to people; @hits counts decisions
+ * @name_rules: how many of them name names
+ *
+ * A lookup is a binary search of the intervals; only inside the network of a rule with
+ * a protocol does it go on to scan the qualified rules that outrank the interval's winner.
+ * No allocation.
+ */
+struct policy {
+	unsigned interval_count;
+	uint32_t *interval_start;
+	uint16_t *interval_rank;
+	uint32_t *interval_entry;
+	unsigned qualified_count;
+	struct policy_qualified *qualified;
+	size_t entry_count;
+	struct policy_entry *entries;
+	uint64_t *hits;
+	size_t name_rules;
+};
+
+/*
+ * Every rule in one list: the built-ins, the gateway, then the given ones (@entries), and
+ * the address rules among them ranked for the lookup (@out). Return: how many are in @out.
+ */
+static size_t gather_rules(struct ranked_rule *out, struct policy_entry *entries,
+			   size_t *entry_count, const struct policy_rule *rules, size_t count,
+			   uint32_t gateway)
 {
-	size_t n = 0;
+	size_t n = 0, e = 0;
 
 	for (size_t i = 0; i < sizeof(builtin_rules) / sizeof(builtin_rules[0]); i++) {
 		struct v4_rule r = {.allow = builtin_rules[i].allow, .port_hi = 65535};
@@ -327,19 +439,36 @@ static size_t gather_rules(struct ranked_rule *out, const struct policy_rule *ru
 
 		ipv4_cidr_parse(builtin_rules[i].cidr, &r.net, &len);
 		r.prefix_len = (uint8_t)len;
-		out[n++] = (struct ranked_rule){r, rule_rank(&r, false)};
+		if (entries)
+			entries[e] = (struct policy_entry){
+				.rule = {.allow = r.allow,
+					 .dst = {inet_from_v4(r.net), r.prefix_len},
+					 .port_hi = 65535},
+				.builtin = true};
+		out[n++] = (struct ranked_rule){r, rule_rank(&r, false), (uint32_t)e++};
 	}
 	out[n].rule = (struct v4_rule){.allow = true, .net = gateway, .prefix_len = 32,
 				       .port_hi = 65535};
 	out[n].rank = rule_rank(&out[n].rule, false);
+	out[n].entry = (uint32_t)e;
+	if (entries)
+		entries[e] = (struct policy_entry){
+			.rule = {.allow = true, .is_gateway = true,
+				 .dst = {inet_from_v4(0), 32}, .port_hi = 65535},
+			.builtin = true};
 	n++;
+	e++;
 	if (count > POLICY_MAX_RULES)
 		count = POLICY_MAX_RULES;
 	for (size_t i = 0; i < count; i++) {
 		const struct policy_rule *r = &rules[i];
 
-		if (!inet_is_v4(&r->dst.addr))
+		if (entries)
+			entries[e] = (struct policy_entry){.rule = *r};
+		if (r->is_name || !inet_is_v4(&r->dst.addr)) {
+			e++;
 			continue;
+		}
 		out[n].rule = (struct v4_rule){
 			.allow = r->allow,
 			.net = r->is_gateway ? gateway : inet_v4(&r->dst.addr),
@@ -349,10 +478,15 @@ static size_t gather_rules(struct ranked_rule *out, const struct policy_rule *ru
 			.port_hi = r->port_hi,
 		};
 		out[n].rank = rule_rank(&out[n].rule, true);
+		out[n].entry = (uint32_t)e++;
 		n++;
 	}
+	if (entry_count)
+		*entry_count = e;
 	return n;
 }
+
+#define BUILTIN_ENTRIES (sizeof(builtin_rules) / sizeof(builtin_rules[0]) + 1)
 
 /* Is a qualified rule in play for @dst: does it match its network and outrank @fallback? */
 static bool in_play(const struct policy_qualified *q, uint16_t fallback, uint32_t dst)
@@ -378,15 +512,44 @@ static int compare_qualified(const void *a, const void *b)
 	return x->net < y->net ? -1 : x->net > y->net; /* any order would do; be stable */
 }
 
-void policy_compile(struct policy *p, const struct policy_rule *rules, size_t count,
-		    const struct inet_addr *gateway)
+void policy_free(struct policy *p)
 {
-	struct ranked_rule all[POLICY_MAX_ENTRIES];
-	size_t n = gather_rules(all, rules, count, inet_v4(gateway));
+	if (!p)
+		return;
+	free(p->interval_start);
+	free(p->interval_rank);
+	free(p->interval_entry);
+	free(p->qualified);
+	free(p->entries);
+	free(p->hits);
+	free(p);
+}
+
+struct policy *policy_compile(const struct policy_rule *rules, size_t count,
+			      const struct inet_addr *gateway)
+{
+	size_t max = BUILTIN_ENTRIES + (count > POLICY_MAX_RULES ? POLICY_MAX_RULES : count);
+	size_t points_max = 2 * max + 1, n;
+	struct policy *p = calloc(1, sizeof(*p));
+	struct ranked_rule *all = malloc(max * sizeof(*all));
 	unsigned points = 0, out = 0;
 
+	if (!p || !all)
+		goto fail;
+	p->interval_start = malloc(points_max * sizeof(*p->interval_start));
+	p->interval_rank = malloc(points_max * sizeof(*p->interval_rank));
+	p->interval_entry = malloc(points_max * sizeof(*p->interval_entry));
+	p->qualified = malloc(max * sizeof(*p->qualified));
+	p->entries = malloc(max * sizeof(*p->entries));
+	p->hits = calloc(max, sizeof(*p->hits));
+	if (!p->interval_start || !p->interval_rank || !p->interval_entry || !p->qualified ||
+	    !p->entries || !p->hits)
+		goto fail;
+	n = gather_rules(all, p->entries, &p->entry_count, rules, count, inet_v4(gateway));
+	for (size_t i = 0; i < p->entry_count; i++)
+		p->name_rules += p->entries[i].rule.is_name;
+
 	/* every rule starts an interval and ends one */
-	p->qualified_count = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct v4_rule *r = &all[i].rule;
 		uint32_t mask = ipv4_prefix_mask(r->prefix_len);
@@ -397,8 +560,9 @@ void policy_compile(struct policy *p, const struct policy_rule *rules, size_t co
 		if (r->proto)
 			p->qualified[p->qualified_count++] = (struct policy_qualified){
 				.net = r->net, .mask = mask, .rank = all[i].rank, .proto = r->proto,
-				.has_ports = has_ports(r), .allow = r->allow,
-				.port_lo = r->port_lo, .port_hi = r->port_hi};
+				.has_ports = has_ports(r->proto, r->port_lo, r->port_hi),
+				.allow = r->allow, .port_lo = r->port_lo, .port_hi = r->port_hi,
+				.entry = all[i].entry};
 	}
 	qsort(p->qualified, p->qualified_count, sizeof(p->qualified[0]), compare_qualified);
 
@@ -407,6 +571,7 @@ void policy_compile(struct policy *p, const struct policy_rule *rules, size_t co
 	for (unsigned i = 0; i < points; i++) {
 		uint32_t start = p->interval_start[i];
 		uint16_t best = 0;
+		uint32_t best_entry = 0;
 		bool found = false;
 
 		if (i > 0 && start == p->interval_start[i - 1])
@@ -418,6 +583,7 @@ void policy_compile(struct policy *p, const struct policy_rule *rules, size_t co
 			    (start & ipv4_prefix_mask(r->prefix_len)) == r->net &&
 			    (!found || all[k].rank > best)) {
 				best = all[k].rank;
+				best_entry = all[k].entry;
 				found = true;
 			}
 		}
@@ -427,19 +593,27 @@ void policy_compile(struct policy *p, const struct policy_rule *rules, size_t co
 				best |= RANK_QUALIFIED_IN_PLAY;
 				break;
 			}
-		if (out > 0 && p->interval_rank[out - 1] == best)
+		if (out > 0 && p->interval_rank[out - 1] == best &&
+		    p->interval_entry[out - 1] == best_entry)
 			continue; /* merge equal neighbours */
 		p->interval_start[out] = start;
 		p->interval_rank[out] = best;
+		p->interval_entry[out] = best_entry;
 		out++;
 	}
 	p->interval_count = out;
+	free(all);
+	return p;
+fail:
+	free(all);
+	policy_free(p);
+	return NULL;
 }
 
 /* ---- looking up ------------------------------------------------------------------------ */
 
-/* The rank of the unqualified rule that wins for @dst. */
-static uint16_t fallback_rank(const struct policy *p, uint32_t dst)
+/* The interval @dst falls in: its unqualified winner. */
+static unsigned interval_of(const struct policy *p, uint32_t dst)
 {
 	unsigned lo = 0, hi = p->interval_count; /* interval_start[lo] <= dst < [hi] */
 
@@ -451,7 +625,7 @@ static uint16_t fallback_rank(const struct policy *p, uint32_t dst)
 		else
 			hi = mid;
 	}
-	return p->interval_rank[lo];
+	return lo;
 }
 
 static bool qualified_matches(const struct policy_qualified *q, uint32_t dst, uint8_t proto,
@@ -463,15 +637,23 @@ static bool qualified_matches(const struct policy_qualified *q, uint32_t dst, ui
 
 /* The verdict for a packet whose port is known: the first outranking qualified rule, else
  * the interval's. The list is sorted by rank, so the scan stops at the fallback's rank. */
-static bool allows_port(const struct policy *p, uint16_t fallback, uint32_t dst,
-			uint8_t proto, uint16_t port)
+static struct policy_verdict decide_port(const struct policy *p, uint16_t fallback,
+					 uint32_t fallback_entry, uint32_t dst, uint8_t proto,
+					 uint16_t port)
 {
 	for (unsigned i = 0; i < p->qualified_count && p->qualified[i].rank > fallback; i++)
 		if (qualified_matches(&p->qualified[i], dst, proto, port))
-			return p->qualified[i].allow;
-	return !(fallback & RANK_BLOCK);
+			return (struct policy_verdict){p->qualified[i].allow,
+						       (int)p->qualified[i].entry,
+						       p->qualified[i].rank};
+	return (struct policy_verdict){!(fallback & RANK_BLOCK), (int)fallback_entry, fallback};
 }
 
+static bool allows_port(const struct policy *p, uint16_t fallback, uint32_t dst,
+			uint8_t proto, uint16_t port)
+{
+	return decide_port(p, fallback, 0, dst, proto, port).allow;
+}
 /*
  * Every port of @proto allowed? The verdict only changes where a port rule of @proto
  * begins or ends, so checking port 0 and each such edge covers all 65536 ports.
@@ -525,31 +707,74 @@ static bool allows_anything(const struct policy *p, uint16_t fallback, uint32_t 
 	return false;
 }
 
-bool policy_allows(const struct policy *p, const struct inet_addr *dst_addr, uint8_t proto,
-		   uint16_t port, enum policy_ports ports)
+struct policy_verdict policy_decide(const struct policy *p, uint32_t dst, uint8_t proto,
+				    uint16_t port, enum policy_ports ports)
 {
-	uint32_t dst;
-	uint16_t fallback;
+	unsigned i = interval_of(p, dst);
+	uint16_t fallback = p->interval_rank[i];
+	uint32_t entry = p->interval_entry[i];
 
-	if (!inet_is_v4(dst_addr))
-		return false; /* no IPv6 destination is allowed yet */
-	dst = inet_v4(dst_addr);
-	fallback = fallback_rank(p, dst);
-
-	if (!(fallback & RANK_QUALIFIED_IN_PLAY))
-		return !(fallback & RANK_BLOCK); /* the common case: no qualified rule in play */
+	if (!(fallback & RANK_QUALIFIED_IN_PLAY)) /* the common case: no qualified rule in play */
+		return (struct policy_verdict){!(fallback & RANK_BLOCK), (int)entry, fallback};
 	fallback &= (uint16_t)~RANK_QUALIFIED_IN_PLAY;
 	switch (ports) {
 	case POLICY_PORT_KNOWN:
 		if (proto != PROTO_TCP && proto != PROTO_UDP)
 			port = 0;
-		return allows_port(p, fallback, dst, proto, port);
+		return decide_port(p, fallback, entry, dst, proto, port);
 	case POLICY_PORT_EVERY:
-		return allows_every_port(p, fallback, dst, proto);
+		return (struct policy_verdict){allows_every_port(p, fallback, dst, proto), -1,
+					       fallback};
 	case POLICY_PORT_ANY:
-		return allows_anything(p, fallback, dst);
+		return (struct policy_verdict){allows_anything(p, fallback, dst), -1, fallback};
 	}
-	return false;
+	return (struct policy_verdict){false, -1, fallback};
+}
+
+bool policy_allows(const struct policy *p, const struct inet_addr *dst, uint8_t proto,
+		   uint16_t port, enum policy_ports ports)
+{
+	if (!inet_is_v4(dst))
+		return false; /* no IPv6 destination is allowed yet */
+	return policy_decide(p, inet_v4(dst), proto, port, ports).allow;
+}
+
+size_t policy_entry_count(const struct policy *p)
+{
+	return p->entry_count;
+}
+
+const struct policy_entry *policy_entry(const struct policy *p, size_t i)
+{
+	return &p->entries[i];
+}
+
+uint64_t *policy_hits(const struct policy *p, size_t i)
+{
+	return &p->hits[i];
+}
+
+void policy_take_counts(struct policy *to, const struct policy *from)
+{
+	for (size_t i = 0; i < to->entry_count; i++)
+		for (size_t k = 0; k < from->entry_count; k++)
+			if (to->entries[i].builtin == from->entries[k].builtin &&
+			    policy_rule_same(&to->entries[i].rule, &from->entries[k].rule)) {
+				to->hits[i] = from->hits[k];
+				break;
+			}
+}
+
+bool policy_has_names(const struct policy *p)
+{
+	return p->name_rules > 0;
+}
+
+uint16_t policy_name_rank(const struct policy *p, size_t i)
+{
+	const struct policy_rule *r = &p->entries[i].rule;
+
+	return rank_of(32, r->proto, has_ports(r->proto, r->port_lo, r->port_hi), r->allow, false);
 }
 
 /* ---- the reference ------------------------------------------------------------------------ */
@@ -599,28 +824,34 @@ bool policy_allows_reference(const struct policy_rule *rules, size_t count,
 			     const struct inet_addr *gateway, const struct inet_addr *dst_addr,
 			     uint8_t proto, uint16_t port, enum policy_ports ports)
 {
-	struct ranked_rule all[POLICY_MAX_ENTRIES];
-	size_t n = gather_rules(all, rules, count, inet_v4(gateway));
+	size_t max = BUILTIN_ENTRIES + (count > POLICY_MAX_RULES ? POLICY_MAX_RULES : count);
+	struct ranked_rule *all = malloc(max * sizeof(*all));
 	uint32_t dst = inet_v4(dst_addr);
+	bool allowed = false;
+	size_t n;
 
-	if (!inet_is_v4(dst_addr))
+	if (!all || !inet_is_v4(dst_addr)) {
+		free(all);
 		return false;
-
+	}
+	n = gather_rules(all, NULL, NULL, rules, count, inet_v4(gateway));
 	switch (ports) {
 	case POLICY_PORT_KNOWN:
 		if (proto != PROTO_TCP && proto != PROTO_UDP)
 			port = 0;
-		return reference_port(all, n, dst, proto, port);
+		allowed = reference_port(all, n, dst, proto, port);
+		break;
 	case POLICY_PORT_EVERY:
-		return reference_proto(all, n, dst, proto, true);
+		allowed = reference_proto(all, n, dst, proto, true);
+		break;
 	case POLICY_PORT_ANY:
 		/* a protocol no rule names fares as protocol 0, which no rule can name */
-		if (reference_proto(all, n, dst, 0, false))
-			return true;
-		for (size_t i = 0; i < n; i++)
-			if (all[i].rule.proto && reference_proto(all, n, dst, all[i].rule.proto, false))
-				return true;
-		return false;
+		allowed = reference_proto(all, n, dst, 0, false);
+		for (size_t i = 0; !allowed && i < n; i++)
+			if (all[i].rule.proto)
+				allowed = reference_proto(all, n, dst, all[i].rule.proto, false);
+		break;
 	}
-	return false;
+	free(all);
+	return allowed;
 }

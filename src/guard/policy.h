@@ -8,34 +8,42 @@
 #include <stdint.h>
 
 #include "proto/addr.h"
+#include "proto/dns_name.h"
 
-#define POLICY_MAX_RULES 256
+/* Rules a policy holds besides the built-in ones (the command line's and those added later). */
+#define POLICY_MAX_RULES 4096
 
 /*
  * Rule syntax (after --allow/--block; options.c splits the value at commas):
  *
  *   RULE   = TARGET | PROTO ":" [TARGET] [":" PORTS]
- *   TARGET = CIDR | "@host"            empty TARGET = 0.0.0.0/0
+ *   TARGET = CIDR | "@host" | NAME | "*." NAME     empty TARGET = 0.0.0.0/0
  *   CIDR   = A.B.C.D ["/" 0-32]        bare address = /32; host bits must be clear
+ *   NAME   = a host name (letters, digits, '-', '_'; an IDN in its xn-- form); case and a
+ *            trailing dot do not matter. "*.NAME" is every name below NAME, not NAME itself
  *   PROTO  = "tcp" | "udp" | "icmp" | 1-255
  *   PORTS  = PORT ["-" PORT]           0-65535, tcp and udp only; destination port
  *
- * e.g. 203.0.113.0/24, @host, tcp:203.0.113.0/24:443, udp::53, tcp:@host:8000-8999, icmp:@host
+ * e.g. 203.0.113.0/24, @host, tcp:203.0.113.0/24:443, udp::53, tcp:github.com:443,
+ *      '*.githubusercontent.com', udp:'*.example.net'
  *
- * Which rule decides (the most specific one that matches the packet):
- *   1. the longest prefix;
+ * A name stands for the addresses the VM's DNS answers give it (guard/learned.c), each as a
+ * /32 while its answer's TTL lasts. Which rule decides (the most specific one that matches):
+ *   1. the longest prefix (a name's addresses are /32);
  *   2. then a rule with ports over a rule with only a protocol, over a rule with neither;
- *   3. then a command-line rule over a built-in default;
+ *   3. then a rule of the command line (or added later) over a built-in default;
  *   4. then block over allow.
  * The built-in defaults: allow 0.0.0.0/0 and the gateway (@host, so DNS on it too); block
- * every block of the IANA IPv4 special-purpose registry and multicast (POLICY_BUILTIN).
+ * every block of the IANA IPv4 special-purpose registry and multicast (see policy.c).
  */
 
 /**
  * struct policy_rule - one --allow or --block entry, as parsed
  * @allow: true for --allow, false for --block
  * @is_gateway: the rule named "@host": it means the gateway address /32
- * @dst: the destination network (host bits clear); 0.0.0.0/32 when @is_gateway
+ * @is_name: the target is a name (@name), not an address
+ * @dst: the destination network (host bits clear); 0.0.0.0/32 when @is_gateway or @is_name
+ * @name: with @is_name, the name or the names below it
  * @proto: 0 for any protocol, else an IPv4 protocol number (6 tcp, 17 udp, 1 icmp, ...)
  * @port_lo: first destination port (0 with @port_hi 65535 = any port)
  * @port_hi: last destination port
@@ -43,7 +51,9 @@
 struct policy_rule {
 	bool allow;
 	bool is_gateway;
+	bool is_name;
 	struct inet_prefix dst;
+	struct dns_pattern name;
 	uint8_t proto;
 	uint16_t port_lo, port_hi;
 };
@@ -69,56 +79,17 @@ bool policy_rule_parse(const char *text, bool allow, struct policy_rule *out, ch
  * Return: @buf.
  */
 char *policy_rule_format(const struct policy_rule *r, char *buf, size_t size);
-#define POLICY_RULE_TEXT_LEN 64 /* "255:" + an address "/128" + ":65535-65535" + NUL */
+/* "255:" + "*." and a name of 253, or an address "/128", + ":65535-65535" + NUL */
+#define POLICY_RULE_TEXT_LEN 280
 
-/* The built-in rules that apply under the command line's: see policy.c. */
-#define POLICY_BUILTIN_MAX 32
-#define POLICY_MAX_ENTRIES (POLICY_MAX_RULES + POLICY_BUILTIN_MAX)
-/* n prefixes cut the address space into at most 2n + 1 intervals */
-#define POLICY_MAX_INTERVALS (2 * POLICY_MAX_ENTRIES + 1)
+/** policy_rule_same() - whether @a and @b are the same rule (same verdict, same text) */
+bool policy_rule_same(const struct policy_rule *a, const struct policy_rule *b);
 
-/**
- * struct policy_qualified - a compiled rule with a protocol (and perhaps ports)
- * @net: network, host order
- * @mask: its netmask
- * @rank: the rule's place in the order above; higher wins (see policy.c)
- * @proto: protocol number, never 0
- * @has_ports: false when the rule names only a protocol
- * @allow: the rule's verdict
- * @port_lo: first destination port
- * @port_hi: last destination port
- */
-struct policy_qualified {
-	uint32_t net, mask;
-	uint16_t rank;
-	uint8_t proto;
-	bool has_ports;
-	bool allow;
-	uint16_t port_lo, port_hi;
-};
+/** policy_rule_matches_name() - is @name (normalized) a target of name rule @r? */
+bool policy_rule_matches_name(const struct policy_rule *r, const char *name);
 
-/**
- * struct policy - the rules compiled for a fast lookup, built once by policy_compile()
- * @interval_count: entries in @interval_start and @interval_rank
- * @interval_start: ascending first addresses of the intervals that the rules' prefixes
- *                  cut the address space into; [0] is always 0
- * @interval_rank: for each interval, the rank of the winning rule without a protocol
- *                 (lowest bit set: block), and a flag for "a rule with a protocol
- *                 covers this interval and outranks that winner" (see policy.c)
- * @qualified_count: entries in @qualified
- * @qualified: rules with a protocol, highest rank first
- *
- * A lookup is a binary search of the intervals; only inside the network of a rule with
- * a protocol does it go on to scan the qualified rules that outrank the interval's winner.
- * No allocation.
- */
-struct policy {
-	unsigned interval_count;
-	uint32_t interval_start[POLICY_MAX_INTERVALS];
-	uint16_t interval_rank[POLICY_MAX_INTERVALS];
-	unsigned qualified_count;
-	struct policy_qualified qualified[POLICY_MAX_ENTRIES];
-};
+/** policy_rule_matches_port() - do @r's protocol and ports cover this packet? */
+bool policy_rule_matches_port(const struct policy_rule *r, uint8_t proto, uint16_t port);
 
 /**
  * enum policy_ports - what a lookup knows of the destination port
@@ -135,32 +106,92 @@ enum policy_ports {
 };
 
 /**
- * policy_compile() - build the lookup structure from the built-in and command-line rules
- * @p: filled in
- * @rules: the command line's rules (at most POLICY_MAX_RULES)
- * @count: their number
- * @gateway: the address "@host" stands for (IPv4)
+ * struct policy_entry - a rule of a compiled policy, as listed to people
+ * @rule: the rule (a built-in's too, with @builtin)
+ * @builtin: a default of sock-vmnet's, not of the command line
  */
-void policy_compile(struct policy *p, const struct policy_rule *rules, size_t count,
-		    const struct inet_addr *gateway);
+struct policy_entry {
+	struct policy_rule rule;
+	bool builtin;
+};
 
 /**
- * policy_allows() - may the VM send this packet to @dst?
+ * struct policy_verdict - a lookup's answer
+ * @allow: the verdict
+ * @entry: the deciding rule (index into the policy's entries), or -1 when no single rule
+ *         decides (POLICY_PORT_EVERY and POLICY_PORT_ANY questions)
+ * @rank: its rank (see policy.c): a name rule's addresses compare with it
+ */
+struct policy_verdict {
+	bool allow;
+	int entry;
+	uint16_t rank;
+};
+
+struct policy;
+
+/**
+ * policy_compile() - build the lookup structure from the built-in and given rules
+ * @rules: the rules (at most POLICY_MAX_RULES)
+ * @count: their number
+ * @gateway: the address "@host" stands for (IPv4)
+ *
+ * Return: the compiled policy (policy_free() it), or NULL when out of memory.
+ */
+struct policy *policy_compile(const struct policy_rule *rules, size_t count,
+			      const struct inet_addr *gateway);
+void policy_free(struct policy *p);
+
+/**
+ * policy_decide() - the verdict of the address rules (names aside) for a packet to @dst
  * @p: a compiled policy
- * @dst: destination address (an IPv6 one is never allowed yet)
+ * @dst: destination address, IPv4, host order
  * @proto: IP protocol number
  * @port: destination port (tcp/udp with POLICY_PORT_KNOWN)
  * @ports: how much is known of the port
+ */
+struct policy_verdict policy_decide(const struct policy *p, uint32_t dst, uint8_t proto,
+				    uint16_t port, enum policy_ports ports);
+
+/**
+ * policy_allows() - may the VM send this packet to @dst, by the address rules?
+ * @p: a compiled policy
+ * @dst: destination address (an IPv6 one is never allowed yet)
  * Return: true to allow.
  */
 bool policy_allows(const struct policy *p, const struct inet_addr *dst, uint8_t proto,
 		   uint16_t port, enum policy_ports ports);
 
+/** policy_entry_count() - the rules of @p, built-in ones first */
+size_t policy_entry_count(const struct policy *p);
+const struct policy_entry *policy_entry(const struct policy *p, size_t i);
+
+/**
+ * policy_hits() - how often rule @i decided (its counter; the caller adds to it)
+ *
+ * The counters belong to the compiled policy but are not part of the lookup: a policy
+ * compiled from another one's rules takes over the counts of the rules they share
+ * (policy_take_counts()).
+ */
+uint64_t *policy_hits(const struct policy *p, size_t i);
+
+/** policy_take_counts() - give @to's rules the counts of the same rules in @from */
+void policy_take_counts(struct policy *to, const struct policy *from);
+
+/** policy_has_names() - whether any rule of @p names a name */
+bool policy_has_names(const struct policy *p);
+
+/**
+ * policy_name_rank() - the rank an address learned for name rule @i has, were it a /32
+ *                      rule (to compare with policy_decide()'s)
+ */
+uint16_t policy_name_rank(const struct policy *p, size_t i);
+
 /**
  * policy_allows_reference() - policy_allows() by a plain scan of every rule
  *
  * Slow and obviously right: the tests and the fuzzer compare the compiled lookup with it.
- * Same arguments as policy_compile() and policy_allows() together.
+ * Same arguments as policy_compile() and policy_allows() together. Name rules are ignored.
  */
 bool policy_allows_reference(const struct policy_rule *rules, size_t count,
 			     const struct inet_addr *gateway, const struct inet_addr *dst,

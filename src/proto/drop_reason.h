@@ -28,6 +28,10 @@
 	X(ICMP_REDIRECT, "icmp-redirect", "ICMP redirect from the VM")                       \
 	X(FRAGMENT, "fragment", "IP fragment that a port rule cannot judge")                  \
 	X(POLICY_BLOCK, "policy-block", "destination refused by the policy")                 \
+	X(FOREIGN_DNS, "foreign-dns", "DNS to a resolver other than the gateway while name rules are on") \
+	X(NAME_MISMATCH, "name-mismatch", "TLS SNI or HTTP Host names no allowed name (connection reset)") \
+	X(NAME_UNCHECKED, "name-unchecked", "first bytes too long or too many to check (connection reset)") \
+	X(NAME_CHECK_ORDER, "name-check-order", "segment past a gap while the server name is checked") \
 	X(MULTICAST, "multicast", "multicast or broadcast not allowed")                      \
 	X(DHCP_MALFORMED, "dhcp-malformed", "DHCP message that does not parse")             \
 	X(DHCP_FOREIGN_MAC, "dhcp-foreign-mac", "DHCP request for another MAC")             \

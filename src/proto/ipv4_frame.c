@@ -83,3 +83,18 @@ size_t ipv4_tcp_frame(uint8_t *frame, size_t payload_len, const struct ipv4_ends
 	put_be16(th + 16, l4_checksum(ip, IPPROTO_TCP_, th, tcp_len));
 	return ETH_HDR_LEN + IPV4_HDR_LEN + tcp_len;
 }
+
+size_t ipv4_icmp_frame(uint8_t *frame, size_t body_len, const struct ipv4_ends *ends,
+		       uint8_t type, uint8_t code)
+{
+	size_t icmp_len = ICMP_HDR_LEN + body_len;
+	uint8_t *ip = ipv4_headers(frame, icmp_len, ends, IPPROTO_ICMP_, 0);
+	uint8_t *icmp = ip + IPV4_HDR_LEN;
+
+	icmp[0] = type;
+	icmp[1] = code;
+	put_be16(icmp + 2, 0);
+	put_be32(icmp + 4, 0); /* unused in an unreachable (no next-hop MTU here) */
+	put_be16(icmp + 2, checksum_final(checksum_add(0, icmp, icmp_len)));
+	return ETH_HDR_LEN + IPV4_HDR_LEN + icmp_len;
+}

@@ -69,4 +69,23 @@ struct tcp_fields {
 size_t ipv4_tcp_frame(uint8_t *frame, size_t payload_len, const struct ipv4_ends *ends,
 		      const struct tcp_fields *tcp);
 
+/* An ICMP error: type, code, 4 unused bytes, then the body (RFC 792). */
+#define ICMP_HDR_LEN 8
+/* Where the body goes in a frame built by ipv4_icmp_frame(). */
+#define IPV4_ICMP_PAYLOAD_OFFSET (ETH_HDR_LEN + IPV4_HDR_LEN + ICMP_HDR_LEN)
+
+/**
+ * ipv4_icmp_frame() - an ICMP error message: headers written around the body already in place
+ * @frame: the frame; the body (the offending datagram's header and first bytes) is at
+ *         IPV4_ICMP_PAYLOAD_OFFSET
+ * @body_len: its length
+ * @ends: addresses (ports unused)
+ * @type: ICMP type
+ * @code: ICMP code
+ *
+ * Return: the frame's length.
+ */
+size_t ipv4_icmp_frame(uint8_t *frame, size_t body_len, const struct ipv4_ends *ends,
+		       uint8_t type, uint8_t code);
+
 #endif

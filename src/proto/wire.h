@@ -54,6 +54,7 @@
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
 #define DNS_PORT 53
+#define DNS_TLS_PORT 853 /* DNS over TLS (RFC 7858), and over QUIC (RFC 9250) on UDP */
 
 /* Headers in front of a UDP payload in an untagged IPv4 frame without options */
 #define ETH_IPV4_UDP_HDR_LEN (ETH_HDR_LEN + IPV4_HDR_LEN + UDP_HDR_LEN)

@@ -67,6 +67,9 @@ struct dns_query {
  * @up_eof: the upstream said all it will
  * @up_shut: we told the upstream we will send no more (the VM half-closed)
  * @idle_ms: when an idle connection is closed
+ * @answer: with an on_answer hook: the answer being read from the upstream's stream (2-byte
+ *          length, then the message), @answer_len long, @answer_have read; @len_have bytes
+ *          of its length read into @len_bytes
  */
 struct dns_conn {
 	struct dns_server *owner;
@@ -74,6 +77,10 @@ struct dns_conn {
 	int h;
 	bool up_connected, up_eof, up_shut;
 	uint64_t idle_ms;
+	uint8_t *answer;
+	uint32_t answer_len, answer_have;
+	uint8_t len_bytes[2];
+	uint8_t len_have;
 };
 
 /**
@@ -97,6 +104,8 @@ struct dns_server {
 	uint64_t armed_ms;
 	uint8_t *frame;
 	size_t frame_cap;
+	void (*on_answer)(void *ctx, const uint8_t *msg, size_t len);
+	void *answer_ctx;
 	uint8_t buf[DNS_UDP_MAX];
 };
 
@@ -121,6 +130,45 @@ static struct ipv4_ends ends_to_vm(const struct dns_server *s, uint32_t vm_ip, u
 	return (struct ipv4_ends){.src_mac = s->gateway_mac, .dst_mac = s->cfg->vm.mac,
 				  .src_ip = s->gateway, .dst_ip = vm_ip, .src_port = DNS_PORT,
 				  .dst_port = vm_port};
+}
+
+/*
+ * The upstream's bytes on their way to the VM over TCP, read as messages for on_answer:
+ * each a 2-byte length and that many bytes (RFC 1035 4.2.2). A message's buffer is taken
+ * when its length is known and given back when it is whole.
+ */
+static void read_answers(struct dns_server *s, struct dns_conn *c, const uint8_t *data,
+			 size_t n)
+{
+	while (n) {
+		size_t take;
+
+		if (c->len_have < 2) {
+			c->len_bytes[c->len_have++] = *data++;
+			n--;
+			if (c->len_have == 2) {
+				c->answer_len = be16(c->len_bytes);
+				c->answer_have = 0;
+				c->answer = c->answer_len ? malloc(c->answer_len) : NULL;
+				if (!c->answer_len)
+					c->len_have = 0;
+			}
+			continue;
+		}
+		take = c->answer_len - c->answer_have < n ? c->answer_len - c->answer_have : n;
+		if (c->answer)
+			memcpy(c->answer + c->answer_have, data, take);
+		c->answer_have += (uint32_t)take;
+		data += take;
+		n -= take;
+		if (c->answer_have == c->answer_len) {
+			if (c->answer)
+				s->on_answer(s->answer_ctx, c->answer, c->answer_len);
+			free(c->answer);
+			c->answer = NULL;
+			c->len_have = 0;
+		}
+	}
 }
 
 /*
@@ -270,6 +318,8 @@ static void on_udp_answer(struct dns_server *s, struct dns_query *q)
 				  : DNS_RCODE(r.hdr.flags) == 0)
 			continue;
 		put_be16(s->buf, q->vm_id);
+		if (s->on_answer)
+			s->on_answer(s->answer_ctx, s->buf, (size_t)len);
 		answer_vm_udp(s, q->vm_ip, q->vm_port, s->buf, (size_t)len);
 		query_free(s, q);
 		rearm(s);
@@ -316,6 +366,9 @@ static void conn_free(struct dns_server *s, struct dns_conn *c)
 		s->io->ops->close(s->io, c->h);
 	tcp_lite_free(&c->tcp);
 	c->h = -1;
+	free(c->answer);
+	c->answer = NULL;
+	c->len_have = 0;
 }
 
 static struct dns_conn *conn_find(struct dns_server *s, const struct frame_view *v)
@@ -385,6 +438,8 @@ static void pump(struct dns_server *s, struct dns_conn *c)
 			break;
 		}
 		tcp_lite_write(t, s->buf, (size_t)n, now);
+		if (s->on_answer)
+			read_answers(s, c, s->buf, (size_t)n);
 	}
 	if (c->up_eof && !t->fin_wanted)
 		tcp_lite_close(t, now);
@@ -569,6 +624,8 @@ struct responder *dns_new(const struct dns_setup *setup, char *err, size_t err_s
 	}
 	s->resp = (struct responder){.name = "dns", .handle = dns_handle, .close = dns_close};
 	s->cfg = setup->cfg;
+	s->on_answer = setup->on_answer;
+	s->answer_ctx = setup->answer_ctx;
 	s->io = setup->io;
 	s->gateway = inet_v4(&setup->cfg->net4.gateway);
 	memcpy(s->gateway_mac, setup->gateway_mac, 6);

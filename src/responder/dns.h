@@ -78,12 +78,16 @@ void dns_io_sockets_free(struct dns_io *io);
  * @gateway_mac: the source of its answers
  * @io: how it reaches the resolvers
  * @resolv_conf: where the host's resolvers are read when --dns names none
+ * @on_answer: (optional) every answer relayed to the VM, whole, over UDP or TCP (the name
+ *             rules learn addresses from them); @answer_ctx is its first argument
  */
 struct dns_setup {
 	const struct config *cfg;
 	const uint8_t *gateway_mac;
 	struct dns_io *io;
 	const char *resolv_conf;
+	void (*on_answer)(void *ctx, const uint8_t *msg, size_t len);
+	void *answer_ctx;
 };
 
 /**

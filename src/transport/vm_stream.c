@@ -16,6 +16,7 @@
 #include "os/socket.h"
 #include "proto/byteorder.h"
 #include "proto/wire.h"
+#include "transport/unix_listener.h"
 #include "transport/vm_transport.h"
 
 /*
@@ -59,16 +60,13 @@ struct vm_stream {
 	struct frame_port port;
 	bool listening;        /* --listen: clients come and go on @listen_fd */
 	bool gone;             /* --fd: the peer closed or misbehaved; -EPIPE from now on */
-	int listen_fd;         /* --listen; -1 otherwise */
+	struct unix_listener listener; /* --listen (its fd is -1 otherwise) */
 	int client_fd;         /* the VM's connection; -1 while --listen waits for one */
 	struct loop *set;      /* --listen: a loop never run, over @listen_fd and @client_fd:
 				* loop_fd(set) is the port's fd, readable when either is ready */
 	struct loop_source listen_src, client_src;
 	uint32_t want;         /* --listen: what the relay wants of the port (port.watch) */
 	uint32_t client_events; /* --listen: what @client_fd is watched for in @set */
-	char path[108];        /* --listen: unlinked at close if it is still ours */
-	dev_t path_dev;
-	ino_t path_ino;
 	uint32_t max_frame;    /* MTU + Ethernet header */
 
 	/* receiving */
@@ -135,12 +133,12 @@ static int peer_lost(struct vm_stream *s)
 /* --listen: take a waiting client, if any. Return: true when one is connected now. */
 static bool accept_client(struct vm_stream *s)
 {
-	int fd = os_accept(s->listen_fd), r;
+	int fd = os_accept(s->listener.fd), r;
 	uint32_t events = s->want & (LOOP_IN | LOOP_OUT);
 
 	if (fd < 0) {
 		if (fd != -EAGAIN && fd != -EINTR && fd != -ECONNABORTED)
-			log_warn("--listen: accept on \"%s\": %s", s->path, strerror(-fd));
+			log_warn("--listen: accept on \"%s\": %s", s->listener.path, strerror(-fd));
 		return false;
 	}
 	prepare_socket(fd);
@@ -154,7 +152,7 @@ static bool accept_client(struct vm_stream *s)
 	s->client_fd = fd;
 	reset_state(s);
 	s->client_events = events;
-	log_info("vm client connected socket=%s pid=%d", s->path, (int)os_peer_pid(fd));
+	log_info("vm client connected socket=%s pid=%d", s->listener.path, (int)os_peer_pid(fd));
 	return true;
 }
 
@@ -162,12 +160,12 @@ static bool accept_client(struct vm_stream *s)
 static void refuse_extra_clients(struct vm_stream *s)
 {
 	for (int i = 0; i < VM_STREAM_REFUSE_MAX; i++) {
-		int fd = os_accept(s->listen_fd);
+		int fd = os_accept(s->listener.fd);
 
 		if (fd < 0)
 			return;
 		log_warn("--listen: refusing a second client socket=%s pid=%d: one VM is "
-			 "connected already", s->path, (int)os_peer_pid(fd));
+			 "connected already", s->listener.path, (int)os_peer_pid(fd));
 		close(fd);
 	}
 }
@@ -266,7 +264,7 @@ static int read_frames(struct vm_stream *s, struct frame_batch *b, bool *progres
 			else if (s->rx_len || s->rx_hdr_have)
 				log_warn("vm stream: the peer closed in the middle of a frame");
 			if (s->listening)
-				log_info("vm client disconnected socket=%s", s->path);
+				log_info("vm client disconnected socket=%s", s->listener.path);
 			b->count = count;
 			return -1;
 		}
@@ -409,87 +407,14 @@ static int stream_send(struct frame_port *p, const struct frame_ref *frames, uns
 static void stream_close(struct frame_port *p)
 {
 	struct vm_stream *s = container_of(p, struct vm_stream, port);
-	struct stat st;
 
 	if (s->client_fd >= 0)
 		close(s->client_fd);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
+	unix_listener_close(&s->listener);
 	loop_free(s->set);
-	/* unlink our socket, not one a later instance bound at the same path */
-	if (s->path[0] && lstat(s->path, &st) == 0 && st.st_dev == s->path_dev &&
-	    st.st_ino == s->path_ino)
-		unlink(s->path);
 	free(s->rx_partial);
 	free(s->tx_rest);
 	free(s);
-}
-
-/* A socket file at @path: true if a server answers there (a live instance). */
-static bool socket_in_use(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd = os_socket(AF_UNIX, SOCK_STREAM, 0);
-	bool live;
-
-	if (fd < 0)
-		return false;
-	strcpy(addr.sun_path, path);
-	/* EAGAIN: its queue is full, so it is alive too */
-	live = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno == EAGAIN;
-	close(fd);
-	return live;
-}
-
-/**
- * listen_on() - bind and listen on a unix stream socket at @path, mode 0600
- * @s: the stream port (gets the path and its inode)
- * @path: --listen
- * @err: why it failed
- * @err_size: size of @err
- *
- * A stale socket file (no one listens) is replaced; a live one or any other file is not.
- * Return: the listening socket, or -1.
- */
-static int listen_on(struct vm_stream *s, const char *path, char *err, size_t err_size)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	struct stat st;
-	mode_t old_mask;
-	int fd, r;
-
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, err_size, "--listen: \"%s\" exists and is not a socket", path);
-			return -1;
-		}
-		if (socket_in_use(path)) {
-			snprintf(err, err_size, "--listen: \"%s\" is in use: another process "
-				 "listens there", path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = os_socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0) {
-		snprintf(err, err_size, "--listen: socket(): %s", strerror(-fd));
-		return -1;
-	}
-	strcpy(addr.sun_path, path);
-	old_mask = umask(0177); /* born 0600: no window in which others may connect */
-	r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	umask(old_mask);
-	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, VM_STREAM_BACKLOG) < 0 ||
-	    lstat(path, &st) < 0) {
-		snprintf(err, err_size, "--listen: cannot listen on \"%s\": %s", path,
-			 strerror(errno));
-		close(fd);
-		return -1;
-	}
-	strcpy(s->path, path);
-	s->path_dev = st.st_dev;
-	s->path_ino = st.st_ino;
-	return fd;
 }
 
 /* --listen: the port's fd is a set's, readable when the listener or the client is. */
@@ -498,7 +423,7 @@ static int make_set(struct vm_stream *s, char *err, size_t err_size)
 	int r = -ENOMEM;
 
 	s->set = loop_new();
-	s->listen_src = (struct loop_source){.fd = s->listen_fd};
+	s->listen_src = (struct loop_source){.fd = s->listener.fd};
 	if (!s->set || (r = loop_add(s->set, &s->listen_src, LOOP_IN)) < 0) {
 		snprintf(err, err_size, "--listen: cannot watch the socket: %s", strerror(-r));
 		return -1;
@@ -514,7 +439,7 @@ struct frame_port *vm_stream_open(const struct vm_config *cfg, char *err, size_t
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	s->listen_fd = s->client_fd = -1;
+	s->listener.fd = s->client_fd = -1;
 	s->max_frame = cfg->mtu + ETH_HDR_LEN;
 	s->rx_partial = malloc(s->max_frame);
 	s->tx_rest = malloc(STREAM_HDR_LEN + s->max_frame);
@@ -530,13 +455,14 @@ struct frame_port *vm_stream_open(const struct vm_config *cfg, char *err, size_t
 	}
 	if (cfg->transport == VM_LISTEN_STREAM) {
 		s->listening = true;
-		s->listen_fd = listen_on(s, cfg->path, err, err_size);
-		if (s->listen_fd < 0 || make_set(s, err, err_size) < 0)
+		if (unix_listener_open(&s->listener, cfg->path, "--listen", VM_STREAM_BACKLOG, err,
+				       err_size) < 0 ||
+		    make_set(s, err, err_size) < 0)
 			goto fail;
 		s->port.fd = loop_fd(s->set);
 		s->port.watch = stream_watch;
 		s->want = LOOP_IN; /* what the relay starts with */
-		log_info("listening socket=%s", s->path);
+		log_info("listening socket=%s", s->listener.path);
 	} else {
 		s->client_fd = cfg->fd;
 		prepare_socket(s->client_fd);

@@ -33,6 +33,7 @@ static const char *const rule_sets[RULE_SETS][6] = {
 };
 
 static struct config configs[RULE_SETS];
+static struct policy_rule rule_stores[RULE_SETS][6];
 static struct guard guards[RULE_SETS][2]; /* [set][has lease] */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -55,6 +56,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				 .range_end = inet_from_v4(0xc0a840fe)},
 		};
 		memcpy(c->vm.mac, vm_mac, 6);
+		c->policy.rules = rule_stores[s];
 		for (int i = 0; rule_sets[s][i]; i++) {
 			if (!policy_rule_parse(rule_sets[s][i] + 1, rule_sets[s][i][0] == '+',
 					       &c->policy.rules[c->policy.count++], err,

@@ -17,7 +17,7 @@
 #define MAX_QUERIES 16
 #define GATEWAY 0xc0a84001u
 
-static struct policy compiled;
+static struct policy *compiled;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +37,9 @@ static void check_rule_round_trip(const struct policy_rule *r)
 	policy_rule_format(r, text, sizeof(text));
 	check(policy_rule_parse(text, r->allow, &again, err, sizeof(err)), text);
 	check(again.allow == r->allow && again.is_gateway == r->is_gateway &&
+		      again.is_name == r->is_name &&
+		      (!r->is_name || (again.name.wildcard == r->name.wildcard &&
+				       strcmp(again.name.name, r->name.name) == 0)) &&
 		      inet_equal(&again.dst.addr, &r->dst.addr) && again.dst.len == r->dst.len &&
 		      again.proto == r->proto &&
 		      (again.port_lo == r->port_lo || !r->proto) &&
@@ -53,7 +56,7 @@ static void compare(const struct policy_rule *rules, size_t n, uint32_t dst, uin
 	struct inet_addr d = inet_from_v4(dst), g = inet_from_v4(GATEWAY);
 
 	for (size_t m = 0; m < (any_too ? 3u : 2u); m++)
-		check(policy_allows(&compiled, &d, proto, port, modes[m]) ==
+		check(policy_allows(compiled, &d, proto, port, modes[m]) ==
 			      policy_allows_reference(rules, n, &g, &d, proto, port, modes[m]),
 		      "compiled lookup and reference disagree");
 }
@@ -90,7 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		struct inet_addr g = inet_from_v4(GATEWAY);
 
-		policy_compile(&compiled, rules, n, &g);
+		policy_free(compiled);
+		compiled = policy_compile(rules, n, &g);
+		check(compiled != NULL, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t net = rules[i].is_gateway ? GATEWAY : inet_v4(&rules[i].dst.addr);

@@ -10,6 +10,7 @@ fuzz_guard.c) and an Ethernet frame, one of each kind the guard has a rule for.
 policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
 dhcp_msg seeds: DHCP client messages (UDP payloads to port 67).
 dns_msg seeds: DNS queries and answers, compressed names and CNAME chains among them.
+server_name seeds: first bytes of connections: real TLS ClientHellos, HTTP requests, SSH.
 vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
 dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.c).
 Standard library only, so CI needs nothing more than python3.
@@ -237,13 +238,23 @@ def responder_seeds():
                                              0x81, 3, 2, 0, 1, 4, 0, 3, 0, 4, 0])
 
 
+def server_name_seeds():
+    data = Path(__file__).resolve().parents[1] / "data"
+    yield "tls-github", (data / "client-hello-github.com.bin").read_bytes()
+    yield "tls-no-sni", (data / "client-hello-no-sni.bin").read_bytes()
+    yield "http-host", b"GET / HTTP/1.1\r\nHost: Example.com:8080\r\nAccept: */*\r\n\r\n"
+    yield "http-no-host", b"POST /x HTTP/1.0\r\nContent-Length: 0\r\n\r\n"
+    yield "ssh", b"SSH-2.0-OpenSSH_9.2p1\r\n"
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = Path(sys.argv[1])
     for target, seeds in (("guard", guard_seeds()), ("policy", policy_seeds()),
                           ("offload", offload_seeds()), ("dhcp_msg", dhcp_msg_seeds()),
-                          ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds())):
+                          ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds()),
+                          ("server_name", server_name_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)

@@ -28,7 +28,8 @@ static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t mdns_mac[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
 
 static struct config cfg;
-static struct guard guard; /* 8 KiB: not on the stack */
+static struct policy_rule rule_store[64];
+static struct guard guard;
 
 /* A guard for the VM 52:54:00:12:34:56 on 192.168.64.0/24 with "+RULE -RULE ..." rules. */
 static void setup_guard(const char *rules, uint32_t lease)
@@ -37,7 +38,9 @@ static void setup_guard(const char *rules, uint32_t lease)
 
 	struct inet_addr leased = inet_from_v4(lease);
 
+	guard_fini(&guard);
 	test_config(&cfg, vm_mac);
+	cfg.policy.rules = rule_store;
 	snprintf(copy, sizeof(copy), "%s", rules);
 	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 		if (!policy_rule_parse(w + 1, w[0] == '+', &cfg.policy.rules[cfg.policy.count],
@@ -45,7 +48,7 @@ static void setup_guard(const char *rules, uint32_t lease)
 			fail_msg("rule %s: %s", w, err);
 		cfg.policy.count++;
 	}
-	guard_init(&guard, &cfg);
+	assert_int_equal(guard_init(&guard, &cfg), 0);
 	guard_set_vm_address(&guard, &leased);
 }
 

@@ -19,7 +19,7 @@
 
 static const uint32_t gateway = 0xc0a84001; /* 192.168.64.1 */
 
-static struct policy compiled; /* 8 KiB: not on the stack */
+static struct policy *compiled;
 static struct policy_rule rules[POLICY_MAX_RULES];
 static size_t rule_count;
 
@@ -28,7 +28,7 @@ static bool lookup(uint32_t dst, uint8_t proto, uint16_t port, enum policy_ports
 {
 	struct inet_addr d = inet_from_v4(dst);
 
-	return policy_allows(&compiled, &d, proto, port, mode);
+	return policy_allows(compiled, &d, proto, port, mode);
 }
 
 static bool lookup_reference(uint32_t dst, uint8_t proto, uint16_t port, enum policy_ports mode)
@@ -42,7 +42,9 @@ static void compile_rules(void)
 {
 	struct inet_addr g = inet_from_v4(gateway);
 
-	policy_compile(&compiled, rules, rule_count, &g);
+	policy_free(compiled);
+	compiled = policy_compile(rules, rule_count, &g);
+	assert_non_null(compiled);
 }
 
 static uint32_t ip(const char *text)
@@ -162,6 +164,16 @@ static void parse_protocol_and_ports(void **state)
 	r = parse_ok("UDP:", true);
 	assert_int_equal(r.proto, UDP);
 	assert_int_equal(r.dst.len, 0);
+
+	r = parse_ok("tcp:GitHub.COM.:443", true);
+	assert_true(r.is_name);
+	assert_false(r.name.wildcard);
+	assert_string_equal(r.name.name, "github.com");
+	assert_int_equal(r.port_lo, 443);
+	r = parse_ok("*.example.net", false);
+	assert_true(r.is_name && r.name.wildcard);
+	assert_string_equal(r.name.name, "example.net");
+	assert_int_equal(r.proto, 0);
 }
 
 static void expect_error(const char *text, const char *message)
@@ -183,9 +195,16 @@ static void parse_errors_say_what_and_why(void **state)
 		     "\"10.0.0.1/8\": 10.0.0.1 has host bits set beyond /8 (the network is "
 		     "10.0.0.0/8)");
 	expect_error("10.0.0", "\"10.0.0\": \"10.0.0\" is not an IPv4 address (want a CIDR such "
-		     "as 203.0.113.0/24, an address, or @host)");
-	expect_error("example.com", "\"example.com\": \"example.com\" is not an IPv4 address "
-		     "(want a CIDR such as 203.0.113.0/24, an address, or @host)");
+		     "as 203.0.113.0/24, an address, @host or a name)");
+	expect_error("exa_mple..com", "\"exa_mple..com\": \"exa_mple..com\" is not a host name: "
+		     "an empty label");
+	expect_error("tcp:b\xc3\xbc" "cher.example:443", "\"tcp:b\xc3\xbc" "cher.example:443\": "
+		     "\"b\xc3\xbc" "cher.example\" is not a host name: not ASCII: write an "
+		     "internationalized name in its ASCII form (xn--...)");
+	expect_error("*.*.example.com", "\"*.*.example.com\": \"*.*.example.com\" is not a host "
+		     "name: '*' only as the first label (\"*.example.com\")");
+	expect_error("github.com:443", "\"github.com:443\": a port needs a protocol first, e.g. "
+		     "\"tcp:github.com:443\"");
 	expect_error("@gateway", "\"@gateway\": \"@gateway\" is not a known name (the only one "
 		     "is @host, the gateway)");
 	expect_error("sctp:10.0.0.0/8", "\"sctp:10.0.0.0/8\": \"sctp\" is not a protocol (tcp, "
@@ -206,12 +225,13 @@ static void parse_errors_say_what_and_why(void **state)
 	expect_error("203.0.113.0/24:443", "\"203.0.113.0/24:443\": a port needs a protocol "
 		     "first, e.g. \"tcp:203.0.113.0/24:443\"");
 	expect_error("tcp:1.2.3.4:80:90", "\"tcp:1.2.3.4:80:90\": too many ':' (the form is "
-		     "PROTO:CIDR[:PORT[-PORT]])");
+		     "PROTO:TARGET[:PORT[-PORT]])");
 	expect_error("tcp:1.2.3.4/40:80", "\"tcp:1.2.3.4/40:80\": \"/40\" is not a prefix length "
 		     "from 0 to 32");
-	expect_error("", "\"\": an empty rule (want a CIDR, @host, or PROTO:CIDR[:PORT[-PORT]])");
+	expect_error("", "\"\": an empty rule (want a CIDR, @host, a name, or "
+		     "PROTO:TARGET[:PORT[-PORT]])");
 	expect_error(" 10.0.0.0/8", "\" 10.0.0.0/8\": \" 10.0.0.0\" is not an IPv4 address (want "
-		     "a CIDR such as 203.0.113.0/24, an address, or @host)");
+		     "a CIDR such as 203.0.113.0/24, an address, @host or a name)");
 }
 
 static void format_round_trips(void **state)
@@ -219,6 +239,7 @@ static void format_round_trips(void **state)
 	static const char *const texts[] = {
 		"203.0.113.0/24", "@host", "0.0.0.0/0", "tcp:203.0.113.0/24:443", "udp:0.0.0.0/0:53",
 		"tcp:@host:8000-8999", "icmp:@host", "47:10.0.0.0/8", "198.51.100.7/32",
+		"github.com", "tcp:*.githubusercontent.com:443", "udp:*.example.net",
 	};
 	char buf[POLICY_RULE_TEXT_LEN];
 
@@ -527,7 +548,6 @@ static void full_rule_table_compiles(void **state)
 			rules[i].proto = TCP;
 	}
 	compile_rules();
-	assert_true(compiled.interval_count <= POLICY_MAX_INTERVALS);
 	for (size_t i = 0; i < rule_count; i++) {
 		uint32_t dst = inet_v4(&rules[i].dst.addr);
 

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* control.c — the control socket (--control): requests and answers as JSON lines, on the loop */
+#include "app/control.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/control_msg.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "os/socket.h"
+#include "proto/addr.h"
+#include "transport/unix_listener.h"
+
+/*
+ * Bounds that keep a client from costing the VM anything:
+ * - clients at once: 8 (a person, a script, a monitor, with room);
+ * - requests answered per client and turn of the loop: 16, the rest on the next turns (a
+ *   rule change compiles the policy: ~1 ms at 1000 rules);
+ * - answers waiting for a client that does not read: 8 MiB (a `names` of 16384 entries is
+ *   ~2.5 MB); beyond, it is disconnected.
+ */
+#define CONTROL_CLIENTS_MAX 8
+#define CONTROL_REQUESTS_PER_TURN 16
+#define CONTROL_OUT_MAX (8u << 20)
+#define CONTROL_BACKLOG 8
+
+struct control;
+
+/**
+ * struct control_client - one connection
+ * @in: bytes read and not yet answered; @in_len of them
+ * @discarding: the current line is too long: everything up to its newline is dropped
+ * @out: answers not yet written; @out_len of them, @out_cap allocated
+ */
+struct control_client {
+	struct control *owner;
+	struct loop_source src;
+	uint32_t watching;
+	char in[CONTROL_LINE_MAX + 1];
+	size_t in_len;
+	bool discarding;
+	char *out;
+	size_t out_len, out_cap;
+};
+
+struct control {
+	struct loop *loop;
+	struct control_target target;
+	struct unix_listener listener;
+	struct loop_source listen_src;
+	struct control_client *clients[CONTROL_CLIENTS_MAX];
+	struct loop_timer more; /* requests were left for the next turn */
+};
+
+static void client_close(struct control_client *cl)
+{
+	struct control *c = cl->owner;
+
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		if (c->clients[i] == cl)
+			c->clients[i] = NULL;
+	loop_remove(c->loop, &cl->src);
+	close(cl->src.fd);
+	free(cl->out);
+	free(cl);
+}
+
+/* Queue @text and a newline. Return: false when the client has too much waiting: gone. */
+static bool client_queue(struct control_client *cl, const char *text)
+{
+	size_t len = strlen(text), need = cl->out_len + len + 1;
+
+	if (need > CONTROL_OUT_MAX) {
+		log_info("control: a client that does not read its answers is disconnected");
+		client_close(cl);
+		return false;
+	}
+	if (need > cl->out_cap) {
+		size_t cap = cl->out_cap ? cl->out_cap : 4096;
+		char *more;
+
+		while (cap < need)
+			cap *= 2;
+		more = realloc(cl->out, cap);
+		if (!more) {
+			client_close(cl);
+			return false;
+		}
+		cl->out = more;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, text, len);
+	cl->out[cl->out_len + len] = '\n';
+	cl->out_len = need;
+	return true;
+}
+
+/* Queue {"ok":true, @key: @value} (takes @value), or {"ok":false,"error":@error}. */
+static bool answer(struct control_client *cl, const char *key, json_object *value,
+		   const char *error)
+{
+	json_object *o = json_object_new_object();
+	bool alive;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(!error));
+	if (error)
+		json_object_object_add(o, "error", json_object_new_string(error));
+	else if (key)
+		json_object_object_add(o, key, value);
+	alive = client_queue(cl, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return alive;
+}
+
+static json_object *rule_json(const struct policy_rule *r)
+{
+	char text[POLICY_RULE_TEXT_LEN];
+
+	return json_object_new_string(policy_rule_format(r, text, sizeof(text)));
+}
+
+static json_object *rules_json(const struct guard *g)
+{
+	json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < policy_entry_count(g->policy); i++) {
+		const struct policy_entry *e = policy_entry(g->policy, i);
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "verdict",
+				       json_object_new_string(e->rule.allow ? "allow" : "block"));
+		json_object_object_add(o, "rule", rule_json(&e->rule));
+		json_object_object_add(o, "builtin", json_object_new_boolean(e->builtin));
+		json_object_object_add(o, "hits", json_object_new_uint64(*policy_hits(g->policy, i)));
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
+struct names_ctx {
+	const struct guard *guard;
+	json_object *list;
+	uint64_t now_ms;
+};
+
+static void name_json(const struct learned_entry *e, void *ctx)
+{
+	struct names_ctx *nc = ctx;
+	const struct policy_entry *pe = policy_entry(nc->guard->policy, e->rule);
+	json_object *o = json_object_new_object();
+	char addr[IPV4_TEXT_LEN];
+
+	ipv4_format(e->addr, addr);
+	json_object_object_add(o, "name", json_object_new_string(e->name));
+	json_object_object_add(o, "address", json_object_new_string(addr));
+	json_object_object_add(o, "verdict", json_object_new_string(pe->rule.allow ? "allow" : "block"));
+	json_object_object_add(o, "rule", rule_json(&pe->rule));
+	json_object_object_add(o, "expires_in", json_object_new_uint64((e->expires_ms - nc->now_ms +
+									 999) / 1000));
+	json_object_array_add(nc->list, o);
+}
+
+static json_object *names_json(struct guard *g)
+{
+	struct names_ctx nc = {g, json_object_new_array(), clock_mono_ms()};
+
+	if (g->learned)
+		learned_each(g->learned, nc.now_ms, name_json, &nc);
+	return nc.list;
+}
+
+static bool change_rule(struct control_client *cl, const struct control_request *req)
+{
+	bool add = req->cmd == CONTROL_RULE_ADD;
+	char text[POLICY_RULE_TEXT_LEN], error[POLICY_RULE_TEXT_LEN + 64];
+	int r = guard_change_rule(cl->owner->target.guard, add, &req->rule);
+
+	policy_rule_format(&req->rule, text, sizeof(text));
+	if (r == 0) {
+		log_info("control: rule %s %s %s", add ? "added" : "removed",
+			 req->rule.allow ? "allow" : "block", text);
+		return answer(cl, NULL, NULL, NULL);
+	}
+	snprintf(error, sizeof(error), "%s %s: %s", req->rule.allow ? "allow" : "block", text,
+		 r == -EEXIST   ? "that rule is in force already"
+		 : r == -ENOENT ? "no such rule (built-in rules stay)"
+		 : r == -E2BIG  ? "too many rules"
+				: "out of memory");
+	return answer(cl, NULL, NULL, error);
+}
+
+/* One request line. Return: false when the client is gone. */
+static bool serve_line(struct control_client *cl, const char *line, size_t len)
+{
+	const struct control_target *t = &cl->owner->target;
+	struct control_request req;
+	char err[400];
+
+	if (!control_request_parse(line, len, &req, err, sizeof(err)))
+		return answer(cl, NULL, NULL, err);
+	switch (req.cmd) {
+	case CONTROL_STATS:
+		if (t->refresh_stats)
+			t->refresh_stats(t->ctx);
+		return answer(cl, "stats", stats_json(t->stats), NULL);
+	case CONTROL_RULES:
+		return answer(cl, "rules", rules_json(t->guard), NULL);
+	case CONTROL_NAMES:
+		return answer(cl, "names", names_json(t->guard), NULL);
+	case CONTROL_RULE_ADD:
+	case CONTROL_RULE_DEL:
+		return change_rule(cl, &req);
+	}
+	return answer(cl, NULL, NULL, "internal error");
+}
+
+/* What to wait for: answers to write; more requests only once the waiting ones are served. */
+static void client_watch(struct control_client *cl)
+{
+	bool lines = memchr(cl->in, '\n', cl->in_len) != NULL;
+	uint32_t want = (cl->out_len ? LOOP_OUT : 0) | (lines ? 0 : LOOP_IN);
+
+	if (want != cl->watching) {
+		loop_modify(cl->owner->loop, &cl->src, want);
+		cl->watching = want;
+	}
+	if (lines)
+		loop_timer_arm(cl->owner->loop, &cl->owner->more, clock_mono_ms());
+}
+
+/*
+ * Answer the complete lines read (at most CONTROL_REQUESTS_PER_TURN). A line longer than
+ * CONTROL_LINE_MAX gets one error answer, and the rest of it up to its newline is dropped.
+ * Return: false when the client is gone.
+ */
+static bool serve_lines(struct control_client *cl)
+{
+	for (int served = 0; served < CONTROL_REQUESTS_PER_TURN;) {
+		char *nl = memchr(cl->in, '\n', cl->in_len);
+		size_t used;
+
+		if (!nl) {
+			if (cl->in_len <= CONTROL_LINE_MAX)
+				break;
+			/* too long: say so once, then drop it up to its end */
+			if (!cl->discarding) {
+				cl->discarding = true;
+				if (!answer(cl, NULL, NULL, "a request longer than 4096 bytes"))
+					return false;
+			}
+			cl->in_len = 0;
+			break;
+		}
+		used = (size_t)(nl - cl->in) + 1;
+		if (cl->discarding) {
+			cl->discarding = false;
+		} else {
+			served++;
+			if (!serve_line(cl, cl->in, used - 1))
+				return false;
+		}
+		memmove(cl->in, cl->in + used, cl->in_len - used);
+		cl->in_len -= used;
+	}
+	return true;
+}
+
+static bool client_write(struct control_client *cl)
+{
+	while (cl->out_len) {
+		ssize_t n = write(cl->src.fd, cl->out, cl->out_len);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return true;
+			client_close(cl);
+			return false;
+		}
+		memmove(cl->out, cl->out + n, cl->out_len - (size_t)n);
+		cl->out_len -= (size_t)n;
+	}
+	return true;
+}
+
+static void on_client(struct loop_source *src, uint32_t events)
+{
+	struct control_client *cl = container_of(src, struct control_client, src);
+
+	if ((events & LOOP_IN) && cl->in_len < sizeof(cl->in)) {
+		ssize_t n = read(src->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_close(cl);
+			return;
+		}
+		if (n > 0)
+			cl->in_len += (size_t)n;
+		if (!serve_lines(cl))
+			return;
+	} else if (events & (LOOP_ERR | LOOP_HUP) && !(events & LOOP_OUT)) {
+		client_close(cl);
+		return;
+	}
+	if (!client_write(cl))
+		return;
+	client_watch(cl);
+}
+
+/* Requests left from an earlier turn. */
+static void on_more(struct loop_timer *t)
+{
+	struct control *c = container_of(t, struct control, more);
+
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = c->clients[i];
+
+		if (cl && serve_lines(cl) && client_write(cl))
+			client_watch(cl);
+	}
+}
+
+static void on_accept(struct loop_source *src, uint32_t events)
+{
+	struct control *c = container_of(src, struct control, listen_src);
+	struct control_client *cl;
+	int fd = os_accept(src->fd), slot = -1;
+
+	(void)events;
+	if (fd < 0)
+		return;
+	for (int i = 0; i < CONTROL_CLIENTS_MAX && slot < 0; i++)
+		if (!c->clients[i])
+			slot = i;
+	cl = slot >= 0 ? calloc(1, sizeof(*cl)) : NULL;
+	if (!cl) {
+		static const char busy[] = "{\"ok\":false,\"error\":\"too many control clients\"}\n";
+
+		if (write(fd, busy, sizeof(busy) - 1) < 0) {
+			/* it will see the connection close all the same */
+		}
+		close(fd);
+		return;
+	}
+	*cl = (struct control_client){.owner = c, .src = {.fd = fd, .on_event = on_client},
+				      .watching = LOOP_IN};
+	if (loop_add(c->loop, &cl->src, LOOP_IN) < 0) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	c->clients[slot] = cl;
+}
+
+struct control *control_open(struct loop *loop, const char *path,
+			     const struct control_target *target, char *err, size_t err_size)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c) {
+		snprintf(err, err_size, "--control: out of memory");
+		return NULL;
+	}
+	c->loop = loop;
+	c->target = *target;
+	c->more.on_expire = on_more;
+	if (unix_listener_open(&c->listener, path, "--control", CONTROL_BACKLOG, err, err_size) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->listen_src = (struct loop_source){.fd = c->listener.fd, .on_event = on_accept};
+	r = loop_add(loop, &c->listen_src, LOOP_IN);
+	if (r < 0) {
+		snprintf(err, err_size, "--control: %s", strerror(-r));
+		unix_listener_close(&c->listener);
+		free(c);
+		return NULL;
+	}
+	log_info("control ready socket=%s", path);
+	return c;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		if (c->clients[i])
+			client_close(c->clients[i]);
+	loop_timer_disarm(c->loop, &c->more);
+	loop_remove(c->loop, &c->listen_src);
+	unix_listener_close(&c->listener);
+	free(c);
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/* control_msg.c — the control socket's requests: one JSON object a line, read and checked */
+#include "app/control_msg.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum control_cmd cmd;
+	bool takes_rule;
+} commands[] = {
+	{"stats", CONTROL_STATS, false},    {"rules", CONTROL_RULES, false},
+	{"names", CONTROL_NAMES, false},    {"rule-add", CONTROL_RULE_ADD, true},
+	{"rule-del", CONTROL_RULE_DEL, true},
+};
+
+/* A string member of @obj, or NULL when it is missing or not a string. */
+static const char *string_member(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool parse_rule(json_object *obj, struct policy_rule *rule, char *err, size_t err_size)
+{
+	const char *verdict = string_member(obj, "verdict"), *text = string_member(obj, "rule");
+	char why[300];
+
+	if (!verdict || (strcmp(verdict, "allow") != 0 && strcmp(verdict, "block") != 0)) {
+		snprintf(err, err_size, "\"verdict\" must be \"allow\" or \"block\"");
+		return false;
+	}
+	if (!text) {
+		snprintf(err, err_size, "\"rule\" must be a string (a rule as --allow takes it)");
+		return false;
+	}
+	if (!policy_rule_parse(text, verdict[0] == 'a', rule, why, sizeof(why))) {
+		snprintf(err, err_size, "rule: %s", why);
+		return false;
+	}
+	return true;
+}
+
+bool control_request_parse(const char *line, size_t len, struct control_request *req, char *err,
+			   size_t err_size)
+{
+	json_tokener *tok;
+	json_object *obj;
+	const char *cmd;
+	bool ok = false;
+
+	if (len > CONTROL_LINE_MAX) {
+		snprintf(err, err_size, "a request longer than %d bytes", CONTROL_LINE_MAX);
+		return false;
+	}
+	if (memchr(line, '\0', len)) {
+		snprintf(err, err_size, "not JSON: a NUL byte");
+		return false;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		snprintf(err, err_size, "out of memory");
+		return false;
+	}
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	if (!obj || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		snprintf(err, err_size, "not JSON: %s",
+			 json_tokener_error_desc(e == json_tokener_continue ? json_tokener_error_parse_eof
+									  : e));
+		goto out;
+	}
+	/* parse_ex stops after one value: only white space may follow it */
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+		if (!strchr(" \t\r", line[i])) {
+			snprintf(err, err_size, "not JSON: more after the object");
+			goto out;
+		}
+	if (!json_object_is_type(obj, json_type_object)) {
+		snprintf(err, err_size, "a request is a JSON object, {\"cmd\": ...}");
+		goto out;
+	}
+	cmd = string_member(obj, "cmd");
+	if (!cmd) {
+		snprintf(err, err_size, "no \"cmd\" (one of stats, rules, names, rule-add, rule-del)");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		*req = (struct control_request){.cmd = commands[i].cmd};
+		ok = !commands[i].takes_rule || parse_rule(obj, &req->rule, err, err_size);
+		goto out;
+	}
+	snprintf(err, err_size, "unknown command \"%.40s\" (one of stats, rules, names, rule-add, "
+		 "rule-del)", cmd);
+out:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return ok;
+}

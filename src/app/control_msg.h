@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* control_msg.h — the control socket's requests: one JSON object a line, read and checked */
+#ifndef SVM_APP_CONTROL_MSG_H
+#define SVM_APP_CONTROL_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "guard/policy.h"
+
+/*
+ * Requests (one JSON object per line; answers likewise, see control.c):
+ *   {"cmd":"stats"}                                    the counters, as printed at exit
+ *   {"cmd":"rules"}                                    every rule with its hit counter
+ *   {"cmd":"names"}                                    addresses learned for name rules
+ *   {"cmd":"rule-add","verdict":"allow","rule":"tcp:github.com:443"}
+ *   {"cmd":"rule-del","verdict":"block","rule":"10.0.0.0/8"}
+ */
+enum control_cmd {
+	CONTROL_STATS,
+	CONTROL_RULES,
+	CONTROL_NAMES,
+	CONTROL_RULE_ADD,
+	CONTROL_RULE_DEL,
+};
+
+/**
+ * struct control_request - one request, checked
+ * @cmd: what is asked
+ * @rule: with CONTROL_RULE_ADD and CONTROL_RULE_DEL, the rule (its verdict in @rule.allow)
+ */
+struct control_request {
+	enum control_cmd cmd;
+	struct policy_rule rule;
+};
+
+/* The longest request line read; a longer one is refused whole. */
+#define CONTROL_LINE_MAX 4096
+
+/**
+ * control_request_parse() - read one request line (without its newline)
+ * @line: the bytes (not NUL-terminated; may hold anything)
+ * @len: how many
+ * @req: filled in
+ * @err: on failure, one line saying what is wrong ("\"verdict\" must be \"allow\" or
+ *       \"block\"")
+ * @err_size: its size
+ * Return: true if @req holds a valid request.
+ */
+bool control_request_parse(const char *line, size_t len, struct control_request *req, char *err,
+			   size_t err_size);
+
+#endif

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/* reject.c — answers that make a refused packet fail at once: TCP resets, ICMP "prohibited" */
+#include "proto/reject.h"
+
+#include <string.h>
+
+#include "proto/byteorder.h"
+#include "proto/ipv4_frame.h"
+
+/* TCP flags of @v (its header is there whenever l4 is: frame_parse() checked the length). */
+static uint8_t tcp_flags(const struct frame_view *v)
+{
+	return v->l4[13];
+}
+
+/* What @v occupies in its sender's sequence space: its data, plus one for SYN and FIN. */
+static uint32_t sequence_length(const struct frame_view *v)
+{
+	uint8_t flags = tcp_flags(v);
+
+	return (uint32_t)v->payload_len + ((flags & TCP_SYN) ? 1 : 0) + ((flags & TCP_FIN) ? 1 : 0);
+}
+
+size_t reject_reset_sender(const struct frame_view *v, uint8_t *out)
+{
+	struct ipv4_ends ends = {.src_mac = v->dst_mac, .dst_mac = v->src_mac,
+				 .src_ip = inet_v4(&v->ip_dst), .dst_ip = inet_v4(&v->ip_src),
+				 .src_port = v->dst_port, .dst_port = v->src_port};
+	struct tcp_fields tcp = {.flags = TCP_RST};
+	uint8_t flags;
+
+	if (!v->l4 || v->ip_proto != IPPROTO_TCP_ || ((flags = tcp_flags(v)) & TCP_RST))
+		return 0;
+	if (flags & TCP_ACK) {
+		tcp.seq = be32(v->l4 + 8);
+	} else {
+		tcp.flags |= TCP_ACK;
+		tcp.ack = be32(v->l4 + 4) + sequence_length(v);
+	}
+	return ipv4_tcp_frame(out, 0, &ends, &tcp);
+}
+
+size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out)
+{
+	struct ipv4_ends ends = {.src_mac = v->src_mac, .dst_mac = v->dst_mac,
+				 .src_ip = inet_v4(&v->ip_src), .dst_ip = inet_v4(&v->ip_dst),
+				 .src_port = v->src_port, .dst_port = v->dst_port};
+	struct tcp_fields tcp = {.flags = TCP_RST, .seq = 0};
+
+	if (!v->l4 || v->ip_proto != IPPROTO_TCP_ || (tcp_flags(v) & TCP_RST))
+		return 0;
+	tcp.seq = be32(v->l4 + 4);
+	return ipv4_tcp_frame(out, 0, &ends, &tcp);
+}
+
+/* An ICMP error (types 3, 4, 5, 11, 12) is never answered with another. */
+static bool is_icmp_error(const struct frame_view *v)
+{
+	return v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type != ICMP_TYPE_ECHO_REQUEST &&
+	       v->icmp_type != ICMP_TYPE_ECHO_REPLY && v->icmp_type != 13 && v->icmp_type != 14;
+}
+
+size_t reject_icmp_prohibited(const struct frame_view *v, const uint8_t router_mac[6],
+			      uint32_t router_ip, uint8_t *out)
+{
+	struct ipv4_ends ends = {.src_mac = router_mac, .dst_mac = v->src_mac, .src_ip = router_ip,
+				 .dst_ip = inet_v4(&v->ip_src)};
+	size_t quoted;
+
+	if (!v->ip || v->ip_frag_offset || is_icmp_error(v) || mac_is_multicast(v->dst_mac) ||
+	    (inet_v4(&v->ip_dst) >> 28) == 0xe)
+		return 0;
+	/* the offending header and the first 8 bytes of its payload (RFC 792) */
+	quoted = v->ip_hdr_len + 8;
+	if (quoted > v->ip_total_len)
+		quoted = v->ip_total_len;
+	memcpy(out + IPV4_ICMP_PAYLOAD_OFFSET, v->ip, quoted);
+	return ipv4_icmp_frame(out, quoted, &ends, ICMP_TYPE_UNREACHABLE,
+			       ICMP_CODE_ADMIN_PROHIBITED);
+}
