@@ -11,6 +11,8 @@ policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
 dhcp_msg seeds: DHCP client messages (UDP payloads to port 67).
 dns_msg seeds: DNS queries and answers, compressed names and CNAME chains among them.
 server_name seeds: first bytes of connections: real TLS ClientHellos, HTTP requests, SSH.
+names seeds: DNS answers with A records and CNAME chains, rebinding addresses among them.
+control seeds: control socket request lines.
 vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
 dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.c).
 Standard library only, so CI needs nothing more than python3.
@@ -247,6 +249,33 @@ def server_name_seeds():
     yield "ssh", b"SSH-2.0-OpenSSH_9.2p1\r\n"
 
 
+def dns_answer(qname, records):
+    """A response to an A question for @qname with @records: (owner, type, ttl, rdata)."""
+    msg = struct.pack("!HHHHHH", 0x1234, 0x8180, 1, len(records), 0, 0) + dns_name(qname)
+    msg += struct.pack("!HH", 1, 1)
+    for owner, rtype, ttl, rdata in records:
+        msg += dns_name(owner) + struct.pack("!HHIH", rtype, 1, ttl, len(rdata)) + rdata
+    return msg
+
+
+def names_seeds():
+    a = lambda text: ip4(text)
+    yield "a", dns_answer("allowed.test", [("allowed.test", 1, 30, a("1.2.3.4"))])
+    yield "cname-chain", dns_answer("www.cdn.test", [
+        ("www.cdn.test", 5, 300, dns_name("edge.example")),
+        ("edge.example", 1, 60, a("203.0.113.5")), ("edge.example", 1, 60, a("1.2.3.4"))])
+    yield "rebinding", dns_answer("x.cdn.test", [("x.cdn.test", 1, 5, a("169.254.169.254")),
+                                                ("x.cdn.test", 1, 5, a("127.0.0.1"))])
+    yield "block", dns_answer("bad.cdn.test", [("bad.cdn.test", 1, 30, a("9.9.9.9"))])
+
+
+def control_seeds():
+    yield "stats", b'{"cmd":"stats"}'
+    yield "rule-add", b'{"cmd":"rule-add","verdict":"allow","rule":"tcp:*.github.com:443"}'
+    yield "rule-del", b'{"cmd":"rule-del","verdict":"block","rule":"10.0.0.0/8"}'
+    yield "bad", b'{"cmd":"rule-add","verdict":"allow","rule":1}'
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -254,7 +283,8 @@ def main():
     for target, seeds in (("guard", guard_seeds()), ("policy", policy_seeds()),
                           ("offload", offload_seeds()), ("dhcp_msg", dhcp_msg_seeds()),
                           ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds()),
-                          ("server_name", server_name_seeds())):
+                          ("server_name", server_name_seeds()), ("names", names_seeds()),
+                          ("control", control_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: MIT
+/* test_guard_names.c — unit tests for guard.c's name rules: learning, TTLs, flows, the SNI/Host check */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guard/guard.h"
+#include "proto/byteorder.h"
+#include "proto/ipv4_frame.h"
+#include "test_config.h"
+
+#define LEASE 0xc0a84002u  /* 192.168.64.2 */
+#define SERVER 0xcb007102u /* 203.0.113.2: refused unless a name opens it */
+#define OTHER 0x08080808u  /* 8.8.8.8 */
+#define T0 1000000u        /* the guard's clock at the start, ms */
+
+static const uint8_t vm_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+static const uint8_t gw_mac[6] = {0x02, 0x73, 0x76, 0xa8, 0x40, 0x01};
+
+static struct config cfg;
+static struct policy_rule rule_store[16];
+static struct guard guard;
+static struct guard_name_counters names;
+
+static void setup_guard(const char *const *rules, enum check_names check)
+{
+	char err[200];
+	struct inet_addr lease = inet_from_v4(LEASE);
+
+	guard_fini(&guard);
+	test_config(&cfg, vm_mac);
+	cfg.policy.rules = rule_store;
+	cfg.policy.check_names = check;
+	for (int i = 0; rules[i]; i++) {
+		if (!policy_rule_parse(rules[i] + 1, rules[i][0] == '+', &rule_store[i], err,
+				       sizeof(err)))
+			fail_msg("%s: %s", rules[i], err);
+		cfg.policy.count = (size_t)i + 1;
+	}
+	assert_int_equal(guard_init(&guard, &cfg), 0);
+	guard_set_vm_address(&guard, &lease);
+	memset(&names, 0, sizeof(names));
+	guard.names = &names;
+	guard.now_ms = T0;
+}
+
+/* ---- DNS answers ----------------------------------------------------------------------- */
+
+struct msg {
+	uint8_t b[1024];
+	size_t len;
+	unsigned an;
+};
+
+static void put_name(struct msg *m, const char *name)
+{
+	const char *p = name;
+
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		m->b[m->len++] = (uint8_t)n;
+		memcpy(m->b + m->len, p, n);
+		m->len += n;
+		p += n + (dot ? 1 : 0);
+	}
+	m->b[m->len++] = 0;
+}
+
+static void answer_start(struct msg *m, const char *qname)
+{
+	memset(m, 0, sizeof(*m));
+	put_be16(m->b, 0x1234);
+	put_be16(m->b + 2, 0x8180); /* a response, no error */
+	put_be16(m->b + 4, 1);
+	m->len = 12;
+	put_name(m, qname);
+	put_be16(m->b + m->len, 1);
+	put_be16(m->b + m->len + 2, 1);
+	m->len += 4;
+}
+
+static void add_rr(struct msg *m, const char *owner, uint16_t type, uint32_t ttl,
+		   const void *rdata, uint16_t rdlen)
+{
+	put_name(m, owner);
+	put_be16(m->b + m->len, type);
+	put_be16(m->b + m->len + 2, 1);
+	put_be32(m->b + m->len + 4, ttl);
+	put_be16(m->b + m->len + 8, rdlen);
+	memcpy(m->b + m->len + 10, rdata, rdlen);
+	m->len += 10u + rdlen;
+	put_be16(m->b + 6, (uint16_t)++m->an);
+}
+
+static void add_a(struct msg *m, const char *owner, uint32_t addr, uint32_t ttl)
+{
+	uint8_t a[4];
+
+	put_be32(a, addr);
+	add_rr(m, owner, 1, ttl, a, 4);
+}
+
+static void add_cname(struct msg *m, const char *owner, const char *target)
+{
+	struct msg t = {.len = 0};
+
+	put_name(&t, target);
+	add_rr(m, owner, 5, 300, t.b, (uint16_t)t.len);
+}
+
+/* The VM is told @name is at @addr (one A record, @ttl seconds). */
+static void learn(const char *name, uint32_t addr, uint32_t ttl)
+{
+	struct msg m;
+
+	answer_start(&m, name);
+	add_a(&m, name, addr, ttl);
+	guard_learn_answer(&guard, m.b, m.len);
+}
+
+/* ---- frames ------------------------------------------------------------------------------ */
+
+static struct frame_view view;
+static uint8_t frame[2048];
+
+static const struct frame_view *tcp(uint32_t dst, uint16_t sport, uint16_t dport, uint8_t flags,
+				    uint32_t seq, const void *payload, size_t len)
+{
+	struct ipv4_ends ends = {.src_mac = vm_mac, .dst_mac = gw_mac, .src_ip = LEASE,
+				 .dst_ip = dst, .src_port = sport, .dst_port = dport};
+	struct tcp_fields f = {.seq = seq, .ack = 1, .flags = flags, .window = 65535};
+
+	memcpy(frame + IPV4_TCP_PAYLOAD_OFFSET, payload, len);
+	assert_int_equal(frame_parse(&view, frame, ipv4_tcp_frame(frame, len, &ends, &f)),
+			 DROP_NONE);
+	return &view;
+}
+
+/* The same from the server: its answer to the VM. */
+static const struct frame_view *tcp_back(uint32_t src, uint16_t sport, uint16_t dport,
+					 uint8_t flags)
+{
+	struct ipv4_ends ends = {.src_mac = gw_mac, .dst_mac = vm_mac, .src_ip = src,
+				 .dst_ip = LEASE, .src_port = sport, .dst_port = dport};
+	struct tcp_fields f = {.seq = 7, .ack = 1, .flags = flags, .window = 65535};
+
+	assert_int_equal(frame_parse(&view, frame, ipv4_tcp_frame(frame, 0, &ends, &f)), DROP_NONE);
+	return &view;
+}
+
+static const struct frame_view *udp(uint32_t dst, uint16_t dport)
+{
+	struct ipv4_ends ends = {.src_mac = vm_mac, .dst_mac = gw_mac, .src_ip = LEASE,
+				 .dst_ip = dst, .src_port = 40000, .dst_port = dport};
+
+	memcpy(frame + IPV4_UDP_PAYLOAD_OFFSET, "hi", 2);
+	assert_int_equal(frame_parse(&view, frame, ipv4_udp_frame(frame, 2, &ends, 0)), DROP_NONE);
+	return &view;
+}
+
+static enum guard_action vm(const struct frame_view *v, enum drop_reason *why)
+{
+	enum local_service service;
+
+	*why = DROP_NONE;
+	return guard_vm_frame(&guard, v, why, &service);
+}
+
+static void passes(const struct frame_view *v)
+{
+	enum drop_reason why;
+	enum guard_action a = vm(v, &why);
+
+	if (a != GUARD_PASS)
+		fail_msg("action %d, reason %s", a, drop_reason_name(why));
+}
+
+static void refused(const struct frame_view *v, enum guard_action want, enum drop_reason reason)
+{
+	enum drop_reason why;
+
+	assert_int_equal(vm(v, &why), want);
+	assert_string_equal(drop_reason_name(why), drop_reason_name(reason));
+}
+
+static const struct frame_view *syn(uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	return tcp(dst, sport, dport, TCP_SYN, 100, "", 0);
+}
+
+/* ---- learning ------------------------------------------------------------------------------ */
+
+static void a_name_opens_its_addresses_for_its_ports_only(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "+tcp:api.allowed.test:443", NULL};
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	refused(syn(SERVER, 1000, 443), GUARD_DROP, DROP_POLICY_BLOCK); /* not asked for yet */
+	learn("api.allowed.test", SERVER, 30);
+	assert_int_equal(names.answers, 1);
+	assert_int_equal(names.learned, 1);
+	passes(syn(SERVER, 1001, 443));
+	refused(syn(SERVER, 1002, 80), GUARD_DROP, DROP_POLICY_BLOCK);
+	refused(udp(SERVER, 443), GUARD_DROP, DROP_POLICY_BLOCK);
+	learn("other.test", OTHER, 30); /* no rule names it: nothing learned */
+	assert_int_equal(names.learned, 1);
+	refused(syn(OTHER, 1003, 443), GUARD_DROP, DROP_POLICY_BLOCK);
+}
+
+static void cname_chains_and_wildcards(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "+*.allowed.test", NULL};
+	struct msg m;
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	/* www.allowed.test -> edge.cdn.test -> 203.0.113.2 */
+	answer_start(&m, "www.allowed.test");
+	add_cname(&m, "www.allowed.test", "edge.cdn.test");
+	add_a(&m, "edge.cdn.test", SERVER, 30);
+	add_a(&m, "unrelated.test", OTHER, 30); /* not on the chain */
+	guard_learn_answer(&guard, m.b, m.len);
+	passes(udp(SERVER, 9));
+	refused(udp(OTHER, 9), GUARD_DROP, DROP_POLICY_BLOCK);
+	/* the apex is not below itself */
+	setup_guard(rules, CHECK_NAMES_OFF);
+	learn("allowed.test", SERVER, 30);
+	refused(udp(SERVER, 9), GUARD_DROP, DROP_POLICY_BLOCK);
+}
+
+static void rebinding_addresses_are_never_learned(void **state)
+{
+	static const char *const rules[] = {"+*.allowed.test", NULL};
+	static const uint32_t never[] = {0x7f000001, 0xa9fea9fe, 0xe0000001, 0xf0000001,
+					 0xffffffff, 0x00000001, LEASE, TEST_GATEWAY};
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		learn("x.allowed.test", never[i], 30);
+	assert_int_equal(names.rebinding, sizeof(never) / sizeof(never[0]));
+	assert_int_equal(names.learned, 0);
+	learn("x.allowed.test", 0x0a000001, 30); /* a private address may be opened by a name */
+	assert_int_equal(names.learned, 1);
+	passes(udp(0x0a000001, 9));
+}
+
+static void block_wins_between_names(void **state)
+{
+	static const char *const rules[] = {"+good.test", "-bad.test", NULL};
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	learn("good.test", OTHER, 30);
+	passes(udp(OTHER, 9));
+	learn("bad.test", OTHER, 30); /* the same address under a block name */
+	refused(udp(OTHER, 10), GUARD_DROP, DROP_POLICY_BLOCK);
+	passes(udp(OTHER, 9)); /* a flow that was allowed goes on */
+}
+
+/* The server answers the VM's SYN from @sport: the flow is established. */
+static void answered(uint16_t sport)
+{
+	enum drop_reason why = DROP_NONE;
+
+	assert_int_equal(guard_host_frame(&guard, tcp_back(SERVER, 443, sport, TCP_SYN | TCP_ACK),
+					  &why),
+			 GUARD_PASS);
+}
+
+static void ttl_ends_new_flows_but_not_live_ones(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "+tcp:api.allowed.test:443", NULL};
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	learn("api.allowed.test", SERVER, 5); /* held for the 60 s floor */
+	passes(syn(SERVER, 2000, 443));
+	answered(2000);
+	guard.now_ms = T0 + 59000;
+	passes(syn(SERVER, 2001, 443));
+	answered(2001);
+	guard.now_ms = T0 + 61000;
+	refused(syn(SERVER, 2002, 443), GUARD_DROP, DROP_POLICY_BLOCK); /* a new flow: gone */
+	passes(tcp(SERVER, 2000, 443, TCP_ACK, 101, "data", 4));        /* the live ones: go on */
+	guard.now_ms = T0 + 3600000;
+	passes(tcp(SERVER, 2001, 443, TCP_ACK, 101, "data", 4));
+	/* a reset ends a flow; after its linger it is judged anew */
+	passes(tcp(SERVER, 2001, 443, TCP_RST, 105, "", 0));
+	guard.now_ms += 31000;
+	refused(tcp(SERVER, 2001, 443, TCP_ACK, 105, "x", 1), GUARD_DROP, DROP_POLICY_BLOCK);
+	/* the cap: an answer's 1-day TTL counts for an hour */
+	learn("api.allowed.test", SERVER, 86400);
+	guard.now_ms += 3599000;
+	passes(syn(SERVER, 2003, 443));
+	guard.now_ms += 2000;
+	refused(syn(SERVER, 2004, 443), GUARD_DROP, DROP_POLICY_BLOCK);
+}
+
+static void a_server_keeps_its_flow_alive(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "+udp:api.allowed.test:443", NULL};
+	enum drop_reason why;
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	learn("api.allowed.test", SERVER, 30);
+	passes(udp(SERVER, 443));
+	guard.now_ms = T0 + 299000; /* UDP flows last 300 s idle... */
+	{
+		struct ipv4_ends ends = {.src_mac = gw_mac, .dst_mac = vm_mac, .src_ip = SERVER,
+					 .dst_ip = LEASE, .src_port = 443, .dst_port = 40000};
+
+		assert_int_equal(frame_parse(&view, frame, ipv4_udp_frame(frame, 0, &ends, 0)),
+				 DROP_NONE);
+		assert_int_equal(guard_host_frame(&guard, &view, &why), GUARD_PASS);
+	}
+	guard.now_ms = T0 + 500000; /* ...from the last packet either way */
+	passes(udp(SERVER, 443));
+	guard.now_ms = T0 + 900000;
+	refused(udp(SERVER, 443), GUARD_DROP, DROP_POLICY_BLOCK);
+}
+
+/* ---- the server-name check ----------------------------------------------------------------- */
+
+/* A ClientHello's first record header and handshake header for a body of @body bytes. */
+static size_t client_hello(uint8_t *out, const char *sni)
+{
+	size_t n = strlen(sni), ext = 2 + 2 + 2 + 1 + 2 + n, body = 2 + 32 + 1 + 4 + 2 + 2 + ext;
+	uint8_t *p = out;
+
+	*p++ = 0x16, *p++ = 3, *p++ = 1;
+	put_be16(p, (uint16_t)(4 + body)), p += 2;
+	*p++ = 1, *p++ = 0, put_be16(p, (uint16_t)body), p += 2;
+	*p++ = 3, *p++ = 3;
+	memset(p, 0xab, 32), p += 32;
+	*p++ = 0;                                  /* session id */
+	put_be16(p, 2), p[2] = 0x13, p[3] = 1, p += 4; /* one cipher suite */
+	*p++ = 1, *p++ = 0;                        /* null compression */
+	put_be16(p, (uint16_t)ext), p += 2;
+	put_be16(p, 0), put_be16(p + 2, (uint16_t)(ext - 4)), p += 4; /* server_name */
+	put_be16(p, (uint16_t)(n + 3)), p += 2;
+	*p++ = 0, put_be16(p, (uint16_t)n), p += 2;
+	memcpy(p, sni, n);
+	return (size_t)(p + n - out);
+}
+
+static const char *const sandbox[] = {"-0.0.0.0/0", "+tcp:api.allowed.test:443",
+				      "+tcp:*.allowed.test:80", "-tcp:bad.allowed.test", NULL};
+
+static void sni_must_name_an_allowed_name(void **state)
+{
+	uint8_t hello[512];
+	size_t n;
+
+	(void)state;
+	setup_guard(sandbox, CHECK_NAMES_AUTO);
+	learn("api.allowed.test", SERVER, 30);
+	/* allowed: the flow goes on unchecked afterwards */
+	passes(syn(SERVER, 3000, 443));
+	n = client_hello(hello, "API.allowed.test");
+	passes(tcp(SERVER, 3000, 443, TCP_ACK | TCP_PSH, 101, hello, n));
+	passes(tcp(SERVER, 3000, 443, TCP_ACK, (uint32_t)(101 + n), "\x17\x03\x03", 3));
+	/* another site at the same address: reset, and the flow stays dead */
+	passes(syn(SERVER, 3001, 443));
+	n = client_hello(hello, "evil.test");
+	refused(tcp(SERVER, 3001, 443, TCP_ACK | TCP_PSH, 101, hello, n), GUARD_RESET,
+		DROP_NAME_MISMATCH);
+	refused(tcp(SERVER, 3001, 443, TCP_ACK, 101, hello, n), GUARD_DROP, DROP_NAME_MISMATCH);
+	{
+		enum drop_reason why = DROP_NONE;
+
+		/* and what its server still sends does not reach the VM; the good one's does */
+		assert_int_equal(guard_host_frame(&guard, tcp_back(SERVER, 443, 3001, TCP_ACK), &why),
+				 GUARD_DROP);
+		assert_int_equal(why, DROP_NAME_MISMATCH);
+		assert_int_equal(guard_host_frame(&guard, tcp_back(SERVER, 443, 3000, TCP_ACK), &why),
+				 GUARD_PASS);
+	}
+	/* an allowed name for another port, and a blocked name, are no better */
+	passes(syn(SERVER, 3002, 443));
+	n = client_hello(hello, "www.allowed.test");
+	refused(tcp(SERVER, 3002, 443, TCP_ACK, 101, hello, n), GUARD_RESET, DROP_NAME_MISMATCH);
+}
+
+static void client_hello_in_two_segments_and_out_of_order(void **state)
+{
+	uint8_t hello[512];
+	size_t n;
+
+	(void)state;
+	setup_guard(sandbox, CHECK_NAMES_AUTO);
+	learn("api.allowed.test", SERVER, 30);
+	n = client_hello(hello, "api.allowed.test");
+	passes(syn(SERVER, 3100, 443));
+	/* the second half first: dropped, the VM sends it again */
+	refused(tcp(SERVER, 3100, 443, TCP_ACK, (uint32_t)(101 + 40), hello + 40, n - 40),
+		GUARD_DROP, DROP_NAME_CHECK_ORDER);
+	passes(tcp(SERVER, 3100, 443, TCP_ACK, 101, hello, 40));
+	passes(tcp(SERVER, 3100, 443, TCP_ACK, 101, hello, 40)); /* a retransmission */
+	passes(tcp(SERVER, 3100, 443, TCP_ACK, (uint32_t)(101 + 40), hello + 40, n - 40));
+	/* the same, with a name that is not allowed: the second part decides */
+	n = client_hello(hello, "nope.test");
+	passes(syn(SERVER, 3101, 443));
+	passes(tcp(SERVER, 3101, 443, TCP_ACK, 101, hello, 40));
+	refused(tcp(SERVER, 3101, 443, TCP_ACK, (uint32_t)(101 + 40), hello + 40, n - 40),
+		GUARD_RESET, DROP_NAME_MISMATCH);
+	assert_int_equal(guard.first_bytes_buffers, 0); /* every buffer given back */
+}
+
+static void http_host_and_other_protocols(void **state)
+{
+	static const char ok[] = "GET / HTTP/1.1\r\nHost: www.allowed.test\r\n\r\n";
+	static const char bad[] = "GET / HTTP/1.1\r\nHost: bad.allowed.test\r\n\r\n";
+
+	(void)state;
+	setup_guard(sandbox, CHECK_NAMES_AUTO);
+	learn("www.allowed.test", SERVER, 30);
+	passes(syn(SERVER, 3200, 80));
+	passes(tcp(SERVER, 3200, 80, TCP_ACK, 101, ok, sizeof(ok) - 1));
+	passes(syn(SERVER, 3201, 80));
+	refused(tcp(SERVER, 3201, 80, TCP_ACK, 101, bad, sizeof(bad) - 1), GUARD_RESET,
+		DROP_NAME_MISMATCH);
+	passes(syn(SERVER, 3202, 80));
+	passes(tcp(SERVER, 3202, 80, TCP_ACK, 101, "SSH-2.0-x\r\n", 11)); /* not judged */
+}
+
+static void check_only_where_a_name_alone_allows(void **state)
+{
+	static const char *const rules[] = {"+tcp:api.allowed.test:443", NULL};
+	uint8_t hello[512];
+	size_t n = client_hello(hello, "evil.test");
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_AUTO);
+	learn("api.allowed.test", OTHER, 30); /* 8.8.8.8: the address rules allow it anyway */
+	passes(syn(OTHER, 3300, 443));
+	passes(tcp(OTHER, 3300, 443, TCP_ACK, 101, hello, n));
+	setup_guard(sandbox, CHECK_NAMES_OFF);
+	learn("api.allowed.test", SERVER, 30);
+	passes(syn(SERVER, 3301, 443));
+	passes(tcp(SERVER, 3301, 443, TCP_ACK, 101, hello, n));
+}
+
+/* ---- DNS must go through the gateway; rules change while the VM runs ----------------------- */
+
+static void dns_elsewhere_is_blocked_only_with_name_rules(void **state)
+{
+	static const char *const none[] = {NULL};
+	static const char *const some[] = {"+github.com", NULL};
+
+	(void)state;
+	setup_guard(none, CHECK_NAMES_AUTO);
+	passes(udp(OTHER, 53));
+	setup_guard(some, CHECK_NAMES_AUTO);
+	refused(udp(OTHER, 53), GUARD_DROP, DROP_FOREIGN_DNS);
+	refused(syn(OTHER, 4000, 853), GUARD_DROP, DROP_FOREIGN_DNS);
+	passes(udp(OTHER, 54));
+}
+
+static void rule_changes_keep_what_still_holds(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "+udp:a.test", "+udp:b.test", NULL};
+	struct policy_rule r;
+	char err[100];
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	learn("a.test", OTHER, 30);
+	learn("b.test", 0x01010101, 30);
+	passes(udp(OTHER, 9));
+	passes(udp(0x01010101, 9));
+	assert_true(policy_rule_parse("udp:a.test", true, &r, err, sizeof(err)));
+	assert_int_equal(guard_change_rule(&guard, false, &r), 0);
+	assert_int_equal(guard_change_rule(&guard, false, &r), -ENOENT);
+	refused(udp(OTHER, 9), GUARD_DROP, DROP_POLICY_BLOCK); /* its flow went with its rule */
+	passes(udp(0x01010101, 10)); /* b.test's address is still learned */
+	assert_int_equal(guard_change_rule(&guard, true, &r), 0);
+	assert_int_equal(guard_change_rule(&guard, true, &r), -EEXIST);
+	refused(udp(OTHER, 11), GUARD_DROP, DROP_POLICY_BLOCK); /* learned anew only */
+	learn("a.test", OTHER, 30);
+	passes(udp(OTHER, 12));
+}
+
+static void hits_count_the_deciding_rule(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "+udp:a.test", NULL};
+	size_t block = 0, allow = 0;
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_OFF);
+	for (size_t i = 0; i < policy_entry_count(guard.policy); i++) {
+		const struct policy_entry *e = policy_entry(guard.policy, i);
+
+		if (!e->builtin && !e->rule.allow)
+			block = i;
+		if (!e->builtin && e->rule.is_name)
+			allow = i;
+	}
+	refused(udp(OTHER, 9), GUARD_DROP, DROP_POLICY_BLOCK);
+	assert_int_equal(guard.decided_by, (int)block);
+	learn("a.test", OTHER, 30);
+	passes(udp(OTHER, 9));
+	passes(udp(OTHER, 9));
+	assert_int_equal(*policy_hits(guard.policy, block), 1);
+	assert_int_equal(*policy_hits(guard.policy, allow), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_name_opens_its_addresses_for_its_ports_only),
+		cmocka_unit_test(cname_chains_and_wildcards),
+		cmocka_unit_test(rebinding_addresses_are_never_learned),
+		cmocka_unit_test(block_wins_between_names),
+		cmocka_unit_test(ttl_ends_new_flows_but_not_live_ones),
+		cmocka_unit_test(a_server_keeps_its_flow_alive),
+		cmocka_unit_test(sni_must_name_an_allowed_name),
+		cmocka_unit_test(client_hello_in_two_segments_and_out_of_order),
+		cmocka_unit_test(http_host_and_other_protocols),
+		cmocka_unit_test(check_only_where_a_name_alone_allows),
+		cmocka_unit_test(dns_elsewhere_is_blocked_only_with_name_rules),
+		cmocka_unit_test(rule_changes_keep_what_still_holds),
+		cmocka_unit_test(hits_count_the_deciding_rule),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	guard_fini(&guard);
+	return r;
+}
