@@ -221,12 +221,15 @@ def test_check_names_off_lets_any_name_through(names_env):
         vm.cleanup()
 
 
-def test_block_mode_drop_answers_nothing(names_env):
+def test_block_mode_drop_answers_nothing_and_debug_names_the_rule(names_env):
     topo = names_env
-    vm = vm_with(topo, *SANDBOX, "--block-mode=drop")
+    vm = vm_with(topo, *SANDBOX, "--block-mode=drop", "--debug")
     try:
         assert connect(vm, OTHER_IP, 443, "x")["result"] == "timeout"
         assert vm.vmnet.live_stats()["drops"]["policy-block"] >= 1
+        # the decision log: which rule decided
+        assert (f"reason=policy-block dir=vm->host" in vm.vmnet.stderr() and
+                'rule="block 203.0.113.0/24 (built-in)"' in vm.vmnet.stderr()), vm.vmnet.stderr()
     finally:
         vm.cleanup()
 
