@@ -208,8 +208,13 @@ def test_packet_too_big_from_vmnet_is_counted_and_survived(topo, monkeypatch):
     assert vm.net.proc.poll() is None
 
 
+# vmnet_write calls before the VM's first frame: the gateway's ARP at start, then the two
+# ARP probes of the address offered to the VM (test_address_in_use_...): the VM's is the 4th
+FIRST_VM_WRITE = 4
+
+
 def test_packet_too_big_for_vmnet_is_dropped_and_counted(topo, monkeypatch):
-    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:too_big@2")
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", f"write:too_big@{FIRST_VM_WRITE}")
     vm = leased(topo, *WAN_ALLOW)
     assert vm.arp_gateway() is None  # the VM's ARP request was the refused packet
     assert vm.arp_gateway()
@@ -217,7 +222,7 @@ def test_packet_too_big_for_vmnet_is_dropped_and_counted(topo, monkeypatch):
 
 
 def test_invalid_access_ends_it_cleanly(topo, monkeypatch):
-    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:invalid_access@2")
+    monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", f"write:invalid_access@{FIRST_VM_WRITE}")
     vm = leased(topo, *WAN_ALLOW)
     iface = vm.net.tap_name()
     assert iface in topo.host.links()
