@@ -69,7 +69,7 @@ static int connect_to(const char *path)
 		return -1;
 	}
 	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0); /* a CLI that execs nothing: no CLOEXEC needed */
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {

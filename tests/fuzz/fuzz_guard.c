@@ -124,7 +124,7 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 			inet_v4(&v->ip_dst) == g->gateway);
 	}
 	/* the policy had its say: a non-first fragment only where every port is open */
-	promise(policy_allows(&g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
+	promise(policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
 			      v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN));
 }
 
@@ -145,7 +145,7 @@ static void check_host_pass(const struct guard *g, const struct frame_view *v)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct guard *g;
+	struct guard *g;
 	struct frame_view v;
 	enum drop_reason why = DROP_NONE;
 	enum local_service service = LOCAL__COUNT;

@@ -16,7 +16,7 @@ jobs=${FUZZ_JOBS:-1}
 targets="fuzz_guard fuzz_policy fuzz_offload fuzz_dhcp_msg fuzz_dns_msg fuzz_vm_stream fuzz_dns fuzz_dhcp fuzz_server_name fuzz_control fuzz_names"
 
 if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined
+	CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined -Dwerror=true
 fi
 # shellcheck disable=SC2046
 ninja -C "$build" $(for t in $targets; do echo "tests/fuzz/$t"; done)
