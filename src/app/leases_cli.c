@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "app/leases_cli.h"
+
+#include "app/options.h"
 #include "core/config.h"
 #include "leases/leases.h"
 #include "proto/addr.h"
@@ -18,7 +20,8 @@ static const char leases_usage[] =
 	"Lists the leases of every sock-vmnet sharing the database: address, MAC, state of the\n"
 	"instance that holds it, and the VM's lease expiry.\n"
 	"\n"
-	"  --lease-db=PATH  the database (" DEFAULT_LEASE_DB ")\n"
+	"  --lease-db=PATH  the database (root: " DEFAULT_LEASE_DB ";\n"
+	"                   others: $XDG_STATE_HOME or ~/.local/state, sock-vmnet/leases.db)\n"
 	"  --json           one JSON array of objects instead of a table\n"
 	"\n"
 	"STATE: running (held by a live sock-vmnet), gone (its sock-vmnet ended without\n"
@@ -109,7 +112,7 @@ int leases_cli_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = DEFAULT_LEASE_DB;
+	const char *path = options_default_lease_db();
 	struct listing l = {.now = (int64_t)time(NULL)};
 	struct lease_db *db;
 	bool json = false;

@@ -35,15 +35,18 @@ static const char usage_text[] =
 	"  --start-addr=IP       first address of the DHCP range, also the gateway (192.168.64.1)\n"
 	"  --end-addr=IP         last address of the DHCP range (192.168.64.255)\n"
 	"  --subnet-mask=MASK    subnet mask (255.255.255.0)\n"
-	"  --backend=NAME        the host side: tap (Linux: a TAP on a bridge with NAT) or vmnet\n"
-	"                        (macOS: vmnet.framework); the default is the system's own\n"
+	"  --backend=NAME        the host side: tap (Linux: a TAP on a bridge with NAT), vmnet\n"
+	"                        (macOS: vmnet.framework), user (libslirp's NAT in the process:\n"
+	"                        no root) or auto (the default: the system's own if this process\n"
+	"                        may open it, else user)\n"
 	"  --bridge=NAME         host bridge to attach to, created if missing (svmnet0)\n"
 	"  --vmnet-mode=MODE     vmnet: shared (NAT, the default), host, or bridged\n"
 	"  --vmnet-interface=IF  vmnet: the host interface of bridged mode (e.g. en0)\n"
 	"  --mtu=N               MTU of the VM's link, 576..65521 (1500)\n"
 	"  --offload=on|off      join the VM's TCP segments into large packets for the host and\n"
 	"                        cut the host's large packets for the VM (on)\n"
-	"  --lease-db=PATH       SQLite lease database (/var/lib/sock-vmnet/leases.db)\n"
+	"  --lease-db=PATH       SQLite lease database (root: /var/lib/sock-vmnet/leases.db;\n"
+	"                        others: $XDG_STATE_HOME or ~/.local/state, sock-vmnet/leases.db)\n"
 	"  --lease-time=SECONDS  DHCP lease time (600)\n"
 	"  --dns=IP[,IP]         upstream resolvers for the VM (default: /etc/resolv.conf)\n"
 	"  --domain=NAME         domain name handed out by DHCP\n"
@@ -313,7 +316,7 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
 		cfg->debug = true;
 		return OPTIONS_OK;
 	case OPT_BACKEND:
-		if (!backend_find(arg))
+		if (strcmp(arg, "auto") != 0 && !backend_find(arg))
 			return fail(c, "--backend: \"%s\" is not a back-end of this build (%s)", arg,
 				    backend_names());
 		snprintf(cfg->backend.name, sizeof(cfg->backend.name), "%s", arg);
@@ -404,7 +407,9 @@ static enum options_result check_vmnet(struct parse_ctx *c, const struct config 
 {
 	const struct vmnet_config *v = &cfg->vmnet;
 
-	if (v->mode_given && strcmp(cfg->backend.name, "vmnet") != 0)
+	/* "auto" means vmnet wherever vmnet is built */
+	if (v->mode_given && strcmp(cfg->backend.name, "vmnet") != 0 &&
+	    !(strcmp(cfg->backend.name, "auto") == 0 && backend_find("vmnet")))
 		return fail(c, "--vmnet-%s: only with --backend=vmnet", v->interface[0] ? "interface"
 											 : "mode");
 	if (v->mode == VMNET_MODE_BRIDGED && !v->interface[0])
@@ -469,10 +474,9 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 
 	*cfg = (struct config){
 		.vm = {.fd = -1, .fd_number = 3, .mtu = DEFAULT_MTU},
-		.dhcp = {.lease_db = DEFAULT_LEASE_DB, .lease_time = DEFAULT_LEASE_TIME},
-		.backend = {.bridge = DEFAULT_BRIDGE, .offload = true},
+		.dhcp = {.lease_db = options_default_lease_db(), .lease_time = DEFAULT_LEASE_TIME},
+		.backend = {.name = "auto", .bridge = DEFAULT_BRIDGE, .offload = true},
 	};
-	snprintf(cfg->backend.name, sizeof(cfg->backend.name), "%s", backend_default());
 
 	optind = 1;
 	opterr = 0;
@@ -515,6 +519,23 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	if (r != OPTIONS_OK)
 		return r;
 	return check_addresses(&c, cfg, &seed);
+}
+
+const char *options_default_lease_db(void)
+{
+	static char path[4096];
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return DEFAULT_LEASE_DB;
+	/* XDG Base Directory: $XDG_STATE_HOME, ~/.local/state by default (absolute paths only) */
+	if (state && state[0] == '/')
+		snprintf(path, sizeof(path), "%s/sock-vmnet/leases.db", state);
+	else if (home && home[0] == '/')
+		snprintf(path, sizeof(path), "%s/.local/state/sock-vmnet/leases.db", home);
+	else
+		return DEFAULT_LEASE_DB; /* nowhere of its own: the database will say it cannot */
+	return path;
 }
 
 void options_free(struct config *cfg)

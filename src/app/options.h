@@ -27,6 +27,12 @@ enum options_result {
 enum options_result options_parse(int argc, char **argv, bool need_vm, struct config *cfg,
 				  char *err, size_t err_size);
 
+/**
+ * options_default_lease_db() - --lease-db's default: /var/lib/sock-vmnet/leases.db for root,
+ * else $XDG_STATE_HOME/sock-vmnet/leases.db (~/.local/state/... without it)
+ */
+const char *options_default_lease_db(void);
+
 /** options_free() - what options_parse() allocated in @cfg (its rules) */
 void options_free(struct config *cfg);
 

@@ -287,10 +287,34 @@ static int serve(struct service *s)
 	return s->relay.failed ? 1 : 0;
 }
 
+/* --backend, "auto" resolved; logged with the reason when auto passed one over. */
+static const struct backend_ops *choose_backend(const struct config *cfg, char *why,
+						size_t why_size)
+{
+	const struct backend_ops *ops;
+
+	if (strcmp(cfg->backend.name, "auto") != 0) {
+		ops = backend_find(cfg->backend.name);
+		if (!ops)
+			snprintf(why, why_size, "\"%s\" is not a back-end of this build",
+				 cfg->backend.name);
+		return ops;
+	}
+	ops = backend_auto(why, why_size);
+	if (!ops)
+		return NULL; /* @why says what each one lacks */
+	if (why[0])
+		log_info("backend auto: %s (%s)", ops->name, why);
+	else
+		log_info("backend auto: %s", ops->name);
+	return ops;
+}
+
 static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 {
 	const struct config *cfg = s->cfg;
-	const struct backend_ops *ops = backend_find(cfg->backend.name);
+	const struct backend_ops *ops;
+	char why[400];
 	int r;
 
 	s->loop = loop_new();
@@ -308,9 +332,9 @@ static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 		snprintf(err, err_size, "cannot watch pid %d: %s", (int)child, strerror(-r));
 		return -1;
 	}
+	ops = choose_backend(cfg, why, sizeof(why));
 	if (!ops) {
-		snprintf(err, err_size, "--backend: \"%s\" is not a back-end of this build",
-			 cfg->backend.name);
+		snprintf(err, err_size, "--backend: %s", why);
 		return -1;
 	}
 	if (claim_lease(s, ops, err, err_size) < 0)
@@ -374,7 +398,7 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 		if (!child && (cfg->vm.transport == VM_FD_DGRAM || cfg->vm.transport == VM_FD_STREAM))
 			s.peer = peer_watch_start(s.loop, s.vm->fd, on_vm_gone, &s);
 		mac_format(cfg->vm.mac, mac);
-		log_info("ready mac=%s backend=%s network=%s", mac, cfg->backend.name,
+		log_info("ready mac=%s backend=%s network=%s", mac, s.backend->ops->name,
 			 s.network.network_id);
 		status = serve(&s);
 	}

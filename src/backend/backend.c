@@ -2,6 +2,7 @@
 /* backend.c — the back-ends this build has, found by name */
 #include "backend/backend.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Each OS's back-ends; meson.build defines SVM_BACKEND_* for those it builds. */
@@ -11,14 +12,23 @@ extern const struct backend_ops backend_tap;
 #ifdef SVM_BACKEND_VMNET
 extern const struct backend_ops backend_vmnet;
 #endif
+#ifdef SVM_BACKEND_USER
+extern const struct backend_ops backend_user;
+#endif
 
-/* The first is the default: vmnet where it is built (macOS, and the simulation build). */
+/*
+ * In the order --backend=auto tries them: the system's own first (vmnet where it is built:
+ * macOS and the simulation build; tap on Linux), the userspace one last.
+ */
 static const struct backend_ops *const backends[] = {
 #ifdef SVM_BACKEND_VMNET
 	&backend_vmnet,
 #endif
 #ifdef SVM_BACKEND_TAP
 	&backend_tap,
+#endif
+#ifdef SVM_BACKEND_USER
+	&backend_user,
 #endif
 	NULL,
 };
@@ -31,9 +41,18 @@ const struct backend_ops *backend_find(const char *name)
 	return NULL;
 }
 
-const char *backend_default(void)
+const struct backend_ops *backend_auto(char *why, size_t why_size)
 {
-	return backends[0] ? backends[0]->name : "none";
+	why[0] = '\0';
+	for (const struct backend_ops *const *b = backends; *b; b++) {
+		char reason[200] = "";
+
+		if (!(*b)->usable || (*b)->usable(reason, sizeof(reason)))
+			return *b;
+		snprintf(why + strlen(why), why_size - strlen(why), "%s%s: %s", why[0] ? "; " : "",
+			 (*b)->name, reason);
+	}
+	return NULL;
 }
 
 const char *backend_names(void)
@@ -41,9 +60,9 @@ const char *backend_names(void)
 	static char names[64];
 
 	if (!names[0]) {
+		snprintf(names, sizeof(names), "auto");
 		for (const struct backend_ops *const *b = backends; *b; b++) {
-			if (b != backends)
-				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 			strncat(names, (*b)->name, sizeof(names) - strlen(names) - 1);
 		}
 	}

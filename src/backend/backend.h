@@ -49,6 +49,8 @@ struct stats;
  * @close: undo everything @open did (what it shares with other instances stays)
  * @read_counters: (optional) put what the host side counted itself into @stats: frames
  *                 it dropped before sock-vmnet could read them (DROP_HOST_QUEUE)
+ * @usable: (optional: always) whether this process can open it (root, a capability...);
+ *          if not, @why says what is missing. --backend=auto takes the first usable one.
  */
 struct backend_ops {
 	const char *name;
@@ -57,6 +59,7 @@ struct backend_ops {
 				size_t err_size);
 	void (*close)(struct backend *b);
 	void (*read_counters)(struct backend *b, struct stats *stats);
+	bool (*usable)(char *why, size_t why_size);
 };
 
 /**
@@ -85,8 +88,13 @@ struct backend {
 /** backend_find() - the back-end called @name on this system, or NULL */
 const struct backend_ops *backend_find(const char *name);
 
-/** backend_default() - the name of the default back-end on this system */
-const char *backend_default(void);
+/**
+ * backend_auto() - the back-end --backend=auto means here: the first of this build's (the
+ * system's own before "user") that this process can open
+ * @why: set to one line saying why the others were passed over ("" if none was)
+ * Return: the back-end (never NULL when the build has "user").
+ */
+const struct backend_ops *backend_auto(char *why, size_t why_size);
 
 /** backend_names() - the names --backend takes here, comma-separated, for messages */
 const char *backend_names(void);

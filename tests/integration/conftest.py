@@ -120,8 +120,8 @@ class Vmnet:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.stderr_path = topo.tmp / f"{name}.stderr"
         self._stderr = open(self.stderr_path, "w")
-        argv = list(prefix) + [SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac}",
-                               f"--lease-db={lease_db}"] + list(args)
+        argv = (list(prefix) + [SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac}"]
+                + ([f"--lease-db={lease_db}"] if lease_db else []) + list(args))
         self.proc = topo.host.popen(argv, pass_fds=[theirs.fileno()], stdout=self._stderr,
                                     stderr=self._stderr)
         theirs.close()
@@ -303,9 +303,10 @@ class Topology:
             raise
 
     def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True, prefix=()):
-        """sock-vmnet in the host namespace, under @prefix (a command that execs the rest)."""
-        vm = Vmnet(self, mac, args, lease_db or self.lease_db, f"vmnet{len(self.instances)}",
-                   prefix)
+        """sock-vmnet in the host namespace, under @prefix (a command that execs the rest);
+        @lease_db "" gives no --lease-db (its default)."""
+        vm = Vmnet(self, mac, args, self.lease_db if lease_db is None else lease_db,
+                   f"vmnet{len(self.instances)}", prefix)
         self.instances.append(vm)
         if ready:
             vm.wait_ready()

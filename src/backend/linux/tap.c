@@ -579,10 +579,47 @@ fail:
 	return NULL;
 }
 
+/* CAP_NET_ADMIN (linux/capability.h: 12) in this process's effective set, per /proc. */
+#define CAP_NET_ADMIN_BIT 12
+
+static bool has_net_admin(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long caps = 0;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return found && (caps >> CAP_NET_ADMIN_BIT & 1);
+}
+
+/* A TAP, a bridge and NAT need CAP_NET_ADMIN (root has it) and /dev/net/tun. */
+static bool tap_usable(char *why, size_t why_size)
+{
+	int fd;
+
+	if (!has_net_admin()) {
+		snprintf(why, why_size, "no CAP_NET_ADMIN (uid %u)", (unsigned)geteuid());
+		return false;
+	}
+	fd = open(TUN_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_size, "cannot open %s: %s", TUN_PATH, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 const struct backend_ops backend_tap = {
 	.name = "tap",
 	.identify = tap_identify,
 	.open = tap_open,
 	.close = tap_close,
 	.read_counters = tap_read_counters,
+	.usable = tap_usable,
 };

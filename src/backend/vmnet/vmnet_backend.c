@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "backend/vmnet/arp_probe.h"
@@ -208,9 +209,24 @@ fail:
 	return NULL;
 }
 
+/*
+ * vmnet's classic API needs root (or the com.apple.vm.networking entitlement, which only
+ * Apple grants); without root, auto leaves vmnet to a process that asks for it by name
+ * (--backend=vmnet: an ad-hoc signed binary on macOS 26) and takes the userspace NAT.
+ */
+static bool vmnet_usable(char *why, size_t why_size)
+{
+	if (geteuid() == 0)
+		return true;
+	snprintf(why, why_size, "not root (name it with --backend=vmnet where an entitlement "
+		 "allows it)");
+	return false;
+}
+
 const struct backend_ops backend_vmnet = {
 	.name = "vmnet",
 	.identify = vmnet_identify,
 	.open = vmnet_open,
 	.close = vmnet_close,
+	.usable = vmnet_usable,
 };

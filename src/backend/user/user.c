@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/* user.c — the back-end "user": a userspace NAT (libslirp) in the process, no root, no TAP, no bridge */
+#include <errno.h>
+#include <libslirp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "backend/user/slirp_fds.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/stats.h"
+#include "os/socket.h"
+#include "proto/wire.h"
+
+extern const struct backend_ops backend_user;
+
+/*
+ * Frames slirp made for the VM, kept until the relay takes them: 512 KiB, ~340 frames of
+ * 1514 bytes — more than slirp makes in one pass over its sockets (one TCP window per
+ * connection, 64 KiB = 45 frames). At MTU 65520 at least 8 frames. More than that, with the
+ * VM not taking them, is dropped and counted (host-busy); TCP sends it again.
+ */
+#define USER_QUEUE_BYTES (512u << 10)
+#define USER_QUEUE_MIN_FRAMES 8
+
+/*
+ * libslirp's MAC for its own addresses: 52:55 and the IPv4 address (slirp/src/slirp.c,
+ * special_ethaddr + arp_input): the gateway's MAC, as the VM sees it.
+ */
+static void slirp_mac_of(uint32_t addr, uint8_t mac[6])
+{
+	mac[0] = 0x52;
+	mac[1] = 0x55;
+	mac[2] = (uint8_t)(addr >> 24);
+	mac[3] = (uint8_t)(addr >> 16);
+	mac[4] = (uint8_t)(addr >> 8);
+	mac[5] = (uint8_t)addr;
+}
+
+/**
+ * struct user - the back-end
+ * @slirp: libslirp's stack
+ * @fds: its sockets, watched in a loop of their own whose descriptor is the port's
+ * @bell: a pipe in that loop, written when frames wait that no socket event announces
+ *        (made by a timer, or by the VM's own frames)
+ * @queue: frames for the VM: [len u32][frame] records in a byte ring
+ * @poll_timer: slirp's next timeout (its TCP timers), armed only while it asks for one
+ * @timers: the timers libslirp made (timer_new), in a list
+ */
+struct user {
+	struct backend backend;
+	struct frame_port port;
+	const struct config *cfg;
+	struct loop *loop;
+	Slirp *slirp;
+	struct slirp_fds fds;
+	int bell[2];
+	bool rung;
+	uint8_t *queue;
+	size_t queue_cap, q_head, q_len;
+	struct loop_timer poll_timer;
+	struct user_timer *timers;
+};
+
+/**
+ * struct user_timer - a libslirp timer on the loop
+ * @cb: libslirp's callback, with @cb_opaque
+ */
+struct user_timer {
+	struct loop_timer t;
+	SlirpTimerCb cb;
+	void *cb_opaque;
+	struct user *owner;
+	struct user_timer *next;
+};
+
+/* ---- frames for the VM ------------------------------------------------------------------ */
+
+static void ring_bell(struct user *u)
+{
+	if (!u->rung && write(u->bell[1], "", 1) == 1)
+		u->rung = true;
+}
+
+static void clear_bell(struct user *u)
+{
+	char buf[16];
+
+	while (read(u->bell[0], buf, sizeof(buf)) > 0) {
+	}
+	u->rung = false;
+}
+
+/* Copy @n bytes to the ring, @off bytes after its head: one or two pieces. */
+static void queue_write(struct user *u, size_t off, const void *src, size_t n)
+{
+	size_t pos = (u->q_head + off) % u->queue_cap, first = u->queue_cap - pos;
+
+	if (first >= n) {
+		memcpy(u->queue + pos, src, n);
+	} else {
+		memcpy(u->queue + pos, src, first);
+		memcpy(u->queue, (const uint8_t *)src + first, n - first);
+	}
+}
+
+static void queue_put(struct user *u, const uint8_t *frame, uint32_t len)
+{
+	size_t need = sizeof(len) + len;
+
+	if (u->q_len + need > u->queue_cap) {
+		stats_drop(u->port.stats, DROP_HOST_BUSY, "host->vm", NULL);
+		return;
+	}
+	queue_write(u, u->q_len, &len, sizeof(len));
+	queue_write(u, u->q_len + sizeof(len), frame, len);
+	u->q_len += need;
+}
+
+static void queue_read(struct user *u, size_t off, void *dst, size_t n)
+{
+	size_t pos = (u->q_head + off) % u->queue_cap, first = u->queue_cap - pos;
+
+	if (first >= n) {
+		memcpy(dst, u->queue + pos, n);
+	} else {
+		memcpy(dst, u->queue + pos, first);
+		memcpy((uint8_t *)dst + first, u->queue, n - first);
+	}
+}
+
+/* libslirp: a frame for the guest (the VM). */
+static ssize_t on_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct user *u = opaque;
+
+	if (len > (size_t)u->cfg->vm.mtu + ETH_HDR_LEN) {
+		stats_drop(u->port.stats, DROP_OVERSIZE, "host->vm", NULL);
+		return (ssize_t)len;
+	}
+	queue_put(u, buf, (uint32_t)len);
+	return (ssize_t)len;
+}
+
+/* ---- libslirp's sockets and timers ------------------------------------------------------- */
+
+/*
+ * After anything slirp did: watch the sockets it wants watched now, arm its timeout, and
+ * make the port readable if frames wait.
+ */
+static void settle(struct user *u)
+{
+	uint32_t timeout = UINT32_MAX;
+
+	slirp_fds_begin(&u->fds);
+	slirp_pollfds_fill(u->slirp, &timeout, slirp_fds_add, &u->fds);
+	slirp_fds_end(&u->fds);
+	if (timeout != UINT32_MAX)
+		loop_timer_arm(u->loop, &u->poll_timer, clock_mono_ms() + timeout);
+	else
+		loop_timer_disarm(u->loop, &u->poll_timer);
+	if (u->q_len)
+		ring_bell(u);
+}
+
+/* Let slirp serve its sockets that are ready now (and its own timers). */
+static void serve_sockets(struct user *u)
+{
+	int err = slirp_fds_poll_now(&u->fds);
+
+	slirp_pollfds_poll(u->slirp, err < 0, slirp_fds_revents, &u->fds);
+	settle(u);
+}
+
+static void on_poll_timer(struct loop_timer *t)
+{
+	serve_sockets(container_of(t, struct user, poll_timer));
+}
+
+static void on_slirp_timer(struct loop_timer *t)
+{
+	struct user_timer *ut = container_of(t, struct user_timer, t);
+	struct user *u = ut->owner;
+
+	ut->cb(ut->cb_opaque);
+	settle(u);
+}
+
+static void *on_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	struct user *u = opaque;
+	struct user_timer *ut = calloc(1, sizeof(*ut));
+
+	if (!ut)
+		return NULL;
+	*ut = (struct user_timer){.t = {.on_expire = on_slirp_timer}, .cb = cb,
+				  .cb_opaque = cb_opaque, .owner = u, .next = u->timers};
+	u->timers = ut;
+	return ut;
+}
+
+static void on_timer_free(void *timer, void *opaque)
+{
+	struct user *u = opaque;
+
+	for (struct user_timer **p = &u->timers; *p; p = &(*p)->next)
+		if (*p == timer) {
+			*p = (*p)->next;
+			loop_timer_disarm(u->loop, &((struct user_timer *)timer)->t);
+			free(timer);
+			return;
+		}
+}
+
+/* @expire_ms is on clock_get_ns()'s clock, the monotonic one: the loop's. */
+static void on_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct user *u = opaque;
+
+	loop_timer_arm(u->loop, &((struct user_timer *)timer)->t,
+		       expire_ms > 0 ? (uint64_t)expire_ms : 1);
+}
+
+static int64_t on_clock_get_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void on_guest_error(const char *msg, void *opaque)
+{
+	(void)opaque;
+	log_debug("user: slirp: %s", msg);
+}
+
+/* Sockets are watched by what slirp_pollfds_fill() says each time: nothing to do here. */
+static void on_register_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+/* A socket slirp is about to close leaves the set first (its number may come back). */
+static void on_unregister_poll_fd(int fd, void *opaque)
+{
+	struct user *u = opaque;
+
+	slirp_fds_forget(&u->fds, fd);
+}
+
+static void on_notify(void *opaque)
+{
+	settle(opaque);
+}
+
+static const SlirpCb slirp_callbacks = {
+	.send_packet = on_send_packet,
+	.guest_error = on_guest_error,
+	.clock_get_ns = on_clock_get_ns,
+	.timer_new = on_timer_new,
+	.timer_free = on_timer_free,
+	.timer_mod = on_timer_mod,
+	.register_poll_fd = on_register_poll_fd,
+	.unregister_poll_fd = on_unregister_poll_fd,
+	.notify = on_notify,
+};
+
+/* ---- the port ----------------------------------------------------------------------------- */
+
+static int user_recv(struct frame_port *p, struct frame_batch *b)
+{
+	struct user *u = container_of(p, struct user, port);
+	unsigned n = 0;
+
+	clear_bell(u);
+	if (!p->rx_pending)
+		serve_sockets(u);
+	while (n < b->cap && u->q_len) {
+		uint32_t len;
+
+		queue_read(u, 0, &len, sizeof(len));
+		/* a frame longer than a batch slot shows as frame_cap bytes: the relay counts it */
+		queue_read(u, sizeof(len), b->data[n], len < b->frame_cap ? len : b->frame_cap);
+		b->len[n++] = len < b->frame_cap ? len : (uint32_t)b->frame_cap;
+		u->q_head = (u->q_head + sizeof(len) + len) % u->queue_cap;
+		u->q_len -= sizeof(len) + len;
+	}
+	p->rx_pending = u->q_len > 0;
+	b->count = n;
+	return (int)n;
+}
+
+/* Every frame of the VM goes into slirp at once; what it answers waits in the queue. */
+static int user_send(struct frame_port *p, const struct frame_ref *frames, unsigned n)
+{
+	struct user *u = container_of(p, struct user, port);
+
+	for (unsigned i = 0; i < n; i++)
+		slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
+	if (n)
+		settle(u);
+	return (int)n;
+}
+
+/* ---- the back-end ------------------------------------------------------------------------ */
+
+/* One network per VM (slirp's is the process's own): named by its subnet. */
+static void user_identify(const struct config *cfg, struct backend_info *info)
+{
+	char net[IPV4_TEXT_LEN];
+
+	ipv4_format(inet_v4(&cfg->net4.subnet.addr), net);
+	snprintf(info->network_id, sizeof(info->network_id), "user:%s/%u", net,
+		 cfg->net4.subnet.len);
+	snprintf(info->network_desc, sizeof(info->network_desc), "userspace NAT %s/%u", net,
+		 cfg->net4.subnet.len);
+}
+
+static void user_free(struct user *u)
+{
+	if (u->slirp)
+		slirp_cleanup(u->slirp); /* frees its timers through on_timer_free */
+	while (u->timers)
+		on_timer_free(u->timers, u);
+	if (u->loop)
+		loop_timer_disarm(u->loop, &u->poll_timer);
+	slirp_fds_fini(&u->fds);
+	if (u->bell[0] >= 0) {
+		close(u->bell[0]);
+		close(u->bell[1]);
+	}
+	free(u->queue);
+	free(u);
+}
+
+static void user_close(struct backend *b)
+{
+	user_free(container_of(b, struct user, backend));
+}
+
+static struct backend *user_open(const struct config *cfg, struct loop *loop, char *err,
+				 size_t err_size)
+{
+	struct user *u = calloc(1, sizeof(*u));
+	uint32_t gateway = inet_v4(&cfg->net4.gateway);
+	SlirpConfig sc = {
+		.version = 4,
+		.restricted = 0,
+		.in_enabled = true,
+		.vnetwork = {htonl(inet_v4(&cfg->net4.subnet.addr))},
+		.vnetmask = {htonl(cfg->net4.mask)},
+		.vhost = {htonl(gateway)},
+		.in6_enabled = false,
+		.vdhcp_start = {htonl(gateway + 1)},
+		.vnameserver = {htonl(gateway)},
+		.if_mtu = cfg->vm.mtu,
+		.if_mru = cfg->vm.mtu,
+		.disable_host_loopback = false,
+		.disable_dns = true,  /* sock-vmnet answers the gateway's DNS itself */
+		.disable_dhcp = true, /* and its DHCP */
+	};
+	size_t frame = sizeof(uint32_t) + (size_t)cfg->vm.mtu + ETH_HDR_LEN;
+
+	if (!u) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	u->cfg = cfg;
+	u->bell[0] = u->bell[1] = -1;
+	u->poll_timer.on_expire = on_poll_timer;
+	u->queue_cap = USER_QUEUE_BYTES > USER_QUEUE_MIN_FRAMES * frame
+			       ? USER_QUEUE_BYTES
+			       : USER_QUEUE_MIN_FRAMES * frame;
+	u->queue = malloc(u->queue_cap);
+	if (!u->queue || os_pipe(u->bell) < 0 || slirp_fds_init(&u->fds, err, err_size) < 0) {
+		if (!err[0])
+			snprintf(err, err_size, "user: out of memory");
+		goto fail;
+	}
+	os_set_nonblock_cloexec(u->bell[0]);
+	os_set_nonblock_cloexec(u->bell[1]);
+	if (slirp_fds_watch(&u->fds, u->bell[0]) < 0) {
+		snprintf(err, err_size, "user: cannot watch its own pipe");
+		goto fail;
+	}
+	u->loop = loop;
+	u->slirp = slirp_new(&sc, &slirp_callbacks, u);
+	if (!u->slirp) {
+		snprintf(err, err_size, "user: libslirp refused the network (--start-addr, "
+			 "--subnet-mask or --mtu %u)", cfg->vm.mtu);
+		goto fail;
+	}
+	u->port = (struct frame_port){
+		.name = "user",
+		.fd = slirp_fds_fd(&u->fds),
+		.recv = user_recv,
+		.send = user_send,
+	};
+	u->backend.ops = &backend_user;
+	u->backend.port = &u->port;
+	user_identify(cfg, &u->backend.info);
+	slirp_mac_of(gateway, u->backend.info.gateway_mac);
+	settle(u);
+	log_info("user ready libslirp=%s mtu=%u", slirp_version_string(), cfg->vm.mtu);
+	return &u->backend;
+fail:
+	user_free(u);
+	return NULL;
+}
+
+const struct backend_ops backend_user = {
+	.name = "user",
+	.identify = user_identify,
+	.open = user_open,
+	.close = user_close,
+};
