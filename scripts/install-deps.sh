@@ -7,16 +7,18 @@
 set -euo pipefail
 
 # build: compilers (clang's runtime for the libFuzzer targets), Meson, the libraries it links
+# (libslirp's pkg-config file names glib-2.0: its headers must be there to resolve it)
 BUILD=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmnl-dev libnftables-dev
-       libsqlite3-dev libjson-c-dev libcmocka-dev)
+       libsqlite3-dev libjson-c-dev libcmocka-dev libslirp-dev libglib2.0-dev)
 # the macOS cross-compile of the portable folders (scripts/macos-check.sh): an archiver and
 # Mach-O linker for clang, and what fetches and checks zig's macOS headers from npm
 MACOS=(llvm-14 lld-14 curl ca-certificates openssl)
 # the vmnet simulation (sim/vmnet, make vmnet-sim): the Blocks runtime for clang -fblocks
 SIM=(libblocksruntime-dev)
-# tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest
+# tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest,
+# setpriv (util-linux) for the unprivileged runs
 TEST=(iproute2 nftables tcpdump iputils-ping python3-pytest python3-scapy udhcpc isc-dhcp-client
-      dnsmasq sqlite3 procps bc)
+      dnsmasq sqlite3 procps bc util-linux)
 # the end-to-end guest: QEMU, a Debian kernel and busybox for its initramfs
 GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/control_msg.h"
+#include "app/expose_spec.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "os/socket.h"
@@ -194,6 +195,45 @@ static bool change_rule(struct control_client *cl, const struct control_request 
 	return answer(cl, NULL, NULL, error);
 }
 
+static json_object *exposes_json(const struct control_target *t)
+{
+	json_object *list = json_object_new_array();
+	const struct guard *g = t->guard;
+	char spec[EXPOSE_SPEC_TEXT_LEN], addr[IPV4_TEXT_LEN];
+
+	ipv4_format(t->exposes->vm_addr, addr);
+	for (size_t i = 0; i < t->exposes->count; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "spec", json_object_new_string(
+			expose_spec_format(&t->exposes->list[i], spec, sizeof(spec))));
+		json_object_object_add(o, "to", t->exposes->vm_addr ? json_object_new_string(addr)
+								     : NULL);
+		if (i < g->forward_count) {
+			json_object_object_add(o, "connections",
+					       json_object_new_uint64(g->forwards[i].connections));
+			json_object_object_add(o, "packets",
+					       json_object_new_uint64(g->forwards[i].packets));
+		}
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
+static bool change_expose(struct control_client *cl, const struct control_request *req)
+{
+	bool add = req->cmd == CONTROL_EXPOSE_ADD;
+	char spec[EXPOSE_SPEC_TEXT_LEN], err[400];
+	int r = add ? exposes_add(cl->owner->target.exposes, &req->expose, err, sizeof(err))
+		    : exposes_del(cl->owner->target.exposes, &req->expose, err, sizeof(err));
+
+	if (r < 0)
+		return answer(cl, NULL, NULL, err);
+	log_info("control: expose %s %s", add ? "added" : "removed",
+		 expose_spec_format(&req->expose, spec, sizeof(spec)));
+	return answer(cl, NULL, NULL, NULL);
+}
+
 /* One request line. Return: false when the client is gone. */
 static bool serve_line(struct control_client *cl, const char *line, size_t len)
 {
@@ -215,6 +255,11 @@ static bool serve_line(struct control_client *cl, const char *line, size_t len)
 	case CONTROL_RULE_ADD:
 	case CONTROL_RULE_DEL:
 		return change_rule(cl, &req);
+	case CONTROL_EXPOSES:
+		return answer(cl, "exposes", exposes_json(t), NULL);
+	case CONTROL_EXPOSE_ADD:
+	case CONTROL_EXPOSE_DEL:
+		return change_expose(cl, &req);
 	}
 	return answer(cl, NULL, NULL, "internal error");
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "app/exposes.h"
 #include "core/loop.h"
 #include "core/stats.h"
 #include "guard/guard.h"
@@ -13,12 +14,14 @@
  * struct control_target - what the control socket shows and changes
  * @guard: the rules, their counters and the learned names (changed in place)
  * @stats: the counters of `stats`
+ * @exposes: the port forwards (`exposes`, `expose add|del`)
  * @refresh_stats: (optional) bring @stats up to date first (the back-end's own counters)
  * @ctx: its argument
  */
 struct control_target {
 	struct guard *guard;
 	struct stats *stats;
+	struct exposes *exposes;
 	void (*refresh_stats)(void *ctx);
 	void *ctx;
 };

@@ -2,19 +2,27 @@
 /* control_msg.c — the control socket's requests: one JSON object a line, read and checked */
 #include "app/control_msg.h"
 
+#include "app/expose_spec.h"
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
+/* What a command takes besides "cmd". */
+enum takes { TAKES_NOTHING, TAKES_RULE, TAKES_SPEC };
+
 static const struct {
 	const char *name;
 	enum control_cmd cmd;
-	bool takes_rule;
+	enum takes takes;
 } commands[] = {
-	{"stats", CONTROL_STATS, false},    {"rules", CONTROL_RULES, false},
-	{"names", CONTROL_NAMES, false},    {"rule-add", CONTROL_RULE_ADD, true},
-	{"rule-del", CONTROL_RULE_DEL, true},
+	{"stats", CONTROL_STATS, TAKES_NOTHING},       {"rules", CONTROL_RULES, TAKES_NOTHING},
+	{"names", CONTROL_NAMES, TAKES_NOTHING},       {"rule-add", CONTROL_RULE_ADD, TAKES_RULE},
+	{"rule-del", CONTROL_RULE_DEL, TAKES_RULE},    {"exposes", CONTROL_EXPOSES, TAKES_NOTHING},
+	{"expose-add", CONTROL_EXPOSE_ADD, TAKES_SPEC}, {"expose-del", CONTROL_EXPOSE_DEL, TAKES_SPEC},
 };
+
+#define COMMAND_LIST "stats, rules, names, rule-add, rule-del, exposes, expose-add, expose-del"
 
 /* A string member of @obj, or NULL when it is missing or not a string. */
 static const char *string_member(json_object *obj, const char *key)
@@ -41,6 +49,22 @@ static bool parse_rule(json_object *obj, struct policy_rule *rule, char *err, si
 	}
 	if (!policy_rule_parse(text, verdict[0] == 'a', rule, why, sizeof(why))) {
 		snprintf(err, err_size, "rule: %s", why);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_spec(json_object *obj, struct expose *e, char *err, size_t err_size)
+{
+	const char *text = string_member(obj, "spec");
+	char why[200];
+
+	if (!text) {
+		snprintf(err, err_size, "\"spec\" must be a string (as --expose takes it)");
+		return false;
+	}
+	if (!expose_spec_parse(text, e, why, sizeof(why))) {
+		snprintf(err, err_size, "spec: %s", why);
 		return false;
 	}
 	return true;
@@ -88,18 +112,19 @@ bool control_request_parse(const char *line, size_t len, struct control_request 
 	}
 	cmd = string_member(obj, "cmd");
 	if (!cmd) {
-		snprintf(err, err_size, "no \"cmd\" (one of stats, rules, names, rule-add, rule-del)");
+		snprintf(err, err_size, "no \"cmd\" (one of " COMMAND_LIST ")");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(cmd, commands[i].name) != 0)
 			continue;
 		*req = (struct control_request){.cmd = commands[i].cmd};
-		ok = !commands[i].takes_rule || parse_rule(obj, &req->rule, err, err_size);
+		ok = commands[i].takes == TAKES_RULE   ? parse_rule(obj, &req->rule, err, err_size)
+		     : commands[i].takes == TAKES_SPEC ? parse_spec(obj, &req->expose, err, err_size)
+						       : true;
 		goto out;
 	}
-	snprintf(err, err_size, "unknown command \"%.40s\" (one of stats, rules, names, rule-add, "
-		 "rule-del)", cmd);
+	snprintf(err, err_size, "unknown command \"%.40s\" (one of " COMMAND_LIST ")", cmd);
 out:
 	json_object_put(obj);
 	json_tokener_free(tok);

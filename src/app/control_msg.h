@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/expose.h"
 #include "guard/policy.h"
 
 /*
@@ -15,6 +16,9 @@
  *   {"cmd":"names"}                                    addresses learned for name rules
  *   {"cmd":"rule-add","verdict":"allow","rule":"tcp:github.com:443"}
  *   {"cmd":"rule-del","verdict":"block","rule":"10.0.0.0/8"}
+ *   {"cmd":"exposes"}                                  the port forwards, with counters
+ *   {"cmd":"expose-add","spec":"127.0.0.1:8080:80/tcp"}
+ *   {"cmd":"expose-del","spec":"8080:80"}
  */
 enum control_cmd {
 	CONTROL_STATS,
@@ -22,16 +26,21 @@ enum control_cmd {
 	CONTROL_NAMES,
 	CONTROL_RULE_ADD,
 	CONTROL_RULE_DEL,
+	CONTROL_EXPOSES,
+	CONTROL_EXPOSE_ADD,
+	CONTROL_EXPOSE_DEL,
 };
 
 /**
  * struct control_request - one request, checked
  * @cmd: what is asked
  * @rule: with CONTROL_RULE_ADD and CONTROL_RULE_DEL, the rule (its verdict in @rule.allow)
+ * @expose: with CONTROL_EXPOSE_ADD and CONTROL_EXPOSE_DEL, the forward
  */
 struct control_request {
 	enum control_cmd cmd;
 	struct policy_rule rule;
+	struct expose expose;
 };
 
 /* The longest request line read; a longer one is refused whole. */

@@ -26,7 +26,10 @@ static const char usage[] =
 	"  rules                          every rule and how often it decided\n"
 	"  names                          addresses learned for name rules, and until when\n"
 	"  rule add allow|block RULE      add a rule (as --allow/--block take it)\n"
-	"  rule del allow|block RULE      remove a rule\n";
+	"  rule del allow|block RULE      remove a rule\n"
+	"  exposes                        the port forwards and their counters\n"
+	"  expose add SPEC                forward a port (as --expose takes it)\n"
+	"  expose del SPEC                stop forwarding it\n";
 
 static int usage_error(const char *why)
 {
@@ -40,7 +43,8 @@ static json_object *request_of(int argc, char **argv)
 	json_object *req = json_object_new_object();
 	const char *cmd = argv[0];
 
-	if ((strcmp(cmd, "stats") == 0 || strcmp(cmd, "rules") == 0 || strcmp(cmd, "names") == 0) &&
+	if ((strcmp(cmd, "stats") == 0 || strcmp(cmd, "rules") == 0 || strcmp(cmd, "names") == 0 ||
+	     strcmp(cmd, "exposes") == 0) &&
 	    argc == 1) {
 		json_object_object_add(req, "cmd", json_object_new_string(cmd));
 		return req;
@@ -53,6 +57,14 @@ static json_object *request_of(int argc, char **argv)
 										 : "rule-del"));
 		json_object_object_add(req, "verdict", json_object_new_string(argv[2]));
 		json_object_object_add(req, "rule", json_object_new_string(argv[3]));
+		return req;
+	}
+	if (strcmp(cmd, "expose") == 0 && argc == 3 &&
+	    (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0)) {
+		json_object_object_add(req, "cmd", json_object_new_string(argv[1][0] == 'a'
+										 ? "expose-add"
+										 : "expose-del"));
+		json_object_object_add(req, "spec", json_object_new_string(argv[2]));
 		return req;
 	}
 	json_object_put(req);

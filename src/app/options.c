@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/expose_spec.h"
+
 #include "backend/backend.h"
 #include "proto/addr.h"
 
@@ -59,6 +61,10 @@ static const char usage_text[] =
 	"  --check-names=on|off  a TCP flow let through by a name only must ask for an allowed\n"
 	"                        name in its TLS SNI or HTTP Host (on when a name rule exists)\n"
 	"\n"
+	"Port forwarding (repeatable, comma-separated):\n"
+	"  --expose=SPEC         [BIND_ADDR:]HOST_PORT[-END]:VM_PORT[-END][/tcp|/udp], e.g.\n"
+	"                        2222:22, 127.0.0.1:8080:80, 5000-5009:5000-5009/udp\n"
+	"\n"
 	"Other:\n"
 	"  --control=PATH        a control socket (JSON lines; see `sock-vmnet ctl`)\n"
 	"  --user=USER, --group=GROUP  drop privileges to these after setup\n"
@@ -97,6 +103,7 @@ enum opt_id {
 	OPT_BLOCK_MODE,
 	OPT_CHECK_NAMES,
 	OPT_CONTROL,
+	OPT_EXPOSE,
 };
 
 static const struct option long_options[] = {
@@ -119,6 +126,7 @@ static const struct option long_options[] = {
 	{"block-mode", required_argument, NULL, OPT_BLOCK_MODE},
 	{"check-names", required_argument, NULL, OPT_CHECK_NAMES},
 	{"control", required_argument, NULL, OPT_CONTROL},
+	{"expose", required_argument, NULL, OPT_EXPOSE},
 	{"user", required_argument, NULL, OPT_USER},
 	{"group", required_argument, NULL, OPT_GROUP},
 	{"socket", required_argument, NULL, OPT_SOCKET},
@@ -226,6 +234,46 @@ static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, in
 			return OPTIONS_ERROR;
 		}
 		cfg->policy.count++;
+	}
+	free(copy);
+	return OPTIONS_OK;
+}
+
+static enum options_result add_exposes(struct parse_ctx *c, struct config *cfg, const char *text)
+{
+	char *copy = strdup(text), *save = NULL, why[160], spec[EXPOSE_SPEC_TEXT_LEN];
+	size_t ports = 0;
+
+	if (!copy)
+		return fail(c, "out of memory");
+	for (size_t i = 0; i < cfg->expose.count; i++)
+		ports += cfg->expose.list[i].host_hi - cfg->expose.list[i].host_lo + 1u;
+	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		struct expose e, *more;
+
+		if (!expose_spec_parse(part, &e, why, sizeof(why))) {
+			fail(c, "--expose: %s", why);
+			free(copy);
+			return OPTIONS_ERROR;
+		}
+		for (size_t i = 0; i < cfg->expose.count; i++)
+			if (expose_overlaps(&e, &cfg->expose.list[i])) {
+				fail(c, "--expose: \"%s\" and \"%s\" claim the same host port", part,
+				     expose_spec_format(&cfg->expose.list[i], spec, sizeof(spec)));
+				free(copy);
+				return OPTIONS_ERROR;
+			}
+		ports += e.host_hi - e.host_lo + 1u;
+		more = ports <= EXPOSE_MAX_PORTS
+			       ? realloc(cfg->expose.list, (cfg->expose.count + 1) * sizeof(*more))
+			       : NULL;
+		if (!more) {
+			fail(c, "--expose: more than %d ports", EXPOSE_MAX_PORTS);
+			free(copy);
+			return OPTIONS_ERROR;
+		}
+		cfg->expose.list = more;
+		cfg->expose.list[cfg->expose.count++] = e;
 	}
 	free(copy);
 	return OPTIONS_OK;
@@ -369,6 +417,8 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
 			return fail(c, "--check-names: \"%s\" is neither on nor off", arg);
 		cfg->policy.check_names = arg[1] == 'n' ? CHECK_NAMES_ON : CHECK_NAMES_OFF;
 		return OPTIONS_OK;
+	case OPT_EXPOSE:
+		return add_exposes(c, cfg, arg);
 	case OPT_CONTROL:
 		if (arg[0] == '\0' || strlen(arg) >= 108)
 			return fail(c, "--control: \"%s\" is not a usable socket path (1 to 107 bytes)",
@@ -543,4 +593,7 @@ void options_free(struct config *cfg)
 	free(cfg->policy.rules);
 	cfg->policy.rules = NULL;
 	cfg->policy.count = 0;
+	free(cfg->expose.list);
+	cfg->expose.list = NULL;
+	cfg->expose.count = 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/control.h"
+#include "app/exposes.h"
 #include "app/privileges.h"
 #include "backend/backend.h"
 #include "core/clock.h"
@@ -75,6 +76,8 @@ struct service {
 	bool relay_ready;
 	struct peer_watch *peer;
 	struct control *control;
+	struct exposes exposes;
+	bool exposes_ready;
 	struct loop_signals signals;
 	struct loop_process child;
 	int child_status;
@@ -224,6 +227,15 @@ static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
 	}
 }
 
+/* The VM's lease changed: the port forwards follow it. */
+static void on_vm_address(void *ctx, uint32_t addr)
+{
+	struct service *s = ctx;
+
+	if (s->exposes_ready)
+		exposes_vm_address(&s->exposes, addr);
+}
+
 /* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
 static int start_relay(struct service *s, char *err, size_t err_size)
 {
@@ -259,8 +271,16 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 	s->relay_ready = true;
 	relay_attach(&s->relay, LOCAL_DHCP4, s->dhcp);
 	relay_attach(&s->relay, LOCAL_DNS, s->dns);
+	if (exposes_init(&s->exposes, s->backend, &s->relay.guard, &cfg->expose, err, err_size) < 0) {
+		exposes_fini(&s->exposes);
+		return -1;
+	}
+	s->exposes_ready = true;
+	s->relay.on_vm_address = on_vm_address;
+	s->relay.vm_address_ctx = s;
 	if (cfg->control) {
 		struct control_target target = {.guard = &s->relay.guard, .stats = &s->stats,
+						.exposes = &s->exposes,
 						.refresh_stats = refresh_stats, .ctx = s};
 
 		s->control = control_open(s->loop, cfg->control, &target, err, err_size);
@@ -352,6 +372,8 @@ static void tear_down(struct service *s)
 {
 	peer_watch_stop(s->peer);
 	control_close(s->control);
+	if (s->exposes_ready)
+		exposes_fini(&s->exposes);
 	if (s->relay_ready)
 		relay_fini(&s->relay);
 	if (s->dhcp)

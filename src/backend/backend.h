@@ -51,6 +51,12 @@ struct stats;
  *                 it dropped before sock-vmnet could read them (DROP_HOST_QUEUE)
  * @usable: (optional: always) whether this process can open it (root, a capability...);
  *          if not, @why says what is missing. --backend=auto takes the first usable one.
+ * @expose_reserve: (NULL: no port forwarding) claim @e's host ports: a port someone else
+ *                  holds (another process, another instance) is refused with @err; nothing
+ *                  is forwarded yet
+ * @expose_apply: forward @e's ports to the VM at @vm_addr (host order), or stop (0) and
+ *                keep the claim. Return: 0, or -1 with @err
+ * @expose_release: stop forwarding @e and give its ports back
  */
 struct backend_ops {
 	const char *name;
@@ -60,6 +66,10 @@ struct backend_ops {
 	void (*close)(struct backend *b);
 	void (*read_counters)(struct backend *b, struct stats *stats);
 	bool (*usable)(char *why, size_t why_size);
+	int (*expose_reserve)(struct backend *b, const struct expose *e, char *err, size_t err_size);
+	int (*expose_apply)(struct backend *b, const struct expose *e, uint32_t vm_addr, char *err,
+			    size_t err_size);
+	void (*expose_release)(struct backend *b, const struct expose *e);
 };
 
 /**

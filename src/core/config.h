@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/expose.h"
 #include "guard/policy.h"
 #include "proto/addr.h"
 
@@ -99,6 +100,12 @@ struct policy_config {
 	enum check_names check_names;
 };
 
+/** struct expose_config - the command line's --expose, in order (malloc'd: options_free()) */
+struct expose_config {
+	struct expose *list;
+	size_t count;
+};
+
 /**
  * struct backend_config - the host side
  * @name: --backend ("tap")
@@ -136,6 +143,7 @@ struct config {
 	struct dhcp_config dhcp;
 	struct dns_config dns;
 	struct policy_config policy;
+	struct expose_config expose;
 	struct backend_config backend;
 	struct vmnet_config vmnet;
 	const char *user, *group; /* drop privileges to these after setup */

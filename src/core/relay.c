@@ -209,6 +209,8 @@ static void vm_address(void *ctx, const struct inet_addr *addr)
 	struct relay *r = ctx;
 
 	guard_set_vm_address(&r->guard, addr);
+	if (r->on_vm_address)
+		r->on_vm_address(r->vm_address_ctx, r->guard.vm_addr);
 }
 
 static void answer_locally(struct relay *r, enum local_service service,

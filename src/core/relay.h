@@ -63,6 +63,8 @@ struct relay {
 	struct responder_table responders;
 	struct responder_env env;
 	struct stats *stats;
+	void (*on_vm_address)(void *ctx, uint32_t addr); /* (optional) the VM's lease changed */
+	void *vm_address_ctx;
 	unsigned reject_tokens;    /* answers to refused packets left in the budget */
 	uint64_t reject_refill_ms; /* when the budget was last refilled */
 	bool vm_gone; /* the VM's end closed: time to stop */

@@ -77,21 +77,46 @@
 #define FIRST_BYTES_MAX (SERVER_NAME_HELLO_MAX + 1024)
 #define FIRST_BYTES_BUFFERS 64
 
-/* The names' tables exist while the policy has a name rule. */
+/* A flow a forward (--expose) let in: not any rule's. */
+#define FLOW_RULE_FORWARD UINT32_MAX
+
+/* The names' tables exist while the policy has a name rule (flows, also while forwards do). */
 static int ensure_name_tables(struct guard *g, const struct policy *p)
 {
 	if (!policy_has_names(p) || g->learned)
 		return 0;
 	g->learned = learned_new();
-	g->flows = flows_new();
+	if (!g->flows)
+		g->flows = flows_new();
 	if (!g->learned || !g->flows) {
 		learned_free(g->learned);
-		flows_free(g->flows);
 		g->learned = NULL;
-		g->flows = NULL;
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t vm_hi)
+{
+	struct guard_forward *more;
+
+	if (!g->flows && !(g->flows = flows_new()))
+		return -ENOMEM;
+	more = realloc(g->forwards, (g->forward_count + 1) * sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	g->forwards = more;
+	g->forwards[g->forward_count] = (struct guard_forward){proto, vm_lo, vm_hi, 0, 0};
+	return (int)g->forward_count++;
+}
+
+void guard_forward_del(struct guard *g, size_t i)
+{
+	if (i >= g->forward_count)
+		return;
+	memmove(g->forwards + i, g->forwards + i + 1,
+		(g->forward_count - i - 1) * sizeof(*g->forwards));
+	g->forward_count--;
 }
 
 static bool check_names_on(const struct config *cfg, const struct policy *p)
@@ -121,6 +146,9 @@ int guard_init(struct guard *g, const struct config *cfg)
 
 void guard_fini(struct guard *g)
 {
+	free(g->forwards);
+	g->forwards = NULL;
+	g->forward_count = 0;
 	policy_free(g->policy);
 	learned_free(g->learned);
 	flows_free(g->flows);
@@ -137,7 +165,11 @@ struct remap {
 static long remap_rule(void *ctx, uint32_t rule)
 {
 	const struct remap *m = ctx;
-	const struct policy_entry *old = policy_entry(m->from, rule);
+	const struct policy_entry *old;
+
+	if (rule == FLOW_RULE_FORWARD)
+		return rule; /* not a rule's: a forward's */
+	old = policy_entry(m->from, rule);
 
 	for (size_t i = 0; i < policy_entry_count(m->to); i++)
 		if (policy_rule_same(&policy_entry(m->to, i)->rule, &old->rule))
@@ -495,7 +527,7 @@ static struct decision decide(const struct guard *g, uint32_t dst, uint8_t proto
 static void count_decision(struct guard *g, int entry)
 {
 	g->decided_by = entry;
-	if (entry >= 0)
+	if (entry >= 0 && (uint32_t)entry != FLOW_RULE_FORWARD)
 		(*policy_hits(g->policy, (size_t)entry))++;
 }
 
@@ -609,7 +641,7 @@ static enum guard_action flow_packet(struct guard *g, struct flow *fl, const str
 				     enum drop_reason *reason)
 {
 	fl->last_ms = g->now_ms;
-	count_decision(g, (int)fl->rule);
+	count_decision(g, fl->rule == FLOW_RULE_FORWARD ? -1 : (int)fl->rule);
 	if (fl->check == FLOW_CHECK_FAILED)
 		return drop(reason, DROP_NAME_MISMATCH);
 	if (fl->proto != IPPROTO_TCP_)
@@ -781,17 +813,59 @@ static enum guard_action host_arp(const struct guard *g, const struct frame_view
 	return drop(reason, DROP_HOST_ARP);
 }
 
-/* A server's packet of a flow a name rule let through: keeps it open, ends it with FIN/RST. */
+/* The forward a host packet to the VM is for, or NULL. */
+static struct guard_forward *forward_of(const struct guard *g, const struct frame_view *v)
+{
+	for (size_t i = 0; i < g->forward_count; i++) {
+		struct guard_forward *f = &g->forwards[i];
+
+		if (f->proto == v->ip_proto && v->dst_port >= f->vm_lo && v->dst_port <= f->vm_hi)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * A connection the host forwards to the VM (--expose) begins: remembered as a flow, so that
+ * the VM's replies leave whatever the policy says about the client's address.
+ */
+static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v)
+{
+	struct guard_forward *f = forward_of(g, v);
+	bool opening = v->ip_proto == IPPROTO_UDP_ ||
+		       (tcp_flags(v) & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+
+	if (!f)
+		return NULL;
+	f->packets++;
+	if (opening)
+		f->connections++;
+	return flows_add(g->flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port, v->src_port,
+			 FLOW_RULE_FORWARD, g->now_ms);
+}
+
+/*
+ * A server's packet of a flow a name rule let through keeps it open (FIN/RST end it); a
+ * packet to a forwarded port begins or keeps a forwarded flow.
+ */
 static enum guard_action host_flow_packet(struct guard *g, const struct frame_view *v,
 					  enum drop_reason *reason)
 {
 	struct flow *fl;
 
-	if (!g->flows || !flows_count(g->flows) || !v->l4 ||
-	    (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))
+	if (!g->flows || !v->l4 || (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))
 		return GUARD_PASS;
-	fl = flows_find(g->flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port, v->src_port,
-			g->now_ms);
+	fl = flows_count(g->flows) ? flows_find(g->flows, v->ip_proto, inet_v4(&v->ip_src),
+						 v->dst_port, v->src_port, g->now_ms)
+				   : NULL;
+	if (fl && fl->rule == FLOW_RULE_FORWARD) {
+		struct guard_forward *f = forward_of(g, v);
+
+		if (f)
+			f->packets++;
+	}
+	if (!fl && g->forward_count)
+		fl = forwarded_flow(g, v);
 	if (!fl)
 		return GUARD_PASS;
 	if (fl->check == FLOW_CHECK_FAILED)

@@ -61,6 +61,7 @@ struct guard_name_counters {
  * @decided_by: the rule of the last verdict the policy gave (an entry index; -1: none)
  * @names: counters of the name rules (the caller's; may be NULL)
  * @first_bytes_buffers: first-bytes buffers of pending server-name checks in use
+ * @forwards: the VM's ports the host forwards to (--expose), and connections per forward
  *
  * It keeps state: the learned names and the flows; judging a frame may change them.
  */
@@ -78,7 +79,33 @@ struct guard {
 	int decided_by;
 	struct guard_name_counters *names;
 	unsigned first_bytes_buffers;
+	struct guard_forward *forwards;
+	size_t forward_count;
 };
+
+/**
+ * struct guard_forward - the VM's ports a forward (--expose) reaches
+ * @proto: 6 or 17
+ * @vm_lo, @vm_hi: the ports
+ * @connections: flows from the host side it began (a TCP SYN, a UDP datagram of a new flow)
+ * @packets: packets it carried to the VM
+ */
+struct guard_forward {
+	uint8_t proto;
+	uint16_t vm_lo, vm_hi;
+	uint64_t connections;
+	uint64_t packets;
+};
+
+/**
+ * guard_forward_add() - the host forwards connections to these ports of the VM: their
+ * replies leave whatever the policy says (nothing else is opened). Return: its index (for
+ * its counters), or -ENOMEM.
+ */
+int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t vm_hi);
+
+/** guard_forward_del() - forget forward @i (the later ones move down by one) */
+void guard_forward_del(struct guard *g, size_t i);
 
 /**
  * guard_init() - get ready to judge frames for the VM that @cfg describes

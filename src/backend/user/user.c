@@ -2,6 +2,8 @@
 /* user.c — the back-end "user": a userspace NAT (libslirp) in the process, no root, no TAP, no bridge */
 #include <errno.h>
 #include <libslirp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,20 @@ static void slirp_mac_of(uint32_t addr, uint8_t mac[6])
 }
 
 /**
+ * struct user_forward - one --expose, as slirp forwards it
+ * @e: the forward
+ * @held: while nothing is forwarded (no lease yet): a socket bound to each host port, so
+ *        that nobody takes it meanwhile; -1 where slirp's own listening socket holds it
+ * @to: the VM's address slirp forwards to (0: none yet)
+ */
+struct user_forward {
+	struct expose e;
+	int *held;
+	uint32_t to;
+	struct user_forward *next;
+};
+
+/**
  * struct user - the back-end
  * @slirp: libslirp's stack
  * @fds: its sockets, watched in a loop of their own whose descriptor is the port's
@@ -64,6 +80,7 @@ struct user {
 	size_t queue_cap, q_head, q_len;
 	struct loop_timer poll_timer;
 	struct user_timer *timers;
+	struct user_forward *forwards;
 };
 
 /**
@@ -309,6 +326,147 @@ static int user_send(struct frame_port *p, const struct frame_ref *frames, unsig
 	return (int)n;
 }
 
+/* ---- port forwarding: slirp's hostfwd ---------------------------------------------------- */
+
+static struct user_forward *forward_of(struct user *u, const struct expose *e)
+{
+	for (struct user_forward *f = u->forwards; f; f = f->next)
+		if (expose_same(&f->e, e))
+			return f;
+	return NULL;
+}
+
+/*
+ * A socket bound to @port of @e's address: the port is ours until slirp takes it. A TCP one
+ * listens (it is never accepted from), with SO_REUSEADDR as slirp's own: the connections a
+ * killed instance left in TIME_WAIT do not keep the port, and another listener still does.
+ */
+static int hold_port(const struct expose *e, uint16_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr = {htonl(e->bind)}};
+	int fd = os_socket(AF_INET, e->proto == 17 ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return fd;
+	if ((e->proto != 17 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (e->proto != 17 && listen(fd, 0) < 0)) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void let_go(struct user_forward *f)
+{
+	for (unsigned i = 0; i < expose_ports(&f->e); i++)
+		if (f->held[i] >= 0) {
+			close(f->held[i]);
+			f->held[i] = -1;
+		}
+}
+
+static int user_expose_reserve(struct backend *b, const struct expose *e, char *err,
+			       size_t err_size)
+{
+	struct user *u = container_of(b, struct user, backend);
+	struct user_forward *f = calloc(1, sizeof(*f));
+	unsigned n = expose_ports(e);
+
+	if (!f || !(f->held = malloc(n * sizeof(*f->held)))) {
+		free(f);
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	f->e = *e;
+	for (unsigned i = 0; i < n; i++)
+		f->held[i] = -1;
+	for (unsigned i = 0; i < n; i++) {
+		f->held[i] = hold_port(e, (uint16_t)(e->host_lo + i));
+		if (f->held[i] < 0) {
+			snprintf(err, err_size, "host port %u/%s: %s", e->host_lo + i,
+				 e->proto == 17 ? "udp" : "tcp",
+				 f->held[i] == -EADDRINUSE ? "taken (another process, or another "
+							     "instance, has it)"
+							   : strerror(-f->held[i]));
+			f->held[i] = -1;
+			let_go(f);
+			free(f->held);
+			free(f);
+			return -1;
+		}
+	}
+	f->next = u->forwards;
+	u->forwards = f;
+	return 0;
+}
+
+/* slirp stops forwarding @f: the ports are held again by our own sockets (best effort). */
+static void unforward(struct user *u, struct user_forward *f, bool hold_again)
+{
+	struct in_addr host = {htonl(f->e.bind)};
+
+	if (!f->to)
+		return;
+	for (unsigned i = 0; i < expose_ports(&f->e); i++) {
+		slirp_remove_hostfwd(u->slirp, f->e.proto == 17, host, f->e.host_lo + (int)i);
+		if (hold_again)
+			f->held[i] = hold_port(&f->e, (uint16_t)(f->e.host_lo + i));
+	}
+	f->to = 0;
+}
+
+static int user_expose_apply(struct backend *b, const struct expose *e, uint32_t vm_addr,
+			     char *err, size_t err_size)
+{
+	struct user *u = container_of(b, struct user, backend);
+	struct user_forward *f = forward_of(u, e);
+	struct in_addr host = {htonl(e->bind)}, guest = {htonl(vm_addr)};
+	int r = 0;
+
+	if (!f || f->to == vm_addr)
+		return 0;
+	unforward(u, f, !vm_addr);
+	for (unsigned i = 0; vm_addr && i < expose_ports(e); i++) {
+		if (f->held[i] >= 0) { /* hand the port over to slirp's own socket */
+			close(f->held[i]);
+			f->held[i] = -1;
+		}
+		if (slirp_add_hostfwd(u->slirp, e->proto == 17, host, e->host_lo + (int)i, guest,
+				      e->vm_lo + (int)i) < 0 && r == 0) {
+			snprintf(err, err_size, "slirp cannot forward host port %u: %s",
+				 e->host_lo + i, strerror(errno));
+			r = -1;
+		}
+	}
+	if (vm_addr)
+		f->to = vm_addr;
+	settle(u);
+	return r;
+}
+
+static void user_expose_release(struct backend *b, const struct expose *e)
+{
+	struct user *u = container_of(b, struct user, backend);
+
+	for (struct user_forward **p = &u->forwards; *p; p = &(*p)->next) {
+		struct user_forward *f = *p;
+
+		if (!expose_same(&f->e, e))
+			continue;
+		unforward(u, f, false);
+		let_go(f);
+		*p = f->next;
+		free(f->held);
+		free(f);
+		settle(u);
+		return;
+	}
+}
+
 /* ---- the back-end ------------------------------------------------------------------------ */
 
 /* One network per VM (slirp's is the process's own): named by its subnet. */
@@ -325,6 +483,8 @@ static void user_identify(const struct config *cfg, struct backend_info *info)
 
 static void user_free(struct user *u)
 {
+	while (u->forwards)
+		user_expose_release(&u->backend, &u->forwards->e);
 	if (u->slirp)
 		slirp_cleanup(u->slirp); /* frees its timers through on_timer_free */
 	while (u->timers)
@@ -420,4 +580,7 @@ const struct backend_ops backend_user = {
 	.identify = user_identify,
 	.open = user_open,
 	.close = user_close,
+	.expose_reserve = user_expose_reserve,
+	.expose_apply = user_expose_apply,
+	.expose_release = user_expose_release,
 };

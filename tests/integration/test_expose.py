@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: MIT
+# test_expose.py — port forwarding (--expose) to a VM with a real network stack, on each back-end
+"""The VM (TapVM: a namespace with a kernel TCP/IP stack behind sock-vmnet) runs TCP and UDP
+echo servers; clients on the host (127.0.0.1 and its own addresses) and in the wan namespace
+connect to the forwarded host ports. Each test runs on the tap and the user back-end (and the
+vmnet one in the simulation build, through the same tests)."""
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import BACKEND, HOST_WAN_IP, PYTHON, SOCK_VMNET, WAN_ALLOW, run
+from dhcp_vm import TapVM
+
+# Echo servers in the VM: TCP and UDP on every port given, answering "<port>:<what came>".
+VM_SERVERS = r"""
+import socket, sys, threading
+def tcp(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(16)
+    while True:
+        c, a = s.accept()
+        c.settimeout(3)
+        try:
+            c.sendall(b"%d:" % port + c.recv(1000) + b" from " + a[0].encode())
+        except OSError:
+            pass
+        c.close()
+def udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", port))
+    while True:
+        d, a = s.recvfrom(1000)
+        s.sendto(b"%d:" % port + d, a)
+for p in sys.argv[1:]:
+    threading.Thread(target=tcp, args=(int(p),), daemon=True).start()
+    threading.Thread(target=udp, args=(int(p),), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+# A client: argv host port proto text; prints the answer or an error word.
+CLIENT = r"""
+import socket, sys
+host, port, proto, text = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
+try:
+    if proto == "tcp":
+        s = socket.create_connection((host, port), timeout=3)
+        s.sendall(text)
+        print(s.recv(1000).decode() or "closed")
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+        s.sendto(text, (host, port))
+        print(s.recv(1000).decode())
+except ConnectionRefusedError:
+    print("refused")
+except (socket.timeout, TimeoutError):
+    print("timeout")
+except OSError as e:
+    print("error", e)
+"""
+
+BACKENDS = ["tap", "user"] if BACKEND == "tap" else [BACKEND]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+def backend_args(backend):
+    return [] if BACKEND == "vmnet" else [f"--backend={backend}"]
+
+
+def vm_with(topo, backend, *args, servers=(80, 81, 82, 5353), mac="52:54:00:12:34:56"):
+    net = topo.start_vmnet(backend_args(backend) + WAN_ALLOW +
+                           [f"--control={topo.tmp}/ctl-{mac[-2:]}.sock"] + list(args), mac=mac)
+    vm = TapVM(topo, net)
+    vm.udhcpc_start()
+    vm.wait_event(vm.udhcpc_events, {"bound"})
+    srv = vm.popen([PYTHON, "-c", VM_SERVERS] + [str(p) for p in servers],
+                   stdout=subprocess.PIPE, text=True)
+    assert "ready" in srv.stdout.readline()
+    return vm
+
+
+def ask(ns, host, port, proto="tcp", text="hi"):
+    return ns.run([PYTHON, "-c", CLIENT, host, port, proto, text], timeout=20).stdout.strip()
+
+
+def wait_answer(ns, host, port, proto="tcp", want="", timeout=5):
+    """Forwards follow the lease: the first tries may come before them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = ask(ns, host, port, proto)
+        if got.startswith(want) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.2)
+
+
+def ctl(topo, mac, *args):
+    r = run([SOCK_VMNET, "ctl", f"{topo.tmp}/ctl-{mac[-2:]}.sock"] + list(args), check=False)
+    return json.loads(r.stdout) if r.stdout.strip() else {"ok": False, "error": r.stderr}
+
+
+def test_tcp_and_udp_on_every_address_and_on_localhost(topo, backend):
+    vm = vm_with(topo, backend, "--expose=8080:80,8053:5353/udp", "--expose=127.0.0.1:9081:81",
+                 "--block=0.0.0.0/0")  # the policy does not block replies to forwards
+    try:
+        assert wait_answer(topo.host, "127.0.0.1", 8080, want="80:").startswith("80:hi")
+        assert ask(topo.wan, HOST_WAN_IP, 8080).startswith("80:hi")
+        assert ask(topo.host, "127.0.0.1", 8053, "udp").startswith("5353:hi")
+        assert ask(topo.wan, HOST_WAN_IP, 8053, "udp").startswith("5353:hi")
+        assert ask(topo.host, "127.0.0.1", 9081).startswith("81:hi")
+        # bound to 127.0.0.1 only: not reachable from elsewhere
+        assert ask(topo.wan, HOST_WAN_IP, 9081) in ("refused", "timeout")
+        # nothing else is opened: a port not forwarded
+        assert ask(topo.host, "127.0.0.1", 8082) in ("refused", "timeout")
+        got = ctl(topo, "56", "exposes")["exposes"]
+        by_spec = {e["spec"]: e for e in got}
+        assert by_spec["8080:80/tcp"]["connections"] >= 2, got
+        assert by_spec["8053:5353/udp"]["connections"] >= 2, got
+        assert by_spec["8080:80/tcp"]["to"] == vm.ipv4().split("/")[0]
+    finally:
+        vm.cleanup()
+
+
+def test_ranges_and_changes_at_run_time(topo, backend):
+    vm = vm_with(topo, backend)
+    try:
+        mac = "56"
+        assert ctl(topo, mac, "expose", "add", "7080-7082:80-82")["ok"]
+        for k in range(3):
+            assert wait_answer(topo.host, "127.0.0.1", 7080 + k, want=f"{80 + k}:").startswith(
+                f"{80 + k}:hi")
+        # overlapping, or the same again: refused with a reason
+        answer = ctl(topo, mac, "expose", "add", "7081:90")
+        assert not answer["ok"] and "forwarded already" in answer["error"], answer
+        assert ctl(topo, mac, "expose", "del", "7080-7082:80-82")["ok"]
+        assert wait_answer(topo.host, "127.0.0.1", 7080, want="refused") == "refused"
+        assert not ctl(topo, mac, "expose", "del", "7080-7082:80-82")["ok"]
+    finally:
+        vm.cleanup()
+
+
+def test_a_host_port_in_use_is_refused(topo, backend):
+    a = vm_with(topo, backend, "--expose=8090:80")
+    try:
+        b = topo.start_vmnet(backend_args(backend) + ["--expose=8090:81"],
+                             mac="52:54:00:00:00:0b", ready=False)
+        assert b.proc.wait(timeout=10) == 1
+        err = b.stderr()
+        assert "--expose: 8090:81/tcp: host port 8090/tcp: taken" in err, err
+        assert wait_answer(topo.host, "127.0.0.1", 8090, want="80:").startswith("80:hi")
+        # at run time: a port another process listens on is an error answer, nothing changed
+        holder = topo.host.popen([PYTHON, "-c", "import socket,time; s=socket.socket(); "
+                                  "s.bind(('0.0.0.0', 8097)); s.listen(); print('ready', "
+                                  "flush=True); time.sleep(60)"], stdout=subprocess.PIPE,
+                                 text=True)
+        topo.procs.append(holder)
+        assert "ready" in holder.stdout.readline()
+        answer = ctl(topo, "56", "expose", "add", "8097:80")
+        assert not answer["ok"] and "taken" in answer["error"], answer
+        assert all(e["spec"] != "8097:80/tcp" for e in ctl(topo, "56", "exposes")["exposes"])
+    finally:
+        a.cleanup()
+
+
+def test_nothing_left_after_sigkill(topo, backend):
+    vm = vm_with(topo, backend, "--expose=8095:80,8096:5353/udp")
+    try:
+        assert wait_answer(topo.host, "127.0.0.1", 8095, want="80:").startswith("80:hi")
+        vm.vmnet.proc.send_signal(signal.SIGKILL)
+        vm.vmnet.proc.wait(timeout=5)
+        if backend == "tap":
+            rules = topo.host.run(["nft", "list", "table", "ip", "sock_vmnet"]).stdout
+            assert "8095" in rules  # left by the dead instance...
+        # ...the next instance takes the port: what the dead one left is found and removed
+        other = vm_with(topo, backend, "--expose=8095:81", mac="52:54:00:00:00:0c")
+        try:
+            assert wait_answer(topo.host, "127.0.0.1", 8095, want="81:").startswith("81:hi")
+            if backend == "tap":
+                rules = topo.host.run(["nft", "list", "table", "ip", "sock_vmnet"]).stdout
+                assert "8096" not in rules, rules
+        finally:
+            other.cleanup()
+    finally:
+        vm.cleanup()
+
+
+def test_bad_specs_are_refused_at_start(topo):
+    for spec, message in [("8080", "want HOST_PORT:VM_PORT"),
+                          ("8080-8082:80", "differ in number"),
+                          ("8080:80/sctp", "neither /tcp nor /udp"),
+                          ("1.2.3:8080:80", "not an IPv4 address"),
+                          ("0:80", "not a port")]:
+        r = run([SOCK_VMNET, f"--expose={spec}", "--fd=0", "--mac=52:54:00:12:34:56"],
+                check=False)
+        assert r.returncode == 2 and f'--expose: "{spec}": ' in r.stderr and message in r.stderr, \
+            (spec, r.stderr)
