@@ -2,21 +2,17 @@
 /* nat.c — NAT for the VMs' subnet: IPv4 forwarding and an nftables masquerade table */
 #include "backend/linux/nat.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <nftables/libnftables.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/linux/nft.h"
 #include "proto/addr.h"
 
 #define IP_FORWARD_PATH "/proc/sys/net/ipv4/ip_forward"
-
-/* the soname of the libnftables whose header we compile against (Debian 12: 1.0.6) */
-#define LIBNFTABLES "libnftables.so.1"
 
 #define NAT_RULE "ip saddr @subnets oifname != @bridges masquerade"
 
@@ -37,56 +33,6 @@ static int enable_forwarding(char *err, size_t err_size)
 		return -1;
 	}
 	close(fd);
-	return 0;
-}
-
-/*
- * libnftables is needed for one transaction at setup, so it is dlopen()ed for that and
- * dlclose()d after: it and what it pulls in (libnftnl, libxtables, libjansson, libgmp) are
- * not mapped in the long-running process. Measured on Debian 12 (nftables 1.0.6), one idle
- * instance: VmRSS 5900 -> 4356 kB (libnftables 824, libgmp 292, libnftnl 204, libxtables
- * 68, libjansson 52 kB gone from smaps); exec to main() 1.3-1.7 -> 0.9-1.2 ms (5 fewer
- * libraries to map and relocate at exec; the dlopen() is paid inside nat_ensure instead).
- */
-struct nft_api {
-	void *lib;
-	__typeof__(&nft_ctx_new) ctx_new;
-	__typeof__(&nft_ctx_free) ctx_free;
-	__typeof__(&nft_ctx_buffer_output) buffer_output;
-	__typeof__(&nft_ctx_buffer_error) buffer_error;
-	__typeof__(&nft_ctx_get_output_buffer) get_output_buffer;
-	__typeof__(&nft_ctx_get_error_buffer) get_error_buffer;
-	__typeof__(&nft_run_cmd_from_buffer) run_cmd_from_buffer;
-};
-
-static int nft_api_load(struct nft_api *api, char *err, size_t err_size)
-{
-	const char *why;
-
-	api->lib = dlopen(LIBNFTABLES, RTLD_NOW | RTLD_LOCAL);
-	if (!api->lib) {
-		why = dlerror();
-		snprintf(err, err_size, "nat: cannot load " LIBNFTABLES ": %s",
-			 why ? why : "unknown error");
-		return -1;
-	}
-#define NFT_SYM(field, name)                                                                       \
-	do {                                                                                       \
-		*(void **)&api->field = dlsym(api->lib, #name);                                    \
-		if (!api->field) {                                                                 \
-			snprintf(err, err_size, "nat: " LIBNFTABLES " has no " #name);            \
-			dlclose(api->lib);                                                         \
-			return -1;                                                                 \
-		}                                                                                  \
-	} while (0)
-	NFT_SYM(ctx_new, nft_ctx_new);
-	NFT_SYM(ctx_free, nft_ctx_free);
-	NFT_SYM(buffer_output, nft_ctx_buffer_output);
-	NFT_SYM(buffer_error, nft_ctx_buffer_error);
-	NFT_SYM(get_output_buffer, nft_ctx_get_output_buffer);
-	NFT_SYM(get_error_buffer, nft_ctx_get_error_buffer);
-	NFT_SYM(run_cmd_from_buffer, nft_run_cmd_from_buffer);
-#undef NFT_SYM
 	return 0;
 }
 
@@ -134,26 +80,18 @@ static bool chain_is_ours(const char *listing)
 int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, bool *changed,
 	       char *err, size_t err_size)
 {
-	char net[IPV4_TEXT_LEN], cmd[1024];
-	struct nft_api api;
-	struct nft_ctx *nft;
-	const char *why;
+	char net[IPV4_TEXT_LEN], cmd[1024], ignored[200];
+	const char *listing;
+	struct nft *nft;
 	bool rule_ok;
 	int r;
 
 	*changed = false;
 	if (enable_forwarding(err, err_size) < 0)
 		return -1;
-	if (nft_api_load(&api, err, err_size) < 0)
+	nft = nft_open(false, err, err_size);
+	if (!nft)
 		return -1;
-	nft = api.ctx_new(NFT_CTX_DEFAULT);
-	if (!nft) {
-		snprintf(err, err_size, "nat: cannot create an nftables context");
-		dlclose(api.lib);
-		return -1;
-	}
-	api.buffer_output(nft);
-	api.buffer_error(nft);
 	ipv4_format(subnet, net);
 	/*
 	 * First look (reads only): is everything there already, as when another instance
@@ -168,8 +106,8 @@ int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, bool *c
 		 "get element ip " NAT_TABLE " subnets { %s/%u }\n"
 		 "get element ip " NAT_TABLE " bridges { \"%s\" }\n",
 		 net, prefix_len, bridge);
-	r = api.run_cmd_from_buffer(nft, cmd);
-	rule_ok = chain_is_ours(api.get_output_buffer(nft));
+	r = nft_run(nft, cmd, &listing, ignored, sizeof(ignored)); /* errors: nothing there yet */
+	rule_ok = chain_is_ours(listing);
 	if (r == 0 && rule_ok)
 		goto out;
 	/*
@@ -189,22 +127,15 @@ int nat_ensure(const char *bridge, uint32_t subnet, unsigned prefix_len, bool *c
 		 net, prefix_len, bridge,
 		 rule_ok ? "" : "flush chain ip " NAT_TABLE " postrouting\n"
 				"add rule ip " NAT_TABLE " postrouting " NAT_RULE "\n");
-	/* drop what the first look buffered (its errors are expected: nothing there yet) */
-	api.get_error_buffer(nft);
-	api.get_output_buffer(nft);
-	r = api.run_cmd_from_buffer(nft, cmd);
+	r = nft_run(nft, cmd, &listing, err, err_size);
 	*changed = r == 0;
 	if (r != 0) {
-		char first_line[200] = "";
+		char why[200];
 
-		why = api.get_error_buffer(nft);
-		if (why)
-			sscanf(why, "%199[^\n]", first_line);
-		snprintf(err, err_size, "nat: nftables refused the masquerade table: %s",
-			 first_line[0] ? first_line : "unknown error");
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, err_size, "nat: nftables refused the masquerade table: %s", why);
 	}
 out:
-	api.ctx_free(nft);
-	dlclose(api.lib);
+	nft_close(nft);
 	return r == 0 ? 0 : -1;
 }

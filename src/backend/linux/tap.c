@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/port_claim.h"
 #include "backend/linux/bridge_owner.h"
+#include "backend/linux/forward.h"
 #include "backend/linux/host_watch.h"
 #include "backend/linux/nat.h"
 #include "backend/linux/netlink.h"
@@ -74,6 +76,18 @@ extern const struct backend_ops backend_tap;
 #define TAP_PACKET_MAX (ETH_HDR_LEN + UINT16_MAX)
 
 /**
+ * struct tap_forward - one --expose
+ * @held: sockets on its host ports, so that nobody else binds them while we forward
+ * @to: the VM's address its rules send to (0: none yet)
+ */
+struct tap_forward {
+	struct expose e;
+	int *held;
+	uint32_t to;
+	struct tap_forward *next;
+};
+
+/**
  * struct tap - the TAP back-end and its port
  * @backend: what the rest sees (its port is @port)
  * @offload: frames go with a virtio_net_hdr (IFF_VNET_HDR): joined and split packets
@@ -99,6 +113,8 @@ struct tap {
 	struct host_watch watch;
 	uint64_t failing_since;
 	char failure[512];
+	struct tap_forward *forwards;
+	char owner_tag[FORWARD_TAG_LEN];
 	bool offload;
 	bool join_udp;
 	uint8_t *packet;
@@ -299,8 +315,12 @@ static int tap_send(struct frame_port *p, const struct frame_ref *frames, unsign
 	return (int)sent;
 }
 
+static void tap_expose_release(struct backend *b, const struct expose *e);
+
 static void tap_free(struct tap *t)
 {
+	while (t->forwards)
+		tap_expose_release(&t->backend, &t->forwards->e);
 	host_watch_stop(&t->watch);
 	netlink_close(t->nl);
 	/* not persistent: closing the last descriptor removes the TAP */
@@ -579,6 +599,87 @@ fail:
 	return NULL;
 }
 
+/* ---- port forwarding: nftables DNAT (forward.c) ------------------------------------------- */
+
+static struct tap_forward *tap_forward_of(struct tap *t, const struct expose *e)
+{
+	for (struct tap_forward *f = t->forwards; f; f = f->next)
+		if (expose_same(&f->e, e))
+			return f;
+	return NULL;
+}
+
+static int tap_expose_reserve(struct backend *b, const struct expose *e, char *err,
+			      size_t err_size)
+{
+	struct tap *t = container_of(b, struct tap, backend);
+	struct tap_forward *f;
+	char why[300];
+
+	if (!t->owner_tag[0]) {
+		/* the first forward: this instance's tag, and what dead instances left goes */
+		if (forward_owner_tag(t->owner_tag, sizeof(t->owner_tag)) < 0) {
+			snprintf(err, err_size, "cannot tell who this process is");
+			return -1;
+		}
+		if (forward_prune(why, sizeof(why)) < 0)
+			log_warn("expose: forwards of ended instances stay: %s", why);
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->held = malloc(expose_ports(e) * sizeof(*f->held)))) {
+		free(f);
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	f->e = *e;
+	if (port_claim_all(e, f->held, err, err_size) < 0) {
+		free(f->held);
+		free(f);
+		return -1;
+	}
+	f->next = t->forwards;
+	t->forwards = f;
+	return 0;
+}
+
+static int tap_expose_apply(struct backend *b, const struct expose *e, uint32_t vm_addr,
+			    char *err, size_t err_size)
+{
+	struct tap *t = container_of(b, struct tap, backend);
+	struct tap_forward *f = tap_forward_of(t, e);
+
+	if (!f || f->to == vm_addr)
+		return 0;
+	if (f->to && forward_del(e, t->owner_tag, err, err_size) < 0)
+		return -1;
+	f->to = 0;
+	if (vm_addr && forward_add(t->cfg->backend.bridge, e, vm_addr, t->owner_tag, err,
+				   err_size) < 0)
+		return -1;
+	f->to = vm_addr;
+	return 0;
+}
+
+static void tap_expose_release(struct backend *b, const struct expose *e)
+{
+	struct tap *t = container_of(b, struct tap, backend);
+	char why[300];
+
+	for (struct tap_forward **p = &t->forwards; *p; p = &(*p)->next) {
+		struct tap_forward *f = *p;
+
+		if (!expose_same(&f->e, e))
+			continue;
+		if (f->to && forward_del(e, t->owner_tag, why, sizeof(why)) < 0)
+			log_warn("expose: %s", why);
+		port_release_all(e, f->held);
+		*p = f->next;
+		free(f->held);
+		free(f);
+		return;
+	}
+}
+
 /* CAP_NET_ADMIN (linux/capability.h: 12) in this process's effective set, per /proc. */
 #define CAP_NET_ADMIN_BIT 12
 
@@ -622,4 +723,7 @@ const struct backend_ops backend_tap = {
 	.close = tap_close,
 	.read_counters = tap_read_counters,
 	.usable = tap_usable,
+	.expose_reserve = tap_expose_reserve,
+	.expose_apply = tap_expose_apply,
+	.expose_release = tap_expose_release,
 };

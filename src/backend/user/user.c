@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/port_claim.h"
 #include "backend/user/slirp_fds.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -336,68 +337,22 @@ static struct user_forward *forward_of(struct user *u, const struct expose *e)
 	return NULL;
 }
 
-/*
- * A socket bound to @port of @e's address: the port is ours until slirp takes it. A TCP one
- * listens (it is never accepted from), with SO_REUSEADDR as slirp's own: the connections a
- * killed instance left in TIME_WAIT do not keep the port, and another listener still does.
- */
-static int hold_port(const struct expose *e, uint16_t port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr = {htonl(e->bind)}};
-	int fd = os_socket(AF_INET, e->proto == 17 ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
-
-	if (fd < 0)
-		return fd;
-	if ((e->proto != 17 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (e->proto != 17 && listen(fd, 0) < 0)) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-static void let_go(struct user_forward *f)
-{
-	for (unsigned i = 0; i < expose_ports(&f->e); i++)
-		if (f->held[i] >= 0) {
-			close(f->held[i]);
-			f->held[i] = -1;
-		}
-}
-
 static int user_expose_reserve(struct backend *b, const struct expose *e, char *err,
 			       size_t err_size)
 {
 	struct user *u = container_of(b, struct user, backend);
 	struct user_forward *f = calloc(1, sizeof(*f));
-	unsigned n = expose_ports(e);
 
-	if (!f || !(f->held = malloc(n * sizeof(*f->held)))) {
+	if (!f || !(f->held = malloc(expose_ports(e) * sizeof(*f->held)))) {
 		free(f);
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
 	f->e = *e;
-	for (unsigned i = 0; i < n; i++)
-		f->held[i] = -1;
-	for (unsigned i = 0; i < n; i++) {
-		f->held[i] = hold_port(e, (uint16_t)(e->host_lo + i));
-		if (f->held[i] < 0) {
-			snprintf(err, err_size, "host port %u/%s: %s", e->host_lo + i,
-				 e->proto == 17 ? "udp" : "tcp",
-				 f->held[i] == -EADDRINUSE ? "taken (another process, or another "
-							     "instance, has it)"
-							   : strerror(-f->held[i]));
-			f->held[i] = -1;
-			let_go(f);
-			free(f->held);
-			free(f);
-			return -1;
-		}
+	if (port_claim_all(e, f->held, err, err_size) < 0) {
+		free(f->held);
+		free(f);
+		return -1;
 	}
 	f->next = u->forwards;
 	u->forwards = f;
@@ -414,7 +369,7 @@ static void unforward(struct user *u, struct user_forward *f, bool hold_again)
 	for (unsigned i = 0; i < expose_ports(&f->e); i++) {
 		slirp_remove_hostfwd(u->slirp, f->e.proto == 17, host, f->e.host_lo + (int)i);
 		if (hold_again)
-			f->held[i] = hold_port(&f->e, (uint16_t)(f->e.host_lo + i));
+			f->held[i] = port_claim(&f->e, (uint16_t)(f->e.host_lo + i));
 	}
 	f->to = 0;
 }
@@ -458,7 +413,7 @@ static void user_expose_release(struct backend *b, const struct expose *e)
 		if (!expose_same(&f->e, e))
 			continue;
 		unforward(u, f, false);
-		let_go(f);
+		port_release_all(&f->e, f->held);
 		*p = f->next;
 		free(f->held);
 		free(f);

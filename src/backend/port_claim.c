@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/* port_claim.c — a forwarded host port held by a socket of ours, so that nobody else takes it */
+#include "backend/port_claim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "os/socket.h"
+
+int port_claim(const struct expose *e, uint16_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr = {htonl(e->bind)}};
+	int fd = os_socket(AF_INET, e->proto == 17 ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return fd;
+	if ((e->proto != 17 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (e->proto != 17 && listen(fd, 0) < 0)) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int port_claim_all(const struct expose *e, int *fds, char *err, size_t err_size)
+{
+	unsigned n = expose_ports(e);
+
+	for (unsigned i = 0; i < n; i++)
+		fds[i] = -1;
+	for (unsigned i = 0; i < n; i++) {
+		int fd = port_claim(e, (uint16_t)(e->host_lo + i));
+
+		if (fd < 0) {
+			snprintf(err, err_size, "host port %u/%s: %s", e->host_lo + i,
+				 e->proto == 17 ? "udp" : "tcp",
+				 fd == -EADDRINUSE ? "taken (another process, or another instance, "
+						     "has it)"
+						   : strerror(-fd));
+			port_release_all(e, fds);
+			return -1;
+		}
+		fds[i] = fd;
+	}
+	return 0;
+}
+
+void port_release_all(const struct expose *e, int *fds)
+{
+	for (unsigned i = 0; i < expose_ports(e); i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}

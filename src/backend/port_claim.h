@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* port_claim.h — a forwarded host port held by a socket of ours, so that nobody else takes it */
+#ifndef SVM_BACKEND_PORT_CLAIM_H
+#define SVM_BACKEND_PORT_CLAIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/expose.h"
+
+/**
+ * port_claim() - a socket bound to @port of @e's address and protocol
+ *
+ * A TCP one listens (and is never accepted from), with SO_REUSEADDR: connections in
+ * TIME_WAIT (a killed instance's) do not keep the port from it, another listener does. A UDP
+ * one is bound without SO_REUSEADDR, which would let two instances bind the same port.
+ * Return: the socket, or -errno (-EADDRINUSE: someone has the port).
+ */
+int port_claim(const struct expose *e, uint16_t port);
+
+/**
+ * port_claim_all() - claim every host port of @e into @fds (expose_ports(e) of them)
+ * Return: 0, or -1 with @err ("host port 8080/tcp: taken (...)"); nothing held then.
+ */
+int port_claim_all(const struct expose *e, int *fds, char *err, size_t err_size);
+
+/** port_release_all() - close what port_claim_all() holds (-1 entries are skipped) */
+void port_release_all(const struct expose *e, int *fds);
+
+#endif
