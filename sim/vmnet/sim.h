@@ -120,7 +120,12 @@ struct vmnet_interface {
 	unsigned long calls[2];
 	uint8_t *bounce;
 	unsigned long bad_checksums;
+	bool shared;                 /* shared mode: port forwarding works */
+	struct sim_forward *forwards; /* vmnet_interface_add_ip_port_forwarding_rule()'s */
 };
+
+/** sim_forwards_stop() - the interface stops: every port forward of it goes */
+void sim_forwards_stop(struct vmnet_interface *iface);
 
 /** sim_fault_status() - the status forced on this call of @iface, or VMNET_SUCCESS */
 vmnet_return_t sim_fault_status(struct vmnet_interface *iface, enum sim_call call);

@@ -231,6 +231,8 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 	if (status == VMNET_SUCCESS)
 		status = sim_host_open(&iface->host, net, iface->mtu,
 				       iface->tso || iface->checksum_offload);
+	if (status == VMNET_SUCCESS)
+		iface->shared = net->mode == VMNET_SHARED_MODE;
 	if (status == VMNET_SUCCESS) {
 		param = interface_param(iface, id);
 	} else if (iface) {
@@ -312,6 +314,7 @@ vmnet_return_t vmnet_stop_interface(interface_ref iface, dispatch_queue_t queue,
 	if (atomic_exchange(&iface->stopped, true))
 		return VMNET_INVALID_ACCESS;
 	watcher_stop(iface);
+	sim_forwards_stop(iface);
 	sim_log("stopped interface=%s bad_checksums=%lu", iface->host.name, iface->bad_checksums);
 	sim_host_close(&iface->host);
 	/*

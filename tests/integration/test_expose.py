@@ -105,16 +105,19 @@ def ctl(topo, mac, *args):
 
 
 def test_tcp_and_udp_on_every_address_and_on_localhost(topo, backend):
-    vm = vm_with(topo, backend, "--expose=8080:80,8053:5353/udp", "--expose=127.0.0.1:9081:81",
+    # vmnet forwards on every address of the Mac: no BIND_ADDR there (test_vmnet.py)
+    bound = [] if backend == "vmnet" else ["--expose=127.0.0.1:9081:81"]
+    vm = vm_with(topo, backend, "--expose=8080:80,8053:5353/udp", *bound,
                  "--block=0.0.0.0/0")  # the policy does not block replies to forwards
     try:
         assert wait_answer(topo.host, "127.0.0.1", 8080, want="80:").startswith("80:hi")
         assert ask(topo.wan, HOST_WAN_IP, 8080).startswith("80:hi")
         assert ask(topo.host, "127.0.0.1", 8053, "udp").startswith("5353:hi")
         assert ask(topo.wan, HOST_WAN_IP, 8053, "udp").startswith("5353:hi")
-        assert ask(topo.host, "127.0.0.1", 9081).startswith("81:hi")
-        # bound to 127.0.0.1 only: not reachable from elsewhere
-        assert ask(topo.wan, HOST_WAN_IP, 9081) in ("refused", "timeout")
+        if bound:
+            assert ask(topo.host, "127.0.0.1", 9081).startswith("81:hi")
+            # bound to 127.0.0.1 only: not reachable from elsewhere
+            assert ask(topo.wan, HOST_WAN_IP, 9081) in ("refused", "timeout")
         # nothing else is opened: a port not forwarded
         assert ask(topo.host, "127.0.0.1", 8082) in ("refused", "timeout")
         got = ctl(topo, "56", "exposes")["exposes"]

@@ -258,3 +258,13 @@ def test_address_in_use_on_the_network_is_not_offered(topo, monkeypatch, macos):
     assert "192.168.64.2 is in use on the network" in err, err
     rows = json.loads(run([SOCK_VMNET, "leases", f"--lease-db={topo.lease_db}", "--json"]).stdout)
     assert {r["address"]: r["state"] for r in rows}["192.168.64.2"] == "quarantined", rows
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--expose=127.0.0.1:8080:80"], "vmnet forwards on every address of the Mac: no BIND_ADDR"),
+    (["--vmnet-mode=host", "--expose=8080:80"], "vmnet forwards ports in shared mode only"),
+])
+def test_forwards_vmnet_cannot_make_are_refused_at_start(topo, args, message):
+    net = topo.start_vmnet(args, ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    assert f"--expose: 8080:80/tcp: {message}" in net.stderr(), net.stderr()

@@ -135,6 +135,25 @@ vmnet_return_t vmnet_stop_interface(interface_ref interface, dispatch_queue_t qu
 				    vmnet_interface_completion_handler_t handler)
 	API_AVAILABLE(macos(10.10));
 
+/*
+ * Port forwarding of a shared-mode interface (macOS 12): the Mac's @external_port goes to
+ * @internal_address:@internal_port (an in_addr for AF_INET); @callback gets the outcome.
+ */
+vmnet_return_t vmnet_interface_add_ip_port_forwarding_rule(interface_ref interface,
+							   uint8_t protocol,
+							   uint16_t external_port,
+							   uint8_t address_family,
+							   const void *internal_address,
+							   uint16_t internal_port,
+							   vmnet_interface_completion_handler_t callback)
+	API_AVAILABLE(macos(12.0));
+vmnet_return_t vmnet_interface_remove_ip_port_forwarding_rule(interface_ref interface,
+							      uint8_t protocol,
+							      uint16_t external_port,
+							      uint8_t address_family,
+							      vmnet_interface_completion_handler_t callback)
+	API_AVAILABLE(macos(12.0));
+
 /* network objects (macOS 26): a network configured first, then interfaces started on it */
 typedef struct vmnet_network_configuration *vmnet_network_configuration_ref;
 typedef struct vmnet_network *vmnet_network_ref;

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
+#include "backend/port_claim.h"
 #include "backend/vmnet/arp_probe.h"
+#include "backend/vmnet/vmnet_forward.h"
 #include "backend/vmnet/vmnet_ident.h"
 #include "backend/vmnet/vmnet_link.h"
 #include "backend/vmnet/vmnet_port.h"
@@ -33,12 +35,24 @@ extern const struct backend_ops backend_vmnet;
  * @port: its frames, as the relay sees them
  * @prober: ARP on the host side: the gateway's MAC, and the probe hook (backend.probe)
  */
+/**
+ * struct vmnet_fwd - one --expose, as vmnet forwards it
+ * @to: the VM's address vmnet forwards to (0: none yet)
+ */
+struct vmnet_fwd {
+	struct expose e;
+	uint32_t to;
+	struct vmnet_fwd *next;
+};
+
 struct vmnet_backend {
 	struct backend backend;
 	struct vmnet_link link;
 	struct vmnet_port port;
 	struct arp_prober prober;
 	bool port_ready, prober_ready;
+	enum vmnet_mode_kind mode;
+	struct vmnet_fwd *forwards;
 };
 
 /** struct probe_request - one backend.probe() question, freed when answered */
@@ -124,8 +138,93 @@ static int vmnet_probe(struct backend *b, uint32_t ipv4,
 	return 0;
 }
 
+/* ---- port forwarding: vmnet's own rules --------------------------------------------------- */
+
+/*
+ * vmnet forwards a port of every address of the Mac to an address of its shared network,
+ * so there is no BIND_ADDR; and it has no way to claim a port before the VM's address is
+ * known: a port another process listens on is found by binding it for a moment, and one
+ * vmnet itself refuses when the VM's address comes (logged then).
+ */
+static int vmnet_expose_reserve(struct backend *b, const struct expose *e, char *err,
+				size_t err_size)
+{
+	struct vmnet_backend *v = container_of(b, struct vmnet_backend, backend);
+	struct vmnet_fwd *f;
+	int fds[EXPOSE_MAX_PORTS];
+
+	if (v->mode != VMNET_MODE_SHARED) {
+		snprintf(err, err_size, "vmnet forwards ports in shared mode only");
+		return -1;
+	}
+	if (e->bind) {
+		snprintf(err, err_size, "vmnet forwards on every address of the Mac: no BIND_ADDR");
+		return -1;
+	}
+	if (port_claim_all(e, fds, err, err_size) < 0)
+		return -1;
+	port_release_all(e, fds);
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	f->e = *e;
+	f->next = v->forwards;
+	v->forwards = f;
+	return 0;
+}
+
+static void unforward(struct vmnet_backend *v, struct vmnet_fwd *f)
+{
+	for (unsigned i = 0; f->to && i < expose_ports(&f->e); i++)
+		vmnet_unforward_port(&v->link, f->e.proto, (uint16_t)(f->e.host_lo + i));
+	f->to = 0;
+}
+
+static int vmnet_expose_apply(struct backend *b, const struct expose *e, uint32_t vm_addr,
+			      char *err, size_t err_size)
+{
+	struct vmnet_backend *v = container_of(b, struct vmnet_backend, backend);
+	struct vmnet_fwd *f = v->forwards;
+
+	while (f && !expose_same(&f->e, e))
+		f = f->next;
+	if (!f || f->to == vm_addr)
+		return 0;
+	unforward(v, f);
+	for (unsigned i = 0; vm_addr && i < expose_ports(e); i++) {
+		if (vmnet_forward_port(&v->link, e->proto, (uint16_t)(e->host_lo + i), vm_addr,
+				       (uint16_t)(e->vm_lo + i), err, err_size) < 0) {
+			while (i--)
+				vmnet_unforward_port(&v->link, e->proto, (uint16_t)(e->host_lo + i));
+			return -1;
+		}
+	}
+	f->to = vm_addr;
+	return 0;
+}
+
+static void vmnet_expose_release(struct backend *b, const struct expose *e)
+{
+	struct vmnet_backend *v = container_of(b, struct vmnet_backend, backend);
+
+	for (struct vmnet_fwd **p = &v->forwards; *p; p = &(*p)->next) {
+		struct vmnet_fwd *f = *p;
+
+		if (!expose_same(&f->e, e))
+			continue;
+		unforward(v, f);
+		*p = f->next;
+		free(f);
+		return;
+	}
+}
+
 static void vmnet_free(struct vmnet_backend *v)
 {
+	while (v->forwards)
+		vmnet_expose_release(&v->backend, &v->forwards->e);
 	if (v->prober_ready) {
 		/* unanswered questions: their requests go with the back-end */
 		while (v->prober.pending) {
@@ -185,6 +284,7 @@ static struct backend *vmnet_open(const struct config *cfg, struct loop *loop, c
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
+	v->mode = cfg->vmnet.mode;
 	if (vmnet_link_start(&v->link, cfg, err, err_size) < 0)
 		goto fail;
 	v->port_ready = true; /* vmnet_port_fini() undoes a half-made port too */
@@ -229,4 +329,7 @@ const struct backend_ops backend_vmnet = {
 	.open = vmnet_open,
 	.close = vmnet_close,
 	.usable = vmnet_usable,
+	.expose_reserve = vmnet_expose_reserve,
+	.expose_apply = vmnet_expose_apply,
+	.expose_release = vmnet_expose_release,
 };
