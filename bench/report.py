@@ -14,11 +14,12 @@ import statistics
 import subprocess
 import sys
 
-PATH_ORDER = ["veth", "null", "sock-vmnet", "slirp4netns", "pasta"]
+PATH_ORDER = ["veth", "null", "sock-vmnet", "svm-user", "slirp4netns", "pasta"]
 LABELS = {
     "veth": "veth",
     "null": "null relay",
     "sock-vmnet": "sock-vmnet",
+    "svm-user": "sock-vmnet user",
     "slirp4netns": "slirp4netns",
     "pasta": "pasta",
 }

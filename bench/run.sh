@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# run.sh — compares network paths of a namespace "VM": veth, null relay, sock-vmnet, slirp4netns, pasta
+# run.sh — compares network paths of a namespace "VM": veth, null relay, sock-vmnet (tap and user back-ends), slirp4netns, pasta
 #
 # Every path gets its own three network namespaces, made here and deleted on exit:
 #
@@ -23,7 +23,8 @@ usage: bench/run.sh [options]
   --quick             smoke test: 1 run of 2 s per figure, 5 s idle sample, 10 instances
   --runs N            runs per figure, the median is reported (default 3)
   --duration S        seconds per iperf3 run (default 10)
-  --paths LIST        comma-separated, from: veth,null,sock-vmnet,slirp4netns,pasta (default all)
+  --paths LIST        comma-separated, from: veth,null,sock-vmnet,svm-user,slirp4netns,pasta
+                      (default all; svm-user: sock-vmnet's user back-end, libslirp)
   --mtus LIST         comma-separated MTUs (default 1500,65520)
   --tests LIST        comma-separated, from: tcp-up,tcp-down,udp-up,udp-down (default all;
                       up = VM->host, down = host->VM)
@@ -45,7 +46,7 @@ EOF
 # ---- options -------------------------------------------------------------------------
 RUNS=3
 DURATION=10
-PATHS=veth,null,sock-vmnet,slirp4netns,pasta
+PATHS=veth,null,sock-vmnet,svm-user,slirp4netns,pasta
 MTUS=1500,65520
 TESTS=tcp-up,tcp-down,udp-up,udp-down
 PINGS=100
@@ -96,7 +97,7 @@ IFS=, read -ra PATH_LIST <<<"$PATHS"
 IFS=, read -ra MTU_LIST <<<"$MTUS"
 IFS=, read -ra TEST_LIST <<<"$TESTS"
 for p in "${PATH_LIST[@]}"; do
-	[[ $p =~ ^(veth|null|sock-vmnet|slirp4netns|pasta)$ ]] || { echo "run.sh: unknown path $p" >&2; exit 2; }
+	[[ $p =~ ^(veth|null|sock-vmnet|svm-user|slirp4netns|pasta)$ ]] || { echo "run.sh: unknown path $p" >&2; exit 2; }
 done
 for m in "${MTU_LIST[@]}"; do
 	if ! [[ $m =~ ^[0-9]+$ ]] || ((m < 576 || m > 65520)); then
@@ -397,8 +398,9 @@ EOF
 	chmod +x "$WORK/udhcpc.sh"
 }
 
+# up_sock_vmnet MTU [BACKEND]: sock-vmnet on the pump's socketpair (tap, or user: libslirp)
 up_sock_vmnet() {
-	local mtu=$1 t0 log=sock-vmnet-$1
+	local mtu=$1 backend=${2:-tap} t0 log=sock-vmnet-${2:-tap}-$1
 	if [[ ! -x $SVM_BIN ]]; then
 		SKIP_REASON="$SVM_BIN not built yet"
 		return 2
@@ -408,8 +410,8 @@ up_sock_vmnet() {
 	# --allow: the benchmark range is refused by default (RFC 6890); --dns: should the VM
 	# ever ask, its queries stay inside our namespaces
 	# shellcheck disable=SC2086 # SVM_OPTS is a list of options
-	pump_start "$log" "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu="$mtu" \
-		--lease-db="$WORK/leases-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" $SVM_OPTS &&
+	pump_start "$log" "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu="$mtu" --backend="$backend" \
+		--lease-db="$WORK/leases-$backend-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" $SVM_OPTS &&
 		svc_of_pump || return 1
 	wait_until 10000 grep -q ' INFO ready ' "$WORK/$log.log" || { log "no \"ready\" line in $WORK/$log.log"; return 1; }
 	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
@@ -627,6 +629,7 @@ for path in "${PATH_LIST[@]}"; do
 		veth) up_veth "$mtu" ;;
 		null) up_null "$mtu" ;;
 		sock-vmnet) up_sock_vmnet "$mtu" ;;
+		svm-user) up_sock_vmnet "$mtu" user ;;
 		slirp4netns) up_slirp4netns "$mtu" ;;
 		pasta) up_pasta "$mtu" ;;
 		esac

@@ -274,6 +274,8 @@ def control_seeds():
     yield "rule-add", b'{"cmd":"rule-add","verdict":"allow","rule":"tcp:*.github.com:443"}'
     yield "rule-del", b'{"cmd":"rule-del","verdict":"block","rule":"10.0.0.0/8"}'
     yield "bad", b'{"cmd":"rule-add","verdict":"allow","rule":1}'
+    yield "expose-add", b'{"cmd":"expose-add","spec":"127.0.0.1:8080-8081:80-81/udp"}'
+    yield "exposes", b'{"cmd":"exposes"}'
 
 
 def main():

@@ -515,6 +515,41 @@ static void hits_count_the_deciding_rule(void **state)
 	assert_int_equal(*policy_hits(guard.policy, allow), 2);
 }
 
+/* --expose: the host's connections to a forwarded port, and the VM's replies whatever the policy */
+static void forwarded_connections_reply_past_the_policy(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", NULL};
+	enum drop_reason why = DROP_NONE;
+	int f;
+
+	(void)state;
+	setup_guard(rules, CHECK_NAMES_AUTO);
+	f = guard_forward_add(&guard, 6, 80, 81);
+	assert_true(f >= 0);
+	/* a client (anywhere) connects to the VM's port 80: its SYN reaches the VM... */
+	assert_int_equal(guard_host_frame(&guard, tcp_back(OTHER, 5555, 80, TCP_SYN), &why),
+			 GUARD_PASS);
+	assert_int_equal(guard.forwards[f].connections, 1);
+	/* ...and the VM's answer leaves, though the policy blocks the client's address */
+	passes(tcp(OTHER, 80, 5555, TCP_SYN | TCP_ACK, 1, "", 0));
+	passes(tcp(OTHER, 80, 5555, TCP_ACK, 2, "hello", 5));
+	assert_int_equal(guard.forwards[f].packets, 1);
+	/* nothing else is opened: the VM's own connection to the client, another port */
+	refused(tcp(OTHER, 40000, 5555, TCP_SYN, 1, "", 0), GUARD_DROP, DROP_POLICY_BLOCK);
+	refused(tcp(OTHER, 82, 5555, TCP_ACK, 1, "x", 1), GUARD_DROP, DROP_POLICY_BLOCK);
+	/* a rule change keeps the forwarded flow */
+	{
+		struct policy_rule r;
+		char err[100];
+
+		assert_true(policy_rule_parse("10.0.0.0/8", false, &r, err, sizeof(err)));
+		assert_int_equal(guard_change_rule(&guard, true, &r), 0);
+	}
+	passes(tcp(OTHER, 80, 5555, TCP_ACK, 7, "more", 4));
+	guard_forward_del(&guard, (size_t)f);
+	assert_int_equal(guard.forward_count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +566,7 @@ int main(void)
 		cmocka_unit_test(dns_elsewhere_is_blocked_only_with_name_rules),
 		cmocka_unit_test(rule_changes_keep_what_still_holds),
 		cmocka_unit_test(hits_count_the_deciding_rule),
+		cmocka_unit_test(forwarded_connections_reply_past_the_policy),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
