@@ -49,8 +49,9 @@ struct frame_batch {
  *              counted as sent): the relay watches @fd for writing and then calls @send
  *              with no frames, which writes the tail
  * @rx_pending: set by the port while it holds frames already read but not yet handed
- *              over (a large packet cut into more frames than a batch holds): @fd may
- *              not become readable again, so the relay calls @recv as soon as it can
+ *              over (a large packet cut into more frames than a batch holds), or frames
+ *              its @send made (a userspace stack's answers): @fd may not become readable
+ *              for them, so the relay calls @recv as soon as it can
  * @stats: the counters, set by the relay: a port counts what it drops or offloads
  * @refuse_reason: set by the relay: what a frame the port would not send counts as
  */

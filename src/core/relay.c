@@ -303,8 +303,12 @@ static void on_port_event(struct relay *r, struct frame_port *p, uint32_t events
 		if (n < 0)
 			port_gone(r, p, n);
 	}
-	if ((events & (LOOP_IN | LOOP_ERR | LOOP_HUP)) && !lane_blocked(in))
+	if ((events & (LOOP_IN | LOOP_ERR | LOOP_HUP)) && !lane_blocked(in)) {
 		lane_pump(r, in);
+		/* what the other port made of those frames (a userspace stack's answers) */
+		if (in->to->rx_pending && !lane_blocked(out))
+			lane_pump(r, out);
+	}
 	if (p == r->vm && (events & LOOP_HUP) && !(events & LOOP_IN))
 		port_gone(r, p, -EPIPE); /* stream transports hang up; dgram never does */
 	update_events(r);

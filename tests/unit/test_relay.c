@@ -34,7 +34,10 @@ struct fake_port {
 	unsigned received;
 	bool keep_tail;       /* take frames like a stream socket that takes the last in part */
 	unsigned tail_writes; /* send() calls with no frames, to write that tail */
+	bool answers;         /* a userspace stack: each frame sent makes one to hand out */
 };
+
+static void udp_frame(uint8_t *f, bool from_vm, const uint8_t *src_mac, uint8_t tag);
 
 static int fake_recv(struct frame_port *p, struct frame_batch *b)
 {
@@ -47,6 +50,8 @@ static int fake_recv(struct frame_port *p, struct frame_batch *b)
 		memcpy(b->data[b->count], f->script[f->handed++], FRAME_LEN);
 		b->len[b->count++] = FRAME_LEN;
 	}
+	if (f->answers)
+		p->rx_pending = f->handed < f->scripted;
 	return (int)b->count;
 }
 
@@ -60,8 +65,15 @@ static int fake_send(struct frame_port *p, const struct frame_ref *frames, unsig
 		p->tx_pending = false; /* the socket had room for the tail */
 		return 0;
 	}
-	for (unsigned i = 0; i < taken; i++)
+	for (unsigned i = 0; i < taken; i++) {
 		memcpy(f->got[f->received++], frames[i].data, FRAME_LEN);
+		if (f->answers && f->scripted < MAX_FRAMES) {
+			udp_frame(f->script[f->scripted++], false,
+				  (const uint8_t *)"\x02\x00\x00\x00\x00\x01",
+				  (uint8_t)(frames[i].data[42] + 100));
+			p->rx_pending = true;
+		}
+	}
 	f->capacity -= taken;
 	if (taken && f->keep_tail)
 		p->tx_pending = true;
@@ -130,6 +142,23 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The host side is a userspace stack: its descriptor never says it has frames to hand out. */
+static int setup_answering(void **state)
+{
+	struct fixture *fx;
+
+	setup(state);
+	fx = *state;
+	relay_fini(&fx->dp);
+	close(fx->host.port.fd);
+	fx->host.port.fd = eventfd(0, EFD_NONBLOCK); /* writable, never readable */
+	fx->host.answers = true;
+	assert_int_equal(relay_init(&fx->dp, fx->loop, &fx->cfg, &fx->vm.port, &fx->host.port,
+				    &fx->stats),
+			 0);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
@@ -179,6 +208,23 @@ static void more_than_one_batch(void **state)
 	spin(fx, 4);
 	assert_int_equal(fx->host.received, MAX_FRAMES);
 	assert_int_equal(fx->host.got[MAX_FRAMES - 1][42], MAX_FRAMES - 1);
+}
+
+/* What the host side makes of the VM's frames (rx_pending, no event) reaches the VM at once. */
+static void answers_made_by_send_reach_the_vm_on_the_same_turn(void **state)
+{
+	struct fixture *fx = *state;
+	struct inet_addr lease = inet_from_v4(vm_ip);
+
+	guard_set_vm_address(&fx->dp.guard, &lease);
+	for (uint8_t i = 0; i < 3; i++)
+		udp_frame(fx->vm.script[fx->vm.scripted++], true, vm_mac, i);
+	spin(fx, 1);
+	assert_int_equal(fx->host.received, 3);
+	assert_int_equal(fx->vm.received, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(fx->vm.got[i][42], 100 + i);
+	assert_false(fx->host.port.rx_pending);
 }
 
 static void spoofed_frame_is_dropped_and_the_rest_pass(void **state)
@@ -309,6 +355,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(frames_pass_in_order_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(more_than_one_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(answers_made_by_send_reach_the_vm_on_the_same_turn,
+						setup_answering, teardown),
 		cmocka_unit_test_setup_teardown(spoofed_frame_is_dropped_and_the_rest_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(short_write_waits_then_resumes, setup, teardown),

@@ -513,6 +513,7 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 {
 	struct tap *t = calloc(1, sizeof(*t));
 	unsigned made, what;
+	char why[300];
 	bool nat_changed;
 	int r;
 
@@ -580,6 +581,12 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 	}
 	if (what)
 		host_watch_recheck(&t->watch, what, t->watch.settle_ms);
+	/*
+	 * Forwards of instances that died go before this VM can get an address: the dead VM's
+	 * may be handed out again, and its forwards must not follow it to someone else.
+	 */
+	if (forward_prune(why, sizeof(why)) < 0)
+		log_warn("expose: forwards of ended instances stay: %s", why);
 	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->backend.bridge,
 		 cfg->vm.mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
 	t->port = (struct frame_port){
@@ -614,16 +621,13 @@ static int tap_expose_reserve(struct backend *b, const struct expose *e, char *e
 {
 	struct tap *t = container_of(b, struct tap, backend);
 	struct tap_forward *f;
-	char why[300];
 
 	if (!t->owner_tag[0]) {
-		/* the first forward: this instance's tag, and what dead instances left goes */
+		/* the first forward: this instance's tag */
 		if (forward_owner_tag(t->owner_tag, sizeof(t->owner_tag)) < 0) {
 			snprintf(err, err_size, "cannot tell who this process is");
 			return -1;
 		}
-		if (forward_prune(why, sizeof(why)) < 0)
-			log_warn("expose: forwards of ended instances stay: %s", why);
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->held = malloc(expose_ports(e) * sizeof(*f->held)))) {
