@@ -13,9 +13,11 @@
 #   - vmnet: the project's transcription of Apple's documented API (backend/vmnet/vmnet_api.h);
 #   - TAPI stubs (text .tbd files the linker reads instead of a library), written below:
 #     vmnet.framework's and CoreFoundation's from the names that transcription declares,
-#     libsqlite3's and libjson-c's from the host's headers (the functions they declare;
-#     a call to anything else fails the link);
-#   - SQLite's and json-c's headers from the host (plain C, the same on every OS).
+#     libsqlite3's, libjson-c's and libslirp's from the host's headers (the functions they
+#     declare; a call to anything else fails the link);
+#   - SQLite's, json-c's and libslirp's headers from the host (plain C, the same on every
+#     OS); libslirp found through a pkg-config file of its own, as Homebrew's would be, so
+#     the user back-end is built as a Mac with `brew install libslirp` builds it.
 # Then checks the output: a Mach-O of the right architecture, vmnet linked, the macOS 26
 # calls weakly (so that the program starts on macOS 13).
 set -eu
@@ -29,6 +31,15 @@ stubs=$cache/macos-link-stubs
 mkdir -p "$shim" "$stubs/Frameworks/vmnet.framework" "$stubs/Frameworks/CoreFoundation.framework"
 ln -sfn /usr/include/sqlite3.h "$shim/sqlite3.h"
 ln -sfn /usr/include/json-c "$shim/json-c"
+ln -sfn /usr/include/slirp "$shim/slirp"
+mkdir -p "$stubs/pkgconfig"
+cat > "$stubs/pkgconfig/slirp.pc" <<EOP
+Name: slirp
+Description: libslirp as Homebrew installs it (header: the host's; library: a stub)
+Version: $(sed -n 's/^#define SLIRP_VERSION_STRING "\(.*\)"/\1/p' /usr/include/slirp/libslirp-version.h)
+Libs: -L$stubs -lslirp
+Cflags: -I$shim/slirp
+EOP
 # clang must not pick up the host's library or include paths
 unset LIBRARY_PATH CPATH C_INCLUDE_PATH 2>/dev/null || true
 
@@ -71,6 +82,9 @@ tbd "$stubs/libsqlite3.tbd" /usr/lib/libsqlite3.dylib $sqlite_syms
 jsonc_syms=$(grep -ohE '^JSON_EXPORT[^;]*\b[a-z_][a-z0-9_]*[[:space:]]*\(' /usr/include/json-c/*.h |
 	grep -oE '[a-z_][a-z0-9_]*[[:space:]]*\($' | tr -d ' (' | sort -u)
 tbd "$stubs/libjson-c.tbd" /opt/homebrew/opt/json-c/lib/libjson-c.5.dylib $jsonc_syms
+slirp_syms=$(grep -ohE '^[A-Za-z].*\bslirp_[a-z0-9_]+\(' /usr/include/slirp/libslirp.h |
+	grep -oE 'slirp_[a-z0-9_]+\($' | tr -d '(' | sort -u)
+tbd "$stubs/libslirp.tbd" /opt/homebrew/opt/libslirp/lib/libslirp.0.dylib $slirp_syms
 
 # the entitlements make macos-sign uses must at least be property lists
 for plist in "$root"/macos/*.entitlements; do
@@ -83,9 +97,10 @@ for arch in arm64 x86_64; do
 	mkdir -p "$build"
 	family=$arch
 	[ "$arch" = arm64 ] && family=aarch64
-	cat > "$build/cross.ini" <<EOC
+	cat > "$prefix-cross.ini" <<EOC
 [binaries]
 c = ['clang', '-target', '$arch-apple-macos13', '-isysroot', '$sysroot']
+pkgconfig = ['env', 'PKG_CONFIG_LIBDIR=$stubs/pkgconfig', 'pkg-config']
 ar = 'llvm-ar-14'
 strip = 'llvm-strip-14'
 
@@ -99,6 +114,13 @@ cpu_family = '$family'
 cpu = '$arch'
 endian = 'little'
 EOC
+	# a changed cross file needs a new setup
+	if ! cmp -s "$prefix-cross.ini" "$build/cross.ini"; then
+		rm -rf "$build"
+		mkdir -p "$build"
+		mv "$prefix-cross.ini" "$build/cross.ini"
+	fi
+	rm -f "$prefix-cross.ini"
 	if [ ! -f "$build/build.ninja" ]; then
 		meson setup "$build" "$root" --cross-file "$build/cross.ini" -Dwerror=true \
 			>"$build/setup.log" 2>&1 || { cat "$build/setup.log" >&2; exit 1; }
@@ -114,6 +136,8 @@ EOC
 		{ echo "macos-link: $exe is not a $arch Mach-O" >&2; exit 1; }
 	echo "$headers" | grep -q "vmnet.framework/Versions/A/vmnet" ||
 		{ echo "macos-link: $exe does not load vmnet.framework" >&2; exit 1; }
+	echo "$headers" | grep -q "libslirp.0.dylib" ||
+		{ echo "macos-link: $exe does not load libslirp (the user back-end)" >&2; exit 1; }
 	echo "$headers" | grep -q "minos 13.0" ||
 		{ echo "macos-link: $exe does not say macOS 13 as its minimum" >&2; exit 1; }
 	# a symbol newer than macOS 13 bound strongly would keep the program from starting there
