@@ -370,8 +370,12 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
 		snprintf(cfg->backend.name, sizeof(cfg->backend.name), "%s", arg);
 		return OPTIONS_OK;
 	case OPT_BRIDGE:
-		if (arg[0] == '\0' || strlen(arg) >= BRIDGE_NAME_SIZE || strpbrk(arg, "/: \t\n"))
-			return fail(c, "--bridge: \"%s\" is not a valid interface name", arg);
+		/* it goes into nftables' commands too: no quotes, no spaces, nothing else */
+		if (arg[0] == '\0' || strlen(arg) >= BRIDGE_NAME_SIZE ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+			    strlen(arg))
+			return fail(c, "--bridge: \"%s\" is not a valid interface name (letters, "
+				    "digits, '-', '_', '.')", arg);
 		strcpy(cfg->backend.bridge, arg);
 		return OPTIONS_OK;
 	case OPT_MTU:

@@ -357,6 +357,12 @@ static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 		snprintf(err, err_size, "--backend: %s", why);
 		return -1;
 	}
+	if (cfg->expose.count && cfg->user && ops->expose_privileged) {
+		snprintf(err, err_size, "--expose: the %s back-end forwards through the host's "
+			 "firewall when the VM gets its address, which needs the privileges --user "
+			 "drops", ops->name);
+		return -1;
+	}
 	if (claim_lease(s, ops, err, err_size) < 0)
 		return -1;
 	s->vm = vm_transport_open(&cfg->vm, err, err_size);

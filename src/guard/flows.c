@@ -174,6 +174,13 @@ void flows_remap(struct flows *f, long (*map)(void *ctx, uint32_t rule), void *c
 	}
 }
 
+void flows_remove_if(struct flows *f, bool (*gone)(void *ctx, const struct flow *fl), void *ctx)
+{
+	for (uint32_t i = 0; i < f->used; i++)
+		if (in_use(f, i) && gone(ctx, &f->pool[i]))
+			unlink_flow(f, i);
+}
+
 size_t flows_count(const struct flows *f)
 {
 	return f->count;

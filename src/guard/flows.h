@@ -98,6 +98,9 @@ void flows_remove(struct flows *f, struct flow *fl);
 /** flows_remap() - the rules were replaced: each flow's rule gets its new index, or it goes */
 void flows_remap(struct flows *f, long (*map)(void *ctx, uint32_t rule), void *ctx);
 
+/** flows_remove_if() - forget every flow @gone says of */
+void flows_remove_if(struct flows *f, bool (*gone)(void *ctx, const struct flow *fl), void *ctx);
+
 /** flows_count() - flows held (timed-out ones not yet forgotten included) */
 size_t flows_count(const struct flows *f);
 

@@ -100,7 +100,7 @@ int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t v
 {
 	struct guard_forward *more;
 
-	if (!g->flows && !(g->flows = flows_new()))
+	if (!g->forward_flows && !(g->forward_flows = flows_new()))
 		return -ENOMEM;
 	more = realloc(g->forwards, (g->forward_count + 1) * sizeof(*more));
 	if (!more)
@@ -110,6 +110,24 @@ int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t v
 	return (int)g->forward_count++;
 }
 
+/* The forward that takes the host's @proto packets to the VM's port @vm_port, or NULL. */
+static struct guard_forward *forward_to(struct guard *g, uint8_t proto, uint16_t vm_port)
+{
+	for (size_t i = 0; i < g->forward_count; i++) {
+		struct guard_forward *f = &g->forwards[i];
+
+		if (f->proto == proto && vm_port >= f->vm_lo && vm_port <= f->vm_hi)
+			return f;
+	}
+	return NULL;
+}
+
+/* A forwarded flow (its sport is the VM's port) that no forward left takes in any more. */
+static bool unforwarded(void *ctx, const struct flow *fl)
+{
+	return !forward_to(ctx, fl->proto, fl->sport);
+}
+
 void guard_forward_del(struct guard *g, size_t i)
 {
 	if (i >= g->forward_count)
@@ -117,6 +135,8 @@ void guard_forward_del(struct guard *g, size_t i)
 	memmove(g->forwards + i, g->forwards + i + 1,
 		(g->forward_count - i - 1) * sizeof(*g->forwards));
 	g->forward_count--;
+	/* its connections' replies are judged by the policy again */
+	flows_remove_if(g->forward_flows, unforwarded, g);
 }
 
 static bool check_names_on(const struct config *cfg, const struct policy *p)
@@ -152,6 +172,8 @@ void guard_fini(struct guard *g)
 	policy_free(g->policy);
 	learned_free(g->learned);
 	flows_free(g->flows);
+	flows_free(g->forward_flows);
+	g->forward_flows = NULL;
 	g->policy = NULL;
 	g->learned = NULL;
 	g->flows = NULL;
@@ -672,6 +694,14 @@ static enum guard_action vm_unicast(struct guard *g, const struct frame_view *v,
 		if (fl)
 			return flow_packet(g, fl, v, reason);
 	}
+	/* a reply to a connection a forward let in */
+	if (g->forward_flows && flows_count(g->forward_flows) && v->l4 &&
+	    (v->ip_proto == IPPROTO_TCP_ || v->ip_proto == IPPROTO_UDP_)) {
+		fl = flows_find(g->forward_flows, v->ip_proto, dst, v->src_port, v->dst_port,
+				g->now_ms);
+		if (fl)
+			return flow_packet(g, fl, v, reason);
+	}
 	d = decide(g, dst, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
 	if (!d.allow || !d.by_name || !flowing) {
 		count_decision(g, d.entry);
@@ -813,35 +843,23 @@ static enum guard_action host_arp(const struct guard *g, const struct frame_view
 	return drop(reason, DROP_HOST_ARP);
 }
 
-/* The forward a host packet to the VM is for, or NULL. */
-static struct guard_forward *forward_of(const struct guard *g, const struct frame_view *v)
-{
-	for (size_t i = 0; i < g->forward_count; i++) {
-		struct guard_forward *f = &g->forwards[i];
-
-		if (f->proto == v->ip_proto && v->dst_port >= f->vm_lo && v->dst_port <= f->vm_hi)
-			return f;
-	}
-	return NULL;
-}
-
 /*
- * A connection the host forwards to the VM (--expose) begins: remembered as a flow, so that
- * the VM's replies leave whatever the policy says about the client's address.
+ * A connection the host forwards to the VM (--expose) begins — a UDP datagram of a new flow,
+ * a TCP SYN — and is remembered, so that the VM's replies leave whatever the policy says of
+ * the client's address. A TCP segment of a connection not seen opening begins nothing: a
+ * stray ACK cannot open the way back.
  */
-static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v)
+static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v,
+				   struct guard_forward *f)
 {
-	struct guard_forward *f = forward_of(g, v);
 	bool opening = v->ip_proto == IPPROTO_UDP_ ||
 		       (tcp_flags(v) & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 
-	if (!f)
+	if (!opening)
 		return NULL;
-	f->packets++;
-	if (opening)
-		f->connections++;
-	return flows_add(g->flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port, v->src_port,
-			 FLOW_RULE_FORWARD, g->now_ms);
+	f->connections++;
+	return flows_add(g->forward_flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port,
+			 v->src_port, FLOW_RULE_FORWARD, g->now_ms);
 }
 
 /*
@@ -851,21 +869,24 @@ static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v)
 static enum guard_action host_flow_packet(struct guard *g, const struct frame_view *v,
 					  enum drop_reason *reason)
 {
-	struct flow *fl;
+	uint32_t src = inet_v4(&v->ip_src);
+	struct flow *fl = NULL;
 
-	if (!g->flows || !v->l4 || (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))
+	if (!v->l4 || (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))
 		return GUARD_PASS;
-	fl = flows_count(g->flows) ? flows_find(g->flows, v->ip_proto, inet_v4(&v->ip_src),
-						 v->dst_port, v->src_port, g->now_ms)
-				   : NULL;
-	if (fl && fl->rule == FLOW_RULE_FORWARD) {
-		struct guard_forward *f = forward_of(g, v);
+	if (g->flows && flows_count(g->flows))
+		fl = flows_find(g->flows, v->ip_proto, src, v->dst_port, v->src_port, g->now_ms);
+	if (!fl && g->forward_count) {
+		struct guard_forward *f = forward_to(g, v->ip_proto, v->dst_port);
 
-		if (f)
+		if (f) {
 			f->packets++;
+			fl = flows_find(g->forward_flows, v->ip_proto, src, v->dst_port,
+					v->src_port, g->now_ms);
+			if (!fl)
+				fl = forwarded_flow(g, v, f);
+		}
 	}
-	if (!fl && g->forward_count)
-		fl = forwarded_flow(g, v);
 	if (!fl)
 		return GUARD_PASS;
 	if (fl->check == FLOW_CHECK_FAILED)

@@ -62,6 +62,8 @@ struct guard_name_counters {
  * @names: counters of the name rules (the caller's; may be NULL)
  * @first_bytes_buffers: first-bytes buffers of pending server-name checks in use
  * @forwards: the VM's ports the host forwards to (--expose), and connections per forward
+ * @forward_flows: the connections forwards let in, whose replies pass: a table of their own,
+ *                 so that whoever reaches a forwarded port cannot crowd out the name rules'
  *
  * It keeps state: the learned names and the flows; judging a frame may change them.
  */
@@ -81,6 +83,7 @@ struct guard {
 	unsigned first_bytes_buffers;
 	struct guard_forward *forwards;
 	size_t forward_count;
+	struct flows *forward_flows;
 };
 
 /**

@@ -11,7 +11,10 @@ import time
 
 import pytest
 
-from conftest import BACKEND, GATEWAY, HOST_WAN_IP, PYTHON, SOCK_VMNET, WAN_ALLOW, WAN_IP, run
+from scapy.layers.inet import TCP
+
+from conftest import (BACKEND, GATEWAY, HOST_WAN_IP, PYTHON, SOCK_VMNET, WAN_ALLOW, WAN_IP,
+                      ScapyVM, run)
 from dhcp_vm import TapVM
 
 # Echo servers in the VM: TCP and UDP on every port given, answering "<port>:<what came>".
@@ -207,3 +210,55 @@ def test_bad_specs_are_refused_at_start(topo):
                 check=False)
         assert r.returncode == 2 and f'--expose: "{spec}": ' in r.stderr and message in r.stderr, \
             (spec, r.stderr)
+
+
+@pytest.mark.skipif(BACKEND != "tap", reason="the tap back-end's forwards")
+def test_tap_forwards_with_user_are_refused_at_start(topo):
+    """tap forwards are nftables rules made when the VM gets its address: after --user
+    dropped the privileges that would fail, so the combination is refused, leaving nothing."""
+    net = topo.start_vmnet(["--backend=tap", "--expose=8080:80", "--user=nobody"], ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    err = net.stderr()
+    assert "--expose: the tap back-end forwards through the host's firewall" in err, err
+    assert not [link for link in topo.host.links() if link.startswith("svm")]
+
+
+LOOPBACK_LISTEN = r"""
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+print("ready", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.skipif(BACKEND != "tap", reason="the tap back-end's bridge")
+def test_the_bridge_never_carries_the_vm_to_the_hosts_loopback(topo):
+    """Forwards from 127.0.0.1 need route_localnet on the bridge, which would also let the
+    VMs reach the host's loopback: a rule of sock-vmnet's table drops that, even where the
+    policy allows 127/8."""
+    net = topo.start_vmnet(WAN_ALLOW + ["--expose=127.0.0.1:8097:80", "--allow=127.0.0.0/8"])
+    vm = ScapyVM(net)
+    assert vm.dhcp() and vm.arp_gateway()
+    server = topo.host.popen([PYTHON, "-c", LOOPBACK_LISTEN, "7071"], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert "ready" in server.stdout.readline()
+        def guard():
+            return topo.host.run(["nft", "list", "chain", "ip", "sock_vmnet", "loopback_guard"],
+                                 check=False).stdout
+
+        deadline = time.monotonic() + 5  # the forward follows the lease: route_localnet then
+        while "127.0.0.0/8 counter" not in guard() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        flag = topo.host.run(["cat", "/proc/sys/net/ipv4/conf/svmnet0/route_localnet"]).stdout
+        assert flag.strip() == "1"
+        answer = vm.exchange(vm.ip_frame("127.0.0.1", TCP(sport=41002, dport=7071, flags="S")),
+                             lambda p: p.haslayer(TCP) and p[TCP].dport == 41002, timeout=2)
+        assert answer is None, answer.summary()
+        drops = {k: v for k, v in net.live_stats()["drops"].items() if v}
+        assert drops.get("policy-block", 0) == 0, drops  # the policy let it pass...
+        assert "counter packets 0 " not in guard() and "counter packets" in guard(), guard()
+    finally:
+        server.kill()
+        server.wait()

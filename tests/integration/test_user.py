@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from scapy.layers.inet import IP, UDP
+from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
@@ -89,3 +89,38 @@ def test_an_ordinary_user_forwards_ports_and_leaves_nothing_after_sigkill(topo, 
         assert ":8080" not in listening and ":8053" not in listening, listening
     finally:
         vm.cleanup()
+
+
+LISTEN = r"""
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+print("ready", flush=True)
+time.sleep(30)
+"""
+
+
+def test_the_gateway_is_the_hosts_loopback_and_no_other_subnet_address_is(topo, unprivileged):
+    """libslirp takes the gateway for the host's loopback and connects to other addresses as
+    they are: another address of the VM's subnet names nobody here and goes nowhere."""
+    prefix, _ = unprivileged
+    net = topo.start_vmnet(WAN_ALLOW + ["--allow=192.168.64.0/24"], lease_db="", prefix=prefix)
+    vm = ScapyVM(net)
+    assert vm.dhcp() == "192.168.64.2"
+    server = topo.host.popen([PYTHON, "-c", LISTEN, "7070"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert "ready" in server.stdout.readline()
+
+        def syn(dst, sport):
+            return vm.exchange(vm.ip_frame(dst, TCP(sport=sport, dport=7070, flags="S", seq=1)),
+                               lambda p: p.haslayer(TCP) and p[TCP].dport == sport, timeout=2)
+
+        answer = syn(GATEWAY, 41000)  # the host's 127.0.0.1:7070 accepts
+        assert answer is not None and answer[TCP].flags == "SA", answer
+        before = net.live_stats()["drops"]["policy-block"]
+        for other in ("192.168.64.3", "192.168.64.255"):
+            assert syn(other, 41001) is None, other
+        assert net.live_stats()["drops"]["policy-block"] == before + 2
+    finally:
+        server.kill()
+        server.wait()

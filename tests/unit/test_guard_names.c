@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "guard/flows.h"
 #include "guard/guard.h"
 #include "proto/byteorder.h"
 #include "proto/ipv4_frame.h"
@@ -546,8 +547,17 @@ static void forwarded_connections_reply_past_the_policy(void **state)
 		assert_int_equal(guard_change_rule(&guard, true, &r), 0);
 	}
 	passes(tcp(OTHER, 80, 5555, TCP_ACK, 7, "more", 4));
+	/* a segment of a connection never seen opening opens nothing */
+	assert_int_equal(guard_host_frame(&guard, tcp_back(OTHER, 6666, 80, TCP_ACK), &why),
+			 GUARD_PASS);
+	refused(tcp(OTHER, 80, 6666, TCP_ACK, 1, "x", 1), GUARD_DROP, DROP_POLICY_BLOCK);
+	/* forwarded connections are kept apart: they never crowd out the name rules' flows */
+	assert_int_equal(flows_count(guard.forward_flows), 1);
+	assert_true(!guard.flows || flows_count(guard.flows) == 0);
+	/* the forward goes: so does the way back of its connections */
 	guard_forward_del(&guard, (size_t)f);
 	assert_int_equal(guard.forward_count, 0);
+	refused(tcp(OTHER, 80, 5555, TCP_ACK, 11, "late", 4), GUARD_DROP, DROP_POLICY_BLOCK);
 }
 
 int main(void)

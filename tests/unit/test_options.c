@@ -175,7 +175,14 @@ static void bad_mtu_and_bridge_are_refused(void **state)
 		     "--mtu: \"15OO\" is not a number from 576 to 65521");
 	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=65521"), OPTIONS_OK);
 	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--bridge=a-name-much-too-long"),
-		     "--bridge: \"a-name-much-too-long\" is not a valid interface name");
+		     "--bridge: \"a-name-much-too-long\" is not a valid interface name (letters, "
+		     "digits, '-', '_', '.')");
+	/* the name goes into nftables' commands: nothing that could end a string there */
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--bridge=br\";x"),
+		     "--bridge: \"br\";x\" is not a valid interface name (letters, digits, '-', "
+		     "'_', '.')");
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--bridge=br-vm_0.1"),
+			 OPTIONS_OK);
 }
 
 static void unknown_and_stray_arguments_are_refused(void **state)

@@ -32,7 +32,15 @@ static const char chains[] =
 	"add set ip " NAT_TABLE " bridges { type ifname; }\n"
 	"add chain ip " NAT_TABLE " forward_pre { type nat hook prerouting priority dstnat; policy accept; }\n"
 	"add chain ip " NAT_TABLE " forward_out { type nat hook output priority -100; policy accept; }\n"
-	"add chain ip " NAT_TABLE " forward_post { type nat hook postrouting priority srcnat; policy accept; }\n";
+	"add chain ip " NAT_TABLE " forward_post { type nat hook postrouting priority srcnat; policy accept; }\n"
+	"add chain ip " NAT_TABLE " loopback_guard { type filter hook prerouting priority raw; policy accept; }\n";
+
+/*
+ * route_localnet lets the bridge carry loopback addresses both ways: the VMs must still never
+ * reach the host's 127/8 through it (CVE-2020-8558's hole), whatever the guard's policy.
+ */
+#define LOOPBACK_GUARD_RULE "iifname @bridges ip daddr 127.0.0.0/8 counter"
+#define LOOPBACK_GUARD_ADD LOOPBACK_GUARD_RULE " drop"
 
 int forward_owner_tag(char *tag, size_t size)
 {
@@ -41,7 +49,8 @@ int forward_owner_tag(char *tag, size_t size)
 
 	if (r < 0)
 		return r;
-	snprintf(tag, size, TAG "%lld:%lld ", (long long)self.pid, (long long)self.start_time);
+	snprintf(tag, size, TAG "%lld:%lld:%lld ", (long long)self.pid, (long long)self.start_time,
+		 (long long)self.pid_ns);
 	return 0;
 }
 
@@ -98,7 +107,7 @@ static void spec_of(const struct expose *e, char *buf, size_t size)
 int forward_add(const char *bridge, const struct expose *e, uint32_t vm, const char *owner,
 		char *err, size_t err_size)
 {
-	char comment[FORWARD_TAG_LEN + 48], spec[48], why[240];
+	char comment[FORWARD_TAG_LEN + 48], spec[48], why[240], masquerade[96];
 	const char *listing;
 	size_t size = CHAINS_MAX_CMD + (size_t)expose_ports(e) * 2 * 256;
 	char *cmd = malloc(size);
@@ -115,16 +124,25 @@ int forward_add(const char *bridge, const struct expose *e, uint32_t vm, const c
 	if (!nft)
 		goto out;
 	snprintf(cmd, size, "%s", chains);
-	/* the loopback masquerade of this bridge, once */
+	/* the loopback masquerade of this bridge, once: "oifname "BRIDGE" ip saddr 127..." */
+	snprintf(masquerade, sizeof(masquerade), "oifname \"%s\" ip saddr 127.0.0.0/8 masquerade",
+		 bridge);
 	if (nft_run(nft, "list chain ip " NAT_TABLE " forward_post\n", &listing, why,
 		    sizeof(why)) < 0 ||
-	    !strstr(listing, bridge)) {
+	    !strstr(listing, masquerade)) {
+		size_t len = strlen(cmd);
+
+		snprintf(cmd + len, size - len, "add rule ip " NAT_TABLE " forward_post %s\n",
+			 masquerade);
+	}
+	/* and the guard of the host's loopback, once for every bridge */
+	if (nft_run(nft, "list chain ip " NAT_TABLE " loopback_guard\n", &listing, why,
+		    sizeof(why)) < 0 ||
+	    !strstr(listing, LOOPBACK_GUARD_RULE)) {
 		size_t len = strlen(cmd);
 
 		snprintf(cmd + len, size - len,
-			 "add rule ip " NAT_TABLE " forward_post oifname \"%s\" ip saddr 127.0.0.0/8 "
-			 "masquerade\n",
-			 bridge);
+			 "add rule ip " NAT_TABLE " loopback_guard " LOOPBACK_GUARD_ADD "\n");
 	}
 	for (unsigned k = 0; k < expose_ports(e); k++) {
 		add_rule(cmd, size, "forward_pre", e, k, vm, comment);
@@ -225,19 +243,30 @@ int forward_del(const struct expose *e, const char *owner, char *err, size_t err
 	return delete_matching(keep_others, &d, err, err_size) < 0 ? -1 : 0;
 }
 
-/* A rule stays while the process that tagged it (pid and start time) still runs. */
+/*
+ * A rule stays while the process that tagged it (pid and start time) still runs; an owner in
+ * another PID namespace (a container sharing the host's network) is out of sight and stays.
+ */
 static bool keep_live(const char *comment, void *ctx)
 {
-	long long pid, start;
+	const struct process_identity *self = ctx;
+	long long pid, start, pid_ns;
 	int64_t now;
 
-	(void)ctx;
-	if (sscanf(comment, TAG "%lld:%lld ", &pid, &start) != 2)
+	if (sscanf(comment, TAG "%lld:%lld:%lld ", &pid, &start, &pid_ns) != 3)
 		return true; /* not ours to judge */
+	if (pid_ns != self->pid_ns)
+		return true;
 	return process_start_time(pid, &now) == 0 && now == start;
 }
 
 int forward_prune(char *err, size_t err_size)
 {
-	return delete_matching(keep_live, NULL, err, err_size);
+	struct process_identity self;
+
+	if (process_identity_self(&self) < 0) {
+		snprintf(err, err_size, "cannot tell who this process is");
+		return -1;
+	}
+	return delete_matching(keep_live, &self, err, err_size);
 }

@@ -9,12 +9,12 @@
 
 #include "core/expose.h"
 
-/* How a forward is tagged: "svm-fwd PID:START SPEC", in each rule's comment. */
+/* How a forward is tagged: "svm-fwd PID:START:PIDNS SPEC", in each rule's comment. */
 #define FORWARD_TAG_LEN 96
 
 /**
- * forward_owner_tag() - this process's tag prefix ("svm-fwd PID:START "), its identity
- * surviving pid reuse: a later process with the same pid is another owner
+ * forward_owner_tag() - this process's tag prefix ("svm-fwd PID:START:PIDNS "), its
+ * identity surviving pid reuse: a later process with the same pid is another owner
  * Return: 0, or -errno.
  */
 int forward_owner_tag(char *tag, size_t size);
@@ -28,7 +28,8 @@ int forward_owner_tag(char *tag, size_t size);
  * forward_out (output: from the host itself), a rule per port: to @e->bind, or to any local
  * address (fib daddr type local) when it is 0. 127.0.0.1 included: the bridge may route
  * loopback sources (its route_localnet, this bridge's own setting) and forward_post
- * masquerades them to the gateway address, so that the VM's reply comes back.
+ * masquerades them to the gateway address, so that the VM's reply comes back; chain
+ * loopback_guard drops what comes in from a bridge for 127/8.
  * Return: 0, or -1 with @err set.
  */
 int forward_add(const char *bridge, const struct expose *e, uint32_t vm, const char *owner,
@@ -39,7 +40,7 @@ int forward_del(const struct expose *e, const char *owner, char *err, size_t err
 
 /**
  * forward_prune() - remove every forward rule whose owner process has ended (a SIGKILLed
- * instance leaves its rules behind; the next one that forwards removes them)
+ * instance leaves its rules behind; the next one that starts or forwards removes them)
  * Return: how many rules were removed, or -1 with @err.
  */
 int forward_prune(char *err, size_t err_size);

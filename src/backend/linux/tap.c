@@ -657,8 +657,12 @@ static int tap_expose_apply(struct backend *b, const struct expose *e, uint32_t 
 	if (f->to && forward_del(e, t->owner_tag, err, err_size) < 0)
 		return -1;
 	f->to = 0;
-	if (vm_addr && forward_add(t->cfg->backend.bridge, e, vm_addr, t->owner_tag, err,
-				   err_size) < 0)
+	if (!vm_addr)
+		return 0;
+	/* an instance killed since this one started may have left rules for these ports */
+	if (forward_prune(err, err_size) < 0)
+		log_warn("expose: forwards of ended instances stay: %s", err);
+	if (forward_add(t->cfg->backend.bridge, e, vm_addr, t->owner_tag, err, err_size) < 0)
 		return -1;
 	f->to = vm_addr;
 	return 0;
@@ -727,6 +731,7 @@ const struct backend_ops backend_tap = {
 	.close = tap_close,
 	.read_counters = tap_read_counters,
 	.usable = tap_usable,
+	.expose_privileged = true,
 	.expose_reserve = tap_expose_reserve,
 	.expose_apply = tap_expose_apply,
 	.expose_release = tap_expose_release,

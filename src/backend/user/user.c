@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/stats.h"
 #include "os/socket.h"
+#include "proto/byteorder.h"
 #include "proto/wire.h"
 
 extern const struct backend_ops backend_user;
@@ -283,9 +284,15 @@ static void on_unregister_poll_fd(int fd, void *opaque)
 	slirp_fds_forget(&u->fds, fd);
 }
 
+/*
+ * libslirp calls this from inside its own calls (sbdrop(), in slirp_input() and
+ * slirp_pollfds_poll()): filling the poll set there would renumber the sockets it is
+ * walking and may free expired ones under it. Every call into libslirp is followed by
+ * settle() anyway, so there is nothing left to do here.
+ */
 static void on_notify(void *opaque)
 {
-	settle(opaque);
+	(void)opaque;
 }
 
 static const SlirpCb slirp_callbacks = {
@@ -326,6 +333,24 @@ static int user_recv(struct frame_port *p, struct frame_batch *b)
 }
 
 /*
+ * libslirp takes the gateway's address for the host's loopback and connects to any other
+ * address as it is (socket.c, sotranslate_out; older releases took the whole subnet for the
+ * loopback). Another address of the VM's own subnet names nobody on this network — no other
+ * VM is there — so it goes nowhere, whatever the policy allows: not out to whatever that
+ * subnet is on the host's networks, not to the host's loopback.
+ */
+static bool to_another_of_the_subnet(const struct user *u, const uint8_t *f, uint32_t len)
+{
+	uint32_t dst;
+
+	if (len < ETH_HDR_LEN + 20 || be16(f + 12) != ETHERTYPE_IPV4)
+		return false;
+	dst = be32(f + ETH_HDR_LEN + 16);
+	return (dst & u->cfg->net4.mask) == inet_v4(&u->cfg->net4.subnet.addr) &&
+	       dst != inet_v4(&u->cfg->net4.gateway);
+}
+
+/*
  * Every frame of the VM goes into slirp at once; what it answers (the next TCP segments for
  * the ACKs it was given, an ARP reply) waits in the queue, and the relay, told by
  * rx_pending, takes it on the same turn of the loop: no bell to ring and hear again. For
@@ -336,8 +361,12 @@ static int user_send(struct frame_port *p, const struct frame_ref *frames, unsig
 {
 	struct user *u = container_of(p, struct user, port);
 
-	for (unsigned i = 0; i < n; i++)
-		slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
+	for (unsigned i = 0; i < n; i++) {
+		if (to_another_of_the_subnet(u, frames[i].data, frames[i].len))
+			stats_drop(p->stats, DROP_POLICY_BLOCK, "vm->host", NULL);
+		else
+			slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
+	}
 	if (u->q_len)
 		p->rx_pending = true;
 	if (n)
@@ -492,7 +521,13 @@ static struct backend *user_open(const struct config *cfg, struct loop *loop, ch
 		.vhost = {htonl(gateway)},
 		.in6_enabled = false,
 		.vdhcp_start = {htonl(gateway + 1)},
-		.vnameserver = {htonl(gateway)},
+		/*
+		 * Not the gateway: with its DNS on, libslirp sends its name server's address to
+		 * the host's resolver (older releases: on every port). Its DNS is off and the VM's
+		 * DNS never gets there (sock-vmnet answers it); 0.0.0.0, outside the subnet, makes
+		 * sure nothing the VM sends is taken for it.
+		 */
+		.vnameserver = {0},
 		.if_mtu = cfg->vm.mtu,
 		.if_mru = cfg->vm.mtu,
 		.disable_host_loopback = false,
