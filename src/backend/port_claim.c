@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -54,6 +55,22 @@ int port_claim_all(const struct expose *e, int *fds, char *err, size_t err_size)
 	return 0;
 }
 
+void port_claim_reset_waiting(const struct expose *e, const int *fds)
+{
+	struct linger abort_close = {.l_onoff = 1, .l_linger = 0};
+
+	if (e->proto == 17)
+		return;
+	for (unsigned i = 0; i < expose_ports(e); i++) {
+		int c;
+
+		while (fds[i] >= 0 && (c = os_accept(fds[i])) >= 0) {
+			setsockopt(c, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+			close(c); /* an RST: the client tries again, and meets the forward */
+		}
+	}
+}
+
 void port_release_all(const struct expose *e, int *fds)
 {
 	for (unsigned i = 0; i < expose_ports(e); i++)
@@ -61,4 +78,27 @@ void port_release_all(const struct expose *e, int *fds)
 			close(fds[i]);
 			fds[i] = -1;
 		}
+}
+
+int *port_claim_new(const struct expose *e, char *err, size_t err_size)
+{
+	int *fds = malloc(expose_ports(e) * sizeof(*fds));
+
+	if (!fds) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	if (port_claim_all(e, fds, err, err_size) < 0) {
+		free(fds);
+		return NULL;
+	}
+	return fds;
+}
+
+void port_claim_free(const struct expose *e, int *fds)
+{
+	if (!fds)
+		return;
+	port_release_all(e, fds);
+	free(fds);
 }

@@ -24,7 +24,23 @@ int port_claim(const struct expose *e, uint16_t port);
  */
 int port_claim_all(const struct expose *e, int *fds, char *err, size_t err_size);
 
+/**
+ * port_claim_reset_waiting() - reset the TCP connections that came to @e's claimed ports
+ * before the forward was there (the kernel accepted them into the listener's backlog): they
+ * would wait for ever, the forward now takes every new one
+ */
+void port_claim_reset_waiting(const struct expose *e, const int *fds);
+
 /** port_release_all() - close what port_claim_all() holds (-1 entries are skipped) */
 void port_release_all(const struct expose *e, int *fds);
+
+/**
+ * port_claim_new() - port_claim_all() into an array of its own
+ * Return: the array (port_claim_free() gives it back), or NULL with @err.
+ */
+int *port_claim_new(const struct expose *e, char *err, size_t err_size);
+
+/** port_claim_free() - release @fds and free the array (NULL: nothing) */
+void port_claim_free(const struct expose *e, int *fds);
 
 #endif

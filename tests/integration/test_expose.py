@@ -262,3 +262,41 @@ def test_the_bridge_never_carries_the_vm_to_the_hosts_loopback(topo):
     finally:
         server.kill()
         server.wait()
+
+
+# A client that connects, says hi and waits for the answer; prints connected, then the end.
+EARLY_CLIENT = r"""
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+print("connected", flush=True)
+s.sendall(b"hi")
+s.settimeout(20)
+try:
+    print(s.recv(100).decode() or "closed")
+except ConnectionResetError:
+    print("reset")
+except (socket.timeout, TimeoutError):
+    print("timeout")
+"""
+
+
+def test_a_connection_made_before_the_lease_is_reset_not_left_waiting(topo, backend):
+    """Until the VM has an address the host port is held by a listener of sock-vmnet's that
+    never serves: a client that came then is reset when the forward begins, and tries again."""
+    if backend == "vmnet":
+        pytest.skip("vmnet holds its ports itself")
+    net = topo.start_vmnet(backend_args(backend) + WAN_ALLOW + ["--expose=8098:80"])
+    client = topo.host.popen([PYTHON, "-c", EARLY_CLIENT, "8098"], stdout=subprocess.PIPE,
+                             text=True)
+    vm = TapVM(topo, net)
+    try:
+        assert client.stdout.readline().strip() == "connected"
+        vm.udhcpc_start()
+        vm.wait_event(vm.udhcpc_events, {"bound"})
+        srv = vm.popen([PYTHON, "-c", VM_SERVERS, "80"], stdout=subprocess.PIPE, text=True)
+        assert "ready" in srv.stdout.readline()
+        assert client.communicate(timeout=15)[0].strip() == "reset"
+        assert wait_answer(topo.host, "127.0.0.1", 8098, want="80:").startswith("80:hi")
+    finally:
+        client.kill()
+        vm.cleanup()

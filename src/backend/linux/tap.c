@@ -630,14 +630,13 @@ static int tap_expose_reserve(struct backend *b, const struct expose *e, char *e
 		}
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f || !(f->held = malloc(expose_ports(e) * sizeof(*f->held)))) {
-		free(f);
+	if (!f) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
 	f->e = *e;
-	if (port_claim_all(e, f->held, err, err_size) < 0) {
-		free(f->held);
+	f->held = port_claim_new(e, err, err_size);
+	if (!f->held) {
 		free(f);
 		return -1;
 	}
@@ -665,6 +664,7 @@ static int tap_expose_apply(struct backend *b, const struct expose *e, uint32_t 
 	if (forward_add(t->cfg->backend.bridge, e, vm_addr, t->owner_tag, err, err_size) < 0)
 		return -1;
 	f->to = vm_addr;
+	port_claim_reset_waiting(e, f->held);
 	return 0;
 }
 
@@ -680,9 +680,8 @@ static void tap_expose_release(struct backend *b, const struct expose *e)
 			continue;
 		if (f->to && forward_del(e, t->owner_tag, why, sizeof(why)) < 0)
 			log_warn("expose: %s", why);
-		port_release_all(e, f->held);
+		port_claim_free(e, f->held);
 		*p = f->next;
-		free(f->held);
 		free(f);
 		return;
 	}

@@ -390,14 +390,13 @@ static int user_expose_reserve(struct backend *b, const struct expose *e, char *
 	struct user *u = container_of(b, struct user, backend);
 	struct user_forward *f = calloc(1, sizeof(*f));
 
-	if (!f || !(f->held = malloc(expose_ports(e) * sizeof(*f->held)))) {
-		free(f);
+	if (!f) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
 	f->e = *e;
-	if (port_claim_all(e, f->held, err, err_size) < 0) {
-		free(f->held);
+	f->held = port_claim_new(e, err, err_size);
+	if (!f->held) {
 		free(f);
 		return -1;
 	}
@@ -460,9 +459,8 @@ static void user_expose_release(struct backend *b, const struct expose *e)
 		if (!expose_same(&f->e, e))
 			continue;
 		unforward(u, f, false);
-		port_release_all(&f->e, f->held);
+		port_claim_free(&f->e, f->held);
 		*p = f->next;
-		free(f->held);
 		free(f);
 		settle(u);
 		return;
