@@ -25,16 +25,7 @@
 #include "proto/dhcp_msg.h"
 #include "proto/ipv4_frame.h"
 #include "responder/dhcp4.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_promise.h"
 
 #define GATEWAY 0xc0a84001u
 #define FIRST 0xc0a84002u

@@ -15,16 +15,7 @@
 #include "core/log.h"
 #include "proto/byteorder.h"
 #include "proto/dhcp_msg.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_promise.h"
 
 static void check_parse(const struct dhcp_msg *m, const uint8_t *data, size_t size)
 {

@@ -19,16 +19,7 @@
 #include "proto/byteorder.h"
 #include "proto/ipv4_frame.h"
 #include "responder/dns.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_promise.h"
 
 #define VM_IP 0xc0a84032u
 #define GATEWAY 0xc0a84001u

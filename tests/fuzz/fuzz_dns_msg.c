@@ -12,16 +12,7 @@
 #include <string.h>
 
 #include "proto/dns_msg.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_promise.h"
 
 static void check_name(const char *name)
 {

@@ -14,6 +14,7 @@
 
 #include "proto/addr.h"
 #include "guard/guard.h"
+#include "fuzz_promise.h"
 
 #define GATEWAY 0xc0a84001u
 #define LEASE 0xc0a84032u
@@ -37,8 +38,6 @@ static struct policy_rule rule_stores[RULE_SETS][6];
 static struct guard guards[RULE_SETS][2]; /* [set][has lease] */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[200];
@@ -74,14 +73,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	return 0;
 }
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
 
 /* What any VM frame that the guard passes (or hands to the DHCP responder) must be. */
 static void check_vm_pass(const struct guard *g, const struct frame_view *v,

@@ -13,16 +13,7 @@
 
 #include "proto/dns_name.h"
 #include "proto/server_name.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_promise.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

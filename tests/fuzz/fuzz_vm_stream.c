@@ -21,16 +21,7 @@
 #include "core/stats.h"
 #include "proto/byteorder.h"
 #include "transport/vm_transport.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define promise(cond)                                                                    \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "broken promise: %s (line %d)\n", #cond, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
+#include "fuzz_promise.h"
 
 #define BATCH 4
 
