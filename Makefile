@@ -3,7 +3,7 @@
 BUILD ?= build
 PYTEST = /usr/bin/python3 -m pytest
 
-.PHONY: all deps check unit integration e2e fuzz clang macos demo bench clean
+.PHONY: all deps check floors unit integration e2e fuzz clang macos demo bench clean
 .PHONY: macos-link macos-sign vmnet-sim vmnet-sim-tsan
 
 all: $(BUILD)/build.ninja
@@ -17,10 +17,14 @@ $(BUILD)/build.ninja:
 deps:
 	scripts/install-deps.sh
 
-# Every test: warnings-clean with gcc and clang, the portable folders compiled for macOS,
-# unit (cmocka), integration (pytest + scapy in namespaces), end to end (a QEMU guest) and a
-# short fuzz run.
-check: deps all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan e2e fuzz
+# Every test: every #include pointing down a floor, warnings-clean with gcc and clang, the
+# portable folders compiled for macOS, unit (cmocka), integration (pytest + scapy in
+# namespaces), end to end (a QEMU guest) and a short fuzz run.
+check: deps floors all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan e2e fuzz
+
+# The floors of the source (scripts/floors.py, pictured in docs/architecture.md)
+floors:
+	/usr/bin/python3 scripts/floors.py
 
 unit: all
 	meson test -C $(BUILD) --suite unit --print-errorlogs -v

@@ -10,7 +10,7 @@
 # must be guarded by __builtin_available), then linked by ld64.lld into a Mach-O
 # executable. The sysroot is macos-sdk.sh's (zig 0.11's macOS libc headers and libSystem
 # stub). What it lacks comes from here, never from Apple's files:
-#   - vmnet: the project's transcription of Apple's documented API (backend/vmnet/vmnet_api.h);
+#   - vmnet: the project's transcription of Apple's documented API (vmnet/vmnet_api.h);
 #   - TAPI stubs (text .tbd files the linker reads instead of a library), written below:
 #     vmnet.framework's and CoreFoundation's from the names that transcription declares,
 #     libsqlite3's, libjson-c's and libslirp's from the host's headers (the functions they
@@ -68,7 +68,7 @@ tbd() {
 }
 
 # the functions and keys the transcription declares (everything before the SDK's #else is not ours)
-api=$root/src/backend/vmnet/vmnet_api.h
+api=$root/src/vmnet/vmnet_api.h
 vmnet_syms=$(sed -n '/no SDK header: the project.s transcription/,$p' "$api" |
 	grep -oE '\b(vmnet_[a-z0-9_]+)[[:space:]]*(\(|API_AVAILABLE)' | grep -oE '^vmnet_[a-z0-9_]+' |
 	grep -v '^vmnet_sim_' | sort -u)

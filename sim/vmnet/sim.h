@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend/vmnet/vmnet_api.h"
+#include "vmnet/vmnet_api.h"
 
 /*
  * What the simulation models (README, "The vmnet simulation"): shared mode is what macOS

@@ -9,8 +9,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "backend/linux/nat.h"
-#include "backend/linux/netlink.h"
+#include "hostnet/linux/nat.h"
+#include "hostnet/linux/netlink.h"
 #include "sim.h"
 
 #define TUN_PATH "/dev/net/tun"

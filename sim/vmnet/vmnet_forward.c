@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "backend/linux/forward.h"
-#include "backend/port_claim.h"
+#include "hostnet/linux/forward.h"
+#include "hostnet/port_claim.h"
 #include "sim.h"
 
 /**

@@ -9,12 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/control_msg.h"
-#include "app/expose_spec.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "os/socket.h"
-#include "proto/addr.h"
 #include "transport/unix_listener.h"
 
 /*
@@ -29,6 +26,13 @@
 #define CONTROL_REQUESTS_PER_TURN 16
 #define CONTROL_OUT_MAX (8u << 20)
 #define CONTROL_BACKLOG 8
+
+/*
+ * Out of descriptors (EMFILE/ENFILE), a pending connection stays pending and the listener
+ * stays readable: accepting is paused this long instead of spinning (OpenBSD's
+ * control_accept() pauses 1 s the same way); the backlog keeps the callers waiting.
+ */
+#define CONTROL_ACCEPT_PAUSE_MS 1000
 
 struct control;
 
@@ -49,13 +53,21 @@ struct control_client {
 	size_t out_len, out_cap;
 };
 
+/**
+ * struct control - the control socket
+ * @more: armed when requests were left for the next turn
+ * @resume: armed while accepting is paused: the process ran out of descriptors
+ * @paused: how often accepting was paused for that
+ */
 struct control {
 	struct loop *loop;
-	struct control_target target;
+	struct control_handler handler;
 	struct unix_listener listener;
 	struct loop_source listen_src;
 	struct control_client *clients[CONTROL_CLIENTS_MAX];
-	struct loop_timer more; /* requests were left for the next turn */
+	struct loop_timer more;
+	struct loop_timer resume;
+	uint64_t paused;
 };
 
 static void client_close(struct control_client *cl)
@@ -118,150 +130,24 @@ static bool answer(struct control_client *cl, const char *key, json_object *valu
 	return alive;
 }
 
-static json_object *rule_json(const struct policy_rule *r)
-{
-	char text[POLICY_RULE_TEXT_LEN];
-
-	return json_object_new_string(policy_rule_format(r, text, sizeof(text)));
-}
-
-static json_object *rules_json(const struct guard *g)
-{
-	json_object *list = json_object_new_array();
-
-	for (size_t i = 0; i < policy_entry_count(g->policy); i++) {
-		const struct policy_entry *e = policy_entry(g->policy, i);
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "verdict",
-				       json_object_new_string(e->rule.allow ? "allow" : "block"));
-		json_object_object_add(o, "rule", rule_json(&e->rule));
-		json_object_object_add(o, "builtin", json_object_new_boolean(e->builtin));
-		json_object_object_add(o, "hits", json_object_new_uint64(*policy_hits(g->policy, i)));
-		json_object_array_add(list, o);
-	}
-	return list;
-}
-
-struct names_ctx {
-	const struct guard *guard;
-	json_object *list;
-	uint64_t now_ms;
-};
-
-static void name_json(const struct learned_entry *e, void *ctx)
-{
-	struct names_ctx *nc = ctx;
-	const struct policy_entry *pe = policy_entry(nc->guard->policy, e->rule);
-	json_object *o = json_object_new_object();
-	char addr[IPV4_TEXT_LEN];
-
-	ipv4_format(e->addr, addr);
-	json_object_object_add(o, "name", json_object_new_string(e->name));
-	json_object_object_add(o, "address", json_object_new_string(addr));
-	json_object_object_add(o, "verdict", json_object_new_string(pe->rule.allow ? "allow" : "block"));
-	json_object_object_add(o, "rule", rule_json(&pe->rule));
-	json_object_object_add(o, "expires_in", json_object_new_uint64((e->expires_ms - nc->now_ms +
-									 999) / 1000));
-	json_object_array_add(nc->list, o);
-}
-
-static json_object *names_json(struct guard *g)
-{
-	struct names_ctx nc = {g, json_object_new_array(), clock_mono_ms()};
-
-	if (g->learned)
-		learned_each(g->learned, nc.now_ms, name_json, &nc);
-	return nc.list;
-}
-
-static bool change_rule(struct control_client *cl, const struct control_request *req)
-{
-	bool add = req->cmd == CONTROL_RULE_ADD;
-	char text[POLICY_RULE_TEXT_LEN], error[POLICY_RULE_TEXT_LEN + 64];
-	int r = guard_change_rule(cl->owner->target.guard, add, &req->rule);
-
-	policy_rule_format(&req->rule, text, sizeof(text));
-	if (r == 0) {
-		log_info("control: rule %s %s %s", add ? "added" : "removed",
-			 req->rule.allow ? "allow" : "block", text);
-		return answer(cl, NULL, NULL, NULL);
-	}
-	snprintf(error, sizeof(error), "%s %s: %s", req->rule.allow ? "allow" : "block", text,
-		 r == -EEXIST   ? "that rule is in force already"
-		 : r == -ENOENT ? "no such rule (built-in rules stay)"
-		 : r == -E2BIG  ? "too many rules"
-				: "out of memory");
-	return answer(cl, NULL, NULL, error);
-}
-
-static json_object *exposes_json(const struct control_target *t)
-{
-	json_object *list = json_object_new_array();
-	const struct guard *g = t->guard;
-	char spec[EXPOSE_SPEC_TEXT_LEN], addr[IPV4_TEXT_LEN];
-
-	ipv4_format(t->exposes->vm_addr, addr);
-	for (size_t i = 0; i < t->exposes->count; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "spec", json_object_new_string(
-			expose_spec_format(&t->exposes->list[i], spec, sizeof(spec))));
-		json_object_object_add(o, "to", t->exposes->vm_addr ? json_object_new_string(addr)
-								     : NULL);
-		if (i < g->forward_count) {
-			json_object_object_add(o, "connections",
-					       json_object_new_uint64(g->forwards[i].connections));
-			json_object_object_add(o, "packets",
-					       json_object_new_uint64(g->forwards[i].packets));
-		}
-		json_object_array_add(list, o);
-	}
-	return list;
-}
-
-static bool change_expose(struct control_client *cl, const struct control_request *req)
-{
-	bool add = req->cmd == CONTROL_EXPOSE_ADD;
-	char spec[EXPOSE_SPEC_TEXT_LEN], err[400];
-	int r = add ? exposes_add(cl->owner->target.exposes, &req->expose, err, sizeof(err))
-		    : exposes_del(cl->owner->target.exposes, &req->expose, err, sizeof(err));
-
-	if (r < 0)
-		return answer(cl, NULL, NULL, err);
-	log_info("control: expose %s %s", add ? "added" : "removed",
-		 expose_spec_format(&req->expose, spec, sizeof(spec)));
-	return answer(cl, NULL, NULL, NULL);
-}
-
-/* One request line. Return: false when the client is gone. */
+/*
+ * One request line: checked here, carried out by the handler (the service), answered here.
+ * Return: false when the client is gone.
+ */
 static bool serve_line(struct control_client *cl, const char *line, size_t len)
 {
-	const struct control_target *t = &cl->owner->target;
+	const struct control_handler *h = &cl->owner->handler;
 	struct control_request req;
-	char err[400];
+	struct control_answer ans = {0};
 
-	if (!control_request_parse(line, len, &req, err, sizeof(err)))
-		return answer(cl, NULL, NULL, err);
-	switch (req.cmd) {
-	case CONTROL_STATS:
-		if (t->refresh_stats)
-			t->refresh_stats(t->ctx);
-		return answer(cl, "stats", stats_json(t->stats), NULL);
-	case CONTROL_RULES:
-		return answer(cl, "rules", rules_json(t->guard), NULL);
-	case CONTROL_NAMES:
-		return answer(cl, "names", names_json(t->guard), NULL);
-	case CONTROL_RULE_ADD:
-	case CONTROL_RULE_DEL:
-		return change_rule(cl, &req);
-	case CONTROL_EXPOSES:
-		return answer(cl, "exposes", exposes_json(t), NULL);
-	case CONTROL_EXPOSE_ADD:
-	case CONTROL_EXPOSE_DEL:
-		return change_expose(cl, &req);
+	if (!control_request_parse(line, len, &req, ans.error, sizeof(ans.error)))
+		return answer(cl, NULL, NULL, ans.error);
+	h->apply(h->ctx, &req, &ans);
+	if (ans.error[0]) {
+		json_object_put(ans.value);
+		return answer(cl, NULL, NULL, ans.error);
 	}
-	return answer(cl, NULL, NULL, "internal error");
+	return answer(cl, ans.key, ans.value, NULL);
 }
 
 /* What to wait for: answers to write; more requests only once the waiting ones are served. */
@@ -369,6 +255,14 @@ static void on_more(struct loop_timer *t)
 	}
 }
 
+/* Descriptors may be back: accept again. */
+static void on_resume(struct loop_timer *t)
+{
+	struct control *c = container_of(t, struct control, resume);
+
+	loop_modify(c->loop, &c->listen_src, LOOP_IN);
+}
+
 static void on_accept(struct loop_source *src, uint32_t events)
 {
 	struct control *c = container_of(src, struct control, listen_src);
@@ -376,6 +270,14 @@ static void on_accept(struct loop_source *src, uint32_t events)
 	int fd = os_accept(src->fd), slot = -1;
 
 	(void)events;
+	if (fd == -EMFILE || fd == -ENFILE) {
+		c->paused++;
+		log_warn("control: out of file descriptors: not accepting for %d ms (paused=%llu)",
+			 CONTROL_ACCEPT_PAUSE_MS, (unsigned long long)c->paused);
+		loop_modify(c->loop, &c->listen_src, 0);
+		loop_timer_arm(c->loop, &c->resume, clock_mono_ms() + CONTROL_ACCEPT_PAUSE_MS);
+		return;
+	}
 	if (fd < 0)
 		return;
 	for (int i = 0; i < CONTROL_CLIENTS_MAX && slot < 0; i++)
@@ -402,7 +304,7 @@ static void on_accept(struct loop_source *src, uint32_t events)
 }
 
 struct control *control_open(struct loop *loop, const char *path,
-			     const struct control_target *target, char *err, size_t err_size)
+			     const struct control_handler *handler, char *err, size_t err_size)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	int r;
@@ -412,8 +314,9 @@ struct control *control_open(struct loop *loop, const char *path,
 		return NULL;
 	}
 	c->loop = loop;
-	c->target = *target;
+	c->handler = *handler;
 	c->more.on_expire = on_more;
+	c->resume.on_expire = on_resume;
 	if (unix_listener_open(&c->listener, path, "--control", CONTROL_BACKLOG, err, err_size) < 0) {
 		free(c);
 		return NULL;
@@ -430,6 +333,11 @@ struct control *control_open(struct loop *loop, const char *path,
 	return c;
 }
 
+uint64_t control_accept_pauses(const struct control *c)
+{
+	return c->paused;
+}
+
 void control_close(struct control *c)
 {
 	if (!c)
@@ -438,6 +346,7 @@ void control_close(struct control *c)
 		if (c->clients[i])
 			client_close(c->clients[i]);
 	loop_timer_disarm(c->loop, &c->more);
+	loop_timer_disarm(c->loop, &c->resume);
 	loop_remove(c->loop, &c->listen_src);
 	unix_listener_close(&c->listener);
 	free(c);

@@ -4,25 +4,21 @@
 #define SVM_APP_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include "app/exposes.h"
+#include "app/control_msg.h"
 #include "core/loop.h"
-#include "core/stats.h"
-#include "guard/guard.h"
 
 /**
- * struct control_target - what the control socket shows and changes
- * @guard: the rules, their counters and the learned names (changed in place)
- * @stats: the counters of `stats`
- * @exposes: the port forwards (`exposes`, `expose add|del`)
- * @refresh_stats: (optional) bring @stats up to date first (the back-end's own counters)
- * @ctx: its argument
+ * struct control_handler - who carries out the requests (the service)
+ * @apply: carry out @req, a checked request, and fill @ans (zeroed before the call)
+ * @ctx: its first argument
+ *
+ * The control socket itself reads lines, checks them and writes answers: it changes
+ * nothing on its own.
  */
-struct control_target {
-	struct guard *guard;
-	struct stats *stats;
-	struct exposes *exposes;
-	void (*refresh_stats)(void *ctx);
+struct control_handler {
+	void (*apply)(void *ctx, const struct control_request *req, struct control_answer *ans);
 	void *ctx;
 };
 
@@ -32,7 +28,7 @@ struct control;
  * control_open() - listen at @path (unix stream, mode 0600) and answer in @loop
  * @loop: the loop
  * @path: --control
- * @target: what requests act on; must outlive the control socket
+ * @handler: who carries out the requests
  * @err: why not, one line naming --control
  * @err_size: its size
  *
@@ -40,7 +36,13 @@ struct control;
  * Return: the control socket, or NULL.
  */
 struct control *control_open(struct loop *loop, const char *path,
-			     const struct control_target *target, char *err, size_t err_size);
+			     const struct control_handler *handler, char *err, size_t err_size);
+
+/**
+ * control_accept_pauses() - how often accepting was paused because the process had no
+ * descriptor left (EMFILE/ENFILE): the listener is not watched for a second each time
+ */
+uint64_t control_accept_pauses(const struct control *c);
 
 /** control_close() - close every client and the socket, and remove its file */
 void control_close(struct control *c);

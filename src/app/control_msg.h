@@ -43,6 +43,23 @@ struct control_request {
 	struct expose expose;
 };
 
+/* An error answer's longest text (a rule's text and why it was refused fit). */
+#define CONTROL_ERROR_MAX 512
+
+struct json_object;
+
+/**
+ * struct control_answer - what a request got, to be written back as one line
+ * @key: the answer's field ("stats", "rules"...), or NULL for a bare {"ok":true}
+ * @value: its value (json-c's; whoever writes the answer takes it)
+ * @error: "" on success; else why the request failed: {"ok":false,"error":@error}
+ */
+struct control_answer {
+	const char *key;
+	struct json_object *value;
+	char error[CONTROL_ERROR_MAX];
+};
+
 /* The longest request line read; a longer one is refused whole. */
 #define CONTROL_LINE_MAX 4096
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
+#include "app/config.h"
 
 /* "255.255.255.255:65535-65535:65535-65535/udp" and its NUL */
 #define EXPOSE_SPEC_TEXT_LEN 48

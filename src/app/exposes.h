@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/config.h"
 #include "backend/backend.h"
-#include "core/config.h"
 #include "guard/guard.h"
 
 /**

@@ -9,8 +9,8 @@
 
 #include "app/leases_cli.h"
 
+#include "app/config.h"
 #include "app/options.h"
-#include "core/config.h"
 #include "leases/leases.h"
 #include "proto/addr.h"
 

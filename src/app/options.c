@@ -309,7 +309,7 @@ static enum options_result add_dns(struct parse_ctx *c, struct config *cfg, cons
 static enum options_result parse_vmnet(struct parse_ctx *c, struct config *cfg, int id,
 				       const char *arg)
 {
-	struct vmnet_config *v = &cfg->vmnet;
+	struct vmnet_config *v = &cfg->backend.vmnet;
 
 	v->mode_given = true;
 	if (id == OPT_VMNET_INTERFACE) {
@@ -459,7 +459,7 @@ static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
 /* --vmnet-mode and --vmnet-interface together: bridged mode needs the interface, and only it */
 static enum options_result check_vmnet(struct parse_ctx *c, const struct config *cfg)
 {
-	const struct vmnet_config *v = &cfg->vmnet;
+	const struct vmnet_config *v = &cfg->backend.vmnet;
 
 	/* "auto" means vmnet wherever vmnet is built */
 	if (v->mode_given && strcmp(cfg->backend.name, "vmnet") != 0 &&
@@ -572,6 +572,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	r = check_vmnet(&c, cfg);
 	if (r != OPTIONS_OK)
 		return r;
+	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
 	return check_addresses(&c, cfg, &seed);
 }
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
+#include "app/config.h"
 
 enum options_result {
 	OPTIONS_OK,

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "core/config.h"
+#include "app/config.h"
 
 /**
  * privileges_drop() - switch to --user and --group, if given, for good

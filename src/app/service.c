@@ -12,14 +12,15 @@
 #include <unistd.h>
 
 #include "app/control.h"
+#include "app/control_apply.h"
 #include "app/exposes.h"
 #include "app/privileges.h"
 #include "backend/backend.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/loop.h"
-#include "core/relay.h"
 #include "core/stats.h"
+#include "datapath/relay.h"
 #include "leases/leases.h"
 #include "os/memory.h"
 #include "os/peer_watch.h"
@@ -55,12 +56,15 @@ static const int watched_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
 
 /**
  * struct service - everything one instance runs, owned here and torn down here
+ * @backend_setup: what the back-end is asked to serve (sections of @cfg)
  * @self: this process, as the owner of what it holds in the lease database
  * @network: the back-end's network, as the lease database knows it
  * @db: the lease database, with the VM's MAC claimed on @network
+ * @guard: the verdicts on every frame; the relay asks it, the control requests change it
  */
 struct service {
 	const struct config *cfg;
+	struct backend_setup backend_setup;
 	struct loop *loop;
 	struct stats stats;
 	struct process_identity self;
@@ -72,6 +76,8 @@ struct service {
 	struct responder *dhcp;
 	struct dns_io *dns_io;
 	struct responder *dns;
+	struct guard guard;
+	bool guard_ready;
 	struct relay relay;
 	bool relay_ready;
 	struct peer_watch *peer;
@@ -157,7 +163,7 @@ static int claim_lease(struct service *s, const struct backend_ops *ops, char *e
 	char why[400], mac[MAC_TEXT_LEN];
 	int r;
 
-	ops->identify(cfg, &s->network);
+	ops->identify(&s->backend_setup, &s->network);
 	r = process_identity_self(&s->self);
 	if (r < 0) {
 		snprintf(err, err_size, "cannot tell this process's identity: %s", strerror(-r));
@@ -216,17 +222,6 @@ static int ask_backend(void *owner, uint32_t ipv4,
 	return b->probe(b, ipv4, done, ctx);
 }
 
-/* A DNS answer the VM is given: the name rules learn the addresses of their names from it. */
-static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
-{
-	struct service *s = ctx;
-
-	if (s->relay_ready) {
-		s->relay.guard.now_ms = clock_mono_ms();
-		guard_learn_answer(&s->relay.guard, msg, len);
-	}
-}
-
 /* The VM's lease changed: the port forwards follow it. */
 static void on_vm_address(void *ctx, uint32_t addr)
 {
@@ -236,12 +231,25 @@ static void on_vm_address(void *ctx, uint32_t addr)
 		exposes_vm_address(&s->exposes, addr);
 }
 
+/* A control request, checked by the control socket: carried out here, on the loop. */
+static void apply_request(void *ctx, const struct control_request *req,
+			  struct control_answer *ans)
+{
+	struct service *s = ctx;
+	struct control_state st = {.guard = &s->guard, .stats = &s->stats,
+				   .exposes = &s->exposes, .refresh_stats = refresh_stats, .ctx = s};
+
+	control_apply(&st, req, ans);
+}
+
 /* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
 static int start_relay(struct service *s, char *err, size_t err_size)
 {
 	const struct config *cfg = s->cfg;
 	struct dhcp4_setup dhcp = {
-		.cfg = cfg,
+		.vm = &cfg->vm,
+		.net4 = &cfg->net4,
+		.dhcp = &cfg->dhcp,
 		.db = s->db,
 		.self = &s->self,
 		.network = s->backend->info.network_id,
@@ -249,8 +257,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		.probe = {.ask = s->backend->probe ? ask_backend : NULL, .owner = s->backend},
 	};
 
-	struct dns_setup dns = {.cfg = cfg, .gateway_mac = s->backend->info.gateway_mac,
-				.on_answer = learn_answer, .answer_ctx = s};
+	struct dns_setup dns = {.vm = &cfg->vm, .net4 = &cfg->net4, .dns = &cfg->dns,
+				.gateway_mac = s->backend->info.gateway_mac};
 
 	s->dhcp = dhcp4_new(&dhcp, err, err_size);
 	if (!s->dhcp)
@@ -264,14 +272,20 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		return -1;
 	}
 	s->dns->counters = &s->stats.dns;
-	if (relay_init(&s->relay, s->loop, cfg, s->vm, s->backend->port, &s->stats) < 0) {
+	if (guard_init(&s->guard, &cfg->vm, &cfg->net4, &cfg->policy, &s->stats.names) < 0) {
+		snprintf(err, err_size, "out of memory for the policy");
+		return -1;
+	}
+	s->guard_ready = true;
+	if (relay_init(&s->relay, s->loop, cfg->vm.mtu, s->vm, s->backend->port, &s->guard,
+		       &s->stats) < 0) {
 		snprintf(err, err_size, "out of memory for frame buffers (mtu %u)", cfg->vm.mtu);
 		return -1;
 	}
 	s->relay_ready = true;
 	relay_attach(&s->relay, LOCAL_DHCP4, s->dhcp);
 	relay_attach(&s->relay, LOCAL_DNS, s->dns);
-	if (exposes_init(&s->exposes, s->backend, &s->relay.guard, &cfg->expose, err, err_size) < 0) {
+	if (exposes_init(&s->exposes, s->backend, &s->guard, &cfg->expose, err, err_size) < 0) {
 		exposes_fini(&s->exposes);
 		return -1;
 	}
@@ -279,11 +293,9 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 	s->relay.on_vm_address = on_vm_address;
 	s->relay.vm_address_ctx = s;
 	if (cfg->control) {
-		struct control_target target = {.guard = &s->relay.guard, .stats = &s->stats,
-						.exposes = &s->exposes,
-						.refresh_stats = refresh_stats, .ctx = s};
+		struct control_handler handler = {.apply = apply_request, .ctx = s};
 
-		s->control = control_open(s->loop, cfg->control, &target, err, err_size);
+		s->control = control_open(s->loop, cfg->control, &handler, err, err_size);
 		if (!s->control)
 			return -1;
 	}
@@ -368,7 +380,7 @@ static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 	s->vm = vm_transport_open(&cfg->vm, err, err_size);
 	if (!s->vm)
 		return -1;
-	s->backend = ops->open(cfg, s->loop, err, err_size);
+	s->backend = ops->open(&s->backend_setup, s->loop, err, err_size);
 	if (!s->backend || start_relay(s, err, err_size) < 0)
 		return -1;
 	return privileges_drop(cfg, err, err_size);
@@ -382,6 +394,8 @@ static void tear_down(struct service *s)
 		exposes_fini(&s->exposes);
 	if (s->relay_ready)
 		relay_fini(&s->relay);
+	if (s->guard_ready)
+		guard_fini(&s->guard);
 	if (s->dhcp)
 		s->dhcp->close(s->dhcp);
 	if (s->dns)
@@ -409,7 +423,9 @@ static void tear_down(struct service *s)
 
 int service_run(const struct config *cfg, pid_t child, int *child_status)
 {
-	struct service s = {.cfg = cfg, .signals = {.on_signal = on_signal, .impl.fd = -1},
+	struct service s = {.cfg = cfg,
+			    .backend_setup = {.backend = &cfg->backend, .vm = &cfg->vm, .net4 = &cfg->net4},
+			    .signals = {.on_signal = on_signal, .impl.fd = -1},
 			    .child = {.on_exit = on_child_exit, .impl.fd = -1}};
 	char err[512] = "", mac[MAC_TEXT_LEN];
 	int status = 1;

@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "core/config.h"
+#include "app/config.h"
 
 /**
  * service_run() - serve the VM until it goes, a signal stops us, or an error

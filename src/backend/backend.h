@@ -7,11 +7,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/expose.h"
 #include "core/frame_port.h"
 #include "core/loop.h"
+#include "core/vm_config.h"
+#include "vmnet/vmnet_config.h"
 
 #define BACKEND_NETWORK_ID_SIZE 64
+#define BACKEND_NAME_SIZE 16
+#define DEFAULT_BRIDGE "svmnet0"
+#define BRIDGE_NAME_SIZE 16 /* IFNAMSIZ: a Linux interface name and its NUL */
+
+/**
+ * struct backend_config - the host side (the command line's section)
+ * @name: --backend ("tap", "vmnet", "user", "auto")
+ * @bridge: --bridge, for the tap back-end
+ * @offload: --offload: large packets between sock-vmnet and the host
+ * @vmnet: --vmnet-mode and --vmnet-interface, for the vmnet back-end
+ * @lease_db: --lease-db: the tap back-end records in its bridge which database serves it
+ */
+struct backend_config {
+	char name[BACKEND_NAME_SIZE];
+	char bridge[BRIDGE_NAME_SIZE];
+	bool offload;
+	struct vmnet_config vmnet;
+	const char *lease_db;
+};
+
+/**
+ * struct backend_setup - what a back-end is asked to serve: its own section, the VM and the
+ * VM's network (each the command line's, read only, outliving the back-end)
+ */
+struct backend_setup {
+	const struct backend_config *backend;
+	const struct vm_config *vm;
+	const struct net4_config *net4;
+};
 
 /* What a back-end's port does with packet sizes (struct backend_info.offloads). */
 #define BACKEND_OFFLOAD_TCP4 0x1u /* joins the VM's TCP segments, cuts the host's TSO packets */
@@ -41,8 +72,7 @@ struct stats;
 /**
  * struct backend_ops - one kind of host side
  * @name: as --backend names it
- * @identify: fill @info->network_id and ->network_desc from the config alone (no side
- *            effect)
+ * @identify: fill @info->network_id and ->network_desc from @setup alone (no side effect)
  * @open: set up the host side for one VM; on success the backend's @port and @info are
  *        complete. @err: why not, one line naming the option at fault. Return: the
  *        back-end, or NULL.
@@ -62,8 +92,8 @@ struct stats;
  */
 struct backend_ops {
 	const char *name;
-	void (*identify)(const struct config *cfg, struct backend_info *info);
-	struct backend *(*open)(const struct config *cfg, struct loop *loop, char *err,
+	void (*identify)(const struct backend_setup *setup, struct backend_info *info);
+	struct backend *(*open)(const struct backend_setup *setup, struct loop *loop, char *err,
 				size_t err_size);
 	void (*close)(struct backend *b);
 	void (*read_counters)(struct backend *b, struct stats *stats);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* container_of.h — from a pointer to a member back to the struct that embeds it */
-#ifndef SVM_CONTAINER_OF_H
-#define SVM_CONTAINER_OF_H
+#ifndef SVM_CORE_CONTAINER_OF_H
+#define SVM_CORE_CONTAINER_OF_H
 
 #include <stddef.h>
 

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "guard/guard.h"
 #include "proto/drop_reason.h"
 
 struct frame_view;
@@ -27,6 +26,19 @@ struct offload_counters {
 	uint64_t frames;
 };
 
+/**
+ * struct name_counters - what the name rules did with the VM's DNS answers (the guard counts)
+ * @answers: answers read
+ * @learned: addresses learned for a name rule (again for a repeated answer)
+ * @rebinding: addresses an answer gave an allowed name that are never opened by a name
+ *             (loopback, link-local, multicast, reserved, the VMs' own subnet)
+ */
+struct name_counters {
+	uint64_t answers;
+	uint64_t learned;
+	uint64_t rebinding;
+};
+
 struct stats {
 	struct direction_counters vm_to_host;
 	struct direction_counters host_to_vm;
@@ -34,7 +46,7 @@ struct stats {
 	struct direction_counters dns;  /* frames the DNS responder took */
 	struct offload_counters joined; /* vm->host: frames joined into large packets */
 	struct offload_counters split;  /* host->vm: large packets cut into frames */
-	struct guard_name_counters names; /* DNS answers read for the name rules */
+	struct name_counters names;     /* DNS answers read for the name rules */
 	uint64_t drops[DROP__COUNT];
 	/* debug-log rate limiting, per reason */
 	uint64_t log_window_start_ms[DROP__COUNT];

@@ -139,29 +139,44 @@ void guard_forward_del(struct guard *g, size_t i)
 	flows_remove_if(g->forward_flows, unforwarded, g);
 }
 
-static bool check_names_on(const struct config *cfg, const struct policy *p)
+static bool check_names_on(const struct policy_config *cfg, const struct policy *p)
 {
-	return cfg->policy.check_names == CHECK_NAMES_ON ||
-	       (cfg->policy.check_names == CHECK_NAMES_AUTO && policy_has_names(p));
+	return cfg->check_names == CHECK_NAMES_ON ||
+	       (cfg->check_names == CHECK_NAMES_AUTO && policy_has_names(p));
 }
 
-int guard_init(struct guard *g, const struct config *cfg)
+int guard_init(struct guard *g, const struct vm_config *vm, const struct net4_config *net4,
+	       const struct policy_config *policy, struct name_counters *names)
 {
 	*g = (struct guard){
-		.cfg = cfg,
-		.gateway = inet_v4(&cfg->net4.gateway),
-		.subnet = inet_v4(&cfg->net4.subnet.addr),
-		.subnet_mask = cfg->net4.mask,
-		.subnet_broadcast = inet_v4(&cfg->net4.subnet.addr) | ~cfg->net4.mask,
+		.vm = vm,
+		.policy_cfg = policy,
+		.gateway = inet_v4(&net4->gateway),
+		.subnet = inet_v4(&net4->subnet.addr),
+		.subnet_mask = net4->mask,
+		.subnet_broadcast = inet_v4(&net4->subnet.addr) | ~net4->mask,
 		.decided_by = -1,
+		.names = names,
 	};
-	g->policy = policy_compile(cfg->policy.rules, cfg->policy.count, &cfg->net4.gateway);
+	g->policy = policy_compile(policy->rules, policy->count, &net4->gateway);
 	if (!g->policy || ensure_name_tables(g, g->policy) < 0) {
 		guard_fini(g);
 		return -ENOMEM;
 	}
-	g->check_names = check_names_on(cfg, g->policy);
+	g->check_names = check_names_on(policy, g->policy);
 	return 0;
+}
+
+const struct policy_entry *guard_decided_by(const struct guard *g)
+{
+	return g->decided_by >= 0 ? policy_entry(g->policy, (size_t)g->decided_by) : NULL;
+}
+
+void guard_each_learned(const struct guard *g, uint64_t now_ms,
+			void (*fn)(const struct learned_entry *e, void *ctx), void *ctx)
+{
+	if (g->learned)
+		learned_each(g->learned, now_ms, fn, ctx);
 }
 
 void guard_fini(struct guard *g)
@@ -179,42 +194,58 @@ void guard_fini(struct guard *g)
 	g->flows = NULL;
 }
 
-/* The index in @to of rule @rule of @from (a name rule learned or flows hold), or -1. */
+/*
+ * Old rule -> new rule, for what learned entries and flows hold: each rule looked up once
+ * (@map[i]: REMAP_UNKNOWN until asked), so a table of thousands of entries costs one scan of
+ * the new rules per rule the entries name, not per entry.
+ */
+#define REMAP_UNKNOWN (-2L)
 struct remap {
 	const struct policy *from, *to;
+	long *map;
 };
 
+/* The index in @to of rule @rule of @from (a name rule learned or flows hold), or -1. */
 static long remap_rule(void *ctx, uint32_t rule)
 {
-	const struct remap *m = ctx;
+	struct remap *m = ctx;
 	const struct policy_entry *old;
 
 	if (rule == FLOW_RULE_FORWARD)
 		return rule; /* not a rule's: a forward's */
+	if (m->map[rule] != REMAP_UNKNOWN)
+		return m->map[rule];
 	old = policy_entry(m->from, rule);
-
+	m->map[rule] = -1;
 	for (size_t i = 0; i < policy_entry_count(m->to); i++)
-		if (policy_rule_same(&policy_entry(m->to, i)->rule, &old->rule))
-			return (long)i;
-	return -1;
+		if (policy_rule_same(&policy_entry(m->to, i)->rule, &old->rule)) {
+			m->map[rule] = (long)i;
+			break;
+		}
+	return m->map[rule];
 }
 
 int guard_set_policy(struct guard *g, struct policy *policy)
 {
-	struct remap m = {g->policy, policy};
+	size_t old_count = policy_entry_count(g->policy);
+	struct remap m = {g->policy, policy, malloc((old_count ? old_count : 1) * sizeof(long))};
 
-	if (ensure_name_tables(g, policy) < 0) {
+	if (!m.map || ensure_name_tables(g, policy) < 0) {
+		free(m.map);
 		policy_free(policy);
 		return -ENOMEM;
 	}
+	for (size_t i = 0; i < old_count; i++)
+		m.map[i] = REMAP_UNKNOWN;
 	policy_take_counts(policy, g->policy);
 	if (g->learned)
 		learned_remap(g->learned, remap_rule, &m);
 	if (g->flows)
 		flows_remap(g->flows, remap_rule, &m);
+	free(m.map);
 	policy_free(g->policy);
 	g->policy = policy;
-	g->check_names = check_names_on(g->cfg, policy);
+	g->check_names = check_names_on(g->policy_cfg, policy);
 	g->decided_by = -1;
 	return 0;
 }
@@ -477,7 +508,7 @@ static enum guard_action vm_arp(const struct guard *g, const struct frame_view *
 		return drop(reason, DROP_ARP_MALFORMED);
 	if (v->arp_op != ARP_OP_REQUEST && v->arp_op != ARP_OP_REPLY)
 		return drop(reason, DROP_ARP_OP);
-	if (!mac_equal(v->arp_sha, g->cfg->vm.mac))
+	if (!mac_equal(v->arp_sha, g->vm->mac))
 		return drop(reason, DROP_ARP_SENDER_MAC);
 	if (mac_is_multicast(v->dst_mac) && !mac_is_broadcast(v->dst_mac))
 		return drop(reason, DROP_MULTICAST);
@@ -809,9 +840,9 @@ enum guard_action guard_vm_frame(struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason, enum local_service *service)
 {
 	g->decided_by = -1;
-	if (v->len > ETH_HDR_LEN + g->cfg->vm.mtu)
+	if (v->len > ETH_HDR_LEN + g->vm->mtu)
 		return drop(reason, DROP_OVERSIZE);
-	if (!mac_equal(v->src_mac, g->cfg->vm.mac))
+	if (!mac_equal(v->src_mac, g->vm->mac))
 		return drop(reason, DROP_SRC_MAC);
 	switch (v->ethertype) {
 	case ETHERTYPE_IPV4:
@@ -838,7 +869,7 @@ static enum guard_action host_arp(const struct guard *g, const struct frame_view
 	if (g->vm_addr && tpa == g->vm_addr)
 		return GUARD_PASS;
 	/* the answer to the VM's probe: Linux replies to 0.0.0.0, unicast */
-	if (tpa == 0 && v->arp_op == ARP_OP_REPLY && mac_equal(v->dst_mac, g->cfg->vm.mac))
+	if (tpa == 0 && v->arp_op == ARP_OP_REPLY && mac_equal(v->dst_mac, g->vm->mac))
 		return GUARD_PASS;
 	return drop(reason, DROP_HOST_ARP);
 }
@@ -934,11 +965,11 @@ static enum guard_action host_ipv4(struct guard *g, const struct frame_view *v,
 enum guard_action guard_host_frame(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason)
 {
-	if (v->len > ETH_HDR_LEN + g->cfg->vm.mtu)
+	if (v->len > ETH_HDR_LEN + g->vm->mtu)
 		return drop(reason, DROP_OVERSIZE);
 	if (is_vlan(v->ethertype))
 		return drop(reason, DROP_VLAN);
-	if (!mac_is_multicast(v->dst_mac) && !mac_equal(v->dst_mac, g->cfg->vm.mac))
+	if (!mac_is_multicast(v->dst_mac) && !mac_equal(v->dst_mac, g->vm->mac))
 		return drop(reason, DROP_NOT_FOR_VM);
 	switch (v->ethertype) {
 	case ETHERTYPE_IPV4:

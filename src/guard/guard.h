@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/stats.h"
+#include "core/vm_config.h"
 #include "guard/flows.h"
 #include "guard/learned.h"
 #include "guard/policy.h"
@@ -33,21 +34,9 @@ enum local_service {
 };
 
 /**
- * struct guard_name_counters - what the name rules did with the VM's DNS answers
- * @answers: answers read
- * @learned: addresses learned for a name rule (again for a repeated answer)
- * @rebinding: addresses an answer gave an allowed name that are never opened by a name
- *             (loopback, link-local, multicast, reserved, the VMs' own subnet)
- */
-struct guard_name_counters {
-	uint64_t answers;
-	uint64_t learned;
-	uint64_t rebinding;
-};
-
-/**
  * struct guard - what the guard knows: the config, the VM's current lease, the policy
- * @cfg: the command line (MAC, subnet, gateway, MTU, policy rules)
+ * @vm: the VM (its MAC, the MTU)
+ * @policy_cfg: the command line's policy (--block-mode, --check-names)
  * @vm_addr: the VM's leased IPv4 address, host order; 0 before it has one
  * @gateway: the gateway, host order
  * @subnet: the VM's subnet, host order
@@ -65,10 +54,12 @@ struct guard_name_counters {
  * @forward_flows: the connections forwards let in, whose replies pass: a table of their own,
  *                 so that whoever reaches a forwarded port cannot crowd out the name rules'
  *
- * It keeps state: the learned names and the flows; judging a frame may change them.
+ * It keeps state: the learned names and the flows; judging a frame may change them. The
+ * service owns it and hands it to the relay; others read it through the accessors below.
  */
 struct guard {
-	const struct config *cfg;
+	const struct vm_config *vm;
+	const struct policy_config *policy_cfg;
 	uint32_t vm_addr;
 	uint32_t gateway;
 	uint32_t subnet, subnet_mask;
@@ -79,7 +70,7 @@ struct guard {
 	bool check_names;
 	uint64_t now_ms;
 	int decided_by;
-	struct guard_name_counters *names;
+	struct name_counters *names;
 	unsigned first_bytes_buffers;
 	struct guard_forward *forwards;
 	size_t forward_count;
@@ -111,13 +102,18 @@ int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t v
 void guard_forward_del(struct guard *g, size_t i);
 
 /**
- * guard_init() - get ready to judge frames for the VM that @cfg describes
+ * guard_init() - get ready to judge frames for the VM that @vm describes
  * @g: the guard
- * @cfg: the command line; must outlive @g
+ * @vm: the VM: its MAC and MTU
+ * @net4: its network: subnet and gateway
+ * @policy: the command line's rules, --block-mode and --check-names
+ * @names: where the name rules count what they learn (NULL: nowhere)
  *
- * Compiles the policy from @cfg's rules. Return: 0, or -ENOMEM.
+ * Compiles the policy from @policy's rules. @vm and @policy must outlive @g.
+ * Return: 0, or -ENOMEM.
  */
-int guard_init(struct guard *g, const struct config *cfg);
+int guard_init(struct guard *g, const struct vm_config *vm, const struct net4_config *net4,
+	       const struct policy_config *policy, struct name_counters *names);
 void guard_fini(struct guard *g);
 
 /**
@@ -144,6 +140,60 @@ int guard_change_rule(struct guard *g, bool add, const struct policy_rule *r);
 
 /** guard_set_vm_address() - the VM now holds @addr (IPv4); NULL or 0.0.0.0: none */
 void guard_set_vm_address(struct guard *g, const struct inet_addr *addr);
+
+/** guard_vm_address() - the VM's address (IPv4, host order); 0 before it has one */
+static inline uint32_t guard_vm_address(const struct guard *g)
+{
+	return g->vm_addr;
+}
+
+/** guard_set_now() - the time (monotonic ms) what comes next is judged at: flows, TTLs */
+static inline void guard_set_now(struct guard *g, uint64_t now_ms)
+{
+	g->now_ms = now_ms;
+}
+
+/** guard_gateway() - the gateway's address (host order): what sock-vmnet answers as */
+static inline uint32_t guard_gateway(const struct guard *g)
+{
+	return g->gateway;
+}
+
+/** guard_rejects() - whether a refused packet gets an answer (--block-mode=reject) */
+static inline bool guard_rejects(const struct guard *g)
+{
+	return g->policy_cfg->block_mode == BLOCK_REJECT;
+}
+
+/** guard_policy() - the rules in force (with their hit counters) */
+static inline const struct policy *guard_policy(const struct guard *g)
+{
+	return g->policy;
+}
+
+/**
+ * guard_decided_by() - the rule of the last verdict the policy gave
+ * Return: its entry, or NULL when no rule decided (a spoofing check, a local service...).
+ */
+const struct policy_entry *guard_decided_by(const struct guard *g);
+
+/**
+ * guard_each_learned() - call @fn for every address learned for a name rule, live at @now_ms
+ */
+void guard_each_learned(const struct guard *g, uint64_t now_ms,
+			void (*fn)(const struct learned_entry *e, void *ctx), void *ctx);
+
+/** guard_forward_count() - how many forwards (guard_forward_add()) there are */
+static inline size_t guard_forward_count(const struct guard *g)
+{
+	return g->forward_count;
+}
+
+/** guard_forward() - forward @i and its counters (i < guard_forward_count()) */
+static inline const struct guard_forward *guard_forward(const struct guard *g, size_t i)
+{
+	return &g->forwards[i];
+}
 
 /**
  * guard_learn_answer() - read a DNS answer the VM is being given

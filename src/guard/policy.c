@@ -294,12 +294,22 @@ char *policy_rule_format(const struct policy_rule *r, char *buf, size_t size)
 	return buf;
 }
 
+/* The same target as policy_rule_format() writes it: one name, "@host", or one prefix. */
+static bool same_target(const struct policy_rule *a, const struct policy_rule *b)
+{
+	if (a->is_name || b->is_name)
+		return a->is_name && b->is_name && a->name.wildcard == b->name.wildcard &&
+		       strcmp(a->name.name, b->name.name) == 0;
+	if (a->is_gateway || b->is_gateway)
+		return a->is_gateway && b->is_gateway;
+	return a->dst.len == b->dst.len && inet_equal(&a->dst.addr, &b->dst.addr);
+}
+
 bool policy_rule_same(const struct policy_rule *a, const struct policy_rule *b)
 {
-	char x[POLICY_RULE_TEXT_LEN], y[POLICY_RULE_TEXT_LEN];
-
-	return a->allow == b->allow &&
-	       strcmp(policy_rule_format(a, x, sizeof(x)), policy_rule_format(b, y, sizeof(y))) == 0;
+	/* ports count only with a protocol, as in the rule's text */
+	return a->allow == b->allow && a->proto == b->proto && same_target(a, b) &&
+	       (!a->proto || (a->port_lo == b->port_lo && a->port_hi == b->port_hi));
 }
 
 bool policy_rule_matches_name(const struct policy_rule *r, const char *name)
@@ -756,13 +766,19 @@ uint64_t *policy_hits(const struct policy *p, size_t i)
 
 void policy_take_counts(struct policy *to, const struct policy *from)
 {
-	for (size_t i = 0; i < to->entry_count; i++)
-		for (size_t k = 0; k < from->entry_count; k++)
+	size_t next = 0; /* a rule added or removed leaves the others in order: look there first */
+
+	for (size_t i = 0; i < to->entry_count && from->entry_count; i++)
+		for (size_t step = 0; step < from->entry_count; step++) {
+			size_t k = (next + step) % from->entry_count;
+
 			if (to->entries[i].builtin == from->entries[k].builtin &&
 			    policy_rule_same(&to->entries[i].rule, &from->entries[k].rule)) {
 				to->hits[i] = from->hits[k];
+				next = k + 1;
 				break;
 			}
+		}
 }
 
 bool policy_has_names(const struct policy *p)

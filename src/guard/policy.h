@@ -58,6 +58,33 @@ struct policy_rule {
 	uint16_t port_lo, port_hi;
 };
 
+/* --block-mode: what a packet the policy refuses gets */
+enum block_mode {
+	BLOCK_REJECT, /* an answer: TCP RST, or ICMP "administratively prohibited" */
+	BLOCK_DROP,   /* nothing: the VM's program waits for its timeout */
+};
+
+/* --check-names: the server-name check of TCP flows let through by a name rule only */
+enum check_names {
+	CHECK_NAMES_AUTO, /* on when a name rule exists */
+	CHECK_NAMES_ON,
+	CHECK_NAMES_OFF,
+};
+
+/**
+ * struct policy_config - the destination policy of the command line
+ * @rules: the --allow/--block rules, in command-line order (malloc'd: options_free())
+ * @count: how many
+ * @block_mode: --block-mode
+ * @check_names: --check-names
+ */
+struct policy_config {
+	struct policy_rule *rules;
+	size_t count;
+	enum block_mode block_mode;
+	enum check_names check_names;
+};
+
 /**
  * policy_rule_parse() - read one rule as written after --allow/--block
  * @text: the rule, in the syntax above

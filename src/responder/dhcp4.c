@@ -71,7 +71,9 @@ enum db_debt {
 /**
  * struct dhcp_server - the DHCP server of one VM
  * @resp: what the relay sees
- * @cfg: the command line
+ * @vm: the VM (its MAC, the MTU)
+ * @net4: its network
+ * @cfg: the DHCP section of the command line (lease time, domain, database path)
  * @db: the shared lease database (never waits: a locked database answers LEASE_BUSY)
  * @self: this process, as the owner of the address it holds
  * @network: the lease database's name for the network
@@ -101,7 +103,9 @@ enum db_debt {
  */
 struct dhcp_server {
 	struct responder resp;
-	const struct config *cfg;
+	const struct vm_config *vm;
+	const struct net4_config *net4;
+	const struct dhcp_config *cfg;
 	struct lease_db *db;
 	const struct process_identity *self;
 	const char *network;
@@ -201,8 +205,8 @@ static size_t reply_capacity(const struct dhcp_server *s, const struct dhcp_msg 
 								     : DHCP_MIN_MAX_MESSAGE;
 	size_t cap;
 
-	if (datagram > s->cfg->vm.mtu)
-		datagram = s->cfg->vm.mtu;
+	if (datagram > s->vm->mtu)
+		datagram = s->vm->mtu;
 	cap = datagram - IPV4_UDP_HDR_LEN;
 	if (reply_size < DHCP_FRAME_HEADROOM)
 		return 0;
@@ -215,27 +219,27 @@ static size_t reply_capacity(const struct dhcp_server *s, const struct dhcp_msg 
 static void add_config_options(const struct dhcp_server *s, struct dhcp_builder *b,
 			       const struct dhcp_msg *m, bool with_lease)
 {
-	const struct config *cfg = s->cfg;
+	const struct dhcp_config *cfg = s->cfg;
 	uint8_t mtu[2];
 
 	dhcp_reply_option_u32(b, DHCP_OPT_SERVER_ID, s->gateway);
 	if (with_lease) {
 		/* RFC 2131 4.4.5: T1 = 0.5 and T2 = 0.875 of the lease */
-		dhcp_reply_option_u32(b, DHCP_OPT_LEASE_TIME, cfg->dhcp.lease_time);
-		dhcp_reply_option_u32(b, DHCP_OPT_RENEWAL_TIME, cfg->dhcp.lease_time / 2);
+		dhcp_reply_option_u32(b, DHCP_OPT_LEASE_TIME, cfg->lease_time);
+		dhcp_reply_option_u32(b, DHCP_OPT_RENEWAL_TIME, cfg->lease_time / 2);
 		dhcp_reply_option_u32(b, DHCP_OPT_REBINDING_TIME,
-				      (uint32_t)((uint64_t)cfg->dhcp.lease_time * 7 / 8));
+				      (uint32_t)((uint64_t)cfg->lease_time * 7 / 8));
 	}
-	dhcp_reply_option_u32(b, DHCP_OPT_SUBNET_MASK, cfg->net4.mask);
+	dhcp_reply_option_u32(b, DHCP_OPT_SUBNET_MASK, s->net4->mask);
 	dhcp_reply_option_u32(b, DHCP_OPT_ROUTER, s->gateway);
 	dhcp_reply_option_u32(b, DHCP_OPT_DNS_SERVER, s->gateway);
-	put_be16(mtu, (uint16_t)cfg->vm.mtu);
+	put_be16(mtu, (uint16_t)s->vm->mtu);
 	dhcp_reply_option(b, DHCP_OPT_INTERFACE_MTU, mtu, sizeof(mtu));
 	/* RFC 6842: a server MUST echo the client identifier */
 	if (m->client_id)
 		dhcp_reply_option(b, DHCP_OPT_CLIENT_ID, m->client_id, m->client_id_len);
-	if (cfg->dhcp.domain && !dhcp_reply_option(b, DHCP_OPT_DOMAIN_NAME, cfg->dhcp.domain,
-						   strlen(cfg->dhcp.domain)))
+	if (cfg->domain && !dhcp_reply_option(b, DHCP_OPT_DOMAIN_NAME, cfg->domain,
+						   strlen(cfg->domain)))
 		log_debug("dhcp: --domain left out: no room within the client's message size");
 }
 
@@ -310,10 +314,10 @@ static struct lease_request lease_request_for(const struct dhcp_server *s,
 		.network = s->network,
 		.first = inet_from_v4(s->pool_first),
 		.last = inet_from_v4(s->pool_last),
-		.mac = s->cfg->vm.mac,
+		.mac = s->vm->mac,
 		.client_id = m ? m->client_id : NULL,
 		.client_id_len = m ? m->client_id_len : 0,
-		.lease_end = now + s->cfg->dhcp.lease_time,
+		.lease_end = now + s->cfg->lease_time,
 		.now = now,
 		.self = s->self,
 	};
@@ -524,7 +528,7 @@ static bool last_recorded_for_vm(struct dhcp_server *s, uint32_t want)
 	struct lease_row row;
 	char mac[MAC_TEXT_LEN];
 
-	mac_format(s->cfg->vm.mac, mac);
+	mac_format(s->vm->mac, mac);
 	return lease_peek(s->db, s->network, &a, &row) == 1 && strcmp(row.mac, mac) == 0 &&
 	       row.state != OWNER_RUNNING && row.quarantined_until <= s->clock.wall_s();
 }
@@ -592,7 +596,7 @@ static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, ui
 	if (want == s->held) {
 		hold_again(s, true);
 		if (s->vm_addr != want)
-			log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->dhcp.lease_time, state);
+			log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->lease_time, state);
 		set_vm_addr(s, want);
 		return reply_with_config(s, m, reply, reply_size, DHCPACK, want);
 	}
@@ -620,7 +624,7 @@ static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, ui
 		s->held = want;
 		s->held_bound = true;
 		s->held_written = req.now;
-		log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->dhcp.lease_time, state);
+		log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->lease_time, state);
 	}
 	set_vm_addr(s, want);
 	return reply_with_config(s, m, reply, reply_size, DHCPACK, want);
@@ -634,7 +638,7 @@ static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, enum
 	 * lease) may hold it for a while: one lease time, after which any such VM would have
 	 * had to renew, is long enough; forever would shrink a small pool for good.
 	 */
-	unsigned quarantine_s = s->cfg->dhcp.lease_time;
+	unsigned quarantine_s = s->cfg->lease_time;
 	char text[IPV4_TEXT_LEN];
 
 	if (!m->has_requested_addr || m->requested_addr != s->held ||
@@ -691,7 +695,7 @@ static size_t answer(struct dhcp_server *s, const uint8_t *payload, size_t len, 
 		*drop = DROP_DHCP_MALFORMED;
 		return 0;
 	}
-	if (!mac_equal(m.chaddr, s->cfg->vm.mac)) {
+	if (!mac_equal(m.chaddr, s->vm->mac)) {
 		*drop = DROP_DHCP_FOREIGN_MAC;
 		return 0;
 	}
@@ -871,10 +875,10 @@ static void dhcp4_close(struct responder *r)
 
 struct responder *dhcp4_new(const struct dhcp4_setup *setup, char *err, size_t err_size)
 {
-	const struct config *cfg = setup->cfg;
+	const struct net4_config *net4 = setup->net4;
 	struct dhcp_server *s = calloc(1, sizeof(*s));
-	uint32_t subnet = inet_v4(&cfg->net4.subnet.addr), end = inet_v4(&cfg->net4.range_end);
-	uint32_t broadcast = subnet | ~cfg->net4.mask;
+	uint32_t subnet = inet_v4(&net4->subnet.addr), end = inet_v4(&net4->range_end);
+	uint32_t broadcast = subnet | ~net4->mask;
 	char first[IPV4_TEXT_LEN], last[IPV4_TEXT_LEN];
 
 	if (!s) {
@@ -883,14 +887,16 @@ struct responder *dhcp4_new(const struct dhcp4_setup *setup, char *err, size_t e
 	}
 	*s = (struct dhcp_server){
 		.resp = {.name = "dhcp", .handle = dhcp4_handle, .close = dhcp4_close},
-		.cfg = cfg,
+		.vm = setup->vm,
+		.net4 = net4,
+		.cfg = setup->dhcp,
 		.db = setup->db,
 		.self = setup->self,
 		.network = setup->network,
-		.gateway = inet_v4(&cfg->net4.gateway),
+		.gateway = inet_v4(&net4->gateway),
 		.tokens = DHCP_BURST,
 		/* a whole frame of the VM's MTU, and the byte the relay's buffers have too */
-		.reply_cap = (size_t)cfg->vm.mtu + ETH_HDR_LEN + 1,
+		.reply_cap = (size_t)setup->vm->mtu + ETH_HDR_LEN + 1,
 		.debt_timer.on_expire = on_debt_timer,
 		.retry_timer.on_expire = on_retry_timer,
 		.probe_timer.on_expire = on_probe_timer,
@@ -913,7 +919,7 @@ struct responder *dhcp4_new(const struct dhcp4_setup *setup, char *err, size_t e
 	}
 	ipv4_format(s->pool_first, first);
 	ipv4_format(s->pool_last, last);
-	log_info("dhcp ready lease_db=%s pool=%s-%s lease_time=%u", cfg->dhcp.lease_db, first,
-		 last, cfg->dhcp.lease_time);
+	log_info("dhcp ready lease_db=%s pool=%s-%s lease_time=%u", s->cfg->lease_db, first,
+		 last, s->cfg->lease_time);
 	return &s->resp;
 }

@@ -7,10 +7,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/vm_config.h"
 #include "leases/leases.h"
 #include "os/process.h"
 #include "responder/responder.h"
+
+#define DEFAULT_LEASE_DB "/var/lib/sock-vmnet/leases.db"
+#define DEFAULT_LEASE_TIME 600 /* seconds, as softnet */
+
+/**
+ * struct dhcp_config - the DHCP server and its lease database (the command line's section)
+ * @lease_db: --lease-db
+ * @lease_time: --lease-time, seconds
+ * @domain: --domain, or NULL
+ */
+struct dhcp_config {
+	const char *lease_db;
+	unsigned lease_time;
+	const char *domain;
+};
 
 /**
  * struct dhcp4_clock - the clocks the DHCP responder reads: real ones unless a test's
@@ -42,8 +57,10 @@ struct dhcp4_probe {
 
 /**
  * struct dhcp4_setup - what the DHCP responder works with
- * @cfg: the command line (MAC, subnet, range, lease time, MTU, domain)
- * @db: the lease database, open, with @cfg's MAC claimed on @network (the caller's)
+ * @vm: the VM (its MAC, the MTU)
+ * @net4: its network (subnet, range, gateway)
+ * @dhcp: lease time, domain, the database's path (for the log)
+ * @db: the lease database, open, with @vm's MAC claimed on @network (the caller's)
  * @self: this instance, as the owner of what it allocates
  * @network: the back-end's name for the network (backend_info.network_id)
  * @server_mac: the gateway's MAC, the source of every reply
@@ -51,7 +68,9 @@ struct dhcp4_probe {
  * @probe: how to ask whether a new address is in use (struct dhcp4_probe); zeroed: never
  */
 struct dhcp4_setup {
-	const struct config *cfg;
+	const struct vm_config *vm;
+	const struct net4_config *net4;
+	const struct dhcp_config *dhcp;
 	struct lease_db *db;
 	const struct process_identity *self;
 	const char *network;

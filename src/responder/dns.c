@@ -67,7 +67,7 @@ struct dns_query {
  * @up_eof: the upstream said all it will
  * @up_shut: we told the upstream we will send no more (the VM half-closed)
  * @idle_ms: when an idle connection is closed
- * @answer: with an on_answer hook: the answer being read from the upstream's stream (2-byte
+ * @answer: while answers are learned from: the answer being read from the upstream's stream (2-byte
  *          length, then the message), @answer_len long, @answer_have read; @len_have bytes
  *          of its length read into @len_bytes
  */
@@ -92,7 +92,9 @@ struct dns_conn {
  */
 struct dns_server {
 	struct responder resp;
-	const struct config *cfg;
+	const uint8_t *vm_mac;
+	unsigned vm_mtu;
+	const struct dns_config *cfg;
 	struct dns_io *io;
 	uint8_t gateway_mac[6];
 	uint32_t gateway;
@@ -104,14 +106,25 @@ struct dns_server {
 	uint64_t armed_ms;
 	uint8_t *frame;
 	size_t frame_cap;
-	void (*on_answer)(void *ctx, const uint8_t *msg, size_t len);
-	void *answer_ctx;
 	uint8_t buf[DNS_UDP_MAX];
 };
 
 static uint64_t now_ms(const struct dns_server *s)
 {
 	return s->io->ops->now_ms(s->io);
+}
+
+/* Whoever the relay put in the env learns from answers (the name rules): is anyone there? */
+static bool learning(const struct dns_server *s)
+{
+	return s->resp.env && s->resp.env->learn_answer;
+}
+
+/* An answer, whole, on its way to the VM: given to the env's learn_answer. */
+static void learn(struct dns_server *s, const uint8_t *msg, size_t len)
+{
+	if (learning(s))
+		s->resp.env->learn_answer(s->resp.env->ctx, msg, len);
 }
 
 static uint32_t random32(struct dns_server *s)
@@ -127,13 +140,13 @@ static uint32_t random32(struct dns_server *s)
 
 static struct ipv4_ends ends_to_vm(const struct dns_server *s, uint32_t vm_ip, uint16_t vm_port)
 {
-	return (struct ipv4_ends){.src_mac = s->gateway_mac, .dst_mac = s->cfg->vm.mac,
+	return (struct ipv4_ends){.src_mac = s->gateway_mac, .dst_mac = s->vm_mac,
 				  .src_ip = s->gateway, .dst_ip = vm_ip, .src_port = DNS_PORT,
 				  .dst_port = vm_port};
 }
 
 /*
- * The upstream's bytes on their way to the VM over TCP, read as messages for on_answer:
+ * The upstream's bytes on their way to the VM over TCP, read as messages for learn():
  * each a 2-byte length and that many bytes (RFC 1035 4.2.2). A message's buffer is taken
  * when its length is known and given back when it is whole.
  */
@@ -163,7 +176,7 @@ static void read_answers(struct dns_server *s, struct dns_conn *c, const uint8_t
 		n -= take;
 		if (c->answer_have == c->answer_len) {
 			if (c->answer)
-				s->on_answer(s->answer_ctx, c->answer, c->answer_len);
+				learn(s, c->answer, c->answer_len);
 			free(c->answer);
 			c->answer = NULL;
 			c->len_have = 0;
@@ -318,8 +331,7 @@ static void on_udp_answer(struct dns_server *s, struct dns_query *q)
 				  : DNS_RCODE(r.hdr.flags) == 0)
 			continue;
 		put_be16(s->buf, q->vm_id);
-		if (s->on_answer)
-			s->on_answer(s->answer_ctx, s->buf, (size_t)len);
+		learn(s, s->buf, (size_t)len);
 		answer_vm_udp(s, q->vm_ip, q->vm_port, s->buf, (size_t)len);
 		query_free(s, q);
 		rearm(s);
@@ -438,7 +450,7 @@ static void pump(struct dns_server *s, struct dns_conn *c)
 			break;
 		}
 		tcp_lite_write(t, s->buf, (size_t)n, now);
-		if (s->on_answer)
+		if (learning(s))
 			read_answers(s, c, s->buf, (size_t)n);
 	}
 	if (c->up_eof && !t->fin_wanted)
@@ -477,7 +489,7 @@ static enum drop_reason on_tcp_segment(struct dns_server *s, const struct frame_
 		}
 		*c = (struct dns_conn){.owner = s, .h = -1};
 		if (!tcp_lite_accept(&c->tcp, v, random32(s),
-				     (uint16_t)(s->cfg->vm.mtu - IPV4_HDR_LEN - TCP_MIN_HDR_LEN),
+				     (uint16_t)(s->vm_mtu - IPV4_HDR_LEN - TCP_MIN_HDR_LEN),
 				     &tcp_ops, s))
 			return DROP_DNS_BUSY;
 	} else if (!c) {
@@ -601,10 +613,10 @@ static void find_servers(struct dns_server *s, const char *resolv_conf)
 	uint32_t found[MAX_DNS_SERVERS];
 	size_t n = 0;
 
-	if (s->cfg->dns.count) {
-		for (size_t i = 0; i < s->cfg->dns.count; i++)
-			if (inet_is_v4(&s->cfg->dns.servers[i]))
-				found[n++] = inet_v4(&s->cfg->dns.servers[i]);
+	if (s->cfg->count) {
+		for (size_t i = 0; i < s->cfg->count; i++)
+			if (inet_is_v4(&s->cfg->servers[i]))
+				found[n++] = inet_v4(&s->cfg->servers[i]);
 	} else {
 		n = dns_resolv_conf_servers(resolv_conf, s->gateway, found, MAX_DNS_SERVERS);
 	}
@@ -623,14 +635,14 @@ struct responder *dns_new(const struct dns_setup *setup, char *err, size_t err_s
 		return NULL;
 	}
 	s->resp = (struct responder){.name = "dns", .handle = dns_handle, .close = dns_close};
-	s->cfg = setup->cfg;
-	s->on_answer = setup->on_answer;
-	s->answer_ctx = setup->answer_ctx;
+	s->cfg = setup->dns;
+	s->vm_mac = setup->vm->mac;
+	s->vm_mtu = setup->vm->mtu;
 	s->io = setup->io;
-	s->gateway = inet_v4(&setup->cfg->net4.gateway);
+	s->gateway = inet_v4(&setup->net4->gateway);
 	memcpy(s->gateway_mac, setup->gateway_mac, 6);
 	/* a whole frame of the VM's MTU, and the byte the relay's buffers have too */
-	s->frame_cap = (size_t)setup->cfg->vm.mtu + ETH_HDR_LEN + 1;
+	s->frame_cap = (size_t)s->vm_mtu + ETH_HDR_LEN + 1;
 	s->frame = malloc(s->frame_cap);
 	if (!s->frame) {
 		snprintf(err, err_size, "dns: out of memory");

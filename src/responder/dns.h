@@ -7,10 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
 #include "core/loop.h"
+#include "core/vm_config.h"
 #include "proto/addr.h"
 #include "responder/responder.h"
+
+#define MAX_DNS_SERVERS 3
+
+/** struct dns_config - where the VM's DNS queries go (none given: /etc/resolv.conf's) */
+struct dns_config {
+	struct inet_addr servers[MAX_DNS_SERVERS];
+	size_t count;
+};
 
 /*
  * The VM's resolver is the gateway. Its queries (UDP, and TCP through responder/tcp_lite.c)
@@ -74,20 +82,23 @@ void dns_io_sockets_free(struct dns_io *io);
 
 /**
  * struct dns_setup - what the DNS responder works with
- * @cfg: the command line (--dns, the gateway, the MTU)
+ * @vm: the VM (its MAC, the MTU)
+ * @net4: its network (the gateway it answers as)
+ * @dns: --dns
  * @gateway_mac: the source of its answers
  * @io: how it reaches the resolvers
  * @resolv_conf: where the host's resolvers are read when --dns names none
- * @on_answer: (optional) every answer relayed to the VM, whole, over UDP or TCP (the name
- *             rules learn addresses from them); @answer_ctx is its first argument
+ *
+ * Every answer relayed to the VM, whole, over UDP or TCP, is also given to
+ * responder_env.learn_answer (the name rules learn addresses from them).
  */
 struct dns_setup {
-	const struct config *cfg;
+	const struct vm_config *vm;
+	const struct net4_config *net4;
+	const struct dns_config *dns;
 	const uint8_t *gateway_mac;
 	struct dns_io *io;
 	const char *resolv_conf;
-	void (*on_answer)(void *ctx, const uint8_t *msg, size_t len);
-	void *answer_ctx;
 };
 
 /**

@@ -15,17 +15,21 @@
 #include "proto/frame.h"
 
 /**
- * struct responder_env - what a responder may do beyond answering: given by the service
+ * struct responder_env - what a responder may do beyond answering: given by the relay
  * @send_to_vm: hand one frame to the VM (a reply now, or later: an answer that had to
  *              wait). The frame is copied or sent before the call returns.
  * @vm_address: the VM now holds @addr (NULL: it holds nothing any more); the guard
  *              learns it from here, so the relay never needs to know what a lease is
- * @ctx: for both
+ * @learn_answer: (may be NULL) a DNS answer, whole, that the VM is being given; the guard's
+ *                name rules learn addresses from it — the one road from a responder to
+ *                the guard, as @vm_address is for the VM's address
+ * @ctx: for all three
  * @loop: the loop the responder may put its own sockets and timers in
  */
 struct responder_env {
 	void (*send_to_vm)(void *ctx, const uint8_t *frame, size_t len);
 	void (*vm_address)(void *ctx, const struct inet_addr *addr);
+	void (*learn_answer)(void *ctx, const uint8_t *msg, size_t len);
 	void *ctx;
 	struct loop *loop;
 };

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "core/config.h"
 #include "core/frame_port.h"
+#include "core/vm_config.h"
 
 /**
  * vm_transport_open() - the frame port for the VM socket the config names

@@ -19,13 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "fuzz_promise.h"
 #include "proto/byteorder.h"
 #include "proto/dhcp_msg.h"
 #include "proto/ipv4_frame.h"
 #include "responder/dhcp4.h"
-#include "fuzz_promise.h"
 
 #define GATEWAY 0xc0a84001u
 #define FIRST 0xc0a84002u
@@ -264,7 +265,7 @@ static void set_up_once(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dhcp4_setup setup = {.cfg = &cfg, .self = &self, .network = NETWORK,
+	struct dhcp4_setup setup = {.vm = &cfg.vm, .net4 = &cfg.net4, .dhcp = &cfg.dhcp, .self = &self, .network = NETWORK,
 				    .server_mac = gw_mac,
 				    .clock = {.mono_ms = fake_mono, .wall_s = fake_wall}};
 

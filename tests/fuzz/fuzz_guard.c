@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/addr.h"
-#include "guard/guard.h"
+#include "app/config.h"
 #include "fuzz_promise.h"
+#include "guard/guard.h"
+#include "proto/addr.h"
 
 #define GATEWAY 0xc0a84001u
 #define LEASE 0xc0a84032u
@@ -67,7 +68,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		for (int lease = 0; lease < 2; lease++) {
 			struct inet_addr leased = inet_from_v4(lease ? LEASE : 0);
 
-			guard_init(&guards[s][lease], c);
+			guard_init(&guards[s][lease], &c->vm, &c->net4, &c->policy, NULL);
 			guard_set_vm_address(&guards[s][lease], &leased);
 		}
 	}
@@ -78,14 +79,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 			  enum guard_action action, enum local_service service)
 {
-	promise(v->len <= ETH_HDR_LEN + g->cfg->vm.mtu);
-	promise(mac_equal(v->src_mac, g->cfg->vm.mac));
+	promise(v->len <= ETH_HDR_LEN + g->vm->mtu);
+	promise(mac_equal(v->src_mac, g->vm->mac));
 	promise(v->ethertype == ETHERTYPE_IPV4 || v->ethertype == ETHERTYPE_ARP);
 	if (v->ethertype == ETHERTYPE_ARP) {
 		uint32_t spa = be32(v->arp_spa);
 
 		promise(action == GUARD_PASS);
-		promise(v->arp && mac_equal(v->arp_sha, g->cfg->vm.mac));
+		promise(v->arp && mac_equal(v->arp_sha, g->vm->mac));
 		promise(v->arp_op == ARP_OP_REQUEST || v->arp_op == ARP_OP_REPLY);
 		promise(g->vm_addr && (spa == g->vm_addr || spa == 0));
 		return;
@@ -121,8 +122,8 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 
 static void check_host_pass(const struct guard *g, const struct frame_view *v)
 {
-	promise(v->len <= ETH_HDR_LEN + g->cfg->vm.mtu);
-	promise(mac_is_multicast(v->dst_mac) || mac_equal(v->dst_mac, g->cfg->vm.mac));
+	promise(v->len <= ETH_HDR_LEN + g->vm->mtu);
+	promise(mac_is_multicast(v->dst_mac) || mac_equal(v->dst_mac, g->vm->mac));
 	promise(v->ethertype == ETHERTYPE_IPV4 || v->ethertype == ETHERTYPE_ARP);
 	if (v->ip) {
 		promise(!(v->ip_proto == IPPROTO_UDP_ && v->l4 &&

@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/config.h"
+#include "fuzz_promise.h"
 #include "guard/guard.h"
 #include "proto/byteorder.h"
 #include "proto/dns_msg.h"
 #include "proto/ipv4_frame.h"
-#include "fuzz_promise.h"
 
 #define LEASE 0xc0a84002u
 #define GATEWAY 0xc0a84001u
@@ -73,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			promise(policy_rule_parse(rules[i] + 1, rules[i][0] == '+', &rule_store[i], err,
 						  sizeof(err)));
 		cfg.policy.count = sizeof(rules) / sizeof(rules[0]);
-		promise(guard_init(&g, &cfg) == 0);
+		promise(guard_init(&g, &cfg.vm, &cfg.net4, &cfg.policy, NULL) == 0);
 		guard_set_vm_address(&g, &lease);
 	}
 	/* later than every name and flow of the inputs before could last */

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "backend/vmnet/arp_probe.h"
 #include "core/clock.h"
+#include "hostnet/arp_probe.h"
 #include "proto/byteorder.h"
 #include "proto/frame.h"
 

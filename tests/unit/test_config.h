@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "core/config.h"
+#include "app/config.h"
 #include "proto/checksum.h"
 
 #define TEST_GATEWAY 0xc0a84001u /* 192.168.64.1 */

@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "responder/dhcp4.h"
-#include "proto/dhcp_msg.h"
-#include "proto/frame.h"
-#include "leases/leases.h"
 #include "app/options.h"
 #include "core/loop.h"
+#include "leases/leases.h"
+#include "proto/dhcp_msg.h"
+#include "proto/frame.h"
+#include "responder/dhcp4.h"
 #include <sqlite3.h>
 #include "proto/checksum.h"
 
@@ -580,7 +580,9 @@ static int server_start(struct server_fixture *f, int64_t *holder, char *err, si
 {
 	int64_t now = time(NULL), ignored;
 	struct dhcp4_setup setup = {
-		.cfg = &f->cfg,
+		.vm = &f->cfg.vm,
+		.net4 = &f->cfg.net4,
+		.dhcp = &f->cfg.dhcp,
 		.self = &f->self,
 		.network = f->cfg.backend.bridge,
 		.server_mac = server_mac,

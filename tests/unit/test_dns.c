@@ -126,7 +126,8 @@ static int setup_with(void **state, unsigned servers)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[200];
-	struct dns_setup setup = {.cfg = &f->cfg, .gateway_mac = gw_mac, .io = &f->io.io,
+	struct dns_setup setup = {.vm = &f->cfg.vm, .net4 = &f->cfg.net4, .dns = &f->cfg.dns,
+				  .gateway_mac = gw_mac, .io = &f->io.io,
 				  .resolv_conf = "/nonexistent"};
 
 	test_config(&f->cfg, vm_mac);

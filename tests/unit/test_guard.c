@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "proto/addr.h"
 #include "guard/guard.h"
+#include "proto/addr.h"
 #include "test_config.h"
 
 #define GATEWAY 0xc0a84001u  /* 192.168.64.1 */
@@ -48,7 +48,7 @@ static void setup_guard(const char *rules, uint32_t lease)
 			fail_msg("rule %s: %s", w, err);
 		cfg.policy.count++;
 	}
-	assert_int_equal(guard_init(&guard, &cfg), 0);
+	assert_int_equal(guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.policy, NULL), 0);
 	guard_set_vm_address(&guard, &leased);
 }
 

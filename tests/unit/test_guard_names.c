@@ -27,7 +27,7 @@ static const uint8_t gw_mac[6] = {0x02, 0x73, 0x76, 0xa8, 0x40, 0x01};
 static struct config cfg;
 static struct policy_rule rule_store[16];
 static struct guard guard;
-static struct guard_name_counters names;
+static struct name_counters names;
 
 static void setup_guard(const char *const *rules, enum check_names check)
 {
@@ -44,11 +44,10 @@ static void setup_guard(const char *const *rules, enum check_names check)
 			fail_msg("%s: %s", rules[i], err);
 		cfg.policy.count = (size_t)i + 1;
 	}
-	assert_int_equal(guard_init(&guard, &cfg), 0);
-	guard_set_vm_address(&guard, &lease);
 	memset(&names, 0, sizeof(names));
-	guard.names = &names;
-	guard.now_ms = T0;
+	assert_int_equal(guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.policy, &names), 0);
+	guard_set_vm_address(&guard, &lease);
+	guard_set_now(&guard, T0);
 }
 
 /* ---- DNS answers ----------------------------------------------------------------------- */

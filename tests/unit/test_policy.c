@@ -257,6 +257,35 @@ static void format_round_trips(void **state)
 	}
 }
 
+/* policy_rule_same() compares fields: it must agree with the rules' texts, every pair. */
+static void same_rule_is_same_text(void **state)
+{
+	static const char *const texts[] = {
+		"203.0.113.0/24", "203.0.113.0/25", "@host", "192.168.64.1", "0.0.0.0/0",
+		"tcp:203.0.113.0/24:443", "tcp:203.0.113.0/24:444", "udp:203.0.113.0/24:443",
+		"tcp:203.0.113.0/24", "tcp:203.0.113.0/24:0-65535", "tcp:203.0.113.0/24:1-2",
+		"tcp:@host:8000-8999", "icmp:@host", "47:10.0.0.0/8", "github.com", "GitHub.com.",
+		"*.github.com", "tcp:github.com:443", "tcp:*.githubusercontent.com:443",
+		"udp:*.example.net", "example.net",
+	};
+	size_t n = sizeof(texts) / sizeof(texts[0]);
+	char x[POLICY_RULE_TEXT_LEN], y[POLICY_RULE_TEXT_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < 2 * n; i++)
+		for (size_t k = 0; k < 2 * n; k++) {
+			struct policy_rule a = parse_ok(texts[i % n], i < n);
+			struct policy_rule b = parse_ok(texts[k % n], k < n);
+			bool text_same = a.allow == b.allow &&
+					 strcmp(policy_rule_format(&a, x, sizeof(x)),
+						policy_rule_format(&b, y, sizeof(y))) == 0;
+
+			if (policy_rule_same(&a, &b) != text_same)
+				fail_msg("%s %s / %s %s", a.allow ? "allow" : "block", x,
+					 b.allow ? "allow" : "block", y);
+		}
+}
+
 /* ---- the default policy ------------------------------------------------------------------ */
 
 static void default_refuses_special_purpose_blocks(void **state)
@@ -565,6 +594,7 @@ int main(void)
 		cmocka_unit_test(parse_protocol_and_ports),
 		cmocka_unit_test(parse_errors_say_what_and_why),
 		cmocka_unit_test(format_round_trips),
+		cmocka_unit_test(same_rule_is_same_text),
 		cmocka_unit_test(default_refuses_special_purpose_blocks),
 		cmocka_unit_test(default_allows_gateway_and_its_dns),
 		cmocka_unit_test(block_all_allow_host_leaves_only_the_host),

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/relay.h"
+#include "datapath/relay.h"
 #include "test_config.h"
 
 #define MAX_FRAMES 32
@@ -85,6 +85,7 @@ struct fixture {
 	struct loop *loop;
 	struct stats stats;
 	struct fake_port vm, host;
+	struct guard guard;
 	struct relay dp;
 };
 
@@ -134,10 +135,13 @@ static int setup(void **state)
 	fx->loop = loop_new();
 	fake_init(&fx->vm, "vm");
 	fake_init(&fx->host, "host");
-	assert_int_equal(relay_init(&fx->dp, fx->loop, &fx->cfg, &fx->vm.port, &fx->host.port,
-				    &fx->stats),
+	assert_int_equal(guard_init(&fx->guard, &fx->cfg.vm, &fx->cfg.net4, &fx->cfg.policy,
+				    &fx->stats.names),
 			 0);
-	guard_set_vm_address(&fx->dp.guard, &lease);
+	assert_int_equal(relay_init(&fx->dp, fx->loop, fx->cfg.vm.mtu, &fx->vm.port,
+				    &fx->host.port, &fx->guard, &fx->stats),
+			 0);
+	guard_set_vm_address(&fx->guard, &lease);
 	*state = fx;
 	return 0;
 }
@@ -153,8 +157,8 @@ static int setup_answering(void **state)
 	close(fx->host.port.fd);
 	fx->host.port.fd = eventfd(0, EFD_NONBLOCK); /* writable, never readable */
 	fx->host.answers = true;
-	assert_int_equal(relay_init(&fx->dp, fx->loop, &fx->cfg, &fx->vm.port, &fx->host.port,
-				    &fx->stats),
+	assert_int_equal(relay_init(&fx->dp, fx->loop, fx->cfg.vm.mtu, &fx->vm.port,
+				    &fx->host.port, &fx->guard, &fx->stats),
 			 0);
 	return 0;
 }
@@ -164,6 +168,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	relay_fini(&fx->dp);
+	guard_fini(&fx->guard);
 	close(fx->vm.port.fd);
 	close(fx->host.port.fd);
 	loop_free(fx->loop);
@@ -216,7 +221,7 @@ static void answers_made_by_send_reach_the_vm_on_the_same_turn(void **state)
 	struct fixture *fx = *state;
 	struct inet_addr lease = inet_from_v4(vm_ip);
 
-	guard_set_vm_address(&fx->dp.guard, &lease);
+	guard_set_vm_address(&fx->guard, &lease);
 	for (uint8_t i = 0; i < 3; i++)
 		udp_frame(fx->vm.script[fx->vm.scripted++], true, vm_mac, i);
 	spin(fx, 1);

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "backend/vmnet/vmnet_ident.h"
 #include "test_config.h"
+#include "vmnet/vmnet_ident.h"
 
 static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
@@ -34,15 +34,15 @@ static void test_network_names(void **state)
 
 	(void)state;
 	test_config(&cfg, mac);
-	vmnet_network_name(&cfg, id, sizeof(id), desc, sizeof(desc));
+	vmnet_network_name(&cfg.backend.vmnet, &cfg.net4.subnet, id, sizeof(id), desc, sizeof(desc));
 	assert_string_equal(id, "vmnet-shared:192.168.64.0/24");
 	assert_string_equal(desc, "vmnet shared network 192.168.64.0/24");
-	cfg.vmnet.mode = VMNET_MODE_HOST;
-	vmnet_network_name(&cfg, id, sizeof(id), desc, sizeof(desc));
+	cfg.backend.vmnet.mode = VMNET_MODE_HOST;
+	vmnet_network_name(&cfg.backend.vmnet, &cfg.net4.subnet, id, sizeof(id), desc, sizeof(desc));
 	assert_string_equal(id, "vmnet-host:192.168.64.0/24");
-	cfg.vmnet.mode = VMNET_MODE_BRIDGED;
-	strcpy(cfg.vmnet.interface, "en0");
-	vmnet_network_name(&cfg, id, sizeof(id), desc, sizeof(desc));
+	cfg.backend.vmnet.mode = VMNET_MODE_BRIDGED;
+	strcpy(cfg.backend.vmnet.interface, "en0");
+	vmnet_network_name(&cfg.backend.vmnet, &cfg.net4.subnet, id, sizeof(id), desc, sizeof(desc));
 	assert_string_equal(id, "vmnet-bridged:en0:192.168.64.0/24");
 	assert_string_equal(desc, "vmnet bridged network 192.168.64.0/24 on en0");
 }

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/vmnet/vmnet_offload.h"
 #include "proto/byteorder.h"
 #include "proto/checksum.h"
+#include "vmnet/vmnet_offload.h"
 
 #define MAX_FRAME (1500 + ETH_HDR_LEN)
 #define TCP_HDR 32

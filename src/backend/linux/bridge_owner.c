@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/linux/netlink.h"
+#include "hostnet/linux/netlink.h"
 
 #define ALIAS_TAG "sock-vmnet lease-db"
 #define LOCK_RETRY_MS 1

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/linux/nat.h"
-#include "backend/linux/netlink.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "hostnet/linux/nat.h"
+#include "hostnet/linux/netlink.h"
 
 /*
  * Events read per turn of the loop, at most: a burst (200 TAPs leaving a deleted bridge)

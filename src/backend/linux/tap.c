@@ -13,15 +13,15 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
-#include "backend/port_claim.h"
 #include "backend/linux/bridge_owner.h"
-#include "backend/linux/forward.h"
 #include "backend/linux/host_watch.h"
-#include "backend/linux/nat.h"
-#include "backend/linux/netlink.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "hostnet/linux/forward.h"
+#include "hostnet/linux/nat.h"
+#include "hostnet/linux/netlink.h"
+#include "hostnet/port_claim.h"
 #include "proto/offload.h"
 
 extern const struct backend_ops backend_tap;
@@ -76,18 +76,6 @@ extern const struct backend_ops backend_tap;
 #define TAP_PACKET_MAX (ETH_HDR_LEN + UINT16_MAX)
 
 /**
- * struct tap_forward - one --expose
- * @held: sockets on its host ports, so that nobody else binds them while we forward
- * @to: the VM's address its rules send to (0: none yet)
- */
-struct tap_forward {
-	struct expose e;
-	int *held;
-	uint32_t to;
-	struct tap_forward *next;
-};
-
-/**
  * struct tap - the TAP back-end and its port
  * @backend: what the rest sees (its port is @port)
  * @offload: frames go with a virtio_net_hdr (IFF_VNET_HDR): joined and split packets
@@ -96,7 +84,7 @@ struct tap_forward {
  * @join_udp: the kernel takes joined UDP datagrams (TUN_F_USO4)
  * @split: the packet being cut into the VM's frames, while @port.rx_pending
  * @joined: scratch for the frames joined by one write
- * @cfg: what it serves
+ * @setup: what it serves
  * @nl: rtnetlink, for repairs and counters
  * @index: the TAP's ifindex
  * @watch: events about the bridge, the TAP and the NAT table
@@ -107,13 +95,13 @@ struct tap {
 	struct backend backend;
 	struct frame_port port;
 	char name[IF_NAMESIZE];
-	const struct config *cfg;
+	const struct backend_setup *setup;
 	struct netlink *nl;
 	int index;
 	struct host_watch watch;
 	uint64_t failing_since;
 	char failure[512];
-	struct tap_forward *forwards;
+	struct claimed_forward *forwards;
 	char owner_tag[FORWARD_TAG_LEN];
 	bool offload;
 	bool join_udp;
@@ -182,7 +170,8 @@ static struct offload_info offload_of(const struct virtio_net_hdr *vh)
 static int tap_recv_offload(struct tap *t, struct frame_batch *b)
 {
 	struct frame_port *p = &t->port;
-	size_t max_frame = b->frame_cap - 1; /* frame_cap holds one byte more: see datapath.c */
+	/* frame_cap holds one byte more (relay_init()), so that an oversize frame shows as one */
+	size_t max_frame = b->frame_cap - 1;
 	unsigned n = 0;
 
 	while (n < b->cap) {
@@ -376,10 +365,10 @@ static int tap_create(struct tap *t, char *err, size_t err_size)
 }
 
 /* The bridge's name is the network: instances on one bridge share its pool. */
-static void tap_identify(const struct config *cfg, struct backend_info *info)
+static void tap_identify(const struct backend_setup *setup, struct backend_info *info)
 {
-	snprintf(info->network_id, sizeof(info->network_id), "%s", cfg->backend.bridge);
-	snprintf(info->network_desc, sizeof(info->network_desc), "bridge %s", cfg->backend.bridge);
+	snprintf(info->network_id, sizeof(info->network_id), "%s", setup->backend->bridge);
+	snprintf(info->network_desc, sizeof(info->network_desc), "bridge %s", setup->backend->bridge);
 }
 
 /* What settle_links() had to do besides NETLINK_MADE_*. */
@@ -399,25 +388,25 @@ static void tap_identify(const struct config *cfg, struct backend_info *info)
 static int settle_links(struct tap *t, unsigned lock_wait_ms, unsigned *made, char *err,
 			size_t err_size)
 {
-	const struct config *cfg = t->cfg;
+	const struct backend_setup *setup = t->setup;
 	struct netlink_link bridge, tap;
 	char why[400];
-	int lock = bridge_lock(cfg->backend.bridge, lock_wait_ms), r = -1;
+	int lock = bridge_lock(setup->backend->bridge, lock_wait_ms), r = -1;
 
 	*made = 0;
 	if (lock == -EBUSY)
 		return 1;
 	if (lock < 0) {
-		snprintf(err, err_size, "--bridge: cannot lock \"%s\": %s", cfg->backend.bridge,
+		snprintf(err, err_size, "--bridge: cannot lock \"%s\": %s", setup->backend->bridge,
 			 strerror(-lock));
 		return -1;
 	}
-	if (netlink_bridge_ensure(t->nl, cfg->backend.bridge, inet_v4(&cfg->net4.gateway),
-				  cfg->net4.subnet.len, &bridge, made, why, sizeof(why)) < 0) {
+	if (netlink_bridge_ensure(t->nl, setup->backend->bridge, inet_v4(&setup->net4->gateway),
+				  setup->net4->subnet.len, &bridge, made, why, sizeof(why)) < 0) {
 		snprintf(err, err_size, "--bridge: %s", why);
 		goto out;
 	}
-	if (bridge_owner_check(t->nl, &bridge, t->index, TAP_NAME_PREFIX, cfg->dhcp.lease_db, err,
+	if (bridge_owner_check(t->nl, &bridge, t->index, TAP_NAME_PREFIX, setup->backend->lease_db, err,
 			       err_size) < 0)
 		goto out;
 	r = netlink_link_get(t->nl, NULL, t->index, &tap);
@@ -427,7 +416,7 @@ static int settle_links(struct tap *t, unsigned lock_wait_ms, unsigned *made, ch
 		goto out;
 	}
 	if (tap.master != bridge.ifindex || !tap.up) {
-		r = netlink_link_attach(t->nl, t->index, bridge.ifindex, cfg->vm.mtu, err, err_size);
+		r = netlink_link_attach(t->nl, t->index, bridge.ifindex, setup->vm->mtu, err, err_size);
 		if (r < 0)
 			goto out;
 		*made |= MADE_ATTACHED;
@@ -442,16 +431,16 @@ out:
 
 static int settle_nat(struct tap *t, bool *changed, char *err, size_t err_size)
 {
-	const struct config *cfg = t->cfg;
+	const struct backend_setup *setup = t->setup;
 
-	return nat_ensure(cfg->backend.bridge, inet_v4(&cfg->net4.subnet.addr), cfg->net4.subnet.len,
+	return nat_ensure(setup->backend->bridge, inet_v4(&setup->net4->subnet.addr), setup->net4->subnet.len,
 			  changed, err, err_size);
 }
 
 /* One line for a repair: what this instance had to make again. */
 static void log_repair(const struct tap *t, unsigned made, bool nat)
 {
-	log_info("repaired bridge=%s tap=%s:%s%s%s%s%s", t->cfg->backend.bridge, t->name,
+	log_info("repaired bridge=%s tap=%s:%s%s%s%s%s", t->setup->backend->bridge, t->name,
 		 made & NETLINK_MADE_BRIDGE ? " bridge created again;" : "",
 		 made & NETLINK_MADE_GATEWAY ? " gateway address restored;" : "",
 		 made & NETLINK_MADE_UP ? " bridge brought up;" : "",
@@ -499,7 +488,7 @@ static void on_host_change(struct host_watch *w, unsigned what)
 	if (clock_mono_ms() - t->failing_since >= REPAIR_GIVE_UP_MS) {
 		if (r > 0)
 			snprintf(err, sizeof(err), "--bridge: another instance kept the lock of "
-				 "\"%s\" for %d ms", t->cfg->backend.bridge, REPAIR_GIVE_UP_MS);
+				 "\"%s\" for %d ms", t->setup->backend->bridge, REPAIR_GIVE_UP_MS);
 		give_up(t, err);
 		return;
 	}
@@ -508,7 +497,7 @@ static void on_host_change(struct host_watch *w, unsigned what)
 	host_watch_recheck(w, what, r > 0 ? REPAIR_LOCK_RETRY_MS : REPAIR_RETRY_MS);
 }
 
-static struct backend *tap_open(const struct config *cfg, struct loop *loop, char *err,
+static struct backend *tap_open(const struct backend_setup *setup, struct loop *loop, char *err,
 				size_t err_size)
 {
 	struct tap *t = calloc(1, sizeof(*t));
@@ -522,11 +511,11 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 		return NULL;
 	}
 	t->port.fd = -1;
-	t->cfg = cfg;
-	t->offload = cfg->backend.offload;
+	t->setup = setup;
+	t->offload = setup->backend->offload;
 	if (t->offload) {
 		/* the frame slot of a batch (MTU + 15), then the rest of a 64 KiB packet */
-		size_t frame_cap = (size_t)cfg->vm.mtu + ETH_HDR_LEN + 1;
+		size_t frame_cap = (size_t)setup->vm->mtu + ETH_HDR_LEN + 1;
 
 		t->packet_cap = (frame_cap > TAP_PACKET_MAX ? frame_cap : TAP_PACKET_MAX) + 1;
 		t->packet = malloc(t->packet_cap);
@@ -548,9 +537,9 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 	}
 	/* watching first: a change while we settle is seen */
 	t->watch = (struct host_watch){
-		.bridge = cfg->backend.bridge,
+		.bridge = setup->backend->bridge,
 		.tap_index = t->index,
-		.gateway = inet_v4(&cfg->net4.gateway),
+		.gateway = inet_v4(&setup->net4->gateway),
 		.on_change = on_host_change,
 		.settle_ms = REPAIR_SETTLE_MS + (unsigned)t->index % REPAIR_SPREAD_MS,
 	};
@@ -569,7 +558,7 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 		if (r > 0)
 			snprintf(err, err_size,
 				 "--bridge: another instance held the lock of \"%s\" for %d s",
-				 cfg->backend.bridge, BRIDGE_LOCK_WAIT_MS / 1000);
+				 setup->backend->bridge, BRIDGE_LOCK_WAIT_MS / 1000);
 		if (r != 0 || ((what & HOST_WATCH_NAT) &&
 			       settle_nat(t, &nat_changed, err, err_size) < 0))
 			goto fail;
@@ -587,8 +576,8 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 	 */
 	if (forward_prune(why, sizeof(why)) < 0)
 		log_warn("expose: forwards of ended instances stay: %s", why);
-	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, cfg->backend.bridge,
-		 cfg->vm.mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
+	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, setup->backend->bridge,
+		 setup->vm->mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
 	t->port = (struct frame_port){
 		.name = t->name,
 		.fd = t->port.fd,
@@ -597,7 +586,7 @@ static struct backend *tap_open(const struct config *cfg, struct loop *loop, cha
 	};
 	t->backend.ops = &backend_tap;
 	t->backend.port = &t->port;
-	tap_identify(cfg, &t->backend.info);
+	tap_identify(setup, &t->backend.info);
 	t->backend.info.offloads = !t->offload ? 0
 				   : BACKEND_OFFLOAD_TCP4 | (t->join_udp ? BACKEND_OFFLOAD_UDP4 : 0);
 	return &t->backend;
@@ -608,19 +597,10 @@ fail:
 
 /* ---- port forwarding: nftables DNAT (forward.c) ------------------------------------------- */
 
-static struct tap_forward *tap_forward_of(struct tap *t, const struct expose *e)
-{
-	for (struct tap_forward *f = t->forwards; f; f = f->next)
-		if (expose_same(&f->e, e))
-			return f;
-	return NULL;
-}
-
 static int tap_expose_reserve(struct backend *b, const struct expose *e, char *err,
 			      size_t err_size)
 {
 	struct tap *t = container_of(b, struct tap, backend);
-	struct tap_forward *f;
 
 	if (!t->owner_tag[0]) {
 		/* the first forward: this instance's tag */
@@ -629,27 +609,14 @@ static int tap_expose_reserve(struct backend *b, const struct expose *e, char *e
 			return -1;
 		}
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f) {
-		snprintf(err, err_size, "out of memory");
-		return -1;
-	}
-	f->e = *e;
-	f->held = port_claim_new(e, err, err_size);
-	if (!f->held) {
-		free(f);
-		return -1;
-	}
-	f->next = t->forwards;
-	t->forwards = f;
-	return 0;
+	return claimed_forward_add(&t->forwards, e, err, err_size) ? 0 : -1;
 }
 
 static int tap_expose_apply(struct backend *b, const struct expose *e, uint32_t vm_addr,
 			    char *err, size_t err_size)
 {
 	struct tap *t = container_of(b, struct tap, backend);
-	struct tap_forward *f = tap_forward_of(t, e);
+	struct claimed_forward *f = claimed_forward_find(t->forwards, e);
 
 	if (!f || f->to == vm_addr)
 		return 0;
@@ -661,7 +628,7 @@ static int tap_expose_apply(struct backend *b, const struct expose *e, uint32_t 
 	/* an instance killed since this one started may have left rules for these ports */
 	if (forward_prune(err, err_size) < 0)
 		log_warn("expose: forwards of ended instances stay: %s", err);
-	if (forward_add(t->cfg->backend.bridge, e, vm_addr, t->owner_tag, err, err_size) < 0)
+	if (forward_add(t->setup->backend->bridge, e, vm_addr, t->owner_tag, err, err_size) < 0)
 		return -1;
 	f->to = vm_addr;
 	port_claim_reset_waiting(e, f->held);
@@ -671,20 +638,12 @@ static int tap_expose_apply(struct backend *b, const struct expose *e, uint32_t 
 static void tap_expose_release(struct backend *b, const struct expose *e)
 {
 	struct tap *t = container_of(b, struct tap, backend);
+	struct claimed_forward *f = claimed_forward_take(&t->forwards, e);
 	char why[300];
 
-	for (struct tap_forward **p = &t->forwards; *p; p = &(*p)->next) {
-		struct tap_forward *f = *p;
-
-		if (!expose_same(&f->e, e))
-			continue;
-		if (f->to && forward_del(e, t->owner_tag, why, sizeof(why)) < 0)
-			log_warn("expose: %s", why);
-		port_claim_free(e, f->held);
-		*p = f->next;
-		free(f);
-		return;
-	}
+	if (f && f->to && forward_del(e, t->owner_tag, why, sizeof(why)) < 0)
+		log_warn("expose: %s", why);
+	claimed_forward_free(f);
 }
 
 /* CAP_NET_ADMIN (linux/capability.h: 12) in this process's effective set, per /proc. */

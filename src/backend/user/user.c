@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
-#include "backend/port_claim.h"
 #include "backend/user/slirp_fds.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "hostnet/port_claim.h"
 #include "os/socket.h"
 #include "proto/byteorder.h"
 #include "proto/wire.h"
@@ -54,20 +54,6 @@ static void slirp_mac_of(uint32_t addr, uint8_t mac[6])
 }
 
 /**
- * struct user_forward - one --expose, as slirp forwards it
- * @e: the forward
- * @held: while nothing is forwarded (no lease yet): a socket bound to each host port, so
- *        that nobody takes it meanwhile; -1 where slirp's own listening socket holds it
- * @to: the VM's address slirp forwards to (0: none yet)
- */
-struct user_forward {
-	struct expose e;
-	int *held;
-	uint32_t to;
-	struct user_forward *next;
-};
-
-/**
  * struct user - the back-end
  * @slirp: libslirp's stack
  * @fds: its sockets, watched in a loop of their own whose descriptor is the port's
@@ -80,7 +66,7 @@ struct user_forward {
 struct user {
 	struct backend backend;
 	struct frame_port port;
-	const struct config *cfg;
+	const struct backend_setup *setup;
 	struct loop *loop;
 	Slirp *slirp;
 	struct slirp_fds fds;
@@ -90,7 +76,7 @@ struct user {
 	size_t queue_cap, q_head, q_len;
 	struct loop_timer poll_timer;
 	struct user_timer *timers;
-	struct user_forward *forwards;
+	struct claimed_forward *forwards; /* held: -1 where slirp's own socket holds it */
 };
 
 /**
@@ -167,7 +153,7 @@ static ssize_t on_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct user *u = opaque;
 
-	if (len > (size_t)u->cfg->vm.mtu + ETH_HDR_LEN) {
+	if (len > (size_t)u->setup->vm->mtu + ETH_HDR_LEN) {
 		stats_drop(u->port.stats, DROP_OVERSIZE, "host->vm", NULL);
 		return (ssize_t)len;
 	}
@@ -346,8 +332,8 @@ static bool to_another_of_the_subnet(const struct user *u, const uint8_t *f, uin
 	if (len < ETH_HDR_LEN + 20 || be16(f + 12) != ETHERTYPE_IPV4)
 		return false;
 	dst = be32(f + ETH_HDR_LEN + 16);
-	return (dst & u->cfg->net4.mask) == inet_v4(&u->cfg->net4.subnet.addr) &&
-	       dst != inet_v4(&u->cfg->net4.gateway);
+	return (dst & u->setup->net4->mask) == inet_v4(&u->setup->net4->subnet.addr) &&
+	       dst != inet_v4(&u->setup->net4->gateway);
 }
 
 /*
@@ -376,37 +362,16 @@ static int user_send(struct frame_port *p, const struct frame_ref *frames, unsig
 
 /* ---- port forwarding: slirp's hostfwd ---------------------------------------------------- */
 
-static struct user_forward *forward_of(struct user *u, const struct expose *e)
-{
-	for (struct user_forward *f = u->forwards; f; f = f->next)
-		if (expose_same(&f->e, e))
-			return f;
-	return NULL;
-}
-
 static int user_expose_reserve(struct backend *b, const struct expose *e, char *err,
 			       size_t err_size)
 {
 	struct user *u = container_of(b, struct user, backend);
-	struct user_forward *f = calloc(1, sizeof(*f));
 
-	if (!f) {
-		snprintf(err, err_size, "out of memory");
-		return -1;
-	}
-	f->e = *e;
-	f->held = port_claim_new(e, err, err_size);
-	if (!f->held) {
-		free(f);
-		return -1;
-	}
-	f->next = u->forwards;
-	u->forwards = f;
-	return 0;
+	return claimed_forward_add(&u->forwards, e, err, err_size) ? 0 : -1;
 }
 
 /* slirp stops forwarding @f: the ports are held again by our own sockets (best effort). */
-static void unforward(struct user *u, struct user_forward *f, bool hold_again)
+static void unforward(struct user *u, struct claimed_forward *f, bool hold_again)
 {
 	struct in_addr host = {htonl(f->e.bind)};
 
@@ -424,7 +389,7 @@ static int user_expose_apply(struct backend *b, const struct expose *e, uint32_t
 			     char *err, size_t err_size)
 {
 	struct user *u = container_of(b, struct user, backend);
-	struct user_forward *f = forward_of(u, e);
+	struct claimed_forward *f = claimed_forward_find(u->forwards, e);
 	struct in_addr host = {htonl(e->bind)}, guest = {htonl(vm_addr)};
 	int r = 0;
 
@@ -452,33 +417,27 @@ static int user_expose_apply(struct backend *b, const struct expose *e, uint32_t
 static void user_expose_release(struct backend *b, const struct expose *e)
 {
 	struct user *u = container_of(b, struct user, backend);
+	struct claimed_forward *f = claimed_forward_take(&u->forwards, e);
 
-	for (struct user_forward **p = &u->forwards; *p; p = &(*p)->next) {
-		struct user_forward *f = *p;
-
-		if (!expose_same(&f->e, e))
-			continue;
-		unforward(u, f, false);
-		port_claim_free(&f->e, f->held);
-		*p = f->next;
-		free(f);
-		settle(u);
+	if (!f)
 		return;
-	}
+	unforward(u, f, false);
+	claimed_forward_free(f);
+	settle(u);
 }
 
 /* ---- the back-end ------------------------------------------------------------------------ */
 
 /* One network per VM (slirp's is the process's own): named by its subnet. */
-static void user_identify(const struct config *cfg, struct backend_info *info)
+static void user_identify(const struct backend_setup *setup, struct backend_info *info)
 {
 	char net[IPV4_TEXT_LEN];
 
-	ipv4_format(inet_v4(&cfg->net4.subnet.addr), net);
+	ipv4_format(inet_v4(&setup->net4->subnet.addr), net);
 	snprintf(info->network_id, sizeof(info->network_id), "user:%s/%u", net,
-		 cfg->net4.subnet.len);
+		 setup->net4->subnet.len);
 	snprintf(info->network_desc, sizeof(info->network_desc), "userspace NAT %s/%u", net,
-		 cfg->net4.subnet.len);
+		 setup->net4->subnet.len);
 }
 
 static void user_free(struct user *u)
@@ -505,17 +464,17 @@ static void user_close(struct backend *b)
 	user_free(container_of(b, struct user, backend));
 }
 
-static struct backend *user_open(const struct config *cfg, struct loop *loop, char *err,
+static struct backend *user_open(const struct backend_setup *setup, struct loop *loop, char *err,
 				 size_t err_size)
 {
 	struct user *u = calloc(1, sizeof(*u));
-	uint32_t gateway = inet_v4(&cfg->net4.gateway);
+	uint32_t gateway = inet_v4(&setup->net4->gateway);
 	SlirpConfig sc = {
 		.version = 4,
 		.restricted = 0,
 		.in_enabled = true,
-		.vnetwork = {htonl(inet_v4(&cfg->net4.subnet.addr))},
-		.vnetmask = {htonl(cfg->net4.mask)},
+		.vnetwork = {htonl(inet_v4(&setup->net4->subnet.addr))},
+		.vnetmask = {htonl(setup->net4->mask)},
 		.vhost = {htonl(gateway)},
 		.in6_enabled = false,
 		.vdhcp_start = {htonl(gateway + 1)},
@@ -526,19 +485,19 @@ static struct backend *user_open(const struct config *cfg, struct loop *loop, ch
 		 * sure nothing the VM sends is taken for it.
 		 */
 		.vnameserver = {0},
-		.if_mtu = cfg->vm.mtu,
-		.if_mru = cfg->vm.mtu,
+		.if_mtu = setup->vm->mtu,
+		.if_mru = setup->vm->mtu,
 		.disable_host_loopback = false,
 		.disable_dns = true,  /* sock-vmnet answers the gateway's DNS itself */
 		.disable_dhcp = true, /* and its DHCP */
 	};
-	size_t frame = sizeof(uint32_t) + (size_t)cfg->vm.mtu + ETH_HDR_LEN;
+	size_t frame = sizeof(uint32_t) + (size_t)setup->vm->mtu + ETH_HDR_LEN;
 
 	if (!u) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	u->cfg = cfg;
+	u->setup = setup;
 	u->bell[0] = u->bell[1] = -1;
 	u->poll_timer.on_expire = on_poll_timer;
 	u->queue_cap = USER_QUEUE_BYTES > USER_QUEUE_MIN_FRAMES * frame
@@ -560,7 +519,7 @@ static struct backend *user_open(const struct config *cfg, struct loop *loop, ch
 	u->slirp = slirp_new(&sc, &slirp_callbacks, u);
 	if (!u->slirp) {
 		snprintf(err, err_size, "user: libslirp refused the network (--start-addr, "
-			 "--subnet-mask or --mtu %u)", cfg->vm.mtu);
+			 "--subnet-mask or --mtu %u)", setup->vm->mtu);
 		goto fail;
 	}
 	u->port = (struct frame_port){
@@ -571,10 +530,10 @@ static struct backend *user_open(const struct config *cfg, struct loop *loop, ch
 	};
 	u->backend.ops = &backend_user;
 	u->backend.port = &u->port;
-	user_identify(cfg, &u->backend.info);
+	user_identify(setup, &u->backend.info);
 	slirp_mac_of(gateway, u->backend.info.gateway_mac);
 	settle(u);
-	log_info("user ready libslirp=%s mtu=%u", slirp_version_string(), cfg->vm.mtu);
+	log_info("user ready libslirp=%s mtu=%u", slirp_version_string(), setup->vm->mtu);
 	return &u->backend;
 fail:
 	user_free(u);

@@ -8,16 +8,16 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
-#include "backend/port_claim.h"
-#include "backend/vmnet/arp_probe.h"
 #include "backend/vmnet/vmnet_forward.h"
-#include "backend/vmnet/vmnet_ident.h"
 #include "backend/vmnet/vmnet_link.h"
 #include "backend/vmnet/vmnet_port.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "hostnet/arp_probe.h"
+#include "hostnet/port_claim.h"
 #include "proto/addr.h"
 #include "proto/wire.h"
+#include "vmnet/vmnet_ident.h"
 
 extern const struct backend_ops backend_vmnet;
 
@@ -62,10 +62,10 @@ struct probe_request {
 	void *ctx;
 };
 
-static void vmnet_identify(const struct config *cfg, struct backend_info *info)
+static void vmnet_identify(const struct backend_setup *setup, struct backend_info *info)
 {
-	vmnet_network_name(cfg, info->network_id, sizeof(info->network_id), info->network_desc,
-			   sizeof(info->network_desc));
+	vmnet_network_name(&setup->backend->vmnet, &setup->net4->subnet, info->network_id,
+			   sizeof(info->network_id), info->network_desc, sizeof(info->network_desc));
 }
 
 /* The gateway's ARP answer among what vmnet holds, if it came. */
@@ -246,10 +246,10 @@ static void vmnet_close(struct backend *b)
 }
 
 /* The gateway's MAC, or (no answer) the interface's own: an address nobody else uses. */
-static void set_gateway_mac(struct vmnet_backend *v, const struct config *cfg)
+static void set_gateway_mac(struct vmnet_backend *v, const struct backend_setup *setup)
 {
 	char text[IPV4_TEXT_LEN];
-	uint32_t gateway = inet_v4(&cfg->net4.gateway);
+	uint32_t gateway = inet_v4(&setup->net4->gateway);
 
 	if (find_gateway_mac(v, gateway, v->backend.info.gateway_mac))
 		return;
@@ -259,23 +259,23 @@ static void set_gateway_mac(struct vmnet_backend *v, const struct config *cfg)
 	memcpy(v->backend.info.gateway_mac, v->link.mac, 6);
 }
 
-static void log_ready(const struct vmnet_backend *v, const struct config *cfg)
+static void log_ready(const struct vmnet_backend *v, const struct backend_setup *setup)
 {
 	static const char *const modes[] = {"shared", "host", "bridged"};
 	char mac[MAC_TEXT_LEN], gw[MAC_TEXT_LEN];
 
 	mac_format(v->link.mac, mac);
 	mac_format(v->backend.info.gateway_mac, gw);
-	if (v->link.mtu != cfg->vm.mtu)
-		log_warn("vmnet: the interface's MTU is %u, --mtu %u", v->link.mtu, cfg->vm.mtu);
+	if (v->link.mtu != setup->vm->mtu)
+		log_warn("vmnet: the interface's MTU is %u, --mtu %u", v->link.mtu, setup->vm->mtu);
 	log_info("vmnet ready mode=%s api=%s interface-mac=%s gateway-mac=%s mtu=%u "
 		 "max-packet=%zu read-max=%u write-max=%u offload=%s",
-		 modes[cfg->vmnet.mode], v->link.network ? "network" : "classic", mac, gw,
+		 modes[setup->backend->vmnet.mode], v->link.network ? "network" : "classic", mac, gw,
 		 v->link.mtu, v->link.max_packet_size, v->port.read_max, v->port.write_max,
 		 v->port.join ? "tcp" : v->link.offload ? "csum" : "off");
 }
 
-static struct backend *vmnet_open(const struct config *cfg, struct loop *loop, char *err,
+static struct backend *vmnet_open(const struct backend_setup *setup, struct loop *loop, char *err,
 				  size_t err_size)
 {
 	struct vmnet_backend *v = calloc(1, sizeof(*v));
@@ -284,25 +284,25 @@ static struct backend *vmnet_open(const struct config *cfg, struct loop *loop, c
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	v->mode = cfg->vmnet.mode;
-	if (vmnet_link_start(&v->link, cfg, err, err_size) < 0)
+	v->mode = setup->backend->vmnet.mode;
+	if (vmnet_link_start(&v->link, setup, err, err_size) < 0)
 		goto fail;
 	v->port_ready = true; /* vmnet_port_fini() undoes a half-made port too */
-	if (vmnet_port_init(&v->port, &v->link, loop, cfg->vm.mtu, err, err_size) < 0)
+	if (vmnet_port_init(&v->port, &v->link, loop, setup->vm->mtu, err, err_size) < 0)
 		goto fail;
-	set_gateway_mac(v, cfg);
-	arp_prober_init(&v->prober, loop, v->link.mac, cfg->vm.mac, vmnet_port_write_one,
+	set_gateway_mac(v, setup);
+	arp_prober_init(&v->prober, loop, v->link.mac, setup->vm->mac, vmnet_port_write_one,
 			&v->port);
 	v->prober_ready = true;
 	v->port.prober = &v->prober;
 	v->backend.ops = &backend_vmnet;
 	v->backend.port = &v->port.port;
 	v->backend.probe = vmnet_probe;
-	vmnet_identify(cfg, &v->backend.info);
+	vmnet_identify(setup, &v->backend.info);
 	/* DNS: sock-vmnet's own responder answers the VM's queries to the gateway on the
 	 * frame path; they never reach vmnet, whose DNS proxy is off on a macOS 26 network */
 	v->backend.info.offloads = v->port.join ? BACKEND_OFFLOAD_TCP4 : 0;
-	log_ready(v, cfg);
+	log_ready(v, setup);
 	return &v->backend;
 fail:
 	vmnet_free(v);

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/vmnet/vmnet_ident.h"
 #include "core/log.h"
 #include "proto/addr.h"
 #include "proto/wire.h"
+#include "vmnet/vmnet_ident.h"
 
 /*
  * How long vmnet may take to start an interface. The first shared-mode interface makes the
@@ -83,32 +83,32 @@ static uint64_t operation_mode(enum vmnet_mode_kind mode)
  * interface_desc() - the interface as vmnet_start_interface() or, on a network (@classic
  * false: the network says mode and subnet), vmnet_interface_start_with_network() takes it
  */
-static xpc_object_t interface_desc(const struct config *cfg, bool classic)
+static xpc_object_t interface_desc(const struct backend_setup *setup, bool classic)
 {
 	xpc_object_t d = xpc_dictionary_create(NULL, NULL, 0);
 	char text[IPV4_TEXT_LEN];
 	uint8_t uuid[VMNET_UUID_SIZE];
 
-	vmnet_interface_uuid(cfg->vm.mac, uuid);
+	vmnet_interface_uuid(setup->vm->mac, uuid);
 	xpc_dictionary_set_uuid(d, vmnet_interface_id_key, uuid);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, cfg->vm.mtu);
-	if (cfg->backend.offload) {
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
+	if (setup->backend->offload) {
 		xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
 		xpc_dictionary_set_bool(d, vmnet_enable_checksum_offload_key, true);
 	}
 	if (!classic)
 		return d;
-	xpc_dictionary_set_uint64(d, vmnet_operation_mode_key, operation_mode(cfg->vmnet.mode));
-	if (cfg->vmnet.mode == VMNET_MODE_BRIDGED) {
-		xpc_dictionary_set_string(d, vmnet_shared_interface_name_key, cfg->vmnet.interface);
+	xpc_dictionary_set_uint64(d, vmnet_operation_mode_key, operation_mode(setup->backend->vmnet.mode));
+	if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED) {
+		xpc_dictionary_set_string(d, vmnet_shared_interface_name_key, setup->backend->vmnet.interface);
 		return d;
 	}
 	/* vmnet's start address is the gateway (the host's), as sock-vmnet's --start-addr */
-	ipv4_format(inet_v4(&cfg->net4.gateway), text);
+	ipv4_format(inet_v4(&setup->net4->gateway), text);
 	xpc_dictionary_set_string(d, vmnet_start_address_key, text);
-	ipv4_format(inet_v4(&cfg->net4.range_end), text);
+	ipv4_format(inet_v4(&setup->net4->range_end), text);
 	xpc_dictionary_set_string(d, vmnet_end_address_key, text);
-	ipv4_format(cfg->net4.mask, text);
+	ipv4_format(setup->net4->mask, text);
 	xpc_dictionary_set_string(d, vmnet_subnet_mask_key, text);
 	return d;
 }
@@ -119,11 +119,11 @@ static xpc_object_t interface_desc(const struct config *cfg, bool classic)
  * address: Apple "reserves the first, second, and last addresses of the range. The second
  * address is reserved for the host".
  */
-static bool network_objects_fit(const struct config *cfg)
+static bool network_objects_fit(const struct backend_setup *setup)
 {
-	if (cfg->vmnet.mode == VMNET_MODE_BRIDGED)
+	if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED)
 		return false;
-	if (inet_v4(&cfg->net4.gateway) != inet_v4(&cfg->net4.subnet.addr) + 1) {
+	if (inet_v4(&setup->net4->gateway) != inet_v4(&setup->net4->subnet.addr) + 1) {
 		log_info("vmnet: --start-addr is not the subnet's first address, which a macOS 26 "
 			 "network gives the host: using the classic API");
 		return false;
@@ -136,13 +136,13 @@ static bool network_objects_fit(const struct config *cfg)
 }
 
 /* A macOS 26 network with vmnet's DHCP server and DNS proxy off: sock-vmnet serves both. */
-static vmnet_network_ref make_network(const struct config *cfg, vmnet_return_t *status)
+static vmnet_network_ref make_network(const struct backend_setup *setup, vmnet_return_t *status)
 	API_AVAILABLE(macos(26.0))
 {
-	vmnet_mode_t mode = cfg->vmnet.mode == VMNET_MODE_HOST ? VMNET_HOST_MODE : VMNET_SHARED_MODE;
+	vmnet_mode_t mode = setup->backend->vmnet.mode == VMNET_MODE_HOST ? VMNET_HOST_MODE : VMNET_SHARED_MODE;
 	vmnet_network_configuration_ref conf = vmnet_network_configuration_create(mode, status);
-	struct in_addr subnet = {htonl(inet_v4(&cfg->net4.subnet.addr))};
-	struct in_addr mask = {htonl(cfg->net4.mask)};
+	struct in_addr subnet = {htonl(inet_v4(&setup->net4->subnet.addr))};
+	struct in_addr mask = {htonl(setup->net4->mask)};
 	vmnet_network_ref net = NULL;
 
 	if (!conf)
@@ -151,7 +151,7 @@ static vmnet_network_ref make_network(const struct config *cfg, vmnet_return_t *
 	vmnet_network_configuration_disable_dns_proxy(conf);
 	*status = vmnet_network_configuration_set_ipv4_subnet(conf, &subnet, &mask);
 	if (*status == VMNET_SUCCESS)
-		*status = vmnet_network_configuration_set_mtu(conf, cfg->vm.mtu);
+		*status = vmnet_network_configuration_set_mtu(conf, setup->vm->mtu);
 	if (*status == VMNET_SUCCESS)
 		net = vmnet_network_create(conf, status);
 	CFRelease(conf);
@@ -163,7 +163,7 @@ static vmnet_network_ref make_network(const struct config *cfg, vmnet_return_t *
  * start_interface() - ask vmnet for the interface; @r is filled in by the completion
  * handler, on @l->queue. Return: the interface, or NULL (then @r->status may say why).
  */
-static interface_ref start_interface(struct vmnet_link *l, const struct config *cfg,
+static interface_ref start_interface(struct vmnet_link *l, const struct backend_setup *setup,
 				     struct start_result *r)
 {
 	vmnet_start_interface_completion_handler_t handler =
@@ -177,13 +177,13 @@ static interface_ref start_interface(struct vmnet_link *l, const struct config *
 	xpc_object_t desc;
 
 #ifdef SVM_VMNET_HAVE_NETWORK_OBJECTS
-	if (network_objects_fit(cfg)) {
+	if (network_objects_fit(setup)) {
 		if (__builtin_available(macOS 26.0, *)) {
 			vmnet_return_t status = VMNET_SUCCESS;
-			vmnet_network_ref net = make_network(cfg, &status);
+			vmnet_network_ref net = make_network(setup, &status);
 
 			if (net) {
-				desc = interface_desc(cfg, false);
+				desc = interface_desc(setup, false);
 				iface = vmnet_interface_start_with_network(net, desc, l->queue, handler);
 				xpc_release(desc);
 				l->network = net;
@@ -196,14 +196,14 @@ static interface_ref start_interface(struct vmnet_link *l, const struct config *
 		}
 	}
 #endif
-	desc = interface_desc(cfg, true);
+	desc = interface_desc(setup, true);
 	iface = vmnet_start_interface(desc, l->queue, handler);
 	xpc_release(desc);
 	return iface;
 }
 
 /* One line naming the option that decides what vmnet refused. */
-static void start_error(const struct config *cfg, vmnet_return_t status, char *err,
+static void start_error(const struct backend_setup *setup, vmnet_return_t status, char *err,
 			size_t err_size)
 {
 	const char *name = vmnet_status_name(status);
@@ -211,27 +211,27 @@ static void start_error(const struct config *cfg, vmnet_return_t status, char *e
 	if (status == VMNET_NOT_AUTHORIZED)
 		snprintf(err, err_size, "--backend: vmnet refused (%s): run as root, or sign with the "
 			 "com.apple.vm.networking entitlement (README, macOS)", name);
-	else if (cfg->vmnet.mode == VMNET_MODE_BRIDGED)
+	else if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED)
 		snprintf(err, err_size, "--vmnet-interface: vmnet cannot bridge to \"%s\": %s",
-			 cfg->vmnet.interface, name);
+			 setup->backend->vmnet.interface, name);
 	else
 		snprintf(err, err_size, "--start-addr: vmnet refused the %s network with the "
 			 "gateway, range and mask given (or --mtu %u): %s",
-			 cfg->vmnet.mode == VMNET_MODE_HOST ? "host" : "shared", cfg->vm.mtu, name);
+			 setup->backend->vmnet.mode == VMNET_MODE_HOST ? "host" : "shared", setup->vm->mtu, name);
 }
 
-int vmnet_link_start(struct vmnet_link *l, const struct config *cfg, char *err, size_t err_size)
+int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, char *err, size_t err_size)
 {
 	struct start_result *r = calloc(1, sizeof(*r));
 
-	*l = (struct vmnet_link){.offload = cfg->backend.offload};
+	*l = (struct vmnet_link){.offload = setup->backend->offload};
 	l->queue = dispatch_queue_create("sock-vmnet.vmnet", DISPATCH_QUEUE_SERIAL);
 	if (!r || !l->queue || !(r->done = dispatch_semaphore_create(0))) {
 		snprintf(err, err_size, "vmnet: out of memory");
 		return -1;
 	}
 	r->status = VMNET_FAILURE;
-	l->iface = start_interface(l, cfg, r);
+	l->iface = start_interface(l, setup, r);
 	if (dispatch_semaphore_wait(r->done, dispatch_time(DISPATCH_TIME_NOW,
 							   VMNET_START_TIMEOUT_S * NSEC_PER_SEC))) {
 		/* the handler may still come and write to @r: it stays allocated */
@@ -242,12 +242,12 @@ int vmnet_link_start(struct vmnet_link *l, const struct config *cfg, char *err, 
 	}
 	dispatch_release(r->done);
 	if (r->status != VMNET_SUCCESS || !l->iface) {
-		start_error(cfg, r->status, err, err_size);
+		start_error(setup, r->status, err, err_size);
 		free(r);
 		l->iface = NULL;
 		return -1;
 	}
-	l->mtu = r->mtu ? r->mtu : cfg->vm.mtu;
+	l->mtu = r->mtu ? r->mtu : setup->vm->mtu;
 	l->max_packet_size = r->max_packet_size ? r->max_packet_size : l->mtu + ETH_HDR_LEN;
 	l->read_max = r->read_max;
 	l->write_max = r->write_max;

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/backend.h"
 #include "backend/vmnet/doorbell.h"
-#include "backend/vmnet/vmnet_api.h"
-#include "core/config.h"
+#include "vmnet/vmnet_api.h"
 
 /**
  * struct vmnet_link - a started vmnet interface and what vmnet said about it
@@ -42,7 +42,7 @@ struct vmnet_link {
  * otherwise vmnet_start_interface(), the seed's flags in vmnet's start/end/mask keys.
  * Return: 0, or -1 with @err naming the option at fault.
  */
-int vmnet_link_start(struct vmnet_link *l, const struct config *cfg, char *err, size_t err_size);
+int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, char *err, size_t err_size);
 
 /** vmnet_link_watch() - ring @bell whenever vmnet says packets wait. Return: 0 or -1. */
 int vmnet_link_watch(struct vmnet_link *l, struct doorbell *bell, char *err, size_t err_size);

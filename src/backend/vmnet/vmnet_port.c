@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/vmnet/vmnet_offload.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
 #include "os/socket.h"
 #include "proto/wire.h"
+#include "vmnet/vmnet_offload.h"
 
 /*
  * Packets per vmnet_read()/vmnet_write() when vmnet does not say (macOS < 15): Apple's

@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend/vmnet/arp_probe.h"
 #include "backend/vmnet/doorbell.h"
 #include "backend/vmnet/vmnet_link.h"
 #include "core/frame_port.h"
 #include "core/loop.h"
-#include "core/relay.h"
+#include "datapath/relay.h"
+#include "hostnet/arp_probe.h"
 #include "proto/offload.h"
 
 /* One relay batch is one vmnet call: the relay never hands over or asks for more. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* netlink.h — the host's links and addresses, configured over rtnetlink (libmnl) */
-#ifndef SVM_BACKEND_LINUX_NETLINK_H
-#define SVM_BACKEND_LINUX_NETLINK_H
+#ifndef SVM_HOSTNET_LINUX_NETLINK_H
+#define SVM_HOSTNET_LINUX_NETLINK_H
 
 #include <net/if.h>
 #include <stdbool.h>

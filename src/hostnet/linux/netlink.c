@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* netlink.c — the host's links and addresses, configured over rtnetlink (libmnl) */
-#include "backend/linux/netlink.h"
+#include "hostnet/linux/netlink.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

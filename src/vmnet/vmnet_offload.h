@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vmnet_offload.h — vmnet's TSO and checksum offload, fed to proto/offload as the TAP's are */
-#ifndef SVM_BACKEND_VMNET_VMNET_OFFLOAD_H
-#define SVM_BACKEND_VMNET_VMNET_OFFLOAD_H
+#ifndef SVM_VMNET_VMNET_OFFLOAD_H
+#define SVM_VMNET_VMNET_OFFLOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* vmnet_offload.c — vmnet's packets described for proto/offload: TSO cut points, checksums anew */
-#include "backend/vmnet/vmnet_offload.h"
+#include "vmnet/vmnet_offload.h"
 
 #include "proto/byteorder.h"
 #include "proto/checksum.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* port_claim.h — a forwarded host port held by a socket of ours, so that nobody else takes it */
-#ifndef SVM_BACKEND_PORT_CLAIM_H
-#define SVM_BACKEND_PORT_CLAIM_H
+#ifndef SVM_HOSTNET_PORT_CLAIM_H
+#define SVM_HOSTNET_PORT_CLAIM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,5 +42,40 @@ int *port_claim_new(const struct expose *e, char *err, size_t err_size);
 
 /** port_claim_free() - release @fds and free the array (NULL: nothing) */
 void port_claim_free(const struct expose *e, int *fds);
+
+/**
+ * struct claimed_forward - one forward of a back-end (--expose), in a list of them
+ * @e: the forward
+ * @held: sockets on its host ports (port_claim_new()), so that nobody else binds them while
+ *        we forward; -1 where a socket of the forwarder's own holds the port
+ * @to: the VM's address it forwards to now (0: none yet)
+ */
+struct claimed_forward {
+	struct expose e;
+	int *held;
+	uint32_t to;
+	struct claimed_forward *next;
+};
+
+/** claimed_forward_find() - the forward of @list equal to @e (expose_same()), or NULL */
+struct claimed_forward *claimed_forward_find(struct claimed_forward *list,
+					     const struct expose *e);
+
+/**
+ * claimed_forward_add() - claim @e's host ports and put it at the head of @list
+ * Return: the new forward (to 0), or NULL with @err (a port taken, out of memory).
+ */
+struct claimed_forward *claimed_forward_add(struct claimed_forward **list,
+					    const struct expose *e, char *err, size_t err_size);
+
+/**
+ * claimed_forward_take() - unlink the forward equal to @e from @list
+ * Return: it (claimed_forward_free() releases it), or NULL when there is none.
+ */
+struct claimed_forward *claimed_forward_take(struct claimed_forward **list,
+					     const struct expose *e);
+
+/** claimed_forward_free() - give @f's ports back and free it (NULL: nothing) */
+void claimed_forward_free(struct claimed_forward *f);
 
 #endif

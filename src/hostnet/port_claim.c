@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* port_claim.c — a forwarded host port held by a socket of ours, so that nobody else takes it */
-#include "backend/port_claim.h"
+#include "hostnet/port_claim.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -101,4 +101,56 @@ void port_claim_free(const struct expose *e, int *fds)
 		return;
 	port_release_all(e, fds);
 	free(fds);
+}
+
+struct claimed_forward *claimed_forward_find(struct claimed_forward *list,
+					     const struct expose *e)
+{
+	for (struct claimed_forward *f = list; f; f = f->next)
+		if (expose_same(&f->e, e))
+			return f;
+	return NULL;
+}
+
+struct claimed_forward *claimed_forward_add(struct claimed_forward **list,
+					    const struct expose *e, char *err, size_t err_size)
+{
+	struct claimed_forward *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	f->e = *e;
+	f->held = port_claim_new(e, err, err_size);
+	if (!f->held) {
+		free(f);
+		return NULL;
+	}
+	f->next = *list;
+	*list = f;
+	return f;
+}
+
+struct claimed_forward *claimed_forward_take(struct claimed_forward **list,
+					     const struct expose *e)
+{
+	for (struct claimed_forward **p = list; *p; p = &(*p)->next) {
+		struct claimed_forward *f = *p;
+
+		if (expose_same(&f->e, e)) {
+			*p = f->next;
+			f->next = NULL;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+void claimed_forward_free(struct claimed_forward *f)
+{
+	if (!f)
+		return;
+	port_claim_free(&f->e, f->held);
+	free(f);
 }

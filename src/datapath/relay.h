@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* relay.h — the frame path: VM transport → guard → local responders or back-end, and back */
-#ifndef SVM_CORE_RELAY_H
-#define SVM_CORE_RELAY_H
+#ifndef SVM_DATAPATH_RELAY_H
+#define SVM_DATAPATH_RELAY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
 #include "core/frame_port.h"
 #include "core/loop.h"
 #include "core/stats.h"
@@ -49,8 +48,11 @@ struct lane {
  * struct relay - both directions between the VM and the host side
  * @watching: what the loop watches each port for now, by port (TO_HOST: the VM's)
  * @expiry: armed while a lane is blocked, for the oldest blocked batch
+ * @guard: the guard (the service's), asked about every frame
  * @responders: who answers the frames the guard finds addressed to sock-vmnet
- * @env: what the responders may do (send to the VM, report the VM's address)
+ * @env: what the responders may do (send to the VM, report the VM's address, hand the
+ *       guard a DNS answer)
+ * @now_ms: the time of the batch being relayed
  */
 struct relay {
 	struct loop *loop;
@@ -59,12 +61,13 @@ struct relay {
 	uint32_t vm_events, host_events;
 	struct lane lanes[RELAY_DIRECTIONS];
 	struct loop_timer expiry;
-	struct guard guard;
+	struct guard *guard;
 	struct responder_table responders;
 	struct responder_env env;
 	struct stats *stats;
 	void (*on_vm_address)(void *ctx, uint32_t addr); /* (optional) the VM's lease changed */
 	void *vm_address_ctx;
+	uint64_t now_ms;
 	unsigned reject_tokens;    /* answers to refused packets left in the budget */
 	uint64_t reject_refill_ms; /* when the budget was last refilled */
 	bool vm_gone; /* the VM's end closed: time to stop */
@@ -75,9 +78,10 @@ struct relay {
  * relay_init() - wire the VM port, the host port, the guard and the responders
  * @r: the relay
  * @loop: the loop to run in
- * @cfg: the command line (the guard's rules, the MTU)
+ * @mtu: the VM's MTU (the size of the frame buffers)
  * @vm: the VM transport's port
  * @host: the back-end's port
+ * @guard: the guard that judges every frame (the caller's; it outlives the relay)
  * @stats: the counters
  *
  * Responders are attached afterwards with relay_attach(): they are given relay's
@@ -85,8 +89,8 @@ struct relay {
  * VM's address.
  * Return: 0, or -errno.
  */
-int relay_init(struct relay *r, struct loop *loop, const struct config *cfg,
-	       struct frame_port *vm, struct frame_port *host, struct stats *stats);
+int relay_init(struct relay *r, struct loop *loop, unsigned mtu, struct frame_port *vm,
+	       struct frame_port *host, struct guard *guard, struct stats *stats);
 void relay_fini(struct relay *r);
 
 /** relay_attach() - @resp answers the frames the guard routes to @service */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* nat.h — NAT for the VMs' subnet: IPv4 forwarding and an nftables masquerade table */
-#ifndef SVM_BACKEND_LINUX_NAT_H
-#define SVM_BACKEND_LINUX_NAT_H
+#ifndef SVM_HOSTNET_LINUX_NAT_H
+#define SVM_HOSTNET_LINUX_NAT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vmnet_api.h — vmnet.framework's C API: the SDK's header, or our transcription of Apple's docs */
-#ifndef SVM_BACKEND_VMNET_VMNET_API_H
-#define SVM_BACKEND_VMNET_VMNET_API_H
+#ifndef SVM_VMNET_VMNET_API_H
+#define SVM_VMNET_VMNET_API_H
 
 /*
  * On a Mac with Xcode or the Command Line Tools, <vmnet/vmnet.h> is the SDK's and is used

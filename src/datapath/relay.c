@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* relay.c — the frame path: VM transport → guard → local responders or back-end, and back */
-#include "core/relay.h"
+#include "datapath/relay.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -138,7 +138,7 @@ static void send_to_host(struct relay *r, const uint8_t *frame, size_t len)
 /* Take one answer from the budget of rejects; false when it is spent for now. */
 static bool reject_token(struct relay *r)
 {
-	uint64_t now = r->guard.now_ms;
+	uint64_t now = r->now_ms;
 	uint64_t earned = (now - r->reject_refill_ms) * RELAY_REJECTS_PER_SECOND / 1000;
 
 	if (earned) {
@@ -164,11 +164,11 @@ static void reject(struct relay *r, const struct frame_view *v)
 	uint8_t answer[REJECT_FRAME_MAX];
 	size_t len;
 
-	if (r->guard.cfg->policy.block_mode != BLOCK_REJECT || !reject_token(r))
+	if (!guard_rejects(r->guard) || !reject_token(r))
 		return;
 	len = v->ip_proto == IPPROTO_TCP_ && v->l4
 		      ? reject_reset_sender(v, answer)
-		      : reject_icmp_prohibited(v, v->dst_mac, r->guard.gateway, answer);
+		      : reject_icmp_prohibited(v, v->dst_mac, guard_gateway(r->guard), answer);
 	if (len)
 		send_to_vm(r, answer, len);
 }
@@ -191,11 +191,9 @@ static void count_drop(struct relay *r, enum drop_reason why, const char *direct
 		       const struct frame_view *v)
 {
 	char rule[POLICY_RULE_TEXT_LEN], detail[POLICY_RULE_TEXT_LEN + 16] = "";
-	int by = r->guard.decided_by;
+	const struct policy_entry *e = log_debug_enabled() ? guard_decided_by(r->guard) : NULL;
 
-	if (by >= 0 && log_debug_enabled()) {
-		const struct policy_entry *e = policy_entry(r->guard.policy, (size_t)by);
-
+	if (e) {
 		snprintf(detail, sizeof(detail), "rule=\"%s %s%s\"", e->rule.allow ? "allow" : "block",
 			 policy_rule_format(&e->rule, rule, sizeof(rule)),
 			 e->builtin ? " (built-in)" : "");
@@ -208,9 +206,18 @@ static void vm_address(void *ctx, const struct inet_addr *addr)
 {
 	struct relay *r = ctx;
 
-	guard_set_vm_address(&r->guard, addr);
+	guard_set_vm_address(r->guard, addr);
 	if (r->on_vm_address)
-		r->on_vm_address(r->vm_address_ctx, r->guard.vm_addr);
+		r->on_vm_address(r->vm_address_ctx, guard_vm_address(r->guard));
+}
+
+/* responder_env.learn_answer: a DNS answer the VM is given, read by the guard's name rules */
+static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct relay *r = ctx;
+
+	guard_set_now(r->guard, clock_mono_ms());
+	guard_learn_answer(r->guard, msg, len);
 }
 
 static void answer_locally(struct relay *r, enum local_service service,
@@ -239,7 +246,8 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 		port_gone(r, l->from, n);
 		return;
 	}
-	r->guard.now_ms = clock_mono_ms();
+	r->now_ms = clock_mono_ms();
+	guard_set_now(r->guard, r->now_ms);
 	for (unsigned i = 0; i < b->count; i++) {
 		struct frame_view v = {0};
 		enum guard_action action = GUARD_DROP;
@@ -250,8 +258,8 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 					       : frame_parse(&v, b->data[i], b->len[i]);
 
 		if (why == DROP_NONE)
-			action = from_vm ? guard_vm_frame(&r->guard, &v, &why, &service)
-					 : guard_host_frame(&r->guard, &v, &why);
+			action = from_vm ? guard_vm_frame(r->guard, &v, &why, &service)
+					 : guard_host_frame(r->guard, &v, &why);
 		switch (action) {
 		case GUARD_PASS:
 			l->out[l->out_count++] = (struct frame_ref){b->data[i], b->len[i]};
@@ -360,20 +368,17 @@ static void lane_init(struct lane *l, struct frame_port *from, struct frame_port
 	l->direction = direction;
 }
 
-int relay_init(struct relay *r, struct loop *loop, const struct config *cfg,
-	       struct frame_port *vm, struct frame_port *host, struct stats *stats)
+int relay_init(struct relay *r, struct loop *loop, unsigned mtu, struct frame_port *vm,
+	       struct frame_port *host, struct guard *guard, struct stats *stats)
 {
 	/* MTU + header, and one byte more so that an oversize frame shows as such */
-	size_t frame_cap = (size_t)cfg->vm.mtu + ETH_HDR_LEN + 1;
+	size_t frame_cap = (size_t)mtu + ETH_HDR_LEN + 1;
 	int e;
 
-	*r = (struct relay){.loop = loop, .vm = vm, .host = host, .stats = stats,
+	*r = (struct relay){.loop = loop, .vm = vm, .host = host, .guard = guard, .stats = stats,
 			    .expiry.on_expire = on_expiry};
 	r->env = (struct responder_env){.send_to_vm = send_to_vm, .vm_address = vm_address,
-					.ctx = r, .loop = loop};
-	if (guard_init(&r->guard, cfg) < 0)
-		return -ENOMEM;
-	r->guard.names = &stats->names;
+					.learn_answer = learn_answer, .ctx = r, .loop = loop};
 	r->reject_tokens = RELAY_REJECT_BURST;
 	r->reject_refill_ms = clock_mono_ms();
 	lane_init(&r->lanes[TO_HOST], vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");
@@ -413,5 +418,4 @@ void relay_fini(struct relay *r)
 	}
 	for (int d = 0; d < RELAY_DIRECTIONS; d++)
 		frame_batch_free(&r->lanes[d].batch);
-	guard_fini(&r->guard);
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* vmnet_ident.h — names the vmnet back-end gives: the interface's uuid, the network's id */
-#ifndef SVM_BACKEND_VMNET_VMNET_IDENT_H
-#define SVM_BACKEND_VMNET_VMNET_IDENT_H
+#ifndef SVM_VMNET_VMNET_IDENT_H
+#define SVM_VMNET_VMNET_IDENT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "proto/addr.h"
+#include "vmnet/vmnet_config.h"
 
 #define VMNET_UUID_SIZE 16
 
@@ -22,13 +23,14 @@ void vmnet_interface_uuid(const uint8_t mac[6], uint8_t uuid[VMNET_UUID_SIZE]);
 
 /**
  * vmnet_network_name() - the lease database's name for the network, and one for people
- * @cfg: mode, bridged interface, subnet
+ * @vmnet: mode, bridged interface
+ * @subnet: the VM's subnet
  * @id: "vmnet-shared:192.168.64.0/24", "vmnet-bridged:en0:192.168.1.0/24"...: instances on
  *      the same subnet of the same kind share one address pool, whichever vmnet API serves
  *      them
  * @desc: "vmnet shared network 192.168.64.0/24"
  */
-void vmnet_network_name(const struct config *cfg, char *id, size_t id_size, char *desc,
-			size_t desc_size);
+void vmnet_network_name(const struct vmnet_config *vmnet, const struct inet_prefix *subnet,
+			char *id, size_t id_size, char *desc, size_t desc_size);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* forward.h — port forwards of the tap back-end: nftables DNAT rules, each tagged with its owner */
-#ifndef SVM_BACKEND_LINUX_FORWARD_H
-#define SVM_BACKEND_LINUX_FORWARD_H
+#ifndef SVM_HOSTNET_LINUX_FORWARD_H
+#define SVM_HOSTNET_LINUX_FORWARD_H
 
 #include <stdbool.h>
 #include <stddef.h>

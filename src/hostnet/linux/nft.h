@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* nft.h — nftables commands through libnftables, loaded (dlopen) only for as long as they run */
-#ifndef SVM_BACKEND_LINUX_NFT_H
-#define SVM_BACKEND_LINUX_NFT_H
+#ifndef SVM_HOSTNET_LINUX_NFT_H
+#define SVM_HOSTNET_LINUX_NFT_H
 
 #include <stdbool.h>
 #include <stddef.h>

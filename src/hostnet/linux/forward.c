@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* forward.c — port forwards of the tap back-end: nftables DNAT rules, each tagged with its owner */
-#include "backend/linux/forward.h"
+#include "hostnet/linux/forward.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/linux/nat.h"
-#include "backend/linux/nft.h"
+#include "hostnet/linux/nat.h"
+#include "hostnet/linux/nft.h"
 #include "os/process.h"
 #include "proto/addr.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* vmnet_ident.c — the vmnet interface's uuid from the VM's MAC, the network's name from the config */
-#include "backend/vmnet/vmnet_ident.h"
+#include "vmnet/vmnet_ident.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,17 +23,16 @@ static const char *mode_name(enum vmnet_mode_kind mode)
 	return mode == VMNET_MODE_HOST ? "host" : mode == VMNET_MODE_BRIDGED ? "bridged" : "shared";
 }
 
-void vmnet_network_name(const struct config *cfg, char *id, size_t id_size, char *desc,
-			size_t desc_size)
+void vmnet_network_name(const struct vmnet_config *vmnet, const struct inet_prefix *subnet,
+			char *id, size_t id_size, char *desc, size_t desc_size)
 {
-	char subnet[IPV4_TEXT_LEN];
-	const char *mode = mode_name(cfg->vmnet.mode);
-	bool bridged = cfg->vmnet.mode == VMNET_MODE_BRIDGED;
+	char net[IPV4_TEXT_LEN];
+	const char *mode = mode_name(vmnet->mode);
+	bool bridged = vmnet->mode == VMNET_MODE_BRIDGED;
 
-	ipv4_format(inet_v4(&cfg->net4.subnet.addr), subnet);
-	snprintf(id, id_size, "vmnet-%s:%s%s%s/%u", mode, bridged ? cfg->vmnet.interface : "",
-		 bridged ? ":" : "", subnet, (unsigned)cfg->net4.subnet.len);
-	snprintf(desc, desc_size, "vmnet %s network %s/%u%s%s", mode, subnet,
-		 (unsigned)cfg->net4.subnet.len, bridged ? " on " : "",
-		 bridged ? cfg->vmnet.interface : "");
+	ipv4_format(inet_v4(&subnet->addr), net);
+	snprintf(id, id_size, "vmnet-%s:%s%s%s/%u", mode, bridged ? vmnet->interface : "",
+		 bridged ? ":" : "", net, (unsigned)subnet->len);
+	snprintf(desc, desc_size, "vmnet %s network %s/%u%s%s", mode, net, (unsigned)subnet->len,
+		 bridged ? " on " : "", bridged ? vmnet->interface : "");
 }

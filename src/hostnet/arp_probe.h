@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* arp_probe.h — is an IPv4 address in use on the host side? RFC 5227 probes, and what ARP showed */
-#ifndef SVM_BACKEND_VMNET_ARP_PROBE_H
-#define SVM_BACKEND_VMNET_ARP_PROBE_H
+#ifndef SVM_HOSTNET_ARP_PROBE_H
+#define SVM_HOSTNET_ARP_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* arp_probe.c — RFC 5227 address probes on the host side, answered by ARP or by what ARP showed */
-#include "backend/vmnet/arp_probe.h"
+#include "hostnet/arp_probe.h"
 
 #include <string.h>
 

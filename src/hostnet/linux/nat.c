@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* nat.c — NAT for the VMs' subnet: IPv4 forwarding and an nftables masquerade table */
-#include "backend/linux/nat.h"
+#include "hostnet/linux/nat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/linux/nft.h"
+#include "hostnet/linux/nft.h"
 #include "proto/addr.h"
 
 #define IP_FORWARD_PATH "/proc/sys/net/ipv4/ip_forward"

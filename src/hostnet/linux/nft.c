@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* nft.c — nftables commands through libnftables, loaded (dlopen) only for as long as they run */
-#include "backend/linux/nft.h"
+#include "hostnet/linux/nft.h"
 
 #include <dlfcn.h>
 #include <nftables/libnftables.h>

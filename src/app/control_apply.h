@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* control_apply.h — the control socket's requests carried out on the service's state */
+#ifndef SVM_APP_CONTROL_APPLY_H
+#define SVM_APP_CONTROL_APPLY_H
+
+#include "app/control_msg.h"
+#include "app/exposes.h"
+#include "core/stats.h"
+#include "guard/guard.h"
+
+/**
+ * struct control_state - what the requests show and change: the service's own
+ * @guard: the rules, their counters and the learned names
+ * @stats: the counters of `stats`
+ * @exposes: the port forwards
+ * @refresh_stats: (optional) bring @stats up to date first (the back-end's own counters)
+ * @ctx: its argument
+ */
+struct control_state {
+	struct guard *guard;
+	struct stats *stats;
+	struct exposes *exposes;
+	void (*refresh_stats)(void *ctx);
+	void *ctx;
+};
+
+/**
+ * control_apply() - carry out one checked request
+ * @st: the service's state
+ * @req: the request (control_request_parse()'s)
+ * @ans: filled in: a value to answer with, or an error
+ *
+ * This is the one place where a request changes anything (the policy in force, the
+ * forwards): the control socket only reads lines and writes answers, so a
+ * privilege-separated or threaded design would pass these messages instead.
+ */
+void control_apply(const struct control_state *st, const struct control_request *req,
+		   struct control_answer *ans);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* vm_config.h — the VM and its IPv4 network: the two sections of the command line every floor reads */
+#ifndef SVM_CORE_VM_CONFIG_H
+#define SVM_CORE_VM_CONFIG_H
+
+#include <stdint.h>
+
+#include "proto/addr.h"
+
+#define DEFAULT_MTU 1500
+#define MAX_MTU 65521 /* the largest MTU a TAP and an Ethernet frame in a datagram allow */
+#define MIN_MTU 576   /* RFC 791: every IPv4 host must accept 576-byte datagrams */
+
+enum vm_transport_kind {
+	VM_FD_DGRAM,     /* --fd of an AF_UNIX SOCK_DGRAM socket */
+	VM_FD_STREAM,    /* --fd of an AF_UNIX SOCK_STREAM socket, 4-byte length framing */
+	VM_SOCKET_DGRAM, /* --socket PATH: bind a unixgram socket, serve the first peer */
+	VM_LISTEN_STREAM /* --listen PATH: unix stream socket, one client */
+};
+
+/**
+ * struct vm_config - the VM: how its frames arrive, and what it may claim to be
+ * @transport: which kind of socket carries the frames
+ * @fd: --fd; -1 otherwise
+ * @path: --socket or --listen
+ * @fd_number: "run": the descriptor number the hypervisor gets its end as (3)
+ * @mac: --mac, the only source address its frames may carry
+ * @mtu: --mtu of the VM's link
+ */
+struct vm_config {
+	enum vm_transport_kind transport;
+	int fd;
+	const char *path;
+	int fd_number;
+	uint8_t mac[6];
+	unsigned mtu;
+};
+
+/**
+ * struct net4_config - the VM's IPv4 network (the seed's flags)
+ * @gateway: = --start-addr, held by the host side, also the DHCP server and DNS
+ * @subnet: --start-addr masked by --subnet-mask
+ * @mask: --subnet-mask, host order (for DHCP's option 1 and the pool arithmetic)
+ * @range_end: --end-addr
+ */
+struct net4_config {
+	struct inet_addr gateway;
+	struct inet_prefix subnet;
+	uint32_t mask;
+	struct inet_addr range_end;
+};
+
+#endif
