@@ -53,9 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/dns_msg.h"
-#include "proto/server_name.h"
-
+#include "guard/guard_private.h"
 
 /* IPv4 option types (RFC 791, RFC 2113): copied flag, class and number in one byte */
 #define IPOPT_EOL 0
@@ -67,18 +65,6 @@
 
 /* The offset (in 8-byte units) of a fragment that overwrites TCP's flags (RFC 1858). */
 #define TCP_OVERLAP_FRAG_OFFSET 1
-
-/*
- * The first bytes of a TCP flow whose server name is checked, kept while they do not say it
- * yet: a ClientHello is one record of at most 16 KiB (today's, with post-quantum key shares,
- * are 1.5-2 KiB: two segments), a request's headers rarely 8 KiB. Buffers are taken only when
- * the first segment is not enough, at most 64 at once per VM; beyond, the flow is reset.
- */
-#define FIRST_BYTES_MAX (SERVER_NAME_HELLO_MAX + 1024)
-#define FIRST_BYTES_BUFFERS 64
-
-/* A flow a forward (--expose) let in: not any rule's. */
-#define FLOW_RULE_FORWARD UINT32_MAX
 
 /* The names' tables exist while the policy has a name rule (flows, also while forwards do). */
 static int ensure_name_tables(struct guard *g, const struct policy *p)
@@ -111,7 +97,7 @@ int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t v
 }
 
 /* The forward that takes the host's @proto packets to the VM's port @vm_port, or NULL. */
-static struct guard_forward *forward_to(struct guard *g, uint8_t proto, uint16_t vm_port)
+struct guard_forward *guard_forward_to(struct guard *g, uint8_t proto, uint16_t vm_port)
 {
 	for (size_t i = 0; i < g->forward_count; i++) {
 		struct guard_forward *f = &g->forwards[i];
@@ -125,7 +111,7 @@ static struct guard_forward *forward_to(struct guard *g, uint8_t proto, uint16_t
 /* A forwarded flow (its sport is the VM's port) that no forward left takes in any more. */
 static bool unforwarded(void *ctx, const struct flow *fl)
 {
-	return !forward_to(ctx, fl->proto, fl->sport);
+	return !guard_forward_to(ctx, fl->proto, fl->sport);
 }
 
 void guard_forward_del(struct guard *g, size_t i)
@@ -292,128 +278,6 @@ void guard_set_vm_address(struct guard *g, const struct inet_addr *addr)
 	g->vm_addr = addr && inet_is_v4(addr) ? inet_v4(addr) : 0;
 }
 
-/* ---- learning names ------------------------------------------------------------------------ */
-
-/* Records of one answer that name rules care about, at most this many of each. */
-#define ANSWER_RECORDS_MAX 64
-/* CNAME links followed from a ruled name (a resolver follows 8-16) */
-#define CNAME_DEPTH_MAX 16
-
-struct answer_records {
-	unsigned cnames, addrs;
-	struct {
-		char owner[DNS_NAME_TEXT_LEN], target[DNS_NAME_TEXT_LEN];
-	} cname[ANSWER_RECORDS_MAX];
-	struct {
-		char owner[DNS_NAME_TEXT_LEN];
-		uint32_t addr, ttl;
-	} a[ANSWER_RECORDS_MAX];
-};
-
-/*
- * Addresses a name never opens (DNS rebinding: an allowed name pointed at something that
- * is not on the internet): "this network", loopback, link-local (the cloud metadata service
- * 169.254.169.254 among them), multicast, reserved and broadcast, and the VMs' own subnet
- * with the gateway. Private and documentation ranges may be opened by a name.
- */
-static bool never_by_name(const struct guard *g, uint32_t a)
-{
-	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 28) >= 0xe ||
-	       (a & g->subnet_mask) == g->subnet;
-}
-
-static bool read_answer(const uint8_t *msg, size_t len, char qname[DNS_NAME_TEXT_LEN],
-			struct answer_records *out)
-{
-	struct dns_reader r;
-	struct dns_question q;
-	struct dns_rr rr;
-
-	if (!dns_reader_init(&r, msg, len) || !(r.hdr.flags & DNS_FLAG_QR) ||
-	    DNS_RCODE(r.hdr.flags) != 0 || r.hdr.qdcount != 1 || !dns_next_question(&r, &q))
-		return false;
-	memcpy(qname, q.name, DNS_NAME_TEXT_LEN);
-	out->cnames = out->addrs = 0;
-	for (unsigned i = 0; i < r.hdr.ancount && dns_next_rr(&r, &rr); i++) {
-		if (rr.rclass != DNS_CLASS_IN)
-			continue;
-		if (rr.type == DNS_TYPE_CNAME && out->cnames < ANSWER_RECORDS_MAX) {
-			memcpy(out->cname[out->cnames].owner, rr.name, DNS_NAME_TEXT_LEN);
-			memcpy(out->cname[out->cnames].target, rr.target, DNS_NAME_TEXT_LEN);
-			out->cnames++;
-		} else if (rr.type == DNS_TYPE_A && rr.rdlen == 4 && out->addrs < ANSWER_RECORDS_MAX) {
-			memcpy(out->a[out->addrs].owner, rr.name, DNS_NAME_TEXT_LEN);
-			out->a[out->addrs].addr = be32(rr.rdata);
-			out->a[out->addrs].ttl = rr.ttl;
-			out->addrs++;
-		}
-	}
-	return true;
-}
-
-/* Learn the A records reached from @start (a name rule @rule matched) through CNAMEs. */
-static void learn_from(struct guard *g, const struct answer_records *ans, const char *start,
-		       uint32_t rule)
-{
-	const char *chain[CNAME_DEPTH_MAX + 1] = {start};
-	unsigned depth = 1;
-
-	/* the chain from @start: each name's CNAME target, as long as there is one */
-	while (depth <= CNAME_DEPTH_MAX) {
-		const char *next = NULL;
-
-		for (unsigned i = 0; i < ans->cnames && !next; i++)
-			if (strcmp(ans->cname[i].owner, chain[depth - 1]) == 0)
-				next = ans->cname[i].target;
-		if (!next)
-			break;
-		chain[depth++] = next;
-	}
-	for (unsigned i = 0; i < ans->addrs; i++)
-		for (unsigned k = 0; k < depth; k++) {
-			if (strcmp(ans->a[i].owner, chain[k]) != 0)
-				continue;
-			if (never_by_name(g, ans->a[i].addr)) {
-				if (g->names)
-					g->names->rebinding++;
-			} else if (learned_add(g->learned, ans->a[i].addr, rule, start, ans->a[i].ttl,
-					       g->now_ms) &&
-				   g->names) {
-				g->names->learned++;
-			}
-			break;
-		}
-}
-
-void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len)
-{
-	static struct answer_records ans; /* 40 KiB: not on the stack; one thread */
-	char qname[DNS_NAME_TEXT_LEN];
-
-	if (!g->learned || !read_answer(msg, len, qname, &ans))
-		return;
-	if (g->names)
-		g->names->answers++;
-	for (size_t r = 0; r < policy_entry_count(g->policy); r++) {
-		const struct policy_rule *rule = &policy_entry(g->policy, r)->rule;
-
-		if (!rule->is_name)
-			continue;
-		/* the question, or any name of the chain, may be the one the rule names */
-		if (policy_rule_matches_name(rule, qname))
-			learn_from(g, &ans, qname, (uint32_t)r);
-		for (unsigned i = 0; i < ans.cnames; i++)
-			if (policy_rule_matches_name(rule, ans.cname[i].target))
-				learn_from(g, &ans, ans.cname[i].target, (uint32_t)r);
-	}
-}
-
-static enum guard_action drop(enum drop_reason *reason, enum drop_reason why)
-{
-	*reason = why;
-	return GUARD_DROP;
-}
-
 static bool is_vlan(uint16_t ethertype)
 {
 	return ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
@@ -534,220 +398,6 @@ static enum guard_action vm_arp(const struct guard *g, const struct frame_view *
 	return GUARD_PASS;
 }
 
-/* ---- the destination: rules, names, flows ---------------------------------------------- */
-
-/**
- * struct decision - which rule lets a packet through or not
- * @allow: the verdict
- * @entry: the deciding rule, or -1
- * @by_name: it is a name rule, through an address learned for it
- * @by_address: the verdict of the address rules alone
- */
-struct decision {
-	bool allow;
-	int entry;
-	bool by_name;
-	bool by_address;
-};
-
-static struct decision decide(const struct guard *g, uint32_t dst, uint8_t proto,
-			      uint16_t port, enum policy_ports ports)
-{
-	struct policy_verdict pv = policy_decide(g->policy, dst, proto, port, ports);
-	struct decision d = {pv.allow, pv.entry, false, pv.allow};
-	uint16_t best = pv.rank;
-
-	if (!g->learned || ports != POLICY_PORT_KNOWN)
-		return d;
-	if (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_)
-		port = 0;
-	for (const struct learned_entry *e = learned_first(g->learned, dst); e;
-	     e = learned_next(g->learned, e)) {
-		const struct policy_rule *r = &policy_entry(g->policy, e->rule)->rule;
-		uint16_t rank;
-
-		if (e->expires_ms <= g->now_ms || !policy_rule_matches_port(r, proto, port))
-			continue;
-		rank = policy_name_rank(g->policy, e->rule);
-		if (rank > best) { /* a block's rank is higher than the same allow's */
-			best = rank;
-			d = (struct decision){r->allow, (int)e->rule, true, pv.allow};
-		}
-	}
-	return d;
-}
-
-static void count_decision(struct guard *g, int entry)
-{
-	g->decided_by = entry;
-	if (entry >= 0 && (uint32_t)entry != FLOW_RULE_FORWARD)
-		(*policy_hits(g->policy, (size_t)entry))++;
-}
-
-/* Does @name ask for a server the name rules allow for this flow? Block wins. */
-static bool name_allowed(const struct guard *g, const char *name, uint8_t proto, uint16_t port)
-{
-	bool allowed = false;
-
-	for (size_t i = 0; i < policy_entry_count(g->policy); i++) {
-		const struct policy_rule *r = &policy_entry(g->policy, i)->rule;
-
-		if (!policy_rule_matches_name(r, name) || !policy_rule_matches_port(r, proto, port))
-			continue;
-		if (!r->allow)
-			return false;
-		allowed = true;
-	}
-	return allowed;
-}
-
-static uint8_t tcp_flags(const struct frame_view *v)
-{
-	return v->l4[13];
-}
-
-static enum guard_action reset(enum drop_reason *reason, enum drop_reason why)
-{
-	*reason = why;
-	return GUARD_RESET;
-}
-
-/* The check is over: the flow goes on unchecked, or is reset from now on. */
-static void end_check(struct guard *g, struct flow *fl, enum flow_check outcome)
-{
-	if (fl->first) {
-		free(fl->first);
-		fl->first = NULL;
-		g->first_bytes_buffers--;
-	}
-	fl->first_len = 0;
-	fl->check = (uint8_t)outcome;
-}
-
-/*
- * check_first_bytes() - a segment of a flow whose server name is not known yet
- *
- * In-order data is read (from the segment itself when it holds the whole ClientHello or
- * request line and Host, else from the flow's buffer) until it names a server; what came
- * before the deciding segment was passed on, and the deciding one is passed on only if the
- * name is allowed. A segment past a gap is dropped (the VM sends it again).
- */
-static enum guard_action check_first_bytes(struct guard *g, struct flow *fl,
-					   const struct frame_view *v, enum drop_reason *reason)
-{
-	uint32_t seq = be32(v->l4 + 4), skip = fl->next_seq - seq;
-	const uint8_t *data = v->payload;
-	size_t n = v->payload_len;
-	char name[DNS_NAME_TEXT_LEN];
-	enum server_name_kind kind;
-	enum server_name_result r;
-
-	if ((int32_t)(seq - fl->next_seq) > 0)
-		return drop(reason, DROP_NAME_CHECK_ORDER);
-	if (skip >= n)
-		return GUARD_PASS; /* all of it seen before: a retransmission */
-	data += skip;
-	n -= skip;
-	if (!fl->first_len) {
-		r = server_name_find(data, n, name, &kind);
-	} else {
-		if (fl->first_len + n > FIRST_BYTES_MAX)
-			goto unchecked;
-		memcpy(fl->first + fl->first_len, data, n);
-		fl->first_len += (uint32_t)n;
-		r = server_name_find(fl->first, fl->first_len, name, &kind);
-	}
-	fl->next_seq += (uint32_t)n;
-	switch (r) {
-	case SERVER_NAME_MORE:
-		if (!fl->first) {
-			if (n > FIRST_BYTES_MAX || g->first_bytes_buffers >= FIRST_BYTES_BUFFERS ||
-			    !(fl->first = malloc(FIRST_BYTES_MAX)))
-				goto unchecked;
-			g->first_bytes_buffers++;
-			memcpy(fl->first, data, n);
-			fl->first_len = (uint32_t)n;
-		}
-		return GUARD_PASS;
-	case SERVER_NAME_OTHER:
-		end_check(g, fl, FLOW_CHECK_NONE); /* neither TLS nor HTTP: nothing to check */
-		return GUARD_PASS;
-	case SERVER_NAME_FOUND:
-		if (name_allowed(g, name, v->ip_proto, v->dst_port)) {
-			end_check(g, fl, FLOW_CHECK_NONE);
-			return GUARD_PASS;
-		}
-		break;
-	case SERVER_NAME_ABSENT:
-	case SERVER_NAME_MALFORMED:
-		break;
-	}
-	end_check(g, fl, FLOW_CHECK_FAILED);
-	return reset(reason, DROP_NAME_MISMATCH);
-unchecked:
-	end_check(g, fl, FLOW_CHECK_FAILED);
-	return reset(reason, DROP_NAME_UNCHECKED);
-}
-
-/* A packet of a flow a name rule let through: it stays open whatever the name's TTL. */
-static enum guard_action flow_packet(struct guard *g, struct flow *fl, const struct frame_view *v,
-				     enum drop_reason *reason)
-{
-	fl->last_ms = g->now_ms;
-	count_decision(g, fl->rule == FLOW_RULE_FORWARD ? -1 : (int)fl->rule);
-	if (fl->check == FLOW_CHECK_FAILED)
-		return drop(reason, DROP_NAME_MISMATCH);
-	if (fl->proto != IPPROTO_TCP_)
-		return GUARD_PASS;
-	if (tcp_flags(v) & TCP_SYN)
-		fl->tcp |= FLOW_TCP_SYN;
-	if (tcp_flags(v) & TCP_FIN)
-		fl->tcp |= FLOW_TCP_FIN_VM;
-	if (tcp_flags(v) & TCP_RST)
-		fl->tcp |= FLOW_TCP_RST;
-	if (fl->check == FLOW_CHECK_PENDING && v->payload_len)
-		return check_first_bytes(g, fl, v, reason);
-	return GUARD_PASS;
-}
-
-/* A TCP or UDP packet to a unicast destination: its flow, or the rules (names included). */
-static enum guard_action vm_unicast(struct guard *g, const struct frame_view *v,
-				    enum drop_reason *reason)
-{
-	uint32_t dst = inet_v4(&v->ip_dst);
-	bool flowing = g->flows && v->l4 &&
-		       (v->ip_proto == IPPROTO_TCP_ || v->ip_proto == IPPROTO_UDP_);
-	struct decision d;
-	struct flow *fl;
-
-	if (flowing) {
-		fl = flows_find(g->flows, v->ip_proto, dst, v->src_port, v->dst_port, g->now_ms);
-		if (fl)
-			return flow_packet(g, fl, v, reason);
-	}
-	/* a reply to a connection a forward let in */
-	if (g->forward_flows && flows_count(g->forward_flows) && v->l4 &&
-	    (v->ip_proto == IPPROTO_TCP_ || v->ip_proto == IPPROTO_UDP_)) {
-		fl = flows_find(g->forward_flows, v->ip_proto, dst, v->src_port, v->dst_port,
-				g->now_ms);
-		if (fl)
-			return flow_packet(g, fl, v, reason);
-	}
-	d = decide(g, dst, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
-	if (!d.allow || !d.by_name || !flowing) {
-		count_decision(g, d.entry);
-		return d.allow ? GUARD_PASS : drop(reason, DROP_POLICY_BLOCK);
-	}
-	fl = flows_add(g->flows, v->ip_proto, dst, v->src_port, v->dst_port, (uint32_t)d.entry,
-		       g->now_ms);
-	if (v->ip_proto == IPPROTO_TCP_ && g->check_names && !d.by_address) {
-		fl->check = FLOW_CHECK_PENDING;
-		/* the first byte follows the SYN; a flow met mid-way is read from where it is */
-		fl->next_seq = be32(v->l4 + 4) + ((tcp_flags(v) & TCP_SYN) ? 1 : 0);
-	}
-	return flow_packet(g, fl, v, reason);
-}
-
 /* The destination check of a VM packet whose source has been checked. */
 static enum guard_action vm_ipv4_destination(struct guard *g, const struct frame_view *v,
 					     enum drop_reason *reason)
@@ -766,9 +416,9 @@ static enum guard_action vm_ipv4_destination(struct guard *g, const struct frame
 		return GUARD_PASS;
 	}
 	if (first)
-		return vm_unicast(g, v, reason);
-	d = decide(g, dst, v->ip_proto, 0, POLICY_PORT_EVERY);
-	count_decision(g, d.entry);
+		return guard_vm_unicast(g, v, reason);
+	d = guard_decide(g, dst, v->ip_proto, 0, POLICY_PORT_EVERY);
+	guard_count_decision(g, d.entry);
 	if (d.allow)
 		return GUARD_PASS;
 	/* a fragment to a destination that a port rule opens is the fragment's fault */
@@ -874,65 +524,6 @@ static enum guard_action host_arp(const struct guard *g, const struct frame_view
 	return drop(reason, DROP_HOST_ARP);
 }
 
-/*
- * A connection the host forwards to the VM (--expose) begins — a UDP datagram of a new flow,
- * a TCP SYN — and is remembered, so that the VM's replies leave whatever the policy says of
- * the client's address. A TCP segment of a connection not seen opening begins nothing: a
- * stray ACK cannot open the way back.
- */
-static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v,
-				   struct guard_forward *f)
-{
-	bool opening = v->ip_proto == IPPROTO_UDP_ ||
-		       (tcp_flags(v) & (TCP_SYN | TCP_ACK)) == TCP_SYN;
-
-	if (!opening)
-		return NULL;
-	f->connections++;
-	return flows_add(g->forward_flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port,
-			 v->src_port, FLOW_RULE_FORWARD, g->now_ms);
-}
-
-/*
- * A server's packet of a flow a name rule let through keeps it open (FIN/RST end it); a
- * packet to a forwarded port begins or keeps a forwarded flow.
- */
-static enum guard_action host_flow_packet(struct guard *g, const struct frame_view *v,
-					  enum drop_reason *reason)
-{
-	uint32_t src = inet_v4(&v->ip_src);
-	struct flow *fl = NULL;
-
-	if (!v->l4 || (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))
-		return GUARD_PASS;
-	if (g->flows && flows_count(g->flows))
-		fl = flows_find(g->flows, v->ip_proto, src, v->dst_port, v->src_port, g->now_ms);
-	if (!fl && g->forward_count) {
-		struct guard_forward *f = forward_to(g, v->ip_proto, v->dst_port);
-
-		if (f) {
-			f->packets++;
-			fl = flows_find(g->forward_flows, v->ip_proto, src, v->dst_port,
-					v->src_port, g->now_ms);
-			if (!fl)
-				fl = forwarded_flow(g, v, f);
-		}
-	}
-	if (!fl)
-		return GUARD_PASS;
-	if (fl->check == FLOW_CHECK_FAILED)
-		return drop(reason, DROP_NAME_MISMATCH);
-	fl->last_ms = g->now_ms;
-	if (v->ip_proto == IPPROTO_TCP_) {
-		fl->tcp |= FLOW_TCP_ANSWERED;
-		if (tcp_flags(v) & TCP_FIN)
-			fl->tcp |= FLOW_TCP_FIN_HOST;
-		if (tcp_flags(v) & TCP_RST)
-			fl->tcp |= FLOW_TCP_RST;
-	}
-	return GUARD_PASS;
-}
-
 static enum guard_action host_ipv4(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason)
 {
@@ -950,7 +541,7 @@ static enum guard_action host_ipv4(struct guard *g, const struct frame_view *v,
 	group_ip = ip_is_group(g, dst);
 	if (!mac_is_multicast(v->dst_mac)) {
 		if (g->vm_addr && dst == g->vm_addr)
-			return host_flow_packet(g, v, reason);
+			return guard_host_flow_packet(g, v, reason);
 		if (!group_ip)
 			return drop(reason, DROP_NOT_FOR_VM);
 	} else if (!group_ip) {

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* guard_private.h — what guard.c and guard_names.c share: not for the guard's users */
+#ifndef SVM_GUARD_GUARD_PRIVATE_H
+#define SVM_GUARD_GUARD_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guard/guard.h"
+#include "proto/byteorder.h"
+#include "proto/wire.h"
+
+/* A flow a forward (--expose) let in: not any rule's. */
+#define FLOW_RULE_FORWARD UINT32_MAX
+
+/**
+ * struct decision - which rule lets a packet through or not
+ * @allow: the verdict
+ * @entry: the deciding rule, or -1
+ * @by_name: it is a name rule, through an address learned for it
+ * @by_address: the verdict of the address rules alone
+ */
+struct decision {
+	bool allow;
+	int entry;
+	bool by_name;
+	bool by_address;
+};
+
+/**
+ * guard_decide() - the verdict on a packet to @dst: the address rules, and the addresses
+ * learned for name rules (each a /32 of its rule) where the ports are known
+ */
+struct decision guard_decide(const struct guard *g, uint32_t dst, uint8_t proto,
+			     uint16_t port, enum policy_ports ports);
+
+/** guard_count_decision() - @entry decided (-1: no rule): remember it, count its hit */
+void guard_count_decision(struct guard *g, int entry);
+
+/** guard_vm_unicast() - a first fragment to a unicast destination: its flow, or the rules */
+enum guard_action guard_vm_unicast(struct guard *g, const struct frame_view *v,
+				   enum drop_reason *reason);
+
+/**
+ * guard_host_flow_packet() - a host packet for the VM's address: it keeps a flow of a name
+ * rule open, or begins or keeps a forwarded one
+ */
+enum guard_action guard_host_flow_packet(struct guard *g, const struct frame_view *v,
+					 enum drop_reason *reason);
+
+/** guard_forward_to() - the forward that reaches the VM's @vm_port, or NULL */
+struct guard_forward *guard_forward_to(struct guard *g, uint8_t proto, uint16_t vm_port);
+
+static inline enum guard_action drop(enum drop_reason *reason, enum drop_reason why)
+{
+	*reason = why;
+	return GUARD_DROP;
+}
+
+static inline enum guard_action reset(enum drop_reason *reason, enum drop_reason why)
+{
+	*reason = why;
+	return GUARD_RESET;
+}
+
+static inline uint8_t tcp_flags(const struct frame_view *v)
+{
+	return v->l4[13];
+}
+
+#endif
