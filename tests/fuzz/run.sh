@@ -1,13 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# run.sh — builds the libFuzzer targets and runs each for a while: tests/fuzz/run.sh [SECONDS]
+# run.sh — builds the libFuzzer targets, replays their regression inputs, then runs each for a while: tests/fuzz/run.sh [SECONDS]
 #
 # SECONDS (default 30) is split between the targets. CI runs it briefly; by hand, run it
 # longer and keep the corpus: FUZZ_CORPUS=$HOME/svm-corpus tests/fuzz/run.sh 3600
 # Environment: FUZZ_BUILD_DIR (default build-fuzz at the top of the tree), FUZZ_CORPUS
 # (default: a temporary directory, removed afterwards), FUZZ_JOBS (parallel workers, 1).
+# First every target runs once on each of its inputs in tests/fuzz/regressions/TARGET/
+# (inputs that once crashed it, or made a sanitizer speak): any failure stops the script.
 # A crash, leak or timeout leaves its input in BUILD/fuzz-artifacts/TARGET/ (crash-*, leak-*,
 # timeout-*, oom-*) and fails the script; nothing is written into the source tree.
+# Any sanitizer report fails: UndefinedBehaviorSanitizer halts on its first one
+# (UBSAN_OPTIONS=halt_on_error=1, before anything UBSAN_OPTIONS already says).
 set -eu
 
 seconds=${1:-30}
@@ -23,6 +27,10 @@ build=$(cd "$build" && pwd) # the fuzzers run in the artifacts' directory (below
 # shellcheck disable=SC2046
 ninja -C "$build" $(for t in $targets; do echo "tests/fuzz/$t"; done)
 
+# The libraries are built with recoverable UBSan (only the targets' own files are not):
+# without this, a report from the code under test would be printed and the run go on.
+UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export UBSAN_OPTIONS
 artifacts=$build/fuzz-artifacts
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT INT TERM
@@ -32,6 +40,24 @@ case $corpus in /*) ;; *) corpus=$PWD/$corpus ;; esac
 mkdir -p "$artifacts"
 cd "$artifacts"
 
+# ---- the regression inputs, each run once by its target ------------------------------------
+regressions=$root/tests/fuzz/regressions
+for target in $targets; do
+	[ -d "$regressions/$target" ] || continue
+	# shellcheck disable=SC2046
+	set -- $(find "$regressions/$target" -type f | sort)
+	[ $# -gt 0 ] || continue
+	mkdir -p "$artifacts/$target"
+	if ! "$build/tests/fuzz/$target" -timeout=10 -artifact_prefix="$artifacts/$target/" \
+		"$@" >"$scratch/$target.replay.log" 2>&1; then
+		tail -n 60 "$scratch/$target.replay.log"
+		echo "$target: a regression input fails again" >&2
+		exit 1
+	fi
+	echo "== $target: $# regression input(s) pass"
+done
+
+# ---- fuzzing ----------------------------------------------------------------------------------
 /usr/bin/python3 "$root/tests/fuzz/make_seeds.py" "$scratch/seeds"
 
 count=$(echo $targets | wc -w)
