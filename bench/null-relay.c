@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* null-relay.c — benchmark baseline: copies frames between a datagram socket and a bridged TAP, nothing more */
+#include "copy_opts.h"
 #include "framecopy.h"
 
 #include <errno.h>
@@ -12,18 +13,12 @@
 
 /**
  * struct relay_opts - the command line.
- * @tap: TAP configuration, with the bridge to attach to.
+ * @copy: the TAP (with the bridge to attach to), batch, send buffer, --stats.
  * @fd: the inherited socketpair end.
- * @batch: frames per batched call.
- * @sndbuf: send buffer of the socket.
- * @stats: print frame counters on exit.
  */
 struct relay_opts {
-	struct fc_tap_config tap;
+	struct copy_opts copy;
 	int fd;
-	unsigned int batch;
-	int sndbuf;
-	bool stats;
 };
 
 /**
@@ -40,29 +35,6 @@ static void usage(FILE *f)
 }
 
 /**
- * opt_value() - The value of option @name at argv[*i], given as "--opt=V" or "--opt V".
- * @argc: argument count.
- * @argv: arguments.
- * @i: index of the argument; advanced past a separate value.
- * @name: the option, e.g. "--mtu".
- *
- * Return: the value, or NULL if argv[*i] is not @name with a value.
- */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t len = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, len) != 0)
-		return NULL;
-	if (a[len] == '=')
-		return a + len + 1;
-	if (a[len] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-/**
  * parse() - Parse the command line.
  * @argc: argument count.
  * @argv: arguments.
@@ -74,41 +46,21 @@ static int parse(int argc, char **argv, struct relay_opts *o)
 {
 	unsigned long v;
 
-	*o = (struct relay_opts){
-		.tap = {.name = "nr%d"},
-		.fd = -1,
-		.batch = FC_DEFAULT_BATCH,
-		.sndbuf = FC_DEFAULT_SNDBUF,
-	};
+	*o = (struct relay_opts){.fd = -1};
+	copy_opts_init(&o->copy, "nr%d");
 	for (int i = 1; i < argc; i++) {
 		const char *val;
+		int r;
 
-		if ((val = opt_value(argc, argv, &i, "--fd"))) {
+		if ((val = copy_opt_value(argc, argv, &i, "--fd"))) {
 			if (!fc_parse_uint(val, 0, 1023, &v))
 				goto bad;
 			o->fd = (int)v;
-		} else if ((val = opt_value(argc, argv, &i, "--bridge"))) {
-			o->tap.bridge = val;
-		} else if ((val = opt_value(argc, argv, &i, "--tap"))) {
-			o->tap.name = val;
-		} else if ((val = opt_value(argc, argv, &i, "--mtu"))) {
-			if (!fc_parse_uint(val, 68, FC_MAX_MTU, &v))
-				goto bad;
-			o->tap.mtu = (int)v;
-		} else if ((val = opt_value(argc, argv, &i, "--batch"))) {
-			if (!fc_parse_uint(val, 1, FC_MAX_BATCH, &v))
-				goto bad;
-			o->batch = (unsigned int)v;
-		} else if ((val = opt_value(argc, argv, &i, "--sndbuf"))) {
-			if (!fc_parse_uint(val, 4096, 1 << 30, &v))
-				goto bad;
-			o->sndbuf = (int)v;
-		} else if (strcmp(argv[i], "--stats") == 0) {
-			o->stats = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		} else {
+		} else if ((val = copy_opt_value(argc, argv, &i, "--bridge"))) {
+			o->copy.tap.bridge = val;
+		} else if ((r = copy_opt_parse(argc, argv, &i, &o->copy, usage)) < 0) {
+			goto bad;
+		} else if (r == 0) {
 			fprintf(stderr, "null-relay: unknown option %s\n", argv[i]);
 			usage(stderr);
 			return -1;
@@ -118,7 +70,7 @@ bad:
 		fprintf(stderr, "null-relay: bad value in %s\n", argv[i]);
 		return -1;
 	}
-	if (o->fd < 0 || !o->tap.bridge) {
+	if (o->fd < 0 || !o->copy.tap.bridge) {
 		fprintf(stderr, "null-relay: --fd and --bridge are required\n");
 		usage(stderr);
 		return -1;
@@ -148,19 +100,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "null-relay: descriptor %d: %s\n", o.fd, strerror(errno));
 		return 1;
 	}
-	pair.tap_fd = fc_tap_open(&o.tap, ifname);
-	if (pair.tap_fd < 0 || fc_sock_tune(o.fd, o.sndbuf) < 0)
+	pair.tap_fd = fc_tap_open(&o.copy.tap, ifname);
+	if (pair.tap_fd < 0 || fc_sock_tune(o.fd, o.copy.sndbuf) < 0)
 		return 1;
 	pair.sock_fd = o.fd;
-	pair.frame_max = FC_FRAME_MAX(o.tap.mtu > 0 ? o.tap.mtu : 1500);
-	pair.batch = o.batch;
+	pair.frame_max = FC_FRAME_MAX(o.copy.tap.mtu > 0 ? o.copy.tap.mtu : 1500);
+	pair.batch = o.copy.batch;
 	if (fc_start(&pair) < 0)
 		return 1;
 
 	do
 		sig = sigwaitinfo(&set, NULL);
 	while (sig < 0);
-	if (o.stats)
+	if (o.copy.stats)
 		fprintf(stderr,
 			"null-relay: %s sock->tap frames=%llu dropped=%llu calls=%llu; "
 			"tap->sock frames=%llu dropped=%llu calls=%llu; cpu_us=%llu\n",

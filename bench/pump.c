@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* pump.c — benchmark "hypervisor": copies frames between a VM-side TAP and a datagram socketpair given to a program */
+#include "copy_opts.h"
 #include "framecopy.h"
 
 #include <errno.h>
@@ -23,19 +24,13 @@
 
 /**
  * struct pump_opts - the command line.
- * @tap: TAP configuration; @tap.name is NULL in sink mode.
+ * @copy: the TAP (@copy.tap.name is NULL in sink mode), batch, send buffer, --stats.
  * @child_fd: descriptor number the program receives its socket end on.
- * @batch: frames per batched call.
- * @sndbuf: send buffer of our socket end.
- * @stats: print frame counters on exit.
  * @argv: the program and its arguments.
  */
 struct pump_opts {
-	struct fc_tap_config tap;
+	struct copy_opts copy;
 	int child_fd;
-	unsigned int batch;
-	int sndbuf;
-	bool stats;
 	char **argv;
 };
 
@@ -56,29 +51,6 @@ static void usage(FILE *f)
 }
 
 /**
- * opt_value() - The value of option @name at argv[*i], given as "--opt=V" or "--opt V".
- * @argc: argument count.
- * @argv: arguments.
- * @i: index of the argument; advanced past a separate value.
- * @name: the option, e.g. "--mtu".
- *
- * Return: the value, or NULL if argv[*i] is not @name with a value.
- */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t len = strlen(name);
-	const char *a = argv[*i];
-
-	if (strncmp(a, name, len) != 0)
-		return NULL;
-	if (a[len] == '=')
-		return a + len + 1;
-	if (a[len] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-/**
  * parse() - Parse the command line.
  * @argc: argument count.
  * @argv: arguments.
@@ -90,49 +62,28 @@ static int parse(int argc, char **argv, struct pump_opts *o)
 {
 	bool sink = false;
 	unsigned long v;
-	int i;
+	int i, r;
 
-	*o = (struct pump_opts){
-		.tap = {.name = "vm%d"},
-		.child_fd = 3,
-		.batch = FC_DEFAULT_BATCH,
-		.sndbuf = FC_DEFAULT_SNDBUF,
-	};
+	*o = (struct pump_opts){.child_fd = 3};
+	copy_opts_init(&o->copy, "vm%d");
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *val;
 
-		if ((val = opt_value(argc, argv, &i, "--tap"))) {
-			o->tap.name = val;
-		} else if ((val = opt_value(argc, argv, &i, "--netns"))) {
-			o->tap.netns = val;
-		} else if ((val = opt_value(argc, argv, &i, "--mtu"))) {
-			if (!fc_parse_uint(val, 68, FC_MAX_MTU, &v))
+		if ((val = copy_opt_value(argc, argv, &i, "--netns"))) {
+			o->copy.tap.netns = val;
+		} else if ((val = copy_opt_value(argc, argv, &i, "--mac"))) {
+			if (!fc_parse_mac(val, o->copy.tap.mac))
 				goto bad;
-			o->tap.mtu = (int)v;
-		} else if ((val = opt_value(argc, argv, &i, "--mac"))) {
-			if (!fc_parse_mac(val, o->tap.mac))
-				goto bad;
-			o->tap.set_mac = true;
-		} else if ((val = opt_value(argc, argv, &i, "--fd"))) {
+			o->copy.tap.set_mac = true;
+		} else if ((val = copy_opt_value(argc, argv, &i, "--fd"))) {
 			if (!fc_parse_uint(val, 3, 1023, &v))
 				goto bad;
 			o->child_fd = (int)v;
-		} else if ((val = opt_value(argc, argv, &i, "--batch"))) {
-			if (!fc_parse_uint(val, 1, FC_MAX_BATCH, &v))
-				goto bad;
-			o->batch = (unsigned int)v;
-		} else if ((val = opt_value(argc, argv, &i, "--sndbuf"))) {
-			if (!fc_parse_uint(val, 4096, 1 << 30, &v))
-				goto bad;
-			o->sndbuf = (int)v;
 		} else if (strcmp(argv[i], "--sink") == 0) {
 			sink = true;
-		} else if (strcmp(argv[i], "--stats") == 0) {
-			o->stats = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		} else {
+		} else if ((r = copy_opt_parse(argc, argv, &i, &o->copy, usage)) < 0) {
+			goto bad;
+		} else if (r == 0) {
 			fprintf(stderr, "pump: unknown option %s\n", argv[i]);
 			usage(stderr);
 			return -1;
@@ -145,7 +96,7 @@ static int parse(int argc, char **argv, struct pump_opts *o)
 	}
 	o->argv = argv + i + 1;
 	if (sink)
-		o->tap.name = NULL;
+		o->copy.tap.name = NULL;
 	return 0;
 bad:
 	fprintf(stderr, "pump: bad value in %s\n", argv[i]);
@@ -282,8 +233,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, &old);
 
 	pair.tap_fd = -1;
-	if (o.tap.name) {
-		pair.tap_fd = fc_tap_open(&o.tap, ifname);
+	if (o.copy.tap.name) {
+		pair.tap_fd = fc_tap_open(&o.copy.tap, ifname);
 		if (pair.tap_fd < 0)
 			return 1;
 	}
@@ -291,7 +242,7 @@ int main(int argc, char **argv)
 		perror("pump: socketpair");
 		return 1;
 	}
-	if (fc_sock_tune(sv[0], o.sndbuf) < 0)
+	if (fc_sock_tune(sv[0], o.copy.sndbuf) < 0)
 		return 1;
 
 	child = spawn(&o, sv[1], &old);
@@ -301,11 +252,11 @@ int main(int argc, char **argv)
 
 	pair.sock_fd = sv[0];
 	/* a sink does not know the program's MTU: take the largest (only touched pages cost) */
-	pair.frame_max = FC_FRAME_MAX(o.tap.mtu > 0 ? o.tap.mtu : o.tap.name ? 1500 : FC_MAX_MTU);
-	pair.batch = o.batch;
+	pair.frame_max = FC_FRAME_MAX(o.copy.tap.mtu > 0 ? o.copy.tap.mtu : o.copy.tap.name ? 1500 : FC_MAX_MTU);
+	pair.batch = o.copy.batch;
 	if (fc_start(&pair) < 0) {
 		kill(child, SIGTERM);
 		return 1;
 	}
-	return supervise(child, &pair, o.stats, &set);
+	return supervise(child, &pair, o.copy.stats, &set);
 }

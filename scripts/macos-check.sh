@@ -12,39 +12,14 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${1:-$root/build-macos}
-sysroot=$("$root/scripts/macos-sdk.sh")
-shim=$(dirname "$sysroot")/portable-deps-include
-mkdir -p "$shim"
-ln -sfn /usr/include/sqlite3.h "$shim/sqlite3.h"
-ln -sfn /usr/include/json-c "$shim/json-c"
-# clang must not pick up the host's library or include paths
-unset LIBRARY_PATH CPATH C_INCLUDE_PATH 2>/dev/null || true
+# shellcheck source=scripts/macos-common.sh
+. "$root/scripts/macos-common.sh"
+macos_prepare
 
 for arch in arm64 x86_64; do
 	build=$prefix-$arch
-	mkdir -p "$build"
-	family=$arch
-	[ "$arch" = arm64 ] && family=aarch64
-	cat > "$build/cross.ini" <<EOC
-[binaries]
-c = ['clang', '-target', '$arch-apple-macos13', '-isysroot', '$sysroot']
-ar = 'llvm-ar-14'
-
-[built-in options]
-c_args = ['-isystem', '$shim']
-c_link_args = ['-fuse-ld=lld']
-
-[host_machine]
-system = 'darwin'
-cpu_family = '$family'
-cpu = '$arch'
-endian = 'little'
-EOC
-	if [ ! -f "$build/build.ninja" ]; then
-		meson setup "$build" "$root" --cross-file "$build/cross.ini" -Dportable_only=true \
-			-Dwerror=true >"$build/setup.log" 2>&1 ||
-			{ cat "$build/setup.log" >&2; exit 1; }
-	fi
+	macos_setup "$build" "$(macos_cross_file "$arch" "ar = 'llvm-ar-14'" "" "")" \
+		-Dportable_only=true -Dwerror=true
 	echo "macos-check: $arch"
 	ninja -C "$build"
 done

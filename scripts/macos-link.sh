@@ -24,13 +24,11 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${1:-$root/build-macos-link}
-sysroot=$("$root/scripts/macos-sdk.sh")
-cache=$(dirname "$sysroot")
-shim=$cache/portable-deps-include
-stubs=$cache/macos-link-stubs
-mkdir -p "$shim" "$stubs/Frameworks/vmnet.framework" "$stubs/Frameworks/CoreFoundation.framework"
-ln -sfn /usr/include/sqlite3.h "$shim/sqlite3.h"
-ln -sfn /usr/include/json-c "$shim/json-c"
+# shellcheck source=scripts/macos-common.sh
+. "$root/scripts/macos-common.sh"
+macos_prepare
+stubs=$(dirname "$sysroot")/macos-link-stubs
+mkdir -p "$stubs/Frameworks/vmnet.framework" "$stubs/Frameworks/CoreFoundation.framework"
 ln -sfn /usr/include/slirp "$shim/slirp"
 mkdir -p "$stubs/pkgconfig"
 cat > "$stubs/pkgconfig/slirp.pc" <<EOP
@@ -40,9 +38,6 @@ Version: $(sed -n 's/^#define SLIRP_VERSION_STRING "\(.*\)"/\1/p' /usr/include/s
 Libs: -L$stubs -lslirp
 Cflags: -I$shim/slirp
 EOP
-# clang must not pick up the host's library or include paths
-unset LIBRARY_PATH CPATH C_INCLUDE_PATH 2>/dev/null || true
-
 # tbd NAME INSTALL_NAME SYMBOL... — a TAPI v4 stub for both architectures
 tbd() {
 	out=$1 install=$2
@@ -92,39 +87,14 @@ for plist in "$root"/macos/*.entitlements; do
 		{ echo "macos-link: $plist is not a property list" >&2; exit 1; }
 done
 
+# the cross file's [binaries] after c: pkg-config finds the stubs' slirp.pc, as Homebrew's
+binaries="pkgconfig = ['env', 'PKG_CONFIG_LIBDIR=$stubs/pkgconfig', 'pkg-config']
+ar = 'llvm-ar-14'
+strip = 'llvm-strip-14'"
 for arch in arm64 x86_64; do
 	build=$prefix-$arch
-	mkdir -p "$build"
-	family=$arch
-	[ "$arch" = arm64 ] && family=aarch64
-	cat > "$prefix-cross.ini" <<EOC
-[binaries]
-c = ['clang', '-target', '$arch-apple-macos13', '-isysroot', '$sysroot']
-pkgconfig = ['env', 'PKG_CONFIG_LIBDIR=$stubs/pkgconfig', 'pkg-config']
-ar = 'llvm-ar-14'
-strip = 'llvm-strip-14'
-
-[built-in options]
-c_args = ['-isystem', '$shim', '-Wunguarded-availability']
-c_link_args = ['-fuse-ld=lld', '-L$stubs', '-F$stubs/Frameworks']
-
-[host_machine]
-system = 'darwin'
-cpu_family = '$family'
-cpu = '$arch'
-endian = 'little'
-EOC
-	# a changed cross file needs a new setup
-	if ! cmp -s "$prefix-cross.ini" "$build/cross.ini"; then
-		rm -rf "$build"
-		mkdir -p "$build"
-		mv "$prefix-cross.ini" "$build/cross.ini"
-	fi
-	rm -f "$prefix-cross.ini"
-	if [ ! -f "$build/build.ninja" ]; then
-		meson setup "$build" "$root" --cross-file "$build/cross.ini" -Dwerror=true \
-			>"$build/setup.log" 2>&1 || { cat "$build/setup.log" >&2; exit 1; }
-	fi
+	macos_setup "$build" "$(macos_cross_file "$arch" "$binaries" ", '-Wunguarded-availability'" \
+		", '-L$stubs', '-F$stubs/Frameworks'")" -Dwerror=true
 	echo "macos-link: $arch"
 	ninja -C "$build" sock-vmnet
 	exe=$build/sock-vmnet

@@ -74,74 +74,27 @@ static const char usage_text[] =
 	"\n"
 	"Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints the counters as JSON on stderr.\n";
 
-enum opt_id {
-	OPT_FD = 256,
-	OPT_MAC,
-	OPT_START,
-	OPT_END,
-	OPT_MASK,
-	OPT_DEBUG,
-	OPT_BACKEND,
-	OPT_BRIDGE,
-	OPT_MTU,
-	OPT_OFFLOAD,
-	OPT_LEASE_DB,
-	OPT_LEASE_TIME,
-	OPT_DNS,
-	OPT_DOMAIN,
-	OPT_ALLOW,
-	OPT_BLOCK,
-	OPT_USER,
-	OPT_GROUP,
-	OPT_SOCKET,
-	OPT_LISTEN,
-	OPT_VM_FD_NUMBER,
-	OPT_HELP,
-	OPT_VERSION,
-	OPT_VMNET_MODE,
-	OPT_VMNET_INTERFACE,
-	OPT_BLOCK_MODE,
-	OPT_CHECK_NAMES,
-	OPT_CONTROL,
-	OPT_EXPOSE,
+/* The seed's three address flags, as given: checked together by check_addresses(). */
+struct seed_addresses {
+	uint32_t start_addr, end_addr, subnet_mask;
 };
 
-static const struct option long_options[] = {
-	{"fd", required_argument, NULL, OPT_FD},
-	{"mac", required_argument, NULL, OPT_MAC},
-	{"start-addr", required_argument, NULL, OPT_START},
-	{"end-addr", required_argument, NULL, OPT_END},
-	{"subnet-mask", required_argument, NULL, OPT_MASK},
-	{"debug", no_argument, NULL, OPT_DEBUG},
-	{"backend", required_argument, NULL, OPT_BACKEND},
-	{"bridge", required_argument, NULL, OPT_BRIDGE},
-	{"mtu", required_argument, NULL, OPT_MTU},
-	{"offload", required_argument, NULL, OPT_OFFLOAD},
-	{"lease-db", required_argument, NULL, OPT_LEASE_DB},
-	{"lease-time", required_argument, NULL, OPT_LEASE_TIME},
-	{"dns", required_argument, NULL, OPT_DNS},
-	{"domain", required_argument, NULL, OPT_DOMAIN},
-	{"allow", required_argument, NULL, OPT_ALLOW},
-	{"block", required_argument, NULL, OPT_BLOCK},
-	{"block-mode", required_argument, NULL, OPT_BLOCK_MODE},
-	{"check-names", required_argument, NULL, OPT_CHECK_NAMES},
-	{"control", required_argument, NULL, OPT_CONTROL},
-	{"expose", required_argument, NULL, OPT_EXPOSE},
-	{"user", required_argument, NULL, OPT_USER},
-	{"group", required_argument, NULL, OPT_GROUP},
-	{"socket", required_argument, NULL, OPT_SOCKET},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"vm-fd-number", required_argument, NULL, OPT_VM_FD_NUMBER},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"vmnet-mode", required_argument, NULL, OPT_VMNET_MODE},
-	{"vmnet-interface", required_argument, NULL, OPT_VMNET_INTERFACE},
-	{NULL, 0, NULL, 0},
-};
-
+/**
+ * struct parse_ctx - one options_parse() call
+ * @err: where a refusal is written, one line
+ * @err_size: size of @err
+ * @cfg: the config being filled in
+ * @seed: the seed's address flags, as given
+ * @name: the option being parsed, as the user wrote it (its long name), for messages
+ * @have_mac: --mac was given
+ */
 struct parse_ctx {
 	char *err;
 	size_t err_size;
+	struct config *cfg;
+	struct seed_addresses seed;
+	const char *name;
+	bool have_mac;
 };
 
 __attribute__((format(printf, 2, 3))) static enum options_result fail(struct parse_ctx *c,
@@ -166,16 +119,28 @@ static bool parse_uint(const char *text, unsigned long max, unsigned long *out)
 	return errno == 0 && *end == '\0' && *out <= max;
 }
 
-/* The option's name as the user wrote it, for messages. */
-static const char *opt_name(int id)
+/* "on" or "off": 1 or 0; -1 (and @c's error) for anything else */
+static int parse_on_off(struct parse_ctx *c, const char *arg)
 {
-	for (const struct option *o = long_options; o->name; o++)
-		if (o->val == id)
-			return o->name;
-	return "?";
+	if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
+		fail(c, "--%s: \"%s\" is neither on nor off", c->name, arg);
+		return -1;
+	}
+	return arg[1] == 'n';
 }
 
-static enum options_result check_vm_fd(struct parse_ctx *c, struct config *cfg, const char *text)
+/* A unix socket's path for --control, --socket, --listen: 1 to 107 bytes (sun_path). */
+static bool socket_path_ok(struct parse_ctx *c, const char *arg)
+{
+	if (arg[0] != '\0' && strlen(arg) < 108)
+		return true;
+	fail(c, "--%s: \"%s\" is not a usable socket path (1 to 107 bytes)", c->name, arg);
+	return false;
+}
+
+/* ---- one function per option (the table below) -------------------------------------------- */
+
+static enum options_result parse_fd(struct parse_ctx *c, const char *text)
 {
 	struct sockaddr_storage name;
 	socklen_t name_len = sizeof(name);
@@ -197,14 +162,208 @@ static enum options_result check_vm_fd(struct parse_ctx *c, struct config *cfg, 
 	    (type != SOCK_DGRAM && type != SOCK_STREAM))
 		return fail(c, "--fd: %lu is an AF_UNIX socket of the wrong type "
 			       "(want SOCK_DGRAM or SOCK_STREAM)", fd);
-	cfg->vm.fd = (int)fd;
-	cfg->vm.transport = type == SOCK_DGRAM ? VM_FD_DGRAM : VM_FD_STREAM;
+	c->cfg->vm.fd = (int)fd;
+	c->cfg->vm.transport = type == SOCK_DGRAM ? VM_FD_DGRAM : VM_FD_STREAM;
 	return OPTIONS_OK;
 }
 
-static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, int id,
-				     const char *text)
+/* --socket and --listen: a path, and the transport it means */
+static enum options_result set_vm_path(struct parse_ctx *c, const char *arg,
+				       enum vm_transport_kind transport)
 {
+	if (!socket_path_ok(c, arg))
+		return OPTIONS_ERROR;
+	c->cfg->vm.path = arg;
+	c->cfg->vm.transport = transport;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_socket(struct parse_ctx *c, const char *arg)
+{
+	return set_vm_path(c, arg, VM_SOCKET_DGRAM);
+}
+
+static enum options_result parse_listen(struct parse_ctx *c, const char *arg)
+{
+	return set_vm_path(c, arg, VM_LISTEN_STREAM);
+}
+
+static enum options_result parse_vm_fd_number(struct parse_ctx *c, const char *arg)
+{
+	unsigned long n;
+
+	if (!parse_uint(arg, 1023, &n) || n < 3)
+		return fail(c, "--vm-fd-number: \"%s\" is not a number from 3 to 1023", arg);
+	c->cfg->vm.fd_number = (int)n;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_mac(struct parse_ctx *c, const char *arg)
+{
+	uint8_t *mac = c->cfg->vm.mac;
+
+	c->have_mac = true;
+	if (!mac_parse(arg, mac))
+		return fail(c, "--mac: \"%s\" is not a MAC address", arg);
+	if (mac_is_multicast(mac))
+		return fail(c, "--mac: \"%s\" is a multicast address", arg);
+	if (!memcmp(mac, "\0\0\0\0\0\0", 6))
+		return fail(c, "--mac: \"%s\" is the zero address", arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_mtu(struct parse_ctx *c, const char *arg)
+{
+	unsigned long n;
+
+	if (!parse_uint(arg, MAX_MTU, &n) || n < MIN_MTU)
+		return fail(c, "--mtu: \"%s\" is not a number from %d to %d", arg, MIN_MTU,
+			    MAX_MTU);
+	c->cfg->vm.mtu = (unsigned)n;
+	return OPTIONS_OK;
+}
+
+/* --start-addr, --end-addr, --subnet-mask: kept as given for check_addresses() */
+static enum options_result set_seed_addr(struct parse_ctx *c, const char *arg, uint32_t *dst)
+{
+	if (!ipv4_parse(arg, dst))
+		return fail(c, "--%s: \"%s\" is not an IPv4 address", c->name, arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_start_addr(struct parse_ctx *c, const char *arg)
+{
+	return set_seed_addr(c, arg, &c->seed.start_addr);
+}
+
+static enum options_result parse_end_addr(struct parse_ctx *c, const char *arg)
+{
+	return set_seed_addr(c, arg, &c->seed.end_addr);
+}
+
+static enum options_result parse_subnet_mask(struct parse_ctx *c, const char *arg)
+{
+	return set_seed_addr(c, arg, &c->seed.subnet_mask);
+}
+
+static enum options_result parse_backend(struct parse_ctx *c, const char *arg)
+{
+	if (strcmp(arg, "auto") != 0 && !backend_find(arg))
+		return fail(c, "--backend: \"%s\" is not a back-end of this build (%s)", arg,
+			    backend_names());
+	snprintf(c->cfg->backend.name, sizeof(c->cfg->backend.name), "%s", arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_bridge(struct parse_ctx *c, const char *arg)
+{
+	/* it goes into nftables' commands too: no quotes, no spaces, nothing else */
+	if (arg[0] == '\0' || strlen(arg) >= BRIDGE_NAME_SIZE ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+		    strlen(arg))
+		return fail(c, "--bridge: \"%s\" is not a valid interface name (letters, "
+			    "digits, '-', '_', '.')", arg);
+	strcpy(c->cfg->backend.bridge, arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_offload(struct parse_ctx *c, const char *arg)
+{
+	int on = parse_on_off(c, arg);
+
+	if (on < 0)
+		return OPTIONS_ERROR;
+	c->cfg->backend.offload = on;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_vmnet_mode(struct parse_ctx *c, const char *arg)
+{
+	struct vmnet_config *v = &c->cfg->backend.vmnet;
+
+	v->mode_given = true;
+	if (strcmp(arg, "shared") == 0)
+		v->mode = VMNET_MODE_SHARED;
+	else if (strcmp(arg, "host") == 0)
+		v->mode = VMNET_MODE_HOST;
+	else if (strcmp(arg, "bridged") == 0)
+		v->mode = VMNET_MODE_BRIDGED;
+	else
+		return fail(c, "--vmnet-mode: \"%s\" is none of shared, host, bridged", arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_vmnet_interface(struct parse_ctx *c, const char *arg)
+{
+	struct vmnet_config *v = &c->cfg->backend.vmnet;
+
+	v->mode_given = true;
+	if (arg[0] == '\0' || strlen(arg) >= sizeof(v->interface) || strpbrk(arg, "/: \t\n"))
+		return fail(c, "--vmnet-interface: \"%s\" is not a valid interface name", arg);
+	strcpy(v->interface, arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_lease_db(struct parse_ctx *c, const char *arg)
+{
+	if (arg[0] == '\0')
+		return fail(c, "--lease-db: the path is empty");
+	c->cfg->dhcp.lease_db = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_lease_time(struct parse_ctx *c, const char *arg)
+{
+	unsigned long n;
+
+	/* at least a minute (renewal at T1 = half of it); at most a day */
+	if (!parse_uint(arg, 86400, &n) || n < 60)
+		return fail(c, "--lease-time: \"%s\" is not a number of seconds from 60 to 86400",
+			    arg);
+	c->cfg->dhcp.lease_time = (unsigned)n;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_domain(struct parse_ctx *c, const char *arg)
+{
+	if (arg[0] == '\0' || strlen(arg) > 253 || strpbrk(arg, " \t\n,"))
+		return fail(c, "--domain: \"%s\" is not a domain name", arg);
+	c->cfg->dhcp.domain = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_dns(struct parse_ctx *c, const char *text)
+{
+	struct config *cfg = c->cfg;
+	char *copy = strdup(text), *save = NULL;
+	enum options_result r = OPTIONS_OK;
+
+	if (!copy)
+		return fail(c, "out of memory");
+	cfg->dns.count = 0;
+	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		uint32_t addr;
+
+		if (cfg->dns.count == MAX_DNS_SERVERS) {
+			r = fail(c, "--dns: more than %d servers", MAX_DNS_SERVERS);
+			break;
+		}
+		if (!ipv4_parse(part, &addr)) {
+			r = fail(c, "--dns: \"%s\" is not an IPv4 address", part);
+			break;
+		}
+		cfg->dns.servers[cfg->dns.count++] = inet_from_v4(addr);
+	}
+	free(copy);
+	if (r == OPTIONS_OK && cfg->dns.count == 0)
+		r = fail(c, "--dns: \"%s\" names no server", text);
+	return r;
+}
+
+/* --allow and --block: comma-separated rules, appended */
+static enum options_result add_rules(struct parse_ctx *c, const char *text, bool allow)
+{
+	struct config *cfg = c->cfg;
 	char *copy = strdup(text), *save = NULL;
 	char why[160];
 
@@ -215,7 +374,7 @@ static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, in
 
 		if (n == POLICY_MAX_RULES) {
 			free(copy);
-			return fail(c, "--%s: more than %d rules", opt_name(id), POLICY_MAX_RULES);
+			return fail(c, "--%s: more than %d rules", c->name, POLICY_MAX_RULES);
 		}
 		if ((n & (n - 1)) == 0) { /* 0, 1, 2, 4, ...: grow by doubling */
 			struct policy_rule *more =
@@ -227,9 +386,9 @@ static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, in
 			}
 			cfg->policy.rules = more;
 		}
-		if (!policy_rule_parse(part, id == OPT_ALLOW, &cfg->policy.rules[cfg->policy.count],
-				       why, sizeof(why))) {
-			fail(c, "--%s: %s", opt_name(id), why);
+		if (!policy_rule_parse(part, allow, &cfg->policy.rules[cfg->policy.count], why,
+				       sizeof(why))) {
+			fail(c, "--%s: %s", c->name, why);
 			free(copy);
 			return OPTIONS_ERROR;
 		}
@@ -239,8 +398,38 @@ static enum options_result add_rules(struct parse_ctx *c, struct config *cfg, in
 	return OPTIONS_OK;
 }
 
-static enum options_result add_exposes(struct parse_ctx *c, struct config *cfg, const char *text)
+static enum options_result parse_allow(struct parse_ctx *c, const char *arg)
 {
+	return add_rules(c, arg, true);
+}
+
+static enum options_result parse_block(struct parse_ctx *c, const char *arg)
+{
+	return add_rules(c, arg, false);
+}
+
+static enum options_result parse_block_mode(struct parse_ctx *c, const char *arg)
+{
+	if (strcmp(arg, "reject") != 0 && strcmp(arg, "drop") != 0)
+		return fail(c, "--block-mode: \"%s\" is neither reject nor drop", arg);
+	c->cfg->policy.block_mode = arg[0] == 'r' ? BLOCK_REJECT : BLOCK_DROP;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_check_names(struct parse_ctx *c, const char *arg)
+{
+	int on = parse_on_off(c, arg);
+
+	if (on < 0)
+		return OPTIONS_ERROR;
+	c->cfg->policy.check_names = on ? CHECK_NAMES_ON : CHECK_NAMES_OFF;
+	return OPTIONS_OK;
+}
+
+/* --expose: comma-separated SPECs, appended; no two may claim the same host port */
+static enum options_result parse_expose(struct parse_ctx *c, const char *text)
+{
+	struct config *cfg = c->cfg;
 	char *copy = strdup(text), *save = NULL, why[160], spec[EXPOSE_SPEC_TEXT_LEN];
 	size_t ports = 0;
 
@@ -279,181 +468,119 @@ static enum options_result add_exposes(struct parse_ctx *c, struct config *cfg, 
 	return OPTIONS_OK;
 }
 
-static enum options_result add_dns(struct parse_ctx *c, struct config *cfg, const char *text)
+static enum options_result parse_control(struct parse_ctx *c, const char *arg)
 {
-	char *copy = strdup(text), *save = NULL;
-	enum options_result r = OPTIONS_OK;
-
-	if (!copy)
-		return fail(c, "out of memory");
-	cfg->dns.count = 0;
-	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-		uint32_t addr;
-
-		if (cfg->dns.count == MAX_DNS_SERVERS) {
-			r = fail(c, "--dns: more than %d servers", MAX_DNS_SERVERS);
-			break;
-		}
-		if (!ipv4_parse(part, &addr)) {
-			r = fail(c, "--dns: \"%s\" is not an IPv4 address", part);
-			break;
-		}
-		cfg->dns.servers[cfg->dns.count++] = inet_from_v4(addr);
-	}
-	free(copy);
-	if (r == OPTIONS_OK && cfg->dns.count == 0)
-		r = fail(c, "--dns: \"%s\" names no server", text);
-	return r;
-}
-
-static enum options_result parse_vmnet(struct parse_ctx *c, struct config *cfg, int id,
-				       const char *arg)
-{
-	struct vmnet_config *v = &cfg->backend.vmnet;
-
-	v->mode_given = true;
-	if (id == OPT_VMNET_INTERFACE) {
-		if (arg[0] == '\0' || strlen(arg) >= sizeof(v->interface) || strpbrk(arg, "/: \t\n"))
-			return fail(c, "--vmnet-interface: \"%s\" is not a valid interface name", arg);
-		strcpy(v->interface, arg);
-		return OPTIONS_OK;
-	}
-	if (strcmp(arg, "shared") == 0)
-		v->mode = VMNET_MODE_SHARED;
-	else if (strcmp(arg, "host") == 0)
-		v->mode = VMNET_MODE_HOST;
-	else if (strcmp(arg, "bridged") == 0)
-		v->mode = VMNET_MODE_BRIDGED;
-	else
-		return fail(c, "--vmnet-mode: \"%s\" is none of shared, host, bridged", arg);
+	if (!socket_path_ok(c, arg))
+		return OPTIONS_ERROR;
+	c->cfg->control = arg;
 	return OPTIONS_OK;
 }
 
-/* The seed's three address flags, as given: checked together by check_addresses(). */
-struct seed_addresses {
-	uint32_t start_addr, end_addr, subnet_mask;
+static enum options_result parse_user(struct parse_ctx *c, const char *arg)
+{
+	c->cfg->user = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_group(struct parse_ctx *c, const char *arg)
+{
+	c->cfg->group = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_debug(struct parse_ctx *c, const char *arg)
+{
+	(void)arg;
+	c->cfg->debug = true;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_help(struct parse_ctx *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	fputs(usage_text, stdout);
+	return OPTIONS_EXIT_OK;
+}
+
+static enum options_result parse_version(struct parse_ctx *c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	puts("sock-vmnet " SVM_VERSION);
+	return OPTIONS_EXIT_OK;
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+/* where an option may stand: anywhere, or only with or only without "run" */
+enum opt_where {
+	OPT_ANYWHERE,
+	OPT_VM_SOCKET, /* one of --fd, --socket, --listen: the helper's, not "run"'s */
+	OPT_RUN_ONLY,  /* "run" makes the VM socket: where the hypervisor gets it */
 };
 
-static enum options_result parse_one(struct parse_ctx *c, struct config *cfg,
-				     struct seed_addresses *seed, int id, const char *arg)
-{
-	unsigned long n;
+/**
+ * struct opt_row - one option of the command line
+ * @name: its long name, without the dashes
+ * @takes_value: it needs a value (--name=VALUE or --name VALUE); otherwise it takes none
+ * @where: with "run", without it, or both
+ * @parse: checks the value and sets the config; OPTIONS_EXIT_OK ends the parse (--help)
+ */
+struct opt_row {
+	const char *name;
+	bool takes_value;
+	enum opt_where where;
+	enum options_result (*parse)(struct parse_ctx *c, const char *arg);
+};
 
-	switch (id) {
-	case OPT_FD:
-		return check_vm_fd(c, cfg, arg);
-	case OPT_MAC:
-		if (!mac_parse(arg, cfg->vm.mac))
-			return fail(c, "--mac: \"%s\" is not a MAC address", arg);
-		if (mac_is_multicast(cfg->vm.mac))
-			return fail(c, "--mac: \"%s\" is a multicast address", arg);
-		if (!memcmp(cfg->vm.mac, "\0\0\0\0\0\0", 6))
-			return fail(c, "--mac: \"%s\" is the zero address", arg);
-		return OPTIONS_OK;
-	case OPT_START:
-	case OPT_END:
-	case OPT_MASK: {
-		uint32_t *dst = id == OPT_START ? &seed->start_addr
-			       : id == OPT_END ? &seed->end_addr
-					       : &seed->subnet_mask;
-		if (!ipv4_parse(arg, dst))
-			return fail(c, "--%s: \"%s\" is not an IPv4 address", opt_name(id), arg);
-		return OPTIONS_OK;
+/* getopt_long() accepts unique abbreviations of these names: a new name may make one ambiguous */
+static const struct opt_row option_table[] = {
+	{"fd", true, OPT_VM_SOCKET, parse_fd},
+	{"mac", true, OPT_ANYWHERE, parse_mac},
+	{"start-addr", true, OPT_ANYWHERE, parse_start_addr},
+	{"end-addr", true, OPT_ANYWHERE, parse_end_addr},
+	{"subnet-mask", true, OPT_ANYWHERE, parse_subnet_mask},
+	{"debug", false, OPT_ANYWHERE, parse_debug},
+	{"backend", true, OPT_ANYWHERE, parse_backend},
+	{"bridge", true, OPT_ANYWHERE, parse_bridge},
+	{"mtu", true, OPT_ANYWHERE, parse_mtu},
+	{"offload", true, OPT_ANYWHERE, parse_offload},
+	{"lease-db", true, OPT_ANYWHERE, parse_lease_db},
+	{"lease-time", true, OPT_ANYWHERE, parse_lease_time},
+	{"dns", true, OPT_ANYWHERE, parse_dns},
+	{"domain", true, OPT_ANYWHERE, parse_domain},
+	{"allow", true, OPT_ANYWHERE, parse_allow},
+	{"block", true, OPT_ANYWHERE, parse_block},
+	{"block-mode", true, OPT_ANYWHERE, parse_block_mode},
+	{"check-names", true, OPT_ANYWHERE, parse_check_names},
+	{"control", true, OPT_ANYWHERE, parse_control},
+	{"expose", true, OPT_ANYWHERE, parse_expose},
+	{"user", true, OPT_ANYWHERE, parse_user},
+	{"group", true, OPT_ANYWHERE, parse_group},
+	{"socket", true, OPT_VM_SOCKET, parse_socket},
+	{"listen", true, OPT_VM_SOCKET, parse_listen},
+	{"vm-fd-number", true, OPT_RUN_ONLY, parse_vm_fd_number},
+	{"help", false, OPT_ANYWHERE, parse_help},
+	{"version", false, OPT_ANYWHERE, parse_version},
+	{"vmnet-mode", true, OPT_ANYWHERE, parse_vmnet_mode},
+	{"vmnet-interface", true, OPT_ANYWHERE, parse_vmnet_interface},
+};
+
+#define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
+/* getopt_long()'s value for option_table[i]: above every character getopt_long() returns */
+#define OPTION_ID_BASE 256
+
+/* The table as getopt_long() reads it, its terminating zeroed entry included. */
+static void getopt_table(struct option out[OPTION_COUNT + 1])
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct opt_row *o = &option_table[i];
+
+		out[i] = (struct option){o->name, o->takes_value ? required_argument : no_argument,
+					 NULL, OPTION_ID_BASE + (int)i};
 	}
-	case OPT_DEBUG:
-		cfg->debug = true;
-		return OPTIONS_OK;
-	case OPT_BACKEND:
-		if (strcmp(arg, "auto") != 0 && !backend_find(arg))
-			return fail(c, "--backend: \"%s\" is not a back-end of this build (%s)", arg,
-				    backend_names());
-		snprintf(cfg->backend.name, sizeof(cfg->backend.name), "%s", arg);
-		return OPTIONS_OK;
-	case OPT_BRIDGE:
-		/* it goes into nftables' commands too: no quotes, no spaces, nothing else */
-		if (arg[0] == '\0' || strlen(arg) >= BRIDGE_NAME_SIZE ||
-		    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-			    strlen(arg))
-			return fail(c, "--bridge: \"%s\" is not a valid interface name (letters, "
-				    "digits, '-', '_', '.')", arg);
-		strcpy(cfg->backend.bridge, arg);
-		return OPTIONS_OK;
-	case OPT_MTU:
-		if (!parse_uint(arg, MAX_MTU, &n) || n < MIN_MTU)
-			return fail(c, "--mtu: \"%s\" is not a number from %d to %d", arg, MIN_MTU,
-				    MAX_MTU);
-		cfg->vm.mtu = (unsigned)n;
-		return OPTIONS_OK;
-	case OPT_OFFLOAD:
-		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
-			return fail(c, "--offload: \"%s\" is neither on nor off", arg);
-		cfg->backend.offload = arg[1] == 'n';
-		return OPTIONS_OK;
-	case OPT_LEASE_DB:
-		if (arg[0] == '\0')
-			return fail(c, "--lease-db: the path is empty");
-		cfg->dhcp.lease_db = arg;
-		return OPTIONS_OK;
-	case OPT_LEASE_TIME:
-		/* at least a minute (renewal at T1 = half of it); at most a day */
-		if (!parse_uint(arg, 86400, &n) || n < 60)
-			return fail(c, "--lease-time: \"%s\" is not a number of seconds from 60 to 86400",
-				    arg);
-		cfg->dhcp.lease_time = (unsigned)n;
-		return OPTIONS_OK;
-	case OPT_DNS:
-		return add_dns(c, cfg, arg);
-	case OPT_DOMAIN:
-		if (arg[0] == '\0' || strlen(arg) > 253 || strpbrk(arg, " \t\n,"))
-			return fail(c, "--domain: \"%s\" is not a domain name", arg);
-		cfg->dhcp.domain = arg;
-		return OPTIONS_OK;
-	case OPT_ALLOW:
-	case OPT_BLOCK:
-		return add_rules(c, cfg, id, arg);
-	case OPT_BLOCK_MODE:
-		if (strcmp(arg, "reject") != 0 && strcmp(arg, "drop") != 0)
-			return fail(c, "--block-mode: \"%s\" is neither reject nor drop", arg);
-		cfg->policy.block_mode = arg[0] == 'r' ? BLOCK_REJECT : BLOCK_DROP;
-		return OPTIONS_OK;
-	case OPT_CHECK_NAMES:
-		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
-			return fail(c, "--check-names: \"%s\" is neither on nor off", arg);
-		cfg->policy.check_names = arg[1] == 'n' ? CHECK_NAMES_ON : CHECK_NAMES_OFF;
-		return OPTIONS_OK;
-	case OPT_EXPOSE:
-		return add_exposes(c, cfg, arg);
-	case OPT_CONTROL:
-		if (arg[0] == '\0' || strlen(arg) >= 108)
-			return fail(c, "--control: \"%s\" is not a usable socket path (1 to 107 bytes)",
-				    arg);
-		cfg->control = arg;
-		return OPTIONS_OK;
-	case OPT_USER:
-		cfg->user = arg;
-		return OPTIONS_OK;
-	case OPT_GROUP:
-		cfg->group = arg;
-		return OPTIONS_OK;
-	case OPT_SOCKET:
-	case OPT_LISTEN:
-		if (arg[0] == '\0' || strlen(arg) >= 108)
-			return fail(c, "--%s: \"%s\" is not a usable socket path (1 to 107 bytes)",
-				    opt_name(id), arg);
-		cfg->vm.path = arg;
-		cfg->vm.transport = id == OPT_SOCKET ? VM_SOCKET_DGRAM : VM_LISTEN_STREAM;
-		return OPTIONS_OK;
-	case OPT_VM_FD_NUMBER:
-		if (!parse_uint(arg, 1023, &n) || n < 3)
-			return fail(c, "--vm-fd-number: \"%s\" is not a number from 3 to 1023", arg);
-		cfg->vm.fd_number = (int)n;
-		return OPTIONS_OK;
-	case OPT_VMNET_MODE:
-	case OPT_VMNET_INTERFACE:
-		return parse_vmnet(c, cfg, id, arg);
-	default:
-		return fail(c, "internal error: option %d", id);
-	}
+	out[OPTION_COUNT] = (struct option){0};
 }
 
 /* --vmnet-mode and --vmnet-interface together: bridged mode needs the interface, and only it */
@@ -515,16 +642,20 @@ static enum options_result check_addresses(struct parse_ctx *c, struct config *c
 enum options_result options_parse(int argc, char **argv, bool need_vm, struct config *cfg,
 				  char *err, size_t err_size)
 {
-	struct parse_ctx c = {err, err_size};
+	struct parse_ctx c = {
+		.err = err,
+		.err_size = err_size,
+		.cfg = cfg,
+		.seed = {
+			.start_addr = 0xc0a84001, /* 192.168.64.1 */
+			.end_addr = 0xc0a840ff,   /* 192.168.64.255 */
+			.subnet_mask = 0xffffff00,
+		},
+	};
+	struct option long_options[OPTION_COUNT + 1];
+	bool have_vm = false;
 	enum options_result r;
 	int id;
-
-	struct seed_addresses seed = {
-		.start_addr = 0xc0a84001, /* 192.168.64.1 */
-		.end_addr = 0xc0a840ff,   /* 192.168.64.255 */
-		.subnet_mask = 0xffffff00,
-	};
-	bool have_mac = false, have_vm = false;
 
 	*cfg = (struct config){
 		.vm = {.fd = -1, .fd_number = 3, .mtu = DEFAULT_MTU},
@@ -532,34 +663,32 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		.backend = {.name = "auto", .bridge = DEFAULT_BRIDGE, .offload = true},
 	};
 
+	getopt_table(long_options);
 	optind = 1;
 	opterr = 0;
 	while ((id = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		const struct opt_row *o;
+
 		if (id == '?')
 			return fail(&c, "%s: unknown option (see --help)", argv[optind - 1]);
 		if (id == ':')
 			return fail(&c, "%s: needs a value", argv[optind - 1]);
-		if (id == OPT_HELP) {
-			fputs(usage_text, stdout);
-			return OPTIONS_EXIT_OK;
-		}
-		if (id == OPT_VERSION) {
-			puts("sock-vmnet " SVM_VERSION);
-			return OPTIONS_EXIT_OK;
-		}
-		if (id == OPT_FD || id == OPT_SOCKET || id == OPT_LISTEN) {
+		if (id < OPTION_ID_BASE || id >= OPTION_ID_BASE + (int)OPTION_COUNT)
+			return fail(&c, "internal error: option %d", id);
+		o = &option_table[id - OPTION_ID_BASE];
+		c.name = o->name;
+		if (o->where == OPT_VM_SOCKET) {
 			if (!need_vm)
 				return fail(&c, "--%s: not with \"run\", which makes the VM socket",
-					    opt_name(id));
+					    o->name);
 			if (have_vm)
 				return fail(&c, "--%s: only one of --fd, --socket, --listen",
-					    opt_name(id));
+					    o->name);
 			have_vm = true;
 		}
-		if (id == OPT_VM_FD_NUMBER && need_vm)
-			return fail(&c, "--vm-fd-number: only with \"run\"");
-		have_mac |= id == OPT_MAC;
-		r = parse_one(&c, cfg, &seed, id, optarg);
+		if (o->where == OPT_RUN_ONLY && need_vm)
+			return fail(&c, "--%s: only with \"run\"", o->name);
+		r = o->parse(&c, optarg);
 		if (r != OPTIONS_OK)
 			return r;
 	}
@@ -567,13 +696,13 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		return fail(&c, "\"%s\": unexpected argument (see --help)", argv[optind]);
 	if (need_vm && !have_vm)
 		return fail(&c, "--fd: missing (or --socket/--listen); see --help");
-	if (!have_mac)
+	if (!c.have_mac)
 		return fail(&c, "--mac: missing; see --help");
 	r = check_vmnet(&c, cfg);
 	if (r != OPTIONS_OK)
 		return r;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
-	return check_addresses(&c, cfg, &seed);
+	return check_addresses(&c, cfg, &c.seed);
 }
 
 const char *options_default_lease_db(void)

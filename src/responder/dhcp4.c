@@ -11,18 +11,7 @@
 #include "core/log.h"
 #include "proto/addr.h"
 #include "proto/dhcp_msg.h"
-
-/* what the DHCP message shares the IP datagram's size with */
-#define IPV4_UDP_HDR_LEN (IPV4_HDR_LEN + UDP_HDR_LEN)
-
-/*
- * A lease this instance holds is answered from memory; the database is written for it again
- * (its expiry moved on) only when the last write is older than this: a VM flooding DHCP
- * costs the shared database at most one write per 10 s (each write takes the lock that
- * every instance's allocation waits for), while the lease's expiry in the database lags by
- * at most 10 s (it matters only for owners in another PID namespace).
- */
-#define DHCP_DB_REFRESH_S 10
+#include "responder/dhcp4_internal.h"
 
 /*
  * A message that needs the database while another process holds its lock waits and is
@@ -37,17 +26,6 @@
 #define DHCP_RETRY_GIVE_UP_MS 4000
 
 /*
- * What the database owes (a renewal answered from memory, a release, a decline while it
- * could not be written) is written again after 100 ms, the wait doubling to 10 s: a full
- * disk or a locked file may last minutes, and a failed try costs ~0.1 ms.
- */
-#define DHCP_DEBT_FIRST_MS 100
-#define DHCP_DEBT_MAX_MS 10000
-
-/* The largest client message kept while it waits for the database (RFC 2131: 576). */
-#define DHCP_PENDING_MAX 1500
-
-/*
  * With a probe (struct dhcp4_probe): an address the network says is in use is quarantined
  * for 5 minutes — long enough not to be offered again at once, short enough that a host
  * that merely answered ARP once costs little, since every new offer is probed anyway — and
@@ -57,95 +35,6 @@
  */
 #define DHCP_PROBE_QUARANTINE_S 300
 #define DHCP_PROBE_TRIES 4
-
-static const uint8_t broadcast_mac[ETH_ALEN_] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-/** enum db_debt - what the database has still to be told */
-enum db_debt {
-	DEBT_NONE,
-	DEBT_REFRESH, /* @held as this instance holds it (bound or not, expiry moved on) */
-	DEBT_RELEASE, /* the VM released @debt_addr */
-	DEBT_DECLINE, /* the VM declined @debt_addr: quarantine it until @debt_until */
-};
-
-/**
- * struct dhcp_server - the DHCP server of one VM
- * @resp: what the relay sees
- * @vm: the VM (its MAC, the MTU)
- * @net4: its network
- * @cfg: the DHCP section of the command line (lease time, domain, database path)
- * @db: the shared lease database (never waits: a locked database answers LEASE_BUSY)
- * @self: this process, as the owner of the address it holds
- * @network: the lease database's name for the network
- * @server_mac: the gateway's MAC, the replies' source
- * @gateway: the gateway, host order: the server identifier, router and DNS server
- * @pool_first: the first address handed out (the one after the gateway)
- * @pool_last: the last (--end-addr, less the broadcast address)
- * @held: the address this instance holds in the database (offered or acknowledged)
- * @held_bound: the VM acknowledged @held (DHCPACK)
- * @held_written: when the database last recorded @held as it is (unix time; 0: it owes it)
- * @vm_addr: the address acknowledged to the VM, which the guard lets it use
- * @exhausted: the pool was exhausted at the last DISCOVER (logged once per episode)
- * @tokens: DHCP messages the VM may still send now (a token bucket, see DHCP_BURST)
- * @tokens_ms: when @tokens was last refilled (monotonic ms)
- * @declines: DECLINEs honoured so far (at most DHCP_MAX_DECLINES)
- * @debt: what the database must still be told, @debt_timer tries it again
- * @pending: a message that waits for the database's lock; @retry_timer tries it again
- * @clock: the clocks the protocol reads (real ones, or a test's); timers run on the loop's
- * @probe: how to ask whether an address is in use (NULL ask: never asked)
- * @msg, @msg_len, @retrying: the client message being answered, and whether it is a retry
- * @answer_later: the message being answered waits for a probe (neither answered nor pending)
- * @probe_addr: the address asked about (0: no question is out)
- * @probe_in_use: its answer; @probe_timer hands it to the loop's next turn
- * @probe_cleared: an address the network said is free, offered without asking again
- * @probe_tries: addresses found in use for the DISCOVER in @probe_msg
- * @probe_msg: that DISCOVER (the latest one, if the VM repeated it meanwhile)
- */
-struct dhcp_server {
-	struct responder resp;
-	const struct vm_config *vm;
-	const struct net4_config *net4;
-	const struct dhcp_config *cfg;
-	struct lease_db *db;
-	const struct process_identity *self;
-	const char *network;
-	uint8_t server_mac[ETH_ALEN_];
-	uint32_t gateway;
-	uint32_t pool_first, pool_last;
-	uint32_t held;
-	bool held_bound;
-	int64_t held_written;
-	uint32_t vm_addr;
-	bool exhausted;
-	uint8_t *reply;
-	size_t reply_cap;
-	unsigned tokens;
-	uint64_t tokens_ms;
-	unsigned declines;
-	enum db_debt debt;
-	uint32_t debt_addr;
-	int64_t debt_until;
-	unsigned debt_wait_ms;
-	struct loop_timer debt_timer;
-	uint8_t pending[DHCP_PENDING_MAX];
-	size_t pending_len;
-	uint64_t pending_since_ms;
-	unsigned pending_wait_ms;
-	struct loop_timer retry_timer;
-	struct dhcp4_clock clock;
-	struct dhcp4_probe probe;
-	const uint8_t *msg;
-	size_t msg_len;
-	bool retrying;
-	bool answer_later;
-	uint32_t probe_addr;
-	bool probe_in_use;
-	uint32_t probe_cleared;
-	unsigned probe_tries;
-	struct loop_timer probe_timer;
-	uint8_t probe_msg[DHCP_PENDING_MAX];
-	size_t probe_msg_len;
-};
 
 /*
  * Each DHCP message may cost a write transaction on the lease database that every instance
@@ -197,209 +86,6 @@ static void set_vm_addr(struct dhcp_server *s, uint32_t addr)
 		s->resp.env->vm_address(s->resp.env->ctx, addr ? &a : NULL);
 }
 
-/* What the options of a reply may take: RFC 2131 2 (576, or option 57) and our buffer. */
-static size_t reply_capacity(const struct dhcp_server *s, const struct dhcp_msg *m,
-			     size_t reply_size)
-{
-	size_t datagram = m->max_message_size > DHCP_MIN_MAX_MESSAGE ? m->max_message_size
-								     : DHCP_MIN_MAX_MESSAGE;
-	size_t cap;
-
-	if (datagram > s->vm->mtu)
-		datagram = s->vm->mtu;
-	cap = datagram - IPV4_UDP_HDR_LEN;
-	if (reply_size < DHCP_FRAME_HEADROOM)
-		return 0;
-	if (cap > reply_size - DHCP_FRAME_HEADROOM)
-		cap = reply_size - DHCP_FRAME_HEADROOM;
-	return cap;
-}
-
-/* The network configuration: for OFFER and ACK (with a lease) and for INFORM (without). */
-static void add_config_options(const struct dhcp_server *s, struct dhcp_builder *b,
-			       const struct dhcp_msg *m, bool with_lease)
-{
-	const struct dhcp_config *cfg = s->cfg;
-	uint8_t mtu[2];
-
-	dhcp_reply_option_u32(b, DHCP_OPT_SERVER_ID, s->gateway);
-	if (with_lease) {
-		/* RFC 2131 4.4.5: T1 = 0.5 and T2 = 0.875 of the lease */
-		dhcp_reply_option_u32(b, DHCP_OPT_LEASE_TIME, cfg->lease_time);
-		dhcp_reply_option_u32(b, DHCP_OPT_RENEWAL_TIME, cfg->lease_time / 2);
-		dhcp_reply_option_u32(b, DHCP_OPT_REBINDING_TIME,
-				      (uint32_t)((uint64_t)cfg->lease_time * 7 / 8));
-	}
-	dhcp_reply_option_u32(b, DHCP_OPT_SUBNET_MASK, s->net4->mask);
-	dhcp_reply_option_u32(b, DHCP_OPT_ROUTER, s->gateway);
-	dhcp_reply_option_u32(b, DHCP_OPT_DNS_SERVER, s->gateway);
-	put_be16(mtu, (uint16_t)s->vm->mtu);
-	dhcp_reply_option(b, DHCP_OPT_INTERFACE_MTU, mtu, sizeof(mtu));
-	/* RFC 6842: a server MUST echo the client identifier */
-	if (m->client_id)
-		dhcp_reply_option(b, DHCP_OPT_CLIENT_ID, m->client_id, m->client_id_len);
-	if (cfg->domain && !dhcp_reply_option(b, DHCP_OPT_DOMAIN_NAME, cfg->domain,
-						   strlen(cfg->domain)))
-		log_debug("dhcp: --domain left out: no room within the client's message size");
-}
-
-/**
- * send_reply() - finish a reply and address it as RFC 2131 4.1 says
- * @s: the server
- * @m: the request
- * @b: the reply, its options written
- * @frame: the frame buffer the reply sits in (at DHCP_FRAME_HEADROOM)
- * @type: the reply's message type
- * @yiaddr: the reply's yiaddr
- *
- * giaddr is always 0 here (relayed requests are ignored): a NAK is broadcast; a reply to
- * a client that has an address (ciaddr) goes to it; otherwise the broadcast flag decides
- * between broadcast and unicast to yiaddr at chaddr.
- *
- * Return: the frame's length.
- */
-static size_t send_reply(const struct dhcp_server *s, const struct dhcp_msg *m,
-			 struct dhcp_builder *b, uint8_t *frame, uint8_t type, uint32_t yiaddr)
-{
-	const uint8_t *dst_mac = m->chaddr;
-	uint32_t dst_ip;
-	size_t len = dhcp_reply_finish(b);
-
-	if (type == DHCPNAK) {
-		dst_ip = 0xffffffff;
-		dst_mac = broadcast_mac;
-	} else if (m->ciaddr) {
-		dst_ip = m->ciaddr;
-	} else if (m->flags & DHCP_FLAG_BROADCAST) {
-		dst_ip = 0xffffffff;
-		dst_mac = broadcast_mac;
-	} else {
-		dst_ip = yiaddr;
-	}
-	return dhcp_frame_wrap(frame, len, s->server_mac, dst_mac, s->gateway, dst_ip);
-}
-
-static size_t reply_with_config(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
-				size_t reply_size, uint8_t type, uint32_t yiaddr)
-{
-	struct dhcp_builder b;
-	uint32_t ciaddr = type == DHCPACK ? m->ciaddr : 0; /* RFC 2131 table 3 */
-
-	if (!dhcp_reply_start(&b, reply + DHCP_FRAME_HEADROOM, reply_capacity(s, m, reply_size), m,
-			      type, ciaddr, yiaddr))
-		return 0;
-	add_config_options(s, &b, m, yiaddr != 0);
-	return send_reply(s, m, &b, reply, type, yiaddr);
-}
-
-static size_t reply_nak(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
-			size_t reply_size, const char *why)
-{
-	struct dhcp_builder b;
-
-	if (!dhcp_reply_start(&b, reply + DHCP_FRAME_HEADROOM, reply_capacity(s, m, reply_size), m,
-			      DHCPNAK, 0, 0))
-		return 0;
-	dhcp_reply_option_u32(&b, DHCP_OPT_SERVER_ID, s->gateway);
-	if (m->client_id)
-		dhcp_reply_option(&b, DHCP_OPT_CLIENT_ID, m->client_id, m->client_id_len);
-	dhcp_reply_option(&b, DHCP_OPT_MESSAGE, why, strlen(why));
-	return send_reply(s, m, &b, reply, DHCPNAK, 0);
-}
-
-static struct lease_request lease_request_for(const struct dhcp_server *s,
-					      const struct dhcp_msg *m, int64_t now)
-{
-	return (struct lease_request){
-		.network = s->network,
-		.first = inet_from_v4(s->pool_first),
-		.last = inet_from_v4(s->pool_last),
-		.mac = s->vm->mac,
-		.client_id = m ? m->client_id : NULL,
-		.client_id_len = m ? m->client_id_len : 0,
-		.lease_end = now + s->cfg->lease_time,
-		.now = now,
-		.self = s->self,
-	};
-}
-
-/* ---- the database's debt: what it must be told once it can be written ---------------- */
-
-static void arm_debt(struct dhcp_server *s)
-{
-	if (!s->resp.env || !s->resp.env->loop)
-		return;
-	if (!s->debt_wait_ms)
-		s->debt_wait_ms = DHCP_DEBT_FIRST_MS;
-	loop_timer_arm(s->resp.env->loop, &s->debt_timer, clock_mono_ms() + s->debt_wait_ms);
-	s->debt_wait_ms = s->debt_wait_ms * 2 > DHCP_DEBT_MAX_MS ? DHCP_DEBT_MAX_MS
-								 : s->debt_wait_ms * 2;
-}
-
-/* Try to pay the debt now. Return: true when the database has it (or nothing was owed). */
-static bool pay_debt(struct dhcp_server *s)
-{
-	struct inet_addr addr = inet_from_v4(s->debt == DEBT_REFRESH ? s->held : s->debt_addr);
-	struct lease_request req = lease_request_for(s, NULL, s->clock.wall_s());
-	enum lease_result r = LEASE_OK;
-	char why[256] = "";
-
-	switch (s->debt) {
-	case DEBT_NONE:
-		return true;
-	case DEBT_REFRESH:
-		if (!s->held)
-			break;
-		req.requested = addr;
-		req.requested_only = true;
-		req.bind = s->held_bound;
-		r = lease_allocate(s->db, &req, &addr, why, sizeof(why));
-		if (r == LEASE_OK)
-			s->held_written = req.now;
-		break;
-	case DEBT_RELEASE:
-		r = lease_release(s->db, s->network, &addr, s->self, req.now);
-		break;
-	case DEBT_DECLINE:
-		r = lease_decline(s->db, s->network, &addr, s->self, s->debt_until, req.now);
-		break;
-	}
-	if (r == LEASE_BUSY || r == LEASE_DB_ERROR) {
-		log_debug("dhcp: the lease database cannot be written yet: %s",
-			  why[0] ? why : lease_db_sqlite_error(s->db));
-		return false;
-	}
-	if (r != LEASE_OK) /* another instance has the address: nothing of ours to write */
-		log_warn("dhcp: the lease of the VM could not be written back: %s", why);
-	else if (s->debt_wait_ms > DHCP_DEBT_FIRST_MS)
-		log_info("dhcp: the lease database took the writes it owed the VM again");
-	s->debt = DEBT_NONE;
-	s->debt_wait_ms = 0;
-	return true;
-}
-
-/* @debt is owed: pay it now if the database lets us, or keep it and try again later. */
-static void owe(struct dhcp_server *s, enum db_debt debt, uint32_t addr, int64_t until)
-{
-	/* a quarantine is not given up for a later refresh: it protects another host */
-	if (s->debt == DEBT_DECLINE && debt == DEBT_REFRESH && !pay_debt(s))
-		return;
-	s->debt = debt;
-	s->debt_addr = addr;
-	s->debt_until = until;
-	s->debt_wait_ms = 0;
-	if (!pay_debt(s))
-		arm_debt(s);
-}
-
-static void on_debt_timer(struct loop_timer *t)
-{
-	struct dhcp_server *s = container_of(t, struct dhcp_server, debt_timer);
-
-	if (!pay_debt(s))
-		arm_debt(s);
-}
-
 /* ---- the messages -------------------------------------------------------------------------- */
 
 /* The database's word on a new address: busy asks for a retry, an error for silence. */
@@ -411,18 +97,6 @@ static void unanswered(const char *type, enum lease_result r, const char *why,
 		log_debug("dhcp: %s waits: the lease database is locked", type);
 	else
 		log_error("dhcp: %s unanswered: %s", type, why);
-}
-
-/* The lease this instance holds, answered from memory; the database hears of it when due. */
-static void hold_again(struct dhcp_server *s, bool bind)
-{
-	int64_t now = s->clock.wall_s();
-
-	if (bind && !s->held_bound)
-		s->held_written = 0;
-	s->held_bound |= bind;
-	if (now < s->held_written || now - s->held_written >= DHCP_DB_REFRESH_S)
-		owe(s, DEBT_REFRESH, s->held, 0);
 }
 
 /* Offer @addr, now this instance's in the database (offered, not yet acknowledged). */
@@ -438,7 +112,7 @@ static size_t offer(struct dhcp_server *s, const struct dhcp_msg *m, uint32_t ad
 		set_vm_addr(s, 0);
 	ipv4_format(addr, text);
 	log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s", m->xid, text);
-	return reply_with_config(s, m, reply, reply_size, DHCPOFFER, addr);
+	return dhcp4_reply_config(s, m, reply, reply_size, DHCPOFFER, addr);
 }
 
 static void on_probe_answer(void *ctx, uint32_t ipv4, bool in_use);
@@ -468,7 +142,7 @@ static bool ask_about(struct dhcp_server *s, uint32_t addr)
 static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
 			      size_t reply_size, enum drop_reason *drop)
 {
-	struct lease_request req = lease_request_for(s, m, s->clock.wall_s());
+	struct lease_request req = dhcp4_lease_request(s, m, s->clock.wall_s());
 	char why[256] = "", text[IPV4_TEXT_LEN];
 	struct inet_addr got;
 	enum lease_result r;
@@ -476,10 +150,10 @@ static size_t handle_discover(struct dhcp_server *s, const struct dhcp_msg *m, u
 
 	if (s->held) {
 		/* a DISCOVER never unbinds what the VM holds: offered again from memory */
-		hold_again(s, false);
+		dhcp4_hold_again(s, false);
 		ipv4_format(s->held, text);
 		log_debug("dhcp: DISCOVER xid=0x%08x -> OFFER %s (held)", m->xid, text);
-		return reply_with_config(s, m, reply, reply_size, DHCPOFFER, s->held);
+		return dhcp4_reply_config(s, m, reply, reply_size, DHCPOFFER, s->held);
 	}
 	if (s->probe_addr) {
 		/* a question is out for this VM's offer: the latest DISCOVER gets the answer */
@@ -574,7 +248,7 @@ static const char *request_state(const struct dhcp_server *s, const struct dhcp_
 static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t *reply,
 			     size_t reply_size, enum drop_reason *drop)
 {
-	struct lease_request req = lease_request_for(s, m, s->clock.wall_s());
+	struct lease_request req = dhcp4_lease_request(s, m, s->clock.wall_s());
 	char why[256] = "", text[IPV4_TEXT_LEN];
 	const char *state = NULL;
 	struct inet_addr got;
@@ -591,14 +265,14 @@ static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, ui
 		log_info("dhcp: REQUEST (%s) for %s: NAK, not in this network's pool", state, text);
 		if (want == s->vm_addr)
 			set_vm_addr(s, 0);
-		return reply_nak(s, m, reply, reply_size, "address not in this network");
+		return dhcp4_reply_nak(s, m, reply, reply_size, "address not in this network");
 	}
 	if (want == s->held) {
-		hold_again(s, true);
+		dhcp4_hold_again(s, true);
 		if (s->vm_addr != want)
 			log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->lease_time, state);
 		set_vm_addr(s, want);
-		return reply_with_config(s, m, reply, reply_size, DHCPACK, want);
+		return dhcp4_reply_config(s, m, reply, reply_size, DHCPACK, want);
 	}
 	req.requested = inet_from_v4(want);
 	req.requested_only = true;
@@ -609,14 +283,14 @@ static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, ui
 			 text);
 		if (want == s->vm_addr)
 			set_vm_addr(s, 0);
-		return reply_nak(s, m, reply, reply_size, "address not available");
+		return dhcp4_reply_nak(s, m, reply, reply_size, "address not available");
 	}
 	if (r == LEASE_DB_ERROR && last_recorded_for_vm(s, want)) {
 		log_warn("dhcp: lease %s acknowledged from its last record: %s", text, why);
 		s->held = want;
 		s->held_bound = true;
 		s->held_written = 0;
-		owe(s, DEBT_REFRESH, want, 0);
+		dhcp4_owe(s, DEBT_REFRESH, want, 0);
 	} else if (r != LEASE_OK) {
 		unanswered("REQUEST", r, why, drop);
 		return 0;
@@ -627,7 +301,7 @@ static size_t handle_request(struct dhcp_server *s, const struct dhcp_msg *m, ui
 		log_info("dhcp: lease %s for %u s (%s)", text, s->cfg->lease_time, state);
 	}
 	set_vm_addr(s, want);
-	return reply_with_config(s, m, reply, reply_size, DHCPACK, want);
+	return dhcp4_reply_config(s, m, reply, reply_size, DHCPACK, want);
 }
 
 static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, enum drop_reason *drop)
@@ -656,7 +330,7 @@ static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, enum
 	s->declines++;
 	log_warn("dhcp: the VM declined %s (in use by another host): quarantined for %u s", text,
 		 quarantine_s);
-	owe(s, DEBT_DECLINE, s->held, s->clock.wall_s() + quarantine_s);
+	dhcp4_owe(s, DEBT_DECLINE, s->held, s->clock.wall_s() + quarantine_s);
 	s->held = 0;
 	s->held_bound = false;
 	set_vm_addr(s, 0);
@@ -672,7 +346,7 @@ static void handle_release(struct dhcp_server *s, const struct dhcp_msg *m, enum
 	}
 	ipv4_format(m->ciaddr, text);
 	log_info("dhcp: the VM released %s", text);
-	owe(s, DEBT_RELEASE, s->held, 0);
+	dhcp4_owe(s, DEBT_RELEASE, s->held, 0);
 	s->held = 0;
 	s->held_bound = false;
 	set_vm_addr(s, 0);
@@ -727,7 +401,7 @@ static size_t answer(struct dhcp_server *s, const uint8_t *payload, size_t len, 
 			*drop = DROP_DHCP_IGNORED;
 			return 0;
 		}
-		return reply_with_config(s, &m, reply, reply_size, DHCPACK, 0);
+		return dhcp4_reply_config(s, &m, reply, reply_size, DHCPACK, 0);
 	default:
 		*drop = DROP_DHCP_IGNORED; /* BOOTP, or a server's message type */
 		return 0;
@@ -796,7 +470,7 @@ static bool quarantine_in_use(struct dhcp_server *s, uint32_t addr)
 	s->declines++;
 	log_warn("dhcp: %s is in use on the network (another DHCP server's lease, or set by hand):"
 		 " quarantined for %d s, not offered", text, DHCP_PROBE_QUARANTINE_S);
-	owe(s, DEBT_DECLINE, addr, s->clock.wall_s() + DHCP_PROBE_QUARANTINE_S);
+	dhcp4_owe(s, DEBT_DECLINE, addr, s->clock.wall_s() + DHCP_PROBE_QUARANTINE_S);
 	return true;
 }
 
@@ -867,7 +541,7 @@ static void dhcp4_close(struct responder *r)
 	 * after this (with a wait), which releases every address it held; only a quarantine
 	 * the database never heard of is lost, and the log says so.
 	 */
-	if (s->debt == DEBT_DECLINE && !pay_debt(s))
+	if (s->debt == DEBT_DECLINE && !dhcp4_pay_debt(s))
 		log_warn("dhcp: the lease database never recorded the VM's decline");
 	free(s->reply);
 	free(s);
@@ -897,7 +571,7 @@ struct responder *dhcp4_new(const struct dhcp4_setup *setup, char *err, size_t e
 		.tokens = DHCP_BURST,
 		/* a whole frame of the VM's MTU, and the byte the relay's buffers have too */
 		.reply_cap = (size_t)setup->vm->mtu + ETH_HDR_LEN + 1,
-		.debt_timer.on_expire = on_debt_timer,
+		.debt_timer.on_expire = dhcp4_on_debt_timer,
 		.retry_timer.on_expire = on_retry_timer,
 		.probe_timer.on_expire = on_probe_timer,
 		.probe = setup->probe,

@@ -366,7 +366,8 @@ static void emit_segment(void *ctx, struct tcp_lite *t, const struct tcp_fields 
 
 	if (IPV4_TCP_PAYLOAD_OFFSET + len > s->frame_cap)
 		return;
-	memcpy(s->frame + IPV4_TCP_PAYLOAD_OFFSET, data, len);
+	if (len) /* a segment without data (SYN-ACK, ACK, FIN) may come with no @data at all */
+		memcpy(s->frame + IPV4_TCP_PAYLOAD_OFFSET, data, len);
 	s->resp.env->send_to_vm(s->resp.env->ctx, s->frame, ipv4_tcp_frame(s->frame, len, &ends, f));
 }
 

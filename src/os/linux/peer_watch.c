@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* peer_watch.c — notices that the VM's end of a socketpair has gone, even when no frame flows */
-#include "os/peer_watch.h"
+/* peer_watch.c — asks Linux whether the VM's end of a socketpair is open: sock_diag */
+#include "os/peer_watch_os.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,24 +18,10 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "os/socket.h"
 
-enum peer_state { PEER_ALIVE, PEER_GONE, PEER_UNKNOWN };
-
-/**
- * struct peer_watch - the creator of the VM socketpair, watched
- * @creator: its exit, in the loop
- * @diag: a NETLINK_SOCK_DIAG socket in the namespace of @vm_fd's socket
- * @vm_fd: our end of the socketpair
- */
-struct peer_watch {
-	struct loop_process creator;
-	struct loop *loop;
+/* On Linux the probe is a NETLINK_SOCK_DIAG socket in the namespace of the VM socket. */
+struct peer_probe {
 	struct mnl_socket *diag;
-	int vm_fd;
-	bool watching;
-	void (*on_gone)(void *ctx);
-	void *ctx;
 };
 
 struct diag_answer {
@@ -128,70 +114,31 @@ static enum peer_state peer_socket_state(struct mnl_socket *diag, int fd)
 	return answer.peer_ino == 0 ? PEER_GONE : PEER_ALIVE;
 }
 
-static void stop(struct peer_watch *w)
+struct peer_probe *peer_probe_open(int vm_fd)
 {
-	if (w->diag) {
-		mnl_socket_close(w->diag);
-		w->diag = NULL;
-	}
-	if (w->watching)
-		loop_unwatch_process(w->loop, &w->creator);
-	w->watching = false;
-}
+	struct mnl_socket *diag = open_diag(vm_fd);
+	struct peer_probe *p;
 
-static void creator_exited(struct loop_process *p)
-{
-	struct peer_watch *w = container_of(p, struct peer_watch, creator);
-	enum peer_state state = peer_socket_state(w->diag, w->vm_fd);
-
-	stop(w);
-	if (state == PEER_GONE) {
-		log_info("vm gone: its socket was closed (creator pid=%d exited)", (int)p->pid);
-		w->on_gone(w->ctx);
-	} else {
-		log_debug("socketpair creator pid=%d exited; the VM end is still open", (int)p->pid);
-	}
-}
-
-struct peer_watch *peer_watch_start(struct loop *loop, int vm_fd, void (*on_gone)(void *ctx),
-				    void *ctx)
-{
-	struct peer_watch *w = calloc(1, sizeof(*w));
-	pid_t creator;
-	int r;
-
-	if (!w)
+	if (!diag)
 		return NULL;
-	*w = (struct peer_watch){.loop = loop, .vm_fd = vm_fd, .on_gone = on_gone, .ctx = ctx,
-				 .creator.on_exit = creator_exited};
-	w->diag = open_diag(vm_fd);
-	if (peer_socket_state(w->diag, vm_fd) == PEER_GONE) {
-		log_info("vm gone: its socket is already closed");
-		stop(w);
-		free(w);
-		on_gone(ctx);
+	p = malloc(sizeof(*p));
+	if (!p) {
+		mnl_socket_close(diag);
 		return NULL;
 	}
-	creator = os_peer_pid(vm_fd);
-	if (creator <= 0 || creator == getpid())
-		goto none;
-	r = loop_watch_process(loop, &w->creator, creator);
-	if (r < 0) {
-		log_debug("cannot watch socketpair creator pid=%d: %s", (int)creator, strerror(-r));
-		goto none;
-	}
-	w->watching = true;
-	return w;
-none:
-	stop(w);
-	free(w);
-	return NULL;
+	p->diag = diag;
+	return p;
 }
 
-void peer_watch_stop(struct peer_watch *w)
+enum peer_state peer_probe_state(struct peer_probe *p, int vm_fd)
 {
-	if (!w)
+	return peer_socket_state(p ? p->diag : NULL, vm_fd);
+}
+
+void peer_probe_close(struct peer_probe *p)
+{
+	if (!p)
 		return;
-	stop(w);
-	free(w);
+	mnl_socket_close(p->diag);
+	free(p);
 }
