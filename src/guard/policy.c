@@ -255,6 +255,53 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
+/*
+ * The interval starts in @p (@points of them, unsorted, with duplicates) become the
+ * intervals: sorted, each with its unqualified winner among @all (0.0.0.0/0 is built in, so
+ * every interval has one) and whether a qualified rule is in play there; equal neighbours
+ * merged. Return: how many intervals.
+ */
+static unsigned merge_intervals(struct policy *p, const struct ranked_rule *all, size_t n,
+				unsigned points)
+{
+	unsigned out = 0;
+
+	qsort(p->interval_start, points, sizeof(uint32_t), compare_u32);
+	for (unsigned i = 0; i < points; i++) {
+		uint32_t start = p->interval_start[i];
+		uint16_t best = 0;
+		uint32_t best_entry = 0;
+		bool found = false;
+
+		if (i > 0 && start == p->interval_start[i - 1])
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			const struct v4_rule *r = &all[k].rule;
+
+			if (r->proto == 0 &&
+			    (start & ipv4_prefix_mask(r->prefix_len)) == r->net &&
+			    (!found || all[k].rank > best)) {
+				best = all[k].rank;
+				best_entry = all[k].entry;
+				found = true;
+			}
+		}
+		for (unsigned k = 0; k < p->qualified_count; k++)
+			if (in_play(&p->qualified[k], best, start)) {
+				best |= RANK_QUALIFIED_IN_PLAY;
+				break;
+			}
+		if (out > 0 && p->interval_rank[out - 1] == best &&
+		    p->interval_entry[out - 1] == best_entry)
+			continue; /* merge equal neighbours */
+		p->interval_start[out] = start;
+		p->interval_rank[out] = best;
+		p->interval_entry[out] = best_entry;
+		out++;
+	}
+	return out;
+}
+
 struct policy *policy_compile(const struct policy_rule *rules, size_t count,
 			      const struct inet_addr *gateway)
 {
@@ -262,7 +309,7 @@ struct policy *policy_compile(const struct policy_rule *rules, size_t count,
 	size_t points_max = 2 * max + 1, n;
 	struct policy *p = calloc(1, sizeof(*p));
 	struct ranked_rule *all = malloc(max * sizeof(*all));
-	unsigned points = 0, out = 0;
+	unsigned points = 0;
 
 	if (!p || !all)
 		goto fail;
@@ -297,41 +344,7 @@ struct policy *policy_compile(const struct policy_rule *rules, size_t count,
 	qsort(p->qualified, p->qualified_count, sizeof(p->qualified[0]), compare_qualified);
 
 	p->interval_start[points++] = 0;
-	qsort(p->interval_start, points, sizeof(uint32_t), compare_u32);
-	for (unsigned i = 0; i < points; i++) {
-		uint32_t start = p->interval_start[i];
-		uint16_t best = 0;
-		uint32_t best_entry = 0;
-		bool found = false;
-
-		if (i > 0 && start == p->interval_start[i - 1])
-			continue;
-		for (size_t k = 0; k < n; k++) {
-			const struct v4_rule *r = &all[k].rule;
-
-			if (r->proto == 0 &&
-			    (start & ipv4_prefix_mask(r->prefix_len)) == r->net &&
-			    (!found || all[k].rank > best)) {
-				best = all[k].rank;
-				best_entry = all[k].entry;
-				found = true;
-			}
-		}
-		/* 0.0.0.0/0 is built in, so every interval has a rule */
-		for (unsigned k = 0; k < p->qualified_count; k++)
-			if (in_play(&p->qualified[k], best, start)) {
-				best |= RANK_QUALIFIED_IN_PLAY;
-				break;
-			}
-		if (out > 0 && p->interval_rank[out - 1] == best &&
-		    p->interval_entry[out - 1] == best_entry)
-			continue; /* merge equal neighbours */
-		p->interval_start[out] = start;
-		p->interval_rank[out] = best;
-		p->interval_entry[out] = best_entry;
-		out++;
-	}
-	p->interval_count = out;
+	p->interval_count = merge_intervals(p, all, n, points);
 	free(all);
 	return p;
 fail:

@@ -497,14 +497,45 @@ static void on_host_change(struct host_watch *w, unsigned what)
 	host_watch_recheck(w, what, r > 0 ? REPAIR_LOCK_RETRY_MS : REPAIR_RETRY_MS);
 }
 
+/*
+ * The host side set up the first time, under the watch: settled twice at most. The events
+ * of our own changes say nothing new, unless something else changed meanwhile, which the
+ * second round repairs. Either way no timer is left armed for them (an idle instance has
+ * none). Return: 0, or -1 with @err.
+ */
+static int settle_first(struct tap *t, char *err, size_t err_size)
+{
+	unsigned made, what = HOST_WATCH_LINKS | HOST_WATCH_NAT;
+	bool nat_changed;
+	int r;
+
+	for (int round = 0; what && round < 2; round++) {
+		r = (what & HOST_WATCH_LINKS) ? settle_links(t, BRIDGE_LOCK_WAIT_MS, &made, err,
+							     err_size)
+					      : 0;
+		if (r > 0)
+			snprintf(err, err_size,
+				 "--bridge: another instance held the lock of \"%s\" for %d s",
+				 t->setup->backend->bridge, BRIDGE_LOCK_WAIT_MS / 1000);
+		if (r != 0 || ((what & HOST_WATCH_NAT) &&
+			       settle_nat(t, &nat_changed, err, err_size) < 0))
+			return -1;
+		what = host_watch_drain(&t->watch);
+		if (what & HOST_WATCH_TAP_GONE) {
+			snprintf(err, err_size, "tap: %s was deleted while it was set up", t->name);
+			return -1;
+		}
+	}
+	if (what)
+		host_watch_recheck(&t->watch, what, t->watch.settle_ms);
+	return 0;
+}
+
 static struct backend *tap_open(const struct backend_setup *setup, struct loop *loop, char *err,
 				size_t err_size)
 {
 	struct tap *t = calloc(1, sizeof(*t));
-	unsigned made, what;
 	char why[300];
-	bool nat_changed;
-	int r;
 
 	if (!t) {
 		snprintf(err, err_size, "out of memory");
@@ -545,31 +576,8 @@ static struct backend *tap_open(const struct backend_setup *setup, struct loop *
 	};
 	if (host_watch_start(&t->watch, loop, err, err_size) < 0)
 		goto fail;
-	/*
-	 * Settled twice at most: the events of our own changes say nothing new, unless
-	 * something else changed meanwhile, which the second round repairs. Either way no
-	 * timer is left armed for them (an idle instance has none).
-	 */
-	what = HOST_WATCH_LINKS | HOST_WATCH_NAT;
-	for (int round = 0; what && round < 2; round++) {
-		r = (what & HOST_WATCH_LINKS) ? settle_links(t, BRIDGE_LOCK_WAIT_MS, &made, err,
-							     err_size)
-					      : 0;
-		if (r > 0)
-			snprintf(err, err_size,
-				 "--bridge: another instance held the lock of \"%s\" for %d s",
-				 setup->backend->bridge, BRIDGE_LOCK_WAIT_MS / 1000);
-		if (r != 0 || ((what & HOST_WATCH_NAT) &&
-			       settle_nat(t, &nat_changed, err, err_size) < 0))
-			goto fail;
-		what = host_watch_drain(&t->watch);
-		if (what & HOST_WATCH_TAP_GONE) {
-			snprintf(err, err_size, "tap: %s was deleted while it was set up", t->name);
-			goto fail;
-		}
-	}
-	if (what)
-		host_watch_recheck(&t->watch, what, t->watch.settle_ms);
+	if (settle_first(t, err, err_size) < 0)
+		goto fail;
 	/*
 	 * Forwards of instances that died go before this VM can get an address: the dead VM's
 	 * may be handed out again, and its forwards must not follow it to someone else.
