@@ -4,7 +4,7 @@ BUILD ?= build
 PYTEST = /usr/bin/python3 -m pytest
 
 .PHONY: all deps check floors unit integration e2e fuzz clang macos demo bench clean
-.PHONY: macos-link macos-sign vmnet-sim vmnet-sim-tsan
+.PHONY: macos-link macos-sign vmnet-sim vmnet-sim-tsan vmnet-sim-darwin
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -20,7 +20,7 @@ deps:
 # Every test: every #include pointing down a floor, warnings-clean with gcc and clang, the
 # portable folders compiled for macOS, unit (cmocka), integration (pytest + scapy in
 # namespaces), end to end (a QEMU guest) and a short fuzz run.
-check: deps floors all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan e2e fuzz
+check: deps floors all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan vmnet-sim-darwin e2e fuzz
 
 # The floors of the source (scripts/floors.py, pictured in docs/architecture.md)
 floors:
@@ -72,6 +72,15 @@ vmnet-sim-tsan:
 	ninja -C $(SIM)-tsan sock-vmnet
 	SOCK_VMNET=$(SIM)-tsan/sock-vmnet SVM_SANITIZER=thread TSAN_OPTIONS=halt_on_error=1 $(SIM_PYTEST)
 
+# The simulation build once more with src/os/darwin's kqueue loop and peer watch, over
+# sim/xnu's simulated XNU (-Dsim_os=darwin): its unit tests, then the integration suite.
+vmnet-sim-darwin:
+	@[ -f $(SIM)-darwin/build.ninja ] || CC=clang meson setup $(SIM)-darwin -Dvmnet_sim=true \
+		-Dsim_os=darwin -Dwerror=true
+	ninja -C $(SIM)-darwin
+	meson test -C $(SIM)-darwin --suite unit --print-errorlogs
+	SOCK_VMNET=$(SIM)-darwin/sock-vmnet SVM_SIM_OS=darwin $(SIM_PYTEST)
+
 fuzz:
 	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh 36; fi
 
@@ -84,4 +93,4 @@ bench: deps all
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-macos-arm64 $(BUILD)-macos-x86_64 build-fuzz
-	rm -rf $(BUILD)-macos-link-arm64 $(BUILD)-macos-link-x86_64 $(SIM) $(SIM)-tsan
+	rm -rf $(BUILD)-macos-link-arm64 $(BUILD)-macos-link-x86_64 $(SIM) $(SIM)-tsan $(SIM)-darwin
