@@ -242,6 +242,7 @@ static int port_recv(struct frame_port *fp, struct frame_batch *b)
 	 */
 	if (r >= 0 && p->more_waits && !fp->rx_pending)
 		doorbell_ring(&p->bell);
+	loop_settle(p->set); /* the doorbell was heard: the set is ready again only if rung */
 	return r;
 }
 
@@ -392,6 +393,7 @@ static int port_send(struct frame_port *fp, const struct frame_ref *frames, unsi
 		loop_timer_arm(p->loop, &p->retry, clock_mono_ms() + VMNET_RETRY_MS);
 	else if (!blocked)
 		loop_timer_disarm(p->loop, &p->retry);
+	loop_settle(p->set); /* the retry pipe was drained */
 	return (int)sent;
 }
 
