@@ -44,12 +44,17 @@ struct sim_fault {
  *               takes; more is VMNET_TOO_MANY_PACKETS
  * @report_max_packets: the limit is in interface_param (macOS >= 15; SVM_VMNET_SIM_REPORT_MAX=0
  *                      hides it, as older systems do, so that the caller must learn it)
+ * @events_before_return: SVM_VMNET_SIM_EVENTS=before-return: the event for packets a
+ *                        vmnet_read() leaves behind is delivered before that call returns
+ *                        (the earliest vmnet's queue could run it); "burst", the default:
+ *                        when the watcher thread sees them
  */
 struct sim_config {
 	char bridge[16];
 	unsigned macos_major;
 	unsigned max_packets;
 	bool report_max_packets;
+	bool events_before_return;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 	unsigned fault_count;
 };
@@ -135,7 +140,10 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 				  dispatch_queue_t queue,
 				  vmnet_start_interface_completion_handler_t handler);
 
-/** sim_rearm() - vmnet_read() was called: the next readable TAP raises an event again */
+/**
+ * sim_rearm() - vmnet_read() was called: the next readable TAP raises an event again (at
+ * once, before the read returns, when SVM_VMNET_SIM_EVENTS=before-return and packets wait)
+ */
 void sim_rearm(struct vmnet_interface *iface);
 
 /** sim_status_name() - "VMNET_SUCCESS"... for logs */

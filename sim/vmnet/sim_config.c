@@ -100,6 +100,7 @@ static unsigned env_uint(const char *name, unsigned dflt, unsigned min, unsigned
 static void load(void)
 {
 	const char *bridge = getenv("SVM_VMNET_SIM_BRIDGE"), *faults = getenv("SVM_VMNET_SIM_FAULTS");
+	const char *events;
 	char *copy, *save = NULL;
 
 	snprintf(config.bridge, sizeof(config.bridge), "%s",
@@ -108,6 +109,10 @@ static void load(void)
 	config.max_packets = env_uint("SVM_VMNET_SIM_MAX_PACKETS", SIM_DEFAULT_MAX_PACKETS, 1, 4096);
 	config.report_max_packets = config.macos_major >= 15 &&
 				    env_uint("SVM_VMNET_SIM_REPORT_MAX", 1, 0, 1) == 1;
+	events = getenv("SVM_VMNET_SIM_EVENTS");
+	if (events && *events && strcmp(events, "burst") != 0 && strcmp(events, "before-return") != 0)
+		sim_fatal("SVM_VMNET_SIM_EVENTS: \"%s\" is neither burst nor before-return", events);
+	config.events_before_return = events && strcmp(events, "before-return") == 0;
 	if (!faults || !*faults)
 		return;
 	copy = strdup(faults);

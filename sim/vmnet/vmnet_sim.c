@@ -61,7 +61,8 @@ static void *watch_main(void *arg)
 		pthread_mutex_lock(&iface->lock);
 		if (iface->stopping)
 			break;
-		if (!(fds[0].revents & POLLIN) || !iface->callback)
+		/* not armed any more: a read delivered the event itself (before-return) */
+		if (!(fds[0].revents & POLLIN) || !iface->callback || !iface->armed)
 			continue;
 		iface->armed = false;
 		cb = Block_copy(iface->callback);
@@ -81,12 +82,47 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The event for packets a read left behind, delivered before the read returns: Apple
+ * does not say when vmnet's queue runs the callback, so a ring may come at any moment
+ * after a read, the one just before the reader's next step included. The caller's queue
+ * runs it; this thread waits until it has.
+ */
+static void event_now(vmnet_interface_event_callback_t cb, dispatch_queue_t q)
+{
+	dispatch_semaphore_t ran = dispatch_semaphore_create(0);
+	xpc_object_t event = xpc_dictionary_create(NULL, NULL, 0);
+
+	xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, 1);
+	dispatch_async(q, ^{
+		cb(VMNET_INTERFACE_PACKETS_AVAILABLE, event);
+		xpc_release(event);
+		Block_release(cb);
+		dispatch_semaphore_signal(ran);
+	});
+	dispatch_semaphore_wait(ran, DISPATCH_TIME_FOREVER);
+	dispatch_release(ran);
+}
+
 void sim_rearm(struct vmnet_interface *iface)
 {
+	struct pollfd pfd = {.fd = iface->host.fd, .events = POLLIN};
+	bool now = sim_config()->events_before_return && poll(&pfd, 1, 0) == 1 &&
+		   (pfd.revents & POLLIN);
+	vmnet_interface_event_callback_t cb = NULL;
+	dispatch_queue_t q = NULL;
+
 	pthread_mutex_lock(&iface->lock);
-	iface->armed = true;
+	now = now && iface->callback && !iface->stopping;
+	iface->armed = !now; /* delivered now: the watcher waits for the next read */
+	if (now) {
+		cb = Block_copy(iface->callback);
+		q = iface->callback_queue;
+	}
 	pthread_cond_signal(&iface->rearm);
 	pthread_mutex_unlock(&iface->lock);
+	if (now)
+		event_now(cb, q);
 }
 
 static void watcher_stop(struct vmnet_interface *iface)

@@ -76,7 +76,6 @@ static bool read_gateway_answer(struct vmnet_backend *v, uint32_t gateway, uint8
 	uint32_t ip;
 	int len;
 
-	doorbell_clear(&v->port.bell);
 	while ((len = vmnet_port_read_one(&v->port, buf, size)) > 0) {
 		if (arp_sender_of(buf, (size_t)len, &ip, sender) && ip == gateway) {
 			memcpy(mac, sender, 6);

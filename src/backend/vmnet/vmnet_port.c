@@ -126,6 +126,7 @@ static int recv_direct(struct vmnet_port *p, struct frame_batch *b)
 		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = b->frame_cap,
 						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
 	}
+	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
 	status = vmnet_read(p->link->iface, p->rx_desc, &got);
 	if (got < 0 || (unsigned)got > want)
 		got = 0;
@@ -156,6 +157,7 @@ static int stage_read(struct vmnet_port *p)
 		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = p->slot_size,
 						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
 	}
+	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
 	status = vmnet_read(p->link->iface, p->rx_desc, &got);
 	if (got < 0 || (unsigned)got > want)
 		got = 0;
@@ -228,12 +230,18 @@ static int recv_staged(struct vmnet_port *p, struct frame_batch *b)
 	return (int)n;
 }
 
+/*
+ * The doorbell is cleared right before each vmnet_read() (recv_direct(), stage_read(),
+ * vmnet_port_read_one()), never at the top of a call that may end without reading: a call
+ * that only hands over staged frames leaves a ring in place, and the loop comes back for
+ * the packets it announced. vmnet need not call the event block again while they wait
+ * (Apple documents no repeat), so a ring taken without a read is a stall.
+ */
 static int port_recv(struct frame_port *fp, struct frame_batch *b)
 {
 	struct vmnet_port *p = container_of(fp, struct vmnet_port, port);
 	int r;
 
-	doorbell_clear(&p->bell); /* before reading: a ring from now on is for later packets */
 	p->more_waits = false;
 	r = p->stage ? recv_staged(p, b) : recv_direct(p, b);
 	/*
@@ -415,7 +423,10 @@ int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size)
 	struct iovec iov = {buf, size};
 	struct vmpktdesc d = {.vm_pkt_size = size, .vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
 	int cnt = 1;
-	vmnet_return_t status = vmnet_read(p->link->iface, &d, &cnt);
+	vmnet_return_t status;
+
+	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
+	status = vmnet_read(p->link->iface, &d, &cnt);
 
 	if (status == VMNET_INVALID_ACCESS)
 		return -EIO;

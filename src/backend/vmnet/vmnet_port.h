@@ -89,7 +89,8 @@ void vmnet_port_fini(struct vmnet_port *p);
 int vmnet_port_write_one(void *ctx, const uint8_t *frame, size_t len);
 
 /**
- * vmnet_port_read_one() - before the relay runs: one packet vmnet holds, into @buf
+ * vmnet_port_read_one() - before the relay runs: one packet vmnet holds, into @buf (the
+ * doorbell cleared first, as before every read)
  * Return: its length, 0 when none waits, or -EIO.
  */
 int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size);
