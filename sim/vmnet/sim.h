@@ -106,7 +106,8 @@ void sim_host_close(struct sim_host *h);
  *         burst, not one per packet, until the reader has been back)
  * @stopped: vmnet_stop_interface() was called: every further call is VMNET_INVALID_ACCESS
  * @calls: vmnet_read()/vmnet_write() calls so far, for injected faults
- * @bounce: where a packet is gathered (write) or read whole (read): 64 KiB and a header
+ * @bounce: where a packet to write is gathered: 64 KiB and a header
+ * @rx: where a packet is read whole from the TAP: as large
  * @bad_checksums: packets written whose checksum was wrong (the simulation's self-check)
  */
 struct vmnet_interface {
@@ -123,7 +124,7 @@ struct vmnet_interface {
 	size_t max_packet_size;
 	bool tso, checksum_offload;
 	unsigned long calls[2];
-	uint8_t *bounce;
+	uint8_t *bounce, *rx;
 	unsigned long bad_checksums;
 	bool shared;                 /* shared mode: port forwarding works */
 	struct sim_forward *forwards; /* vmnet_interface_add_ip_port_forwarding_rule()'s */

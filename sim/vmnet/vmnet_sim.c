@@ -226,9 +226,11 @@ static struct vmnet_interface *interface_new(xpc_object_t desc, vmnet_return_t *
 	iface->checksum_offload = xpc_dictionary_get_bool(desc, vmnet_enable_checksum_offload_key);
 	iface->max_packet_size = iface->tso ? SIM_TSO_PACKET_MAX : iface->mtu + ETH_HDR_LEN;
 	iface->bounce = malloc(SIM_TSO_PACKET_MAX + 64);
+	iface->rx = malloc(SIM_TSO_PACKET_MAX + 64);
 	iface->host.fd = iface->stop_pipe[0] = iface->stop_pipe[1] = -1;
-	if (!iface->bounce || pipe2(iface->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (!iface->bounce || !iface->rx || pipe2(iface->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		free(iface->bounce);
+		free(iface->rx);
 		free(iface);
 		return NULL;
 	}
@@ -245,6 +247,7 @@ static void interface_free(struct vmnet_interface *iface)
 	close(iface->stop_pipe[0]);
 	close(iface->stop_pipe[1]);
 	free(iface->bounce);
+	free(iface->rx);
 	pthread_mutex_destroy(&iface->lock);
 	pthread_cond_destroy(&iface->rearm);
 	free(iface);
@@ -358,7 +361,8 @@ vmnet_return_t vmnet_stop_interface(interface_ref iface, dispatch_queue_t queue,
 	 * gets VMNET_INVALID_ACCESS, which is what it means, rather than a crash.
 	 */
 	free(iface->bounce);
-	iface->bounce = NULL;
+	free(iface->rx);
+	iface->bounce = iface->rx = NULL;
 	/*
 	 * The event callback goes on the queue, after every event block queued before: its
 	 * last use and its release are then on one thread, in order (Blocks' own reference
