@@ -44,7 +44,8 @@ macos:
 	scripts/macos-check.sh $(BUILD)-macos
 
 # The whole program for macOS, arm64 and x86_64: compiled with -Wunguarded-availability and
-# linked into Mach-O executables (scripts/macos-link.sh); nothing runs.
+# linked into Mach-O executables (scripts/macos-link.sh); nothing runs. The vmnet back-end
+# also against the vmnet.h of SDK 11, 12 and 15 (-Dvmnet_sdk).
 macos-link:
 	scripts/macos-link.sh $(BUILD)-macos-link
 
@@ -94,3 +95,4 @@ bench: deps all
 clean:
 	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-macos-arm64 $(BUILD)-macos-x86_64 build-fuzz
 	rm -rf $(BUILD)-macos-link-arm64 $(BUILD)-macos-link-x86_64 $(SIM) $(SIM)-tsan $(SIM)-darwin
+	rm -rf $(BUILD)-macos-link-sdk11 $(BUILD)-macos-link-sdk12 $(BUILD)-macos-link-sdk15

@@ -56,8 +56,13 @@ int vmnet_forward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_port, 
 	struct in_addr addr = {htonl(vm)};
 	vmnet_return_t status;
 	forward_call_t add_rule = ^(vmnet_interface_completion_handler_t done) {
+#ifdef SVM_VMNET_HAVE_IP_PORT_FORWARDING
 		return vmnet_interface_add_ip_port_forwarding_rule(l->iface, proto, host_port,
 								   AF_INET, &addr, vm_port, done);
+#else /* SDK 11: the IPv4 call of macOS 10.15 */
+		return vmnet_interface_add_port_forwarding_rule(l->iface, proto, host_port, addr,
+								vm_port, done);
+#endif
 	};
 
 	if (call_and_wait(add_rule, &status) < 0) {
@@ -76,8 +81,12 @@ void vmnet_unforward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_por
 {
 	vmnet_return_t status;
 	forward_call_t remove_rule = ^(vmnet_interface_completion_handler_t done) {
+#ifdef SVM_VMNET_HAVE_IP_PORT_FORWARDING
 		return vmnet_interface_remove_ip_port_forwarding_rule(l->iface, proto, host_port,
 								      AF_INET, done);
+#else
+		return vmnet_interface_remove_port_forwarding_rule(l->iface, proto, host_port, done);
+#endif
 	};
 
 	if (call_and_wait(remove_rule, &status) < 0)

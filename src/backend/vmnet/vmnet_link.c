@@ -72,6 +72,16 @@ static void read_param(struct start_result *r, xpc_object_t param)
 		memset(r->mac, 0, sizeof(r->mac));
 }
 
+/* Checksum offload (macOS 12.0; SDK 11's header lacks the key: TSO alone there). */
+static void enable_checksum_offload(xpc_object_t d)
+{
+#ifdef SVM_VMNET_HAVE_CHECKSUM_OFFLOAD
+	xpc_dictionary_set_bool(d, vmnet_enable_checksum_offload_key, true);
+#else
+	(void)d;
+#endif
+}
+
 static uint64_t operation_mode(enum vmnet_mode_kind mode)
 {
 	return mode == VMNET_MODE_HOST	    ? VMNET_HOST_MODE
@@ -94,7 +104,7 @@ static xpc_object_t interface_desc(const struct backend_setup *setup, bool class
 	xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
 	if (setup->backend->offload) {
 		xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
-		xpc_dictionary_set_bool(d, vmnet_enable_checksum_offload_key, true);
+		enable_checksum_offload(d);
 	}
 	if (!classic)
 		return d;
@@ -208,7 +218,7 @@ static void start_error(const struct backend_setup *setup, vmnet_return_t status
 {
 	const char *name = vmnet_status_name(status);
 
-	if (status == VMNET_NOT_AUTHORIZED)
+	if ((int)status == SVM_VMNET_NOT_AUTHORIZED) /* declared from SDK 14 on */
 		snprintf(err, err_size, "--backend: vmnet refused (%s): run as root, or sign with the "
 			 "com.apple.vm.networking entitlement (README, macOS)", name);
 	else if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED)
@@ -295,8 +305,10 @@ void vmnet_link_stop(struct vmnet_link *l)
 			dispatch_release(done); /* not after a timeout: the handler may still come */
 		l->iface = NULL;
 	}
+#ifdef SVM_VMNET_HAVE_NETWORK_OBJECTS
 	if (l->network)
-		CFRelease(l->network);
+		CFRelease(l->network); /* after the stop, which released the interface's reference */
+#endif
 	l->network = NULL;
 	if (l->queue)
 		dispatch_release(l->queue);
