@@ -312,6 +312,11 @@ static vmnet_return_t classic_subnet(xpc_object_t desc, struct sim_net *net)
 		return VMNET_INVALID_ARGUMENT;
 	net->gateway = start;
 	net->prefix_len = (unsigned)__builtin_popcount(mask);
+	/* bootpd's range, for the tests: vmnet takes an end on the broadcast address too
+	 * (vmnet-helper PR #261's review: it "does not enforce" either end) */
+	sim_log("classic dhcp-range=%u.%u.%u.%u-%u.%u.%u.%u", start >> 24, (start >> 16) & 255,
+		(start >> 8) & 255, start & 255, end >> 24, (end >> 16) & 255, (end >> 8) & 255,
+		end & 255);
 	return VMNET_SUCCESS;
 }
 
@@ -326,7 +331,12 @@ interface_ref vmnet_start_interface(xpc_object_t desc, dispatch_queue_t queue,
 	if (!desc || !queue || !handler)
 		return NULL;
 	if (net.mode == VMNET_BRIDGED_MODE) {
-		if (!shared_if || strlen(shared_if) >= sizeof(net.bridged_if))
+		/*
+		 * vmnet.h, vmnet_mtu_key (SDK 11.3 to 26.1): "In bridged mode, specifying the MTU
+		 * in the interface_desc dictionary results in an error."
+		 */
+		if (!shared_if || strlen(shared_if) >= sizeof(net.bridged_if) ||
+		    xpc_dictionary_get_value(desc, vmnet_mtu_key))
 			status = VMNET_INVALID_ARGUMENT;
 		else
 			snprintf(net.bridged_if, sizeof(net.bridged_if), "%s", shared_if);

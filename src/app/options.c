@@ -77,6 +77,7 @@ static const char usage_text[] =
 /* The seed's three address flags, as given: checked together by check_addresses(). */
 struct seed_addresses {
 	uint32_t start_addr, end_addr, subnet_mask;
+	unsigned given; /* how many of the three were on the command line */
 };
 
 /**
@@ -228,6 +229,7 @@ static enum options_result set_seed_addr(struct parse_ctx *c, const char *arg, u
 {
 	if (!ipv4_parse(arg, dst))
 		return fail(c, "--%s: \"%s\" is not an IPv4 address", c->name, arg);
+	c->seed.given++;
 	return OPTIONS_OK;
 }
 
@@ -597,6 +599,17 @@ static enum options_result check_vmnet(struct parse_ctx *c, const struct config 
 		return fail(c, "--vmnet-mode: bridged needs --vmnet-interface (see --help)");
 	if (v->mode != VMNET_MODE_BRIDGED && v->interface[0])
 		return fail(c, "--vmnet-interface: only with --vmnet-mode=bridged");
+	/*
+	 * Bridged, the VM is on the LAN of --vmnet-interface, whose router and addresses are
+	 * the LAN's: sock-vmnet's defaults (192.168.64.0/24) would hand the VM an address the
+	 * LAN does not route. sock-vmnet still answers its VM's DHCP itself (the guard must
+	 * know the VM's address, and nothing of it reaches the LAN), so the LAN's router and a
+	 * range of its addresses that no DHCP server of the LAN hands out are given.
+	 */
+	if (v->mode == VMNET_MODE_BRIDGED && c->seed.given < 3)
+		return fail(c, "--vmnet-mode: bridged needs --start-addr (the LAN's router), "
+			    "--end-addr and --subnet-mask: a range of the LAN that no DHCP server "
+			    "of it hands out (README, bridged mode)");
 	return OPTIONS_OK;
 }
 

@@ -115,9 +115,10 @@ def test_bridged_mode_joins_the_interfaces_network(topo):
     topo.host.run(["ip", "link", "add", "lan0", "type", "bridge"])
     topo.host.run(["ip", "addr", "add", "10.77.0.1/24", "dev", "lan0"])
     topo.host.run(["ip", "link", "set", "lan0", "up"])
+    # no --mtu for vmnet (bridged, it is an error): the simulation refuses vmnet_mtu_key
     vm = ScapyVM(topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=lan0",
                                    "--start-addr=10.77.0.1", "--end-addr=10.77.0.50",
-                                   "--allow=10.77.0.0/24"]))
+                                   "--subnet-mask=255.255.255.0", "--allow=10.77.0.0/24"]))
     vm.gateway = "10.77.0.1"
     assert vm.dhcp() == "10.77.0.2"
     assert vm.arp_gateway() and vm.ping("10.77.0.1")
@@ -125,7 +126,9 @@ def test_bridged_mode_joins_the_interfaces_network(topo):
 
 
 def test_bridged_to_a_missing_interface_is_an_error(topo):
-    net = topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=nope0"], ready=False)
+    net = topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=nope0",
+                            "--start-addr=10.77.0.1", "--end-addr=10.77.0.50",
+                            "--subnet-mask=255.255.255.0"], ready=False)
     assert net.proc.wait(timeout=10) == 1
     assert '--vmnet-interface: vmnet cannot bridge to "nope0": VMNET_INVALID_ARGUMENT' \
         in net.stderr()
@@ -137,6 +140,11 @@ def test_bridged_to_a_missing_interface_is_an_error(topo):
     (["--vmnet-interface=en0"], "--vmnet-interface: only with --vmnet-mode=bridged"),
     (["--vmnet-interface=a/b", "--vmnet-mode=bridged"], '--vmnet-interface: "a/b" is not'),
     (["--backend=tap", "--vmnet-mode=host"], "--vmnet-mode: only with --backend=vmnet"),
+    # bridged: the LAN's router and a range of it, never sock-vmnet's own defaults
+    (["--vmnet-mode=bridged", "--vmnet-interface=en0"],
+     "--vmnet-mode: bridged needs --start-addr (the LAN's router), --end-addr and --subnet-mask"),
+    (["--vmnet-mode=bridged", "--vmnet-interface=en0", "--start-addr=10.0.0.1",
+      "--end-addr=10.0.0.9"], "--vmnet-mode: bridged needs --start-addr"),
 ])
 def test_vmnet_options_are_checked(topo, args, message):
     net = topo.start_vmnet(args, ready=False)
@@ -330,3 +338,11 @@ def test_packets_that_come_while_the_port_hands_over_staged_frames_are_read(topo
     assert split["packets"] >= 1, "no large packet came through vmnet: nothing was staged"
     assert sum(got.values()) == want, f"{sum(got.values())} of {want} bytes reached the VM " \
                                       f"(split {split}): the rest waits in vmnet"
+
+
+def test_bootpds_range_never_ends_on_the_broadcast_address(topo, monkeypatch):
+    """--end-addr's default is the broadcast address, which sock-vmnet's own pool never hands
+    out; vmnet's range (bootpd's, the classic API) ends one before, as vmnet's default."""
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "15")
+    net = topo.start_vmnet()
+    assert "classic dhcp-range=192.168.64.1-192.168.64.254" in net.stderr(), net.stderr()

@@ -90,6 +90,21 @@ static uint64_t operation_mode(enum vmnet_mode_kind mode)
 }
 
 /*
+ * The end of bootpd's range: --end-addr, but never the broadcast address. vmnet takes one
+ * (vmnet-helper PR #261's review ran a /30 whose end was its broadcast) and documents no
+ * check; what bootpd would offer is unknown. vmnet's own default ends on .254 (vmnet-helper's
+ * output on macOS 26.4, renode#895), as socket_vmnet's (cli.c); sock-vmnet's own pool never
+ * hands out the broadcast address either.
+ */
+static uint32_t dhcp_range_end(const struct net4_config *net4)
+{
+	uint32_t end = inet_v4(&net4->range_end);
+	uint32_t broadcast = inet_v4(&net4->subnet.addr) | ~net4->mask;
+
+	return end < broadcast ? end : broadcast - 1;
+}
+
+/*
  * interface_desc() - the interface as vmnet_start_interface() or, on a network (@classic
  * false: the network says mode and subnet), vmnet_interface_start_with_network() takes it
  */
@@ -101,22 +116,30 @@ static xpc_object_t interface_desc(const struct backend_setup *setup, bool class
 
 	vmnet_interface_uuid(setup->vm->mac, uuid);
 	xpc_dictionary_set_uuid(d, vmnet_interface_id_key, uuid);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
 	if (setup->backend->offload) {
 		xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
 		enable_checksum_offload(d);
 	}
-	if (!classic)
+	if (!classic) {
+		xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
 		return d;
+	}
 	xpc_dictionary_set_uint64(d, vmnet_operation_mode_key, operation_mode(setup->backend->vmnet.mode));
 	if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED) {
+		/*
+		 * Neither MTU nor addresses: vmnet.h, vmnet_mtu_key: "In bridged mode, specifying
+		 * the MTU in the interface_desc dictionary results in an error" (every SDK from
+		 * 11.3 to 26.1); the addresses are the LAN's (QEMU's vmnet-bridged.m, vmnet-helper
+		 * and socket_vmnet send none either).
+		 */
 		xpc_dictionary_set_string(d, vmnet_shared_interface_name_key, setup->backend->vmnet.interface);
 		return d;
 	}
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
 	/* vmnet's start address is the gateway (the host's), as sock-vmnet's --start-addr */
 	ipv4_format(inet_v4(&setup->net4->gateway), text);
 	xpc_dictionary_set_string(d, vmnet_start_address_key, text);
-	ipv4_format(inet_v4(&setup->net4->range_end), text);
+	ipv4_format(dhcp_range_end(setup->net4), text);
 	xpc_dictionary_set_string(d, vmnet_end_address_key, text);
 	ipv4_format(setup->net4->mask, text);
 	xpc_dictionary_set_string(d, vmnet_subnet_mask_key, text);
