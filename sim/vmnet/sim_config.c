@@ -100,7 +100,7 @@ static unsigned env_uint(const char *name, unsigned dflt, unsigned min, unsigned
 static void load(void)
 {
 	const char *bridge = getenv("SVM_VMNET_SIM_BRIDGE"), *faults = getenv("SVM_VMNET_SIM_FAULTS");
-	const char *events;
+	const char *events, *privilege;
 	char *copy, *save = NULL;
 
 	snprintf(config.bridge, sizeof(config.bridge), "%s",
@@ -113,6 +113,16 @@ static void load(void)
 	if (events && *events && strcmp(events, "burst") != 0 && strcmp(events, "before-return") != 0)
 		sim_fatal("SVM_VMNET_SIM_EVENTS: \"%s\" is neither burst nor before-return", events);
 	config.events_before_return = events && strcmp(events, "before-return") == 0;
+	privilege = getenv("SVM_VMNET_SIM_PRIVILEGE");
+	if (!privilege || !*privilege || strcmp(privilege, "root") == 0)
+		config.privilege = SIM_PRIV_ROOT;
+	else if (strcmp(privilege, "virtualization") == 0)
+		config.privilege = SIM_PRIV_VIRTUALIZATION;
+	else if (strcmp(privilege, "none") == 0)
+		config.privilege = SIM_PRIV_NONE;
+	else
+		sim_fatal("SVM_VMNET_SIM_PRIVILEGE: \"%s\" is none of root, virtualization, none",
+			  privilege);
 	if (!faults || !*faults)
 		return;
 	copy = strdup(faults);

@@ -213,10 +213,13 @@ static xpc_object_t interface_param(const struct vmnet_interface *iface, const u
 	return p;
 }
 
-static struct vmnet_interface *interface_new(xpc_object_t desc, vmnet_return_t *status)
+static struct vmnet_interface *interface_new(const struct sim_net *net, xpc_object_t desc,
+					     vmnet_return_t *status)
 {
 	struct vmnet_interface *iface = calloc(1, sizeof(*iface));
-	uint64_t mtu = xpc_dictionary_get_uint64(desc, vmnet_mtu_key);
+	/* a network's interface has its network's MTU: vmnet_mtu_key is not one of the keys
+	 * vmnet_interface_start_with_network() reads (SDK 26 vmnet.h) */
+	uint64_t mtu = net->network ? net->mtu : xpc_dictionary_get_uint64(desc, vmnet_mtu_key);
 
 	*status = VMNET_MEM_FAILURE;
 	if (!iface)
@@ -257,9 +260,15 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 				  dispatch_queue_t queue,
 				  vmnet_start_interface_completion_handler_t handler)
 {
-	const uint8_t *given = xpc_dictionary_get_uuid(desc, vmnet_interface_id_key);
+	/*
+	 * On a network, vmnet_interface_id_key is ignored: vmnet-helper (commits c36688d,
+	 * 56c133b): "vmnet on macOS 26.2 ignores this key and still generates a random MAC
+	 * address and interface id on every start"; SDK 26 vmnet.h lists the keys
+	 * vmnet_interface_start_with_network() reads, and it is not one of them.
+	 */
+	const uint8_t *given = net->network ? NULL : xpc_dictionary_get_uuid(desc, vmnet_interface_id_key);
 	vmnet_return_t status;
-	struct vmnet_interface *iface = interface_new(desc, &status);
+	struct vmnet_interface *iface = interface_new(net, desc, &status);
 	xpc_object_t param = NULL;
 	uuid_t id;
 
@@ -272,6 +281,11 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 				       iface->tso || iface->checksum_offload);
 	if (status == VMNET_SUCCESS)
 		iface->shared = net->mode == VMNET_SHARED_MODE;
+	if (status == VMNET_SUCCESS && net->network) {
+		/* SDK 26 vmnet.h: "On success, this call retains the network object." */
+		iface->network = net->network;
+		sim_network_retain(net->network);
+	}
 	if (status == VMNET_SUCCESS) {
 		param = interface_param(iface, id);
 	} else if (iface) {
@@ -346,6 +360,9 @@ interface_ref vmnet_start_interface(xpc_object_t desc, dispatch_queue_t queue,
 	} else {
 		status = VMNET_INVALID_ARGUMENT;
 	}
+	/* the classic API needs root (or com.apple.vm.networking, which only Apple grants) */
+	if (status == VMNET_SUCCESS && sim_config()->privilege != SIM_PRIV_ROOT)
+		status = sim_config()->macos_major >= 14 ? VMNET_NOT_AUTHORIZED : VMNET_FAILURE;
 	if (status != VMNET_SUCCESS) {
 		dispatch_async(queue, ^{
 			handler(status, NULL);
@@ -373,6 +390,10 @@ vmnet_return_t vmnet_stop_interface(interface_ref iface, dispatch_queue_t queue,
 	free(iface->bounce);
 	free(iface->rx);
 	iface->bounce = iface->rx = NULL;
+	/* SDK 26 vmnet.h, vmnet_stop_interface(): "this call releases the associated network" */
+	if (iface->network)
+		sim_network_release(iface->network);
+	iface->network = NULL;
 	/*
 	 * The event callback goes on the queue, after every event block queued before: its
 	 * last use and its release are then on one thread, in order (Blocks' own reference

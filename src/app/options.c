@@ -714,6 +714,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	r = check_vmnet(&c, cfg);
 	if (r != OPTIONS_OK)
 		return r;
+	cfg->backend.vmnet.forwards = cfg->expose.count > 0;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
 	return check_addresses(&c, cfg, &c.seed);
 }

@@ -85,7 +85,8 @@ def test_a_gateway_a_network_cannot_hold_takes_the_classic_api(topo):
     assert vm.ip == "192.168.64.11" and vm.arp_gateway()
 
 
-def test_interface_identity_follows_the_mac(topo):
+def test_interface_identity_follows_the_mac_with_the_classic_api(topo, monkeypatch):
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "15")
     macs = []
     for mac in (VM_MAC, VM_MAC, "52:54:00:aa:bb:cc"):
         net = topo.start_vmnet((), mac=mac)
@@ -93,6 +94,19 @@ def test_interface_identity_follows_the_mac(topo):
         net.stop()
     assert macs[0] == macs[1] != macs[2]
     assert VM_MAC not in macs  # vmnet's own address for the interface, not the VM's
+
+
+def test_a_networks_interface_has_a_new_identity_each_start(topo):
+    """On a macOS 26 network vmnet ignores the interface id and picks the MAC itself
+    (vmnet-helper c36688d): the VM's own MAC (--mac) is what the VM uses either way."""
+    macs = []
+    for _ in range(2):
+        vm = ScapyVM(topo.start_vmnet(WAN_ALLOW))
+        assert ready_line(vm.net)["api"] == "network"
+        macs.append(ready_line(vm.net)["interface-mac"])
+        assert vm.dhcp() and vm.arp_gateway() and vm.ping(WAN_IP)
+        vm.net.stop()
+    assert macs[0] != macs[1]
 
 
 def test_gateway_mac_is_asked_of_the_gateway(topo):
@@ -346,3 +360,66 @@ def test_bootpds_range_never_ends_on_the_broadcast_address(topo, monkeypatch):
     monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "15")
     net = topo.start_vmnet()
     assert "classic dhcp-range=192.168.64.1-192.168.64.254" in net.stderr(), net.stderr()
+
+
+def test_expose_takes_the_classic_api_on_macos_26(topo):
+    """An interface of a macOS 26 network refuses vmnet's forwarding calls (FB24895264):
+    with --expose sock-vmnet starts a classic interface, and says why."""
+    net = topo.start_vmnet(["--expose=8085:80"])
+    assert ready_line(net)["api"] == "classic"
+    assert "refuses vmnet's forwarding calls (Apple FB24895264): using the classic API" \
+        in net.stderr()
+
+
+def test_a_forward_asked_for_at_run_time_on_a_network_is_refused_with_the_reason(topo):
+    sock = topo.tmp / "ctl.sock"
+    net = topo.start_vmnet([f"--control={sock}"])
+    assert ready_line(net)["api"] == "network"
+    r = run([SOCK_VMNET, "ctl", str(sock), "expose", "add", "8086:80"], check=False)
+    answer = json.loads(r.stdout)
+    assert not answer["ok"] and "FB24895264" in answer["error"], answer
+    assert "start sock-vmnet with --expose" in answer["error"]
+
+
+def test_a_second_instance_on_a_held_subnet_says_why_it_takes_the_classic_api(topo):
+    """vmnet_network_create() reserves its subnet: a second network on it is refused
+    (VMNET_FAILURE). The second instance names the cause, and its VM is served."""
+    first = topo.start_vmnet()
+    assert ready_line(first)["api"] == "network"
+    vm = ScapyVM(topo.start_vmnet(WAN_ALLOW, mac="52:54:00:aa:bb:cc"))
+    err = vm.net.stderr()
+    assert ready_line(vm.net)["api"] == "classic"
+    assert "no macOS 26 network (VMNET_FAILURE: its subnet is held by another macOS 26 " \
+           "network" in err, err
+    assert vm.dhcp() and vm.arp_gateway() and vm.ping(WAN_IP)
+    # the reservation goes with the network: the subnet is free once the first has stopped
+    first.stop()
+    vm.net.stop()
+    again = topo.start_vmnet()
+    assert ready_line(again)["api"] == "network", again.stderr()
+
+
+def test_without_the_entitlement_the_error_says_which(topo, monkeypatch):
+    """Neither root nor com.apple.security.virtualization: vmnet_network_create() answers
+    VMNET_MEM_FAILURE and the classic API VMNET_NOT_AUTHORIZED; the one line says both,
+    and what to sign with."""
+    monkeypatch.setenv("SVM_VMNET_SIM_PRIVILEGE", "none")
+    net = topo.start_vmnet(ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    err = net.stderr()
+    assert "--backend: vmnet refused (VMNET_NOT_AUTHORIZED): the classic API needs root; no " \
+           "macOS 26 network either (VMNET_MEM_FAILURE: sock-vmnet lacks the " \
+           "com.apple.security.virtualization entitlement" in err, err
+    assert "--start-addr" not in err
+
+
+def test_a_signed_process_without_root_gets_a_network(topo, monkeypatch):
+    """com.apple.security.virtualization without root: networks work, the classic API
+    does not (then --expose, which needs it, says so)."""
+    monkeypatch.setenv("SVM_VMNET_SIM_PRIVILEGE", "virtualization")
+    vm = leased(topo, *WAN_ALLOW)
+    assert ready_line(vm.net)["api"] == "network"
+    assert vm.arp_gateway() and vm.ping(WAN_IP)
+    net = topo.start_vmnet(["--expose=8087:80"], mac="52:54:00:aa:bb:cc", ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    assert "VMNET_NOT_AUTHORIZED): the classic API needs root" in net.stderr(), net.stderr()

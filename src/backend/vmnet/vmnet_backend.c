@@ -156,6 +156,8 @@ static int vmnet_expose_reserve(struct backend *b, const struct expose *e, char 
 		snprintf(err, err_size, "vmnet forwards ports in shared mode only");
 		return -1;
 	}
+	if (vmnet_forward_refused(&v->link, err, err_size))
+		return -1; /* a forward added at run time: --expose at start takes the classic API */
 	if (e->bind) {
 		snprintf(err, err_size, "vmnet forwards on every address of the Mac: no BIND_ADDR");
 		return -1;

@@ -50,6 +50,20 @@ static int call_and_wait(forward_call_t call, vmnet_return_t *status)
 	return 0;
 }
 
+/*
+ * An interface of a macOS 26 network refuses the interface forwarding calls at once with
+ * VMNET_FAILURE (kernova's lab notes, macOS 27.0; Apple Feedback FB24895264): they are
+ * not made there. --expose at start takes the classic API (vmnet_link.c).
+ */
+bool vmnet_forward_refused(const struct vmnet_link *l, char *err, size_t err_size)
+{
+	if (!l->network)
+		return false;
+	snprintf(err, err_size, "an interface of a macOS 26 network takes no forwarding rules "
+		 "(Apple FB24895264): start sock-vmnet with --expose to forward ports");
+	return true;
+}
+
 int vmnet_forward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_port, uint32_t vm,
 		       uint16_t vm_port, char *err, size_t err_size)
 {
@@ -65,6 +79,8 @@ int vmnet_forward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_port, 
 #endif
 	};
 
+	if (vmnet_forward_refused(l, err, err_size))
+		return -1;
 	if (call_and_wait(add_rule, &status) < 0) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
@@ -89,6 +105,8 @@ void vmnet_unforward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_por
 #endif
 	};
 
+	if (l->network)
+		return; /* nothing was forwarded there */
 	if (call_and_wait(remove_rule, &status) < 0)
 		return;
 	if (status != VMNET_SUCCESS)
