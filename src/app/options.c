@@ -17,6 +17,7 @@
 
 #include "backend/backend.h"
 #include "proto/addr.h"
+#include "transport/unix_listener.h"
 
 static const char usage_text[] =
 	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
@@ -130,12 +131,14 @@ static int parse_on_off(struct parse_ctx *c, const char *arg)
 	return arg[1] == 'n';
 }
 
-/* A unix socket's path for --control, --socket, --listen: 1 to 107 bytes (sun_path). */
+/* A unix socket's path for --control, --socket, --listen: what sun_path holds (1 to 103
+ * bytes on macOS, 107 on Linux). */
 static bool socket_path_ok(struct parse_ctx *c, const char *arg)
 {
-	if (arg[0] != '\0' && strlen(arg) < 108)
+	if (arg[0] != '\0' && strlen(arg) < UNIX_PATH_SIZE)
 		return true;
-	fail(c, "--%s: \"%s\" is not a usable socket path (1 to 107 bytes)", c->name, arg);
+	fail(c, "--%s: \"%s\" is not a usable socket path (1 to %zu bytes)", c->name, arg,
+	     UNIX_PATH_SIZE - 1);
 	return false;
 }
 
