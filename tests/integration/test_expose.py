@@ -206,8 +206,8 @@ def test_bad_specs_are_refused_at_start(topo):
                           ("8080:80/sctp", "neither /tcp nor /udp"),
                           ("1.2.3:8080:80", "not an IPv4 address"),
                           ("0:80", "not a port")]:
-        r = run([SOCK_VMNET, f"--expose={spec}", "--fd=0", "--mac=52:54:00:12:34:56"],
-                check=False)
+        r = topo.host.run([SOCK_VMNET, f"--expose={spec}", "--fd=0",
+                           "--mac=52:54:00:12:34:56"], check=False)
         assert r.returncode == 2 and f'--expose: "{spec}": ' in r.stderr and message in r.stderr, \
             (spec, r.stderr)
 
