@@ -118,8 +118,8 @@ static void fields_servers_disagree_on_are_refused(void **state)
 		"GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: -1\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-		"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
-		"Content-Length: 3\r\n\r\n",
+		("POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+		 "Content-Length: 3\r\n\r\n"),
 		"POST / HTTP/1.0\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n",
 		"GET / HTTP/1.2\r\nHost: a.test\r\n\r\n",
 		"GET /  HTTP/1.1\r\nHost: a.test\r\n\r\n",
