@@ -114,7 +114,7 @@ static void lane_flush(struct relay *r, struct lane *l)
 static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct relay *r = ctx;
-	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len};
+	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len, NULL};
 	int n = r->vm->send(r->vm, &ref, 1);
 
 	if (n < 0)
@@ -126,7 +126,7 @@ static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 /* A frame sock-vmnet makes for the host side (a reset): sent now or not at all. */
 static void send_to_host(struct relay *r, const uint8_t *frame, size_t len)
 {
-	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len};
+	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len, NULL};
 	int n = r->host->send(r->host, &ref, 1);
 
 	if (n < 0)
@@ -280,7 +280,7 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 					 : guard_host_frame(r->guard, &v, &why);
 		switch (action) {
 		case GUARD_PASS:
-			l->out[l->out_count++] = (struct frame_ref){b->data[i], b->len[i]};
+			l->out[l->out_count++] = (struct frame_ref){b->data[i], b->len[i], NULL};
 			break;
 		case GUARD_LOCAL:
 			answer_locally(r, service, &v);

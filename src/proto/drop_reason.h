@@ -41,6 +41,10 @@
 	X(CHECKED_SYN_DATA, "checked-syn-data", "data on a SYN of a checked flow (servers drop it without a TFO cookie)") \
 	X(CHECKED_URGENT, "checked-urgent", "urgent data on a checked flow (servers take it out of the stream)") \
 	X(CHECKED_REUSE, "checked-reuse", "a new connection on the ports of a checked one not known to be closed") \
+	X(VNET_FLAGS, "vnet-flags", "virtio-net header flags sock-vmnet does not take (unknown bits, ECN, GSO without a partial checksum)") \
+	X(GSO_TYPE, "gso-type", "a large packet that is not IPv4 TCP, or a GSO type the packet is not") \
+	X(GSO_SIZE, "gso-size", "a GSO size of 0, or segments longer than the MTU") \
+	X(CSUM_OFFLOAD, "csum-offload", "a partial checksum that is not the packet's own TCP/UDP one, or a large packet's checksum neither partial nor whole") \
 	X(MULTICAST, "multicast", "multicast or broadcast not allowed")                      \
 	X(DHCP_MALFORMED, "dhcp-malformed", "DHCP message that does not parse")             \
 	X(DHCP_FOREIGN_MAC, "dhcp-foreign-mac", "DHCP request for another MAC")             \

@@ -12,10 +12,19 @@
 #include "proto/drop_reason.h"
 #include "proto/wire.h"
 
-/** struct frame_ref - a frame to send: a view into some buffer */
+struct offload_info;
+
+/**
+ * struct frame_ref - a frame to send: a view into some buffer
+ * @offload: NULL for a frame with whole checksums within the MTU; else a large packet or a
+ *           partial checksum (proto/offload.h), from a VM or a host side that offloads. A
+ *           port that completes the checksum in place clears its needs_csum, so that a frame
+ *           sent again (the port was full) is not summed twice.
+ */
 struct frame_ref {
 	uint8_t *data;
 	uint32_t len;
+	struct offload_info *offload;
 };
 /**
  * struct frame_view - what frame_parse() found in one Ethernet frame
@@ -56,6 +65,9 @@ struct frame_view {
 	uint8_t icmp_type, icmp_code;
 	const uint8_t *payload; /* UDP payload or TCP segment data */
 	size_t payload_len;
+
+	/* set by the relay, not by frame_parse(): as in struct frame_ref */
+	const struct offload_info *offload;
 };
 
 /**

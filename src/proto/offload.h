@@ -50,6 +50,82 @@ struct offload_info {
 	uint16_t csum_offset;
 };
 
+/*
+ * The longest frame of a VM whose hypervisor offloads (krunkit's offloading=on): libkrun's
+ * buffer of 65562 bytes holds a 12-byte virtio_net_hdr_v1 and the frame (libkrun
+ * src/devices/src/virtio/net/mod.rs MAX_BUFFER_SIZE; unixgram.rs sets macOS's SO_SNDBUF to
+ * 65550, "it determines the maximum frame size"). An IPv4 TSO packet is at most 14 + 65535.
+ */
+#define OFFLOAD_FRAME_MAX 65550
+
+/** offload_any() - whether @info asks for anything: a large packet, or a partial checksum */
+static inline bool offload_any(const struct offload_info *info)
+{
+	return info->gso != GSO_NONE || info->needs_csum;
+}
+
+/**
+ * offload_check() - check a packet against the description that came with it
+ * @frame: the packet, from its Ethernet header
+ * @len: its length; a frame padded beyond its IPv4 length is cut to it (a checksum left to
+ *       the host would take the padding in)
+ * @max_frame: the longest frame of the link (MTU + Ethernet header): the segments of a GSO
+ *             packet must fit it, and a packet that asks for nothing
+ * @info: the description (gso, needs_csum, gso_size, csum_start, csum_offset); hdr_len is
+ *        set from the packet's own headers (a sender's hdr_len is only a hint), and a GSO
+ *        packet whose data fits one segment becomes a plain one
+ *
+ * The rules are those of Linux's virtio_net_hdr_to_skb() (include/linux/virtio_net.h), and
+ * stricter: GSO only of IPv4 TCP (the one type libkrun, vmnet and the TAP here offer), not
+ * ECN-marked, with a partial checksum, no SYN, RST or URG, a gso_size other than 0 whose
+ * segments fit the MTU, the IPv4 length that of the frame; a partial checksum only of an
+ * unfragmented IPv4 TCP or UDP packet, at exactly its TCP (16) or UDP (6) checksum field.
+ * Return: DROP_NONE; DROP_GSO_TYPE, DROP_GSO_SIZE, DROP_CSUM_OFFLOAD, DROP_IP_MALFORMED or
+ * DROP_OVERSIZE.
+ */
+enum drop_reason offload_check(const uint8_t *frame, uint32_t *len, size_t max_frame,
+			       struct offload_info *info);
+
+/**
+ * offload_infer() - what a VM whose hypervisor drops the virtio-net header meant (krunkit)
+ * @frame: the frame (a whole checksum of a large packet is turned into a partial one)
+ * @len: its length (cut to its IPv4 length when its checksum is left partial)
+ * @max_frame: MTU + Ethernet header
+ * @info: filled in
+ *
+ * libkrun's unixgram back-end strips the guest's header (unixgram.rs write_frame(): it sends
+ * from hdr_len on), so with offloading=on a frame longer than the MTU is a TSO packet of
+ * IPv4 TCP (the guest has HOST_TSO4 only), whose segment size was lost: it is cut at the
+ * MSS the MTU allows, as vmnet cuts (vmnet_offload.c). And any TCP or UDP checksum may be
+ * partial (the guest has CSUM): one that holds exactly the pseudo-header sum is taken as
+ * partial. Nothing is lost by that when it was in fact whole: a whole checksum equal to the
+ * pseudo-header sum is what completing that sum gives again.
+ * Return: as offload_check(); a large packet that is not IPv4 TCP is DROP_GSO_TYPE, one
+ * whose checksum is neither partial nor whole DROP_CSUM_OFFLOAD.
+ */
+enum drop_reason offload_infer(uint8_t *frame, uint32_t *len, size_t max_frame,
+			       struct offload_info *info);
+
+/**
+ * offload_finish_csum() - store the whole TCP/UDP checksum a partial one stood for
+ * @frame: a packet that passed offload_check() (or offload_infer())
+ * @len: its length
+ * @info: its description; nothing is done unless needs_csum
+ *
+ * The sum from csum_start to the end, the field's pseudo-header sum included, as Linux's
+ * skb_checksum_help() makes it; UDP's 0 is stored as 0xffff (RFC 768).
+ */
+void offload_finish_csum(uint8_t *frame, size_t len, const struct offload_info *info);
+
+/**
+ * offload_partial_ok() - whether a partial checksum holds exactly the pseudo-header sum of
+ * its IPv4 packet, so that completing it gives the right checksum
+ * @frame: a packet that passed offload_check() with needs_csum
+ * @len: its length
+ * @info: its description
+ */
+bool offload_partial_ok(const uint8_t *frame, size_t len, const struct offload_info *info);
+
 /**
  * struct joined_packet - frames of one TCP or UDP flow joined into one packet
  * @frames: how many frames, from the first, were joined
@@ -85,6 +161,13 @@ struct joined_packet {
  */
 unsigned packet_join(const struct frame_ref *frames, unsigned n, bool join_udp,
 		     struct joined_packet *m);
+
+/**
+ * joined_checksum() - complete the TCP or UDP checksum of a joined packet, for a receiver
+ * that does not (vmnet, a VM whose hypervisor passes no virtio-net header)
+ * @m: what packet_join() made: its checksum field holds the pseudo-header sum
+ */
+void joined_checksum(struct joined_packet *m);
 
 /**
  * struct packet_splitter - a packet from the host being made into frames for the VM

@@ -47,7 +47,7 @@ size_t tcp_segments_build(const struct frame_view *tmpl, uint32_t seq, const uin
 			 checksum_final(checksum_add(checksum_pseudo_ipv4(ip, IPPROTO_TCP_,
 									  (uint16_t)(tcp_hdr + n)),
 						     tcp, tcp_hdr + n)));
-		refs[made++] = (struct frame_ref){f, (uint32_t)(hdrs + n)};
+		refs[made++] = (struct frame_ref){f, (uint32_t)(hdrs + n), NULL};
 		used += hdrs + n;
 		seq += (uint32_t)n;
 		data += n;

@@ -77,34 +77,5 @@ enum drop_reason vmnet_rx_offload(uint8_t *pkt, size_t len, size_t max_frame, bo
 
 void vmnet_tx_checksum(struct joined_packet *m)
 {
-	const struct offload_info *info = &m->info;
-	uint8_t *field = m->hdr + info->csum_start + info->csum_offset, odd = 0;
-	uint64_t sum = checksum_add(0, m->hdr + info->csum_start,
-				    (size_t)info->hdr_len - info->csum_start);
-	bool carry = false; /* a byte left over from an odd-length piece, waiting for its pair */
-	uint16_t c;
-
-	for (unsigned i = 0; i < m->frames; i++) {
-		const uint8_t *p = m->payload[i].iov_base;
-		size_t n = m->payload[i].iov_len;
-
-		if (carry && n) {
-			uint8_t pair[2] = {odd, p[0]};
-
-			sum = checksum_add(sum, pair, 2);
-			p++, n--;
-			carry = false;
-		}
-		if (n & 1) {
-			odd = p[n - 1];
-			carry = true;
-			n--;
-		}
-		sum = checksum_add(sum, p, n);
-	}
-	if (carry)
-		sum = checksum_add(sum, &odd, 1);
-	c = checksum_final(sum);
-	/* 0 is written 0xffff for UDP only (RFC 768: 0 is "no checksum"; TCP has no such case) */
-	put_be16(field, c || info->csum_offset != 6 ? c : 0xffff);
+	joined_checksum(m);
 }

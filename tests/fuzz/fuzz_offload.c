@@ -59,7 +59,7 @@ static void join_and_cut(const uint8_t *data, size_t size)
 		if (len > MAX_FRAME)
 			len = MAX_FRAME;
 		memcpy(bufs[n], data, len); /* exact-size copies: ASan sees any overread */
-		frames[n] = (struct frame_ref){bufs[n], (uint32_t)len};
+		frames[n] = (struct frame_ref){bufs[n], (uint32_t)len, NULL};
 		n++;
 		data += len;
 		size -= len;

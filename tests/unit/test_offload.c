@@ -75,7 +75,7 @@ static void build_frame(unsigned i, const struct seg *s)
 	put_be16(tcp + 16, checksum_final(checksum_add(
 				   checksum_pseudo_ipv4(ip, 6, (uint16_t)(TCP_HDR + s->data_len)),
 				   tcp, TCP_HDR + s->data_len)));
-	frames[i] = (struct frame_ref){f, (uint32_t)(ETH_HDR_LEN + ip_len)};
+	frames[i] = (struct frame_ref){f, (uint32_t)(ETH_HDR_LEN + ip_len), NULL};
 	if (s->pad_to > frames[i].len)
 		frames[i].len = (uint32_t)s->pad_to;
 }
@@ -103,7 +103,7 @@ static void build_udp(unsigned i, size_t data_len, uint16_t id, uint16_t dport, 
 
 		put_be16(udp + 6, c ? c : 0xffff);
 	}
-	frames[i] = (struct frame_ref){f, (uint32_t)(ETH_HDR_LEN + 20 + udp_len)};
+	frames[i] = (struct frame_ref){f, (uint32_t)(ETH_HDR_LEN + 20 + udp_len), NULL};
 }
 
 /* a bulk flow: @n full segments from sequence 1000, IDs counting from 100 */

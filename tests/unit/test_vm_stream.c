@@ -338,7 +338,7 @@ static void send_frames(void **state)
 	struct frame_ref refs[5];
 
 	for (uint32_t i = 0; i < 5; i++) {
-		refs[i] = (struct frame_ref){data[i], frame_len(i)};
+		refs[i] = (struct frame_ref){data[i], frame_len(i), NULL};
 		fill_frame(data[i], refs[i].len, i);
 	}
 	assert_int_equal(f->port->send(f->port, refs, 5), 5);
@@ -391,7 +391,7 @@ static void send_partial_writes(void **state)
 
 	setsockopt(f->port->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	for (uint32_t i = 0; i < N; i++) {
-		refs[i] = (struct frame_ref){data[i], frame_len(i)};
+		refs[i] = (struct frame_ref){data[i], frame_len(i), NULL};
 		fill_frame(data[i], refs[i].len, i);
 	}
 	for (int round = 0; sent < N && round < 10000; round++) {
@@ -426,7 +426,7 @@ static void send_refuses_oversize(void **state)
 	struct fixture *f = *state;
 	static uint8_t data[3][MAX_FRAME + 1];
 	struct frame_ref refs[3] = {
-		{data[0], frame_len(0)}, {data[1], MAX_FRAME + 1}, {data[2], frame_len(1)}};
+		{data[0], frame_len(0), NULL}, {data[1], MAX_FRAME + 1, NULL}, {data[2], frame_len(1), NULL}};
 
 	fill_frame(data[0], refs[0].len, 0);
 	fill_frame(data[2], refs[2].len, 1);
@@ -441,7 +441,7 @@ static void send_to_closed_peer(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t data[64] = {0};
-	struct frame_ref ref = {data, sizeof(data)};
+	struct frame_ref ref = {data, sizeof(data), NULL};
 
 	close(f->peer);
 	f->peer = -1;
@@ -594,7 +594,7 @@ static void send_random_drain(void **state)
 		int taken;
 
 		for (unsigned i = 0; i < n; i++) {
-			refs[i] = (struct frame_ref){data[i], frame_len(seq + i)};
+			refs[i] = (struct frame_ref){data[i], frame_len(seq + i), NULL};
 			fill_frame(data[i], refs[i].len, seq + i);
 		}
 		taken = f->port->send(f->port, refs, n);
@@ -662,7 +662,7 @@ static void bench_send(void **state)
 	double t0, s;
 
 	for (unsigned i = 0; i < 64; i++)
-		refs[i] = (struct frame_ref){data, MAX_FRAME};
+		refs[i] = (struct frame_ref){data, MAX_FRAME, NULL};
 	assert_int_equal(pthread_create(&t, NULL, sink_main, &f->peer), 0);
 	t0 = now_s();
 	for (int spins = 0; seq < frames && spins < 100000;) {
@@ -709,7 +709,7 @@ static void listen_serves_one_client_at_a_time(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t buf[4 + 64], data[64];
-	struct frame_ref ref = {data, 64};
+	struct frame_ref ref = {data, 64, NULL};
 	struct stat st;
 	int second;
 	char c;

@@ -181,7 +181,7 @@ static void test_joined_packet_gets_a_complete_checksum_across_odd_lengths(void 
 	(void)state;
 	for (unsigned i = 0; i < SEGS; i++)
 		frames[i] = (struct frame_ref){bufs[i], (uint32_t)build_tcp(bufs[i], DATA, 1 + i * DATA,
-								     (uint16_t)(20 + i), CSUM_FULL)};
+								     (uint16_t)(20 + i), CSUM_FULL), NULL};
 	assert_int_equal(packet_join(frames, SEGS, false, &m), SEGS);
 	vmnet_tx_checksum(&m);
 	len = m.info.hdr_len;
