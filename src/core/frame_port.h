@@ -13,13 +13,24 @@
 
 struct stats;
 
+/*
+ * Bytes before each buffer of a batch that a port may use: a virtio-net header (12 bytes)
+ * received or written right before its frame, so that header and frame are one buffer
+ * (vm_dgram, vmnet's virtio header).
+ */
+#define FRAME_HEADROOM 16
+
 /**
  * struct frame_batch - preallocated receive buffers for one direction
  * @count: frames received into it by the last recv
  * @cap: how many frames it holds
- * @frame_cap: bytes each buffer holds (MTU + Ethernet header + 1, so an oversize frame shows)
- * @data: @cap buffers of @frame_cap bytes, one allocation
+ * @frame_cap: bytes each buffer holds (MTU + Ethernet header + 1, so an oversize frame shows;
+ *             a large packet's largest + 1 where a port hands those over)
+ * @data: @cap buffers of @frame_cap bytes, one allocation, each FRAME_HEADROOM bytes after
+ *        the end of the one before
  * @len: the length of each received frame
+ * @offload: what each frame needs (proto/offload.h): zeroed by the relay before each recv,
+ *           set by a port that hands over large packets or partial checksums
  */
 struct frame_batch {
 	unsigned count;
@@ -27,6 +38,7 @@ struct frame_batch {
 	size_t frame_cap;
 	uint8_t **data;
 	uint32_t *len;
+	struct offload_info *offload;
 };
 
 /**
@@ -54,6 +66,10 @@ struct frame_batch {
  *              for them, so the relay calls @recv as soon as it can
  * @stats: the counters, set by the relay: a port counts what it drops or offloads
  * @refuse_reason: set by the relay: what a frame the port would not send counts as
+ * @frame_max: the longest frame @recv may hand over (a large packet), when longer than the
+ *             MTU + Ethernet header; 0 otherwise. The relay sizes the batch it gives @recv.
+ *             @send takes frames with an offload description (struct frame_ref) only from a
+ *             port that hands them over: the VM's, when it offloads, and the host side's.
  */
 struct frame_port {
 	const char *name;
@@ -66,10 +82,12 @@ struct frame_port {
 	void (*watch)(struct frame_port *p, uint32_t events);
 	struct stats *stats;
 	enum drop_reason refuse_reason;
+	size_t frame_max;
 };
 
 /**
- * frame_batch_init() - allocate @cap buffers of @frame_cap bytes
+ * frame_batch_init() - allocate @cap buffers of @frame_cap bytes, each with FRAME_HEADROOM
+ * bytes before it, and their offload descriptions
  * Return: 0, or -ENOMEM.
  */
 int frame_batch_init(struct frame_batch *b, unsigned cap, size_t frame_cap);

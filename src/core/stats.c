@@ -72,6 +72,8 @@ json_object *stats_json(const struct stats *s)
 	json_object_object_add(root, "dns", direction_json(&s->dns));
 	json_object_object_add(offload, "joined", offload_json(&s->joined));
 	json_object_object_add(offload, "split", offload_json(&s->split));
+	json_object_object_add(offload, "from_vm", offload_json(&s->from_vm));
+	json_object_object_add(offload, "to_vm", offload_json(&s->to_vm));
 	json_object_object_add(root, "offload", offload);
 	names = json_object_new_object();
 	json_object_object_add(names, "answers", json_object_new_uint64(s->names.answers));

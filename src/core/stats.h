@@ -50,6 +50,8 @@ struct stats {
 	struct direction_counters dns;  /* frames the DNS responder took */
 	struct offload_counters joined; /* vm->host: frames joined into large packets */
 	struct offload_counters split;  /* host->vm: large packets cut into frames */
+	struct offload_counters from_vm; /* --vm-offload: the VM's large packets passed on whole */
+	struct offload_counters to_vm;   /* --vm-offload: large packets given to the VM whole */
 	struct name_counters names;     /* DNS answers read for the name rules */
 	uint64_t drops[DROP__COUNT];
 	/* debug-log rate limiting, per reason */
@@ -75,7 +77,8 @@ void stats_drop_detail(struct stats *s, enum drop_reason reason, const char *dir
  * stats_to_json() - the counters as one JSON object, no newline
  *
  * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},"dns":{...},
- *         "offload":{"joined":{"packets":N,"frames":N},"split":{...}},
+ *         "offload":{"joined":{"packets":N,"frames":N},"split":{...},"from_vm":{...},
+ *                    "to_vm":{...}},
  *         "names":{"answers":N,"learned":N,"rebinding":N,"held":N,"released":N},
  *         "drops":{"src-mac":N,...}} — every reason is present, zeros too.
  * Return: a malloc'd string the caller frees, or NULL on out-of-memory.

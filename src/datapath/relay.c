@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "proto/offload.h"
 #include "proto/reject.h"
 
 /*
@@ -255,7 +256,10 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 {
 	struct frame_batch *b = &l->batch;
 	bool from_vm = l->from == r->vm;
-	int n = l->from->recv(l->from, b);
+	int n;
+
+	memset(b->offload, 0, b->cap * sizeof(*b->offload));
+	n = l->from->recv(l->from, b);
 
 	if (n < 0) {
 		l->from->rx_pending = false;
@@ -274,13 +278,15 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 		enum drop_reason why = b->len[i] >= b->frame_cap
 					       ? DROP_OVERSIZE
 					       : frame_parse(&v, b->data[i], b->len[i]);
+		struct offload_info *o = offload_any(&b->offload[i]) ? &b->offload[i] : NULL;
 
+		v.offload = o;
 		if (why == DROP_NONE)
 			action = from_vm ? guard_vm_frame(r->guard, &v, &why, &service)
 					 : guard_host_frame(r->guard, &v, &why);
 		switch (action) {
 		case GUARD_PASS:
-			l->out[l->out_count++] = (struct frame_ref){b->data[i], b->len[i], NULL};
+			l->out[l->out_count++] = (struct frame_ref){b->data[i], b->len[i], o};
 			break;
 		case GUARD_LOCAL:
 			answer_locally(r, service, &v);
@@ -410,7 +416,10 @@ int relay_init(struct relay *r, struct loop *loop, unsigned mtu, struct frame_po
 	vm->refuse_reason = DROP_VM_WRITE;
 	host->refuse_reason = DROP_HOST_WRITE;
 	for (int d = 0; d < RELAY_DIRECTIONS; d++) {
-		if (frame_batch_init(&r->lanes[d].batch, RELAY_BATCH, frame_cap) < 0) {
+		size_t large = r->lanes[d].from->frame_max + 1; /* a port's large packets, + 1 */
+
+		if (frame_batch_init(&r->lanes[d].batch, RELAY_BATCH,
+				     large > frame_cap ? large : frame_cap) < 0) {
 			relay_fini(r);
 			return -ENOMEM;
 		}

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "guard/guard_private.h"
+#include "proto/offload.h"
 
 /* IPv4 option types (RFC 791, RFC 2113): copied flag, class and number in one byte */
 #define IPOPT_EOL 0
@@ -280,6 +281,15 @@ void guard_set_vm_address(struct guard *g, const struct inet_addr *addr)
 	g->vm_addr = addr && inet_is_v4(addr) ? inet_v4(addr) : 0;
 }
 
+/*
+ * Longer than the VM's link: a frame is, a GSO packet is not (its segments are: the port
+ * that read it checked them against the MTU, offload_check()).
+ */
+static bool oversize(const struct guard *g, const struct frame_view *v)
+{
+	return v->len > ETH_HDR_LEN + g->vm->mtu && !(v->offload && v->offload->gso != GSO_NONE);
+}
+
 static bool is_vlan(uint16_t ethertype)
 {
 	return ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ ||
@@ -493,7 +503,7 @@ enum guard_action guard_vm_frame(struct guard *g, const struct frame_view *v,
 {
 	g->decided_by = -1;
 	g->reset_seq_set = false;
-	if (v->len > ETH_HDR_LEN + g->vm->mtu)
+	if (oversize(g, v))
 		return drop(reason, DROP_OVERSIZE);
 	if (!mac_equal(v->src_mac, g->vm->mac))
 		return drop(reason, DROP_SRC_MAC);
@@ -559,7 +569,7 @@ static enum guard_action host_ipv4(struct guard *g, const struct frame_view *v,
 enum guard_action guard_host_frame(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason)
 {
-	if (v->len > ETH_HDR_LEN + g->vm->mtu)
+	if (oversize(g, v))
 		return drop(reason, DROP_OVERSIZE);
 	if (is_vlan(v->ethertype))
 		return drop(reason, DROP_VLAN);

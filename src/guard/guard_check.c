@@ -4,6 +4,8 @@
 
 #include "guard/guard_private.h"
 #include "guard/name_check.h"
+#include "proto/checksum.h"
+#include "proto/offload.h"
 #include "proto/tcp_segment.h"
 
 /**
@@ -202,6 +204,27 @@ static enum guard_action judge_payload(struct guard *g, struct flow *fl, const s
 	return GUARD_PASS;
 }
 
+/*
+ * The checksums as the server will find them: a partial TCP checksum (a VM that offloads)
+ * is completed on the way, by the host's kernel or by sock-vmnet, and is right then only
+ * if it holds the pseudo-header sum; the IPv4 header's is the VM's own either way.
+ */
+static bool checksums_ok(const struct frame_view *v)
+{
+	if (!v->offload || !v->offload->needs_csum)
+		return tcp_segment_checksums_ok(v);
+	return checksum_final(checksum_add(0, v->ip, v->ip_hdr_len)) == 0 &&
+	       offload_partial_ok(v->data, v->len, v->offload);
+}
+
+/* The data of the segments @v stands for: a GSO packet's are gso_size long. */
+static size_t segment_len(const struct frame_view *v)
+{
+	if (v->offload && v->offload->gso != GSO_NONE && v->payload_len > v->offload->gso_size)
+		return v->offload->gso_size;
+	return v->payload_len;
+}
+
 enum guard_action guard_checked_segment(struct guard *g, struct flow *fl,
 					const struct frame_view *v, enum drop_reason *reason)
 {
@@ -221,7 +244,7 @@ enum guard_action guard_checked_segment(struct guard *g, struct flow *fl,
 		return drop(reason, DROP_FRAGMENT);
 	if (v->ip[8] <= 1)
 		return drop(reason, DROP_CHECKED_TTL);
-	if (!tcp_segment_checksums_ok(v))
+	if (!checksums_ok(v))
 		return drop(reason, DROP_CHECKED_CHECKSUM);
 	if (flags & TCP_URG)
 		return drop(reason, DROP_CHECKED_URGENT);
@@ -250,8 +273,8 @@ enum guard_action guard_checked_segment(struct guard *g, struct flow *fl,
 		fl->tcp |= FLOW_TCP_FIN_VM;
 		name_check_fin(fl->nc, seq + (uint32_t)v->payload_len);
 	}
-	if (v->payload_len > fl->seg_max)
-		fl->seg_max = (uint16_t)v->payload_len;
+	if (segment_len(v) > fl->seg_max)
+		fl->seg_max = (uint16_t)segment_len(v);
 	if (!v->payload_len)
 		return GUARD_PASS;
 	return judge_payload(g, fl, v, reason);
