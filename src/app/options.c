@@ -48,6 +48,9 @@ static const char usage_text[] =
 	"  --mtu=N               MTU of the VM's link, 576..65521 (1500)\n"
 	"  --offload=on|off      join the VM's TCP segments into large packets for the host and\n"
 	"                        cut the host's large packets for the VM (on)\n"
+	"  --vm-offload=MODE     large packets on the VM's datagram socket: off (the default),\n"
+	"                        on (krunkit's offloading=on: frames up to 65550 bytes, partial\n"
+	"                        checksums) or vnet-hdr (a virtio-net header before each frame)\n"
 	"  --lease-db=PATH       SQLite lease database (root: /var/lib/sock-vmnet/leases.db;\n"
 	"                        others: $XDG_STATE_HOME or ~/.local/state, sock-vmnet/leases.db)\n"
 	"  --lease-time=SECONDS  DHCP lease time (600)\n"
@@ -279,6 +282,19 @@ static enum options_result parse_offload(struct parse_ctx *c, const char *arg)
 	if (on < 0)
 		return OPTIONS_ERROR;
 	c->cfg->backend.offload = on;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_vm_offload(struct parse_ctx *c, const char *arg)
+{
+	if (strcmp(arg, "off") == 0)
+		c->cfg->vm.offload = VM_OFFLOAD_OFF;
+	else if (strcmp(arg, "on") == 0)
+		c->cfg->vm.offload = VM_OFFLOAD_ON;
+	else if (strcmp(arg, "vnet-hdr") == 0)
+		c->cfg->vm.offload = VM_OFFLOAD_VNET_HDR;
+	else
+		return fail(c, "--vm-offload: \"%s\" is none of off, on, vnet-hdr", arg);
 	return OPTIONS_OK;
 }
 
@@ -551,6 +567,7 @@ static const struct opt_row option_table[] = {
 	{"bridge", true, OPT_ANYWHERE, parse_bridge},
 	{"mtu", true, OPT_ANYWHERE, parse_mtu},
 	{"offload", true, OPT_ANYWHERE, parse_offload},
+	{"vm-offload", true, OPT_ANYWHERE, parse_vm_offload},
 	{"lease-db", true, OPT_ANYWHERE, parse_lease_db},
 	{"lease-time", true, OPT_ANYWHERE, parse_lease_time},
 	{"dns", true, OPT_ANYWHERE, parse_dns},
@@ -717,6 +734,14 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	r = check_vmnet(&c, cfg);
 	if (r != OPTIONS_OK)
 		return r;
+	/* large packets from the VM need a host side that takes them */
+	if (cfg->vm.offload != VM_OFFLOAD_OFF && !cfg->backend.offload)
+		return fail(&c, "--vm-offload: needs --offload=on (the host side's large packets)");
+	/* a stream's hypervisor (QEMU's stream netdev, passt) offloads nothing */
+	if (cfg->vm.offload != VM_OFFLOAD_OFF &&
+	    (cfg->vm.transport == VM_FD_STREAM || cfg->vm.transport == VM_LISTEN_STREAM))
+		return fail(&c, "--vm-offload: only on a datagram socket (--fd of a SOCK_DGRAM "
+			    "socket, --socket, run)");
 	cfg->backend.vmnet.forwards = cfg->expose.count > 0;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
 	return check_addresses(&c, cfg, &c.seed);

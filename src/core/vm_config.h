@@ -18,6 +18,16 @@ enum vm_transport_kind {
 	VM_LISTEN_STREAM /* --listen PATH: unix stream socket, one client */
 };
 
+/*
+ * --vm-offload: what the VM's datagrams carry (README, "Large packets from the VM")
+ *  VM_OFFLOAD_OFF       frames of at most MTU + 14 bytes, whole checksums
+ *  VM_OFFLOAD_ON        krunkit's offloading=on as libkrun ships it: no header; frames of up
+ *                       to 65550 bytes, TCP/UDP checksums that may be partial, both ways
+ *  VM_OFFLOAD_VNET_HDR  a 12-byte virtio_net_hdr_v1 before every frame, both ways (libkrun's
+ *                       NET_FLAG_INCLUDE_VNET_HEADER, vmnet's virtio header)
+ */
+enum vm_offload { VM_OFFLOAD_OFF, VM_OFFLOAD_ON, VM_OFFLOAD_VNET_HDR };
+
 /**
  * struct vm_config - the VM: how its frames arrive, and what it may claim to be
  * @transport: which kind of socket carries the frames
@@ -26,6 +36,7 @@ enum vm_transport_kind {
  * @fd_number: "run": the descriptor number the hypervisor gets its end as (3)
  * @mac: --mac, the only source address its frames may carry
  * @mtu: --mtu of the VM's link
+ * @offload: --vm-offload: large packets and partial checksums on the VM's socket
  */
 struct vm_config {
 	enum vm_transport_kind transport;
@@ -34,6 +45,7 @@ struct vm_config {
 	int fd_number;
 	uint8_t mac[6];
 	unsigned mtu;
+	enum vm_offload offload;
 };
 
 /**

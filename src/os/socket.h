@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* Most datagrams one os_recv_batch()/os_send_batch() call moves (Linux: one recvmmsg). */
 #define OS_BATCH_MAX 256
@@ -20,6 +21,8 @@
  * @truncated: received: the datagram did not fit in @size and was cut
  * @name: received: where to put the sender's address, or NULL
  * @namelen: received: the room at @name, then the address's length
+ * @iov: to send: the datagram in @iovcnt pieces, in place of @data and @size (a header and
+ *       a frame, a packet joined from frames); NULL otherwise
  */
 struct sock_msg {
 	void *data;
@@ -28,6 +31,8 @@ struct sock_msg {
 	bool truncated;
 	void *name;
 	socklen_t namelen;
+	const struct iovec *iov;
+	unsigned iovcnt;
 };
 
 /**

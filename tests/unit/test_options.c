@@ -186,6 +186,29 @@ static void bad_mtu_and_bridge_are_refused(void **state)
 			 OPTIONS_OK);
 }
 
+static void vm_offload_takes_three_modes_on_a_datagram_socket(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_int_equal(cfg.vm.offload, VM_OFFLOAD_OFF);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload=on"), OPTIONS_OK);
+	assert_int_equal(cfg.vm.offload, VM_OFFLOAD_ON);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload", "vnet-hdr"),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.vm.offload, VM_OFFLOAD_VNET_HDR);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload=off"), OPTIONS_OK);
+	assert_int_equal(cfg.vm.offload, VM_OFFLOAD_OFF);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload=yes"),
+		     "--vm-offload: \"yes\" is none of off, on, vnet-hdr");
+	expect_error(parse(stream_arg, "--mac=52:54:00:12:34:56", "--vm-offload=on"),
+		     "--vm-offload: only on a datagram socket (--fd of a SOCK_DGRAM socket, "
+		     "--socket, run)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload=on", "--offload=off"),
+		     "--vm-offload: needs --offload=on (the host side's large packets)");
+	assert_int_equal(parse_with(false, "--mac=52:54:00:12:34:56", "--vm-offload=on", NULL),
+			 OPTIONS_OK);
+}
+
 static void unknown_and_stray_arguments_are_refused(void **state)
 {
 	(void)state;
@@ -263,6 +286,7 @@ int main(void)
 		cmocka_unit_test(bad_fd_is_refused),
 		cmocka_unit_test(bad_addresses_are_refused),
 		cmocka_unit_test(bad_mtu_and_bridge_are_refused),
+		cmocka_unit_test(vm_offload_takes_three_modes_on_a_datagram_socket),
 		cmocka_unit_test(unknown_and_stray_arguments_are_refused),
 		cmocka_unit_test(dns_and_policy_lists_are_split),
 		cmocka_unit_test(run_mode_takes_no_vm_socket),

@@ -127,10 +127,20 @@ static int send_some(int fd, const struct sock_msg *msgs, unsigned n)
 			for (unsigned i = 0; i < n; i++) {
 				iov[i] = (struct iovec){msgs[i].data, msgs[i].size};
 				mh[i] = (struct msghdr_x){.msg_iov = &iov[i], .msg_iovlen = 1};
+				if (msgs[i].iov) {
+					mh[i].msg_iov = (struct iovec *)msgs[i].iov;
+					mh[i].msg_iovlen = (int)msgs[i].iovcnt;
+				}
 			}
 			sent = sendmsg_x(fd, mh, n, MSG_DONTWAIT);
 			return sent < 0 ? -errno : (int)sent;
 		}
+	}
+	if (msgs[0].iov) {
+		struct msghdr mh = {.msg_iov = (struct iovec *)msgs[0].iov,
+				    .msg_iovlen = (int)msgs[0].iovcnt};
+
+		return sendmsg(fd, &mh, MSG_DONTWAIT) < 0 ? -errno : 1;
 	}
 	return send(fd, msgs[0].data, msgs[0].size, MSG_DONTWAIT) < 0 ? -errno : 1;
 }

@@ -44,6 +44,10 @@ int os_send_batch(int fd, const struct sock_msg *msgs, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		iov[i] = (struct iovec){msgs[i].data, msgs[i].size};
 		mh[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+		if (msgs[i].iov) {
+			mh[i].msg_hdr.msg_iov = (struct iovec *)msgs[i].iov;
+			mh[i].msg_hdr.msg_iovlen = msgs[i].iovcnt;
+		}
 	}
 	sent = sendmmsg(fd, mh, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	return sent < 0 ? -errno : sent;
