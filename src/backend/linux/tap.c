@@ -82,6 +82,7 @@ extern const struct backend_ops backend_tap;
  * @packet: with @offload, where a large packet from the host is read whole
  * @packet_cap: its size
  * @join_udp: the kernel takes joined UDP datagrams (TUN_F_USO4)
+ * @whole: the VM takes large packets (--vm-offload): the host's go to it whole, not cut
  * @split: the packet being cut into the VM's frames, while @port.rx_pending
  * @joined: scratch for the frames joined by one write
  * @setup: what it serves
@@ -105,6 +106,7 @@ struct tap {
 	char owner_tag[FORWARD_TAG_LEN];
 	bool offload;
 	bool join_udp;
+	bool whole;
 	uint8_t *packet;
 	size_t packet_cap;
 	struct packet_splitter split;
@@ -160,6 +162,46 @@ static struct offload_info offload_of(const struct virtio_net_hdr *vh)
 		.csum_start = vh->csum_start,
 		.csum_offset = vh->csum_offset,
 	};
+}
+
+/*
+ * For a VM that takes large packets: each packet read whole into its slot, its header
+ * checked against it (offload_check()), and handed over as it is, described.
+ */
+static int tap_recv_whole(struct tap *t, struct frame_batch *b)
+{
+	struct frame_port *p = &t->port;
+	size_t max_frame = (size_t)t->setup->vm->mtu + ETH_HDR_LEN;
+	unsigned n = 0;
+
+	while (n < b->cap) {
+		struct virtio_net_hdr vh;
+		struct iovec iov[2] = {{&vh, sizeof(vh)}, {b->data[n], b->frame_cap}};
+		enum drop_reason why;
+		uint32_t len;
+		ssize_t r = readv(p->fd, iov, 2);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return read_error(p, b, n);
+		}
+		len = (uint32_t)((size_t)r > sizeof(vh) ? (size_t)r - sizeof(vh) : 0);
+		b->offload[n] = offload_of(&vh);
+		if (len >= b->frame_cap) {
+			b->offload[n] = (struct offload_info){.gso = GSO_NONE};
+			b->len[n++] = (uint32_t)b->frame_cap; /* the relay counts it */
+			continue;
+		}
+		why = offload_check(b->data[n], &len, max_frame, &b->offload[n]);
+		if (why != DROP_NONE) {
+			stats_drop(p->stats, why, "host->vm", NULL);
+			continue;
+		}
+		b->len[n++] = len;
+	}
+	b->count = n;
+	return (int)n;
 }
 
 /*
@@ -238,7 +280,24 @@ static int tap_recv(struct frame_port *p, struct frame_batch *b)
 {
 	struct tap *t = container_of(p, struct tap, port);
 
+	if (t->whole)
+		return tap_recv_whole(t, b);
 	return t->offload ? tap_recv_offload(t, b) : tap_recv_plain(p, b);
+}
+
+/* The TAP's header for a packet @info describes. */
+static struct virtio_net_hdr vh_of(const struct offload_info *info)
+{
+	return (struct virtio_net_hdr){
+		.flags = info->needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0,
+		.gso_type = info->gso == GSO_TCP4   ? VIRTIO_NET_HDR_GSO_TCPV4
+			    : info->gso == GSO_UDP4 ? VIRTIO_NET_HDR_GSO_UDP_L4
+						    : VIRTIO_NET_HDR_GSO_NONE,
+		.hdr_len = info->hdr_len,
+		.gso_size = info->gso == GSO_NONE ? 0 : info->gso_size,
+		.csum_start = info->needs_csum ? info->csum_start : 0,
+		.csum_offset = info->needs_csum ? info->csum_offset : 0,
+	};
 }
 
 /*
@@ -253,18 +312,12 @@ static int tap_write(struct tap *t, const struct frame_ref *frames, unsigned n,
 	unsigned joined = packet_join(frames, n, t->join_udp, &t->joined);
 	int count;
 
+	if (frames[0].offload) /* the VM's own large packet (--vm-offload): its header as it is */
+		vh = vh_of(frames[0].offload);
 	if (joined > 1) {
 		const struct offload_info *info = &t->joined.info;
 
-		vh = (struct virtio_net_hdr){
-			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-			.gso_type = info->gso == GSO_TCP4 ? VIRTIO_NET_HDR_GSO_TCPV4
-							  : VIRTIO_NET_HDR_GSO_UDP_L4,
-			.hdr_len = info->hdr_len,
-			.gso_size = info->gso_size,
-			.csum_start = info->csum_start,
-			.csum_offset = info->csum_offset,
-		};
+		vh = vh_of(info);
 		iov[1] = (struct iovec){t->joined.hdr, info->hdr_len};
 		memcpy(&iov[2], t->joined.payload, joined * sizeof(iov[0]));
 		count = 2 + (int)joined;
@@ -544,6 +597,7 @@ static struct backend *tap_open(const struct backend_setup *setup, struct loop *
 	t->port.fd = -1;
 	t->setup = setup;
 	t->offload = setup->backend->offload;
+	t->whole = setup->vm->offload != VM_OFFLOAD_OFF; /* options.c: only with --offload=on */
 	if (t->offload) {
 		/* the frame slot of a batch (MTU + 15), then the rest of a 64 KiB packet */
 		size_t frame_cap = (size_t)setup->vm->mtu + ETH_HDR_LEN + 1;
@@ -584,13 +638,15 @@ static struct backend *tap_open(const struct backend_setup *setup, struct loop *
 	 */
 	if (forward_prune(why, sizeof(why)) < 0)
 		log_warn("expose: forwards of ended instances stay: %s", why);
-	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s", t->name, setup->backend->bridge,
-		 setup->vm->mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp");
+	log_info("tap ready name=%s bridge=%s mtu=%u offload=%s%s", t->name, setup->backend->bridge,
+		 setup->vm->mtu, !t->offload ? "off" : t->join_udp ? "tcp,udp" : "tcp",
+		 t->whole ? " vm_offload=whole" : "");
 	t->port = (struct frame_port){
 		.name = t->name,
 		.fd = t->port.fd,
 		.recv = tap_recv,
 		.send = tap_send,
+		.frame_max = t->whole ? TAP_PACKET_MAX : 0,
 	};
 	t->backend.ops = &backend_tap;
 	t->backend.port = &t->port;

@@ -18,6 +18,7 @@
 #include "hostnet/port_claim.h"
 #include "os/socket.h"
 #include "proto/byteorder.h"
+#include "proto/offload.h"
 #include "proto/wire.h"
 
 extern const struct backend_ops backend_user;
@@ -351,10 +352,18 @@ static int user_send(struct frame_port *p, const struct frame_ref *frames, unsig
 	struct user *u = container_of(p, struct user, port);
 
 	for (unsigned i = 0; i < n; i++) {
-		if (to_another_of_the_subnet(u, frames[i].data, frames[i].len))
+		struct offload_info *o = frames[i].offload;
+
+		if (to_another_of_the_subnet(u, frames[i].data, frames[i].len)) {
 			stats_drop(p->stats, DROP_POLICY_BLOCK, "vm->host", NULL);
-		else
-			slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
+			continue;
+		}
+		/* --vm-offload: libslirp checks every checksum, and takes a large segment whole */
+		if (o && o->needs_csum) {
+			offload_finish_csum(frames[i].data, frames[i].len, o);
+			o->needs_csum = false;
+		}
+		slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
 	}
 	if (u->q_len)
 		p->rx_pending = true;
