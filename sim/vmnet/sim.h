@@ -21,6 +21,12 @@
 
 #define SIM_MAX_FAULTS 8
 
+/*
+ * vmnet's virtio header: Apple points at virtio 1.1 §5.1.6, whose struct virtio_net_hdr has
+ * num_buffers: 12 bytes (the simulation's assumption; a Mac must confirm it)
+ */
+#define SIM_VIRTIO_HDR_LEN 12
+
 enum sim_call { SIM_CALL_READ, SIM_CALL_WRITE };
 
 /**
@@ -127,6 +133,9 @@ void sim_host_close(struct sim_host *h);
  * @rx: where a packet is read whole from the TAP: as large
  * @network: the macOS 26 network it was started on (it holds a reference), or NULL
  * @bad_checksums: packets written whose checksum was wrong (the simulation's self-check)
+ * @virtio_header: vmnet_enable_virtio_header_key: every packet read and written begins with
+ *                 a SIM_VIRTIO_HDR_LEN-byte virtio_net_hdr_v1
+ * @bad_headers: packets written whose virtio header the TAP refused (dropped)
  */
 struct vmnet_interface {
 	pthread_mutex_t lock;
@@ -140,11 +149,11 @@ struct vmnet_interface {
 	struct sim_host host;
 	unsigned mtu;
 	size_t max_packet_size;
-	bool tso, checksum_offload;
+	bool tso, checksum_offload, virtio_header;
 	unsigned long calls[2];
 	uint8_t *bounce, *rx;
 	struct vmnet_network *network;
-	unsigned long bad_checksums;
+	unsigned long bad_checksums, bad_headers;
 	bool shared;                 /* shared mode: port forwarding works */
 	struct sim_forward *forwards; /* vmnet_interface_add_ip_port_forwarding_rule()'s */
 };

@@ -43,7 +43,19 @@ static void scatter(const struct vmpktdesc *p, const uint8_t *src, size_t len)
 }
 
 /*
- * read_one() - one packet from the TAP into @p
+ * The virtio header as a virtio 1.x device writes it: the TAP's 10 bytes (native order,
+ * little-endian here) and num_buffers 1 ("MUST set num_buffers to 1 if
+ * VIRTIO_NET_F_MRG_RXBUF has not been negotiated").
+ */
+static void virtio_hdr_of(uint8_t out[SIM_VIRTIO_HDR_LEN], const struct virtio_net_hdr *vh)
+{
+	memcpy(out, vh, sizeof(*vh));
+	out[10] = 1;
+	out[11] = 0;
+}
+
+/*
+ * read_one() - one packet from the TAP into @p (with the virtio header, after it)
  * Return: 1, 0 when none waits, -1 with @status set (the packet is lost).
  */
 static int read_one(struct vmnet_interface *iface, struct vmpktdesc *p, vmnet_return_t *status)
@@ -66,11 +78,25 @@ static int read_one(struct vmnet_interface *iface, struct vmpktdesc *p, vmnet_re
 		*status = VMNET_FAILURE; /* the TAP was asked for IPv4 TSO only */
 		return -1;
 	}
-	if (len > iov_room(p)) {
-		*status = VMNET_PACKET_TOO_BIG;
-		return -1;
+	if (iface->virtio_header) {
+		/* the header in front, the packet after it: one more copy here, none for vmnet */
+		uint8_t *with = iface->bounce;
+
+		if (len + SIM_VIRTIO_HDR_LEN > iov_room(p)) {
+			*status = VMNET_PACKET_TOO_BIG;
+			return -1;
+		}
+		virtio_hdr_of(with, &vh);
+		memcpy(with + SIM_VIRTIO_HDR_LEN, iface->rx, len);
+		len += SIM_VIRTIO_HDR_LEN;
+		scatter(p, with, len);
+	} else {
+		if (len > iov_room(p)) {
+			*status = VMNET_PACKET_TOO_BIG;
+			return -1;
+		}
+		scatter(p, iface->rx, len);
 	}
-	scatter(p, iface->rx, len);
 	p->vm_pkt_size = len;
 	p->vm_flags = 0;
 	return 1;
@@ -205,9 +231,38 @@ static vmnet_return_t check_packet(struct vmnet_interface *iface, const struct v
 	if (p->vm_pkt_size > iface->max_packet_size || p->vm_pkt_size < ETH_HDR_LEN)
 		return VMNET_PACKET_TOO_BIG;
 	len = gather(iface, p);
+	if (iface->virtio_header) {
+		/* a header, then a frame: longer than the MTU only as GSO (the header says so) */
+		if (len < SIM_VIRTIO_HDR_LEN + ETH_HDR_LEN)
+			return VMNET_INVALID_ARGUMENT;
+		if (len - SIM_VIRTIO_HDR_LEN > iface->mtu + ETH_HDR_LEN &&
+		    iface->bounce[1] == VIRTIO_NET_HDR_GSO_NONE)
+			return VMNET_PACKET_TOO_BIG;
+		return VMNET_SUCCESS;
+	}
 	if (len > iface->mtu + ETH_HDR_LEN && tso_header(iface, iface->bounce, len, &vh) ==
 	    VMNET_PACKET_TOO_BIG)
 		return VMNET_PACKET_TOO_BIG; /* larger than the MTU and not a TSO packet */
+	return VMNET_SUCCESS;
+}
+
+/*
+ * With the virtio header: the packet goes to the TAP with the header it came with (the TAP's
+ * 10 bytes of it), and what the TAP refuses — the kernel's virtio_net_hdr_to_skb() rules, a
+ * virtio-net device's own — is dropped and counted (vmnet does not say what it drops).
+ */
+static vmnet_return_t write_with_header(struct vmnet_interface *iface, size_t len)
+{
+	struct iovec iov[2] = {{iface->bounce, sizeof(struct virtio_net_hdr)},
+			       {iface->bounce + SIM_VIRTIO_HDR_LEN, len - SIM_VIRTIO_HDR_LEN}};
+
+	if (writev(iface->host.fd, iov, 2) >= 0)
+		return VMNET_SUCCESS;
+	if (errno == EAGAIN || errno == ENOBUFS)
+		return VMNET_BUFFER_EXHAUSTED;
+	iface->bad_headers++;
+	sim_log("dropped a %zu-byte packet whose virtio header the TAP refused: %s", len,
+		strerror(errno));
 	return VMNET_SUCCESS;
 }
 
@@ -219,6 +274,8 @@ static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpk
 	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->bounce, len}};
 	ssize_t r;
 
+	if (iface->virtio_header)
+		return write_with_header(iface, len);
 	if (len > iface->mtu + ETH_HDR_LEN &&
 	    tso_header(iface, iface->bounce, len, &vh) == VMNET_FAILURE) {
 		iface->bad_checksums++;

@@ -52,6 +52,12 @@ bool vmnet_sim_has_network_objects(void)
 	return has_network_objects();
 }
 
+/* The same for the virtio header (macOS 15.4: the simulation plays a major version, 15 as 15.4). */
+bool vmnet_sim_has_virtio_header(void)
+{
+	return sim_config()->macos_major >= 15;
+}
+
 vmnet_network_configuration_ref vmnet_network_configuration_create(vmnet_mode_t mode,
 								   vmnet_return_t *status)
 {

@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  --bridge=NAME         host bridge to attach to, created if missing (svmnet0)\n"
 	"  --vmnet-mode=MODE     vmnet: shared (NAT, the default), host, or bridged\n"
 	"  --vmnet-interface=IF  vmnet: the host interface of bridged mode (e.g. en0)\n"
+	"  --vmnet-virtio-header=on|off  vmnet, with --vm-offload: large packets through vmnet's\n"
+	"                        virtio-net header (macOS 15.4) instead of checksum offload (off)\n"
 	"  --mtu=N               MTU of the VM's link, 576..65521 (1500)\n"
 	"  --offload=on|off      join the VM's TCP segments into large packets for the host and\n"
 	"                        cut the host's large packets for the VM (on)\n"
@@ -295,6 +297,16 @@ static enum options_result parse_vm_offload(struct parse_ctx *c, const char *arg
 		c->cfg->vm.offload = VM_OFFLOAD_VNET_HDR;
 	else
 		return fail(c, "--vm-offload: \"%s\" is none of off, on, vnet-hdr", arg);
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_vmnet_virtio_header(struct parse_ctx *c, const char *arg)
+{
+	int on = parse_on_off(c, arg);
+
+	if (on < 0)
+		return OPTIONS_ERROR;
+	c->cfg->backend.vmnet.virtio_header = on;
 	return OPTIONS_OK;
 }
 
@@ -587,6 +599,7 @@ static const struct opt_row option_table[] = {
 	{"version", false, OPT_ANYWHERE, parse_version},
 	{"vmnet-mode", true, OPT_ANYWHERE, parse_vmnet_mode},
 	{"vmnet-interface", true, OPT_ANYWHERE, parse_vmnet_interface},
+	{"vmnet-virtio-header", true, OPT_ANYWHERE, parse_vmnet_virtio_header},
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -734,6 +747,12 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	r = check_vmnet(&c, cfg);
 	if (r != OPTIONS_OK)
 		return r;
+	if (cfg->backend.vmnet.virtio_header && strcmp(cfg->backend.name, "vmnet") != 0 &&
+	    !(strcmp(cfg->backend.name, "auto") == 0 && backend_find("vmnet")))
+		return fail(&c, "--vmnet-virtio-header: only with --backend=vmnet");
+	if (cfg->backend.vmnet.virtio_header && cfg->vm.offload == VM_OFFLOAD_OFF)
+		return fail(&c, "--vmnet-virtio-header: only with --vm-offload (the VM's large packets "
+			    "pass through it)");
 	/* large packets from the VM need a host side that takes them */
 	if (cfg->vm.offload != VM_OFFLOAD_OFF && !cfg->backend.offload)
 		return fail(&c, "--vm-offload: needs --offload=on (the host side's large packets)");

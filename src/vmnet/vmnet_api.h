@@ -162,7 +162,8 @@ extern const char *const vmnet_write_max_packets_key API_AVAILABLE(macos(15.0));
 /*
  * virtio_net_hdr on every packet (macOS 15.4; SDK 15.5 on, which defines the name to
  * itself so that #ifdef finds it); "must not be specified if
- * vmnet_enable_checksum_offload_key is specified" (SDK 26.1). sock-vmnet does not use it.
+ * vmnet_enable_checksum_offload_key is specified" (SDK 26.1). sock-vmnet asks for it with
+ * --vmnet-virtio-header (backend/vmnet/vmnet_link.c).
  */
 extern const char *const vmnet_enable_virtio_header_key API_AVAILABLE(macos(15.4));
 #define vmnet_enable_virtio_header_key vmnet_enable_virtio_header_key
@@ -253,6 +254,8 @@ void CFRelease(const void *object);
 #ifdef SVM_VMNET_SIM
 /* sim/vmnet only: whether the macOS the simulation plays has network objects (>= 26) */
 bool vmnet_sim_has_network_objects(void);
+/* sim/vmnet only: whether it has the virtio header (15.4; the simulation plays 15 as 15.4) */
+bool vmnet_sim_has_virtio_header(void);
 #endif
 
 #ifdef __cplusplus

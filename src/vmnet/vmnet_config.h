@@ -21,12 +21,16 @@ enum vmnet_mode_kind {
  * @mode_given: --vmnet-mode or --vmnet-interface was on the command line
  * @forwards: --expose was given: vmnet's forwarding calls are needed from the start (an
  *            interface of a macOS 26 network refuses them: the classic API serves)
+ * @virtio_header: --vmnet-virtio-header=on: vmnet_enable_virtio_header_key (macOS 15.4) in
+ *                 place of checksum offload, the VM's large packets passed through with
+ *                 their header both ways (with --vm-offload only; unverified on a Mac)
  */
 struct vmnet_config {
 	enum vmnet_mode_kind mode;
 	char interface[VMNET_INTERFACE_NAME_SIZE];
 	bool mode_given;
 	bool forwards;
+	bool virtio_header;
 };
 
 #endif

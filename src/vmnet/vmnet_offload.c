@@ -79,3 +79,24 @@ void vmnet_tx_checksum(struct joined_packet *m)
 {
 	joined_checksum(m);
 }
+
+enum drop_reason vmnet_rx_whole(uint8_t *pkt, uint32_t *len, size_t max_frame, bool partial_csum,
+				struct offload_info *info)
+{
+	enum drop_reason why = vmnet_rx_offload(pkt, *len, max_frame, partial_csum, info);
+	uint8_t *ip = pkt + ETH_HDR_LEN;
+
+	if (why != DROP_NONE)
+		return why;
+	if (info->gso != GSO_NONE) {
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+		uint16_t l4_len = (uint16_t)(*len - ETH_HDR_LEN - ihl);
+
+		ip_checksum_anew(ip, ihl);
+		put_be16(ip + ihl + 16, checksum_fold(checksum_pseudo_ipv4(ip, IPPROTO_TCP_, l4_len)));
+		info->needs_csum = true;
+		info->csum_start = (uint16_t)(ETH_HDR_LEN + ihl);
+		info->csum_offset = 16;
+	}
+	return offload_any(info) ? offload_check(pkt, len, max_frame, info) : DROP_NONE;
+}

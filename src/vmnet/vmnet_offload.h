@@ -32,6 +32,21 @@ enum drop_reason vmnet_rx_offload(uint8_t *pkt, size_t len, size_t max_frame, bo
 				  struct offload_info *info);
 
 /**
+ * vmnet_rx_whole() - a packet vmnet handed over, described for a VM that takes large
+ * packets (--vm-offload) rather than cut: as vmnet_rx_offload() reads it, a TSO packet's
+ * checksum field set to the pseudo-header sum (vmnet's checksum there is not trusted) and
+ * marked partial, then offload_check()ed
+ * @pkt: the packet (its checksum field may be rewritten)
+ * @len: its length
+ * @max_frame: MTU + Ethernet header
+ * @partial_csum: vmnet's checksum offload is on
+ * @info: filled in
+ * Return: DROP_NONE, or why it is refused.
+ */
+enum drop_reason vmnet_rx_whole(uint8_t *pkt, uint32_t *len, size_t max_frame, bool partial_csum,
+				struct offload_info *info);
+
+/**
  * vmnet_tx_checksum() - complete the TCP or UDP checksum of a joined packet
  *
  * packet_join() leaves the pseudo-header sum, for a kernel that finishes it. vmnet's

@@ -270,10 +270,11 @@ static void log_ready(const struct vmnet_backend *v, const struct backend_setup 
 	if (v->link.mtu != setup->vm->mtu)
 		log_warn("vmnet: the interface's MTU is %u, --mtu %u", v->link.mtu, setup->vm->mtu);
 	log_info("vmnet ready mode=%s api=%s interface-mac=%s gateway-mac=%s mtu=%u "
-		 "max-packet=%zu read-max=%u write-max=%u offload=%s",
+		 "max-packet=%zu read-max=%u write-max=%u offload=%s%s%s",
 		 modes[setup->backend->vmnet.mode], v->link.network ? "network" : "classic", mac, gw,
 		 v->link.mtu, v->link.max_packet_size, v->port.read_max, v->port.write_max,
-		 v->port.join ? "tcp" : v->link.offload ? "csum" : "off");
+		 v->port.join ? "tcp" : v->link.offload ? "csum" : "off",
+		 v->port.whole ? " vm_offload=whole" : "", v->port.vhdr ? " virtio-header=on" : "");
 }
 
 static struct backend *vmnet_open(const struct backend_setup *setup, struct loop *loop, char *err,
@@ -289,7 +290,8 @@ static struct backend *vmnet_open(const struct backend_setup *setup, struct loop
 	if (vmnet_link_start(&v->link, setup, err, err_size) < 0)
 		goto fail;
 	v->port_ready = true; /* vmnet_port_fini() undoes a half-made port too */
-	if (vmnet_port_init(&v->port, &v->link, loop, setup->vm->mtu, err, err_size) < 0)
+	if (vmnet_port_init(&v->port, &v->link, loop, setup->vm->mtu,
+			    setup->vm->offload != VM_OFFLOAD_OFF, err, err_size) < 0)
 		goto fail;
 	set_gateway_mac(v, setup);
 	arp_prober_init(&v->prober, loop, v->link.mac, setup->vm->mac, vmnet_port_write_one,

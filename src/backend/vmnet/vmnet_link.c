@@ -86,6 +86,31 @@ static void enable_checksum_offload(xpc_object_t d)
 #endif
 }
 
+/*
+ * vmnet's virtio-net header (macOS 15.4; declared from SDK 15.5 on, which defines the name
+ * to itself): Apple, vmnet_enable_virtio_header_key: "Enable virtio headers in all packets",
+ * pointing at virtio 1.1 §5.1.6 "Device Operation", whose struct virtio_net_hdr has
+ * num_buffers: 12 bytes (unverified on a Mac). "This property must not be specified if
+ * vmnet_enable_checksum_offload_key is specified": TSO only beside it.
+ * Return: whether it was asked for (false: this SDK or this macOS has none).
+ */
+static bool enable_virtio_header(xpc_object_t d)
+{
+#ifdef vmnet_enable_virtio_header_key
+#ifdef SVM_VMNET_SIM
+	if (vmnet_sim_has_virtio_header()) { /* the simulation says which macOS it plays */
+#else
+	if (__builtin_available(macOS 15.4, *)) {
+#endif
+		if (d)
+			xpc_dictionary_set_bool(d, vmnet_enable_virtio_header_key, true);
+		return true;
+	}
+#endif
+	(void)d;
+	return false;
+}
+
 static uint64_t operation_mode(enum vmnet_mode_kind mode)
 {
 	return mode == VMNET_MODE_HOST	    ? VMNET_HOST_MODE
@@ -118,15 +143,20 @@ static uint32_t dhcp_range_end(const struct net4_config *net4)
  * and MAC of its own on every start (vmnet-helper c36688d: macOS 26.2 "ignores this key and
  * still generates a random MAC address and interface id"). Only those are sent there.
  */
-static xpc_object_t interface_desc(const struct backend_setup *setup, bool classic)
+static xpc_object_t interface_desc(const struct backend_setup *setup, bool classic,
+				   bool *virtio_header)
 {
 	xpc_object_t d = xpc_dictionary_create(NULL, NULL, 0);
 	char text[IPV4_TEXT_LEN];
 	uint8_t uuid[VMNET_UUID_SIZE];
 
+	*virtio_header = false;
 	if (setup->backend->offload) {
 		xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
-		enable_checksum_offload(d);
+		if (setup->backend->vmnet.virtio_header)
+			*virtio_header = enable_virtio_header(d);
+		else
+			enable_checksum_offload(d);
 	}
 	if (!classic)
 		return d;
@@ -171,6 +201,12 @@ static bool network_objects_fit(const struct backend_setup *setup)
 	if (setup->backend->vmnet.forwards) {
 		log_info("vmnet: --expose: an interface of a macOS 26 network refuses vmnet's "
 			 "forwarding calls (Apple FB24895264): using the classic API");
+		return false;
+	}
+	/* a network's interface reads four keys (SDK 26 vmnet.h), the virtio header not */
+	if (setup->backend->vmnet.virtio_header) {
+		log_info("vmnet: --vmnet-virtio-header: not among the keys an interface of a macOS "
+			 "26 network reads: using the classic API");
 		return false;
 	}
 	if (inet_v4(&setup->net4->gateway) != inet_v4(&setup->net4->subnet.addr) + 1) {
@@ -304,7 +340,7 @@ static interface_ref start_interface(struct vmnet_link *l, const struct backend_
 			const char *why = network_refusal(status);
 
 			if (net) {
-				desc = interface_desc(setup, false);
+				desc = interface_desc(setup, false, &l->virtio_header);
 				iface = vmnet_interface_start_with_network(net, desc, l->queue, handler);
 				xpc_release(desc);
 				l->network = net;
@@ -319,7 +355,7 @@ static interface_ref start_interface(struct vmnet_link *l, const struct backend_
 		}
 	}
 #endif
-	desc = interface_desc(setup, true);
+	desc = interface_desc(setup, true, &l->virtio_header);
 	iface = vmnet_start_interface(desc, l->queue, handler);
 	xpc_release(desc);
 	return iface;
@@ -361,6 +397,12 @@ int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, ch
 	struct start_result *r = calloc(1, sizeof(*r));
 
 	*l = (struct vmnet_link){.offload = setup->backend->offload};
+	if (setup->backend->vmnet.virtio_header && !enable_virtio_header(NULL)) {
+		free(r);
+		snprintf(err, err_size, "--vmnet-virtio-header: vmnet has a virtio header from macOS "
+			 "15.4 on (and SDK 15.5): not here");
+		return -1;
+	}
 	l->queue = dispatch_queue_create("sock-vmnet.vmnet", DISPATCH_QUEUE_SERIAL);
 	if (!r || !l->queue || !(r->done = dispatch_semaphore_create(0))) {
 		snprintf(err, err_size, "vmnet: out of memory");

@@ -17,6 +17,8 @@
  * @queue: the serial dispatch queue every vmnet block of this interface runs on
  * @network: the macOS 26 network it was started on, or NULL (classic API)
  * @offload: TSO and checksum offload were asked for
+ * @virtio_header: TSO and vmnet's virtio-net header (in place of checksum offload): every
+ *                 packet read and written starts with a 12-byte virtio_net_hdr_v1
  * @mtu: the interface's MTU (vmnet_mtu_key)
  * @max_packet_size: the longest packet it takes and hands over (vmnet_max_packet_size_key)
  * @read_max, @write_max: most packets per vmnet_read()/vmnet_write() as vmnet reports
@@ -28,6 +30,7 @@ struct vmnet_link {
 	dispatch_queue_t queue;
 	void *network;
 	bool offload;
+	bool virtio_header;
 	unsigned mtu;
 	size_t max_packet_size;
 	unsigned read_max, write_max;

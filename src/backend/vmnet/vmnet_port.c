@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/stats.h"
 #include "os/socket.h"
+#include "proto/vnet_hdr.h"
 #include "proto/wire.h"
 #include "vmnet/vmnet_offload.h"
 
@@ -118,16 +119,38 @@ static unsigned read_limit(const struct vmnet_port *p, size_t per_packet, unsign
 	return min_u(min_u(cap, p->read_max), by_bytes ? by_bytes : 1);
 }
 
-/* Without offload: packets land straight in the batch's slots, one vmnet_read(). */
+/*
+ * take_whole() - a packet read whole for a VM that takes large packets: its header read
+ * (vmnet's virtio header) or its description made (vmnet_rx_whole()), into @info.
+ * Return: false when it is refused (counted).
+ */
+static bool take_whole(struct vmnet_port *p, uint8_t *pkt, uint32_t *len,
+		       struct offload_info *info)
+{
+	enum drop_reason why;
+
+	why = p->vhdr ? vnet_hdr_read(pkt - VNET_HDR_LEN, pkt, len, p->max_frame, info)
+		      : vmnet_rx_whole(pkt, len, p->max_frame, p->partial_csum, info);
+	if (why != DROP_NONE)
+		stats_drop(p->port.stats, why, "host->vm", NULL);
+	return why == DROP_NONE;
+}
+
+/*
+ * Packets land straight in the batch's slots, one vmnet_read(): without offload, and for a
+ * VM that takes large packets (then whole, described; with the virtio header in the
+ * headroom before each slot).
+ */
 static int recv_direct(struct vmnet_port *p, struct frame_batch *b)
 {
-	unsigned want = read_limit(p, b->frame_cap, b->cap);
+	size_t head = p->vhdr ? VNET_HDR_LEN : 0;
+	unsigned want = read_limit(p, b->frame_cap + head, b->cap), n = 0;
 	int got = (int)want, r;
 	vmnet_return_t status;
 
 	for (unsigned i = 0; i < want; i++) {
-		p->rx_iov[i] = (struct iovec){b->data[i], b->frame_cap};
-		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = b->frame_cap,
+		p->rx_iov[i] = (struct iovec){b->data[i] - head, b->frame_cap + head};
+		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = b->frame_cap + head,
 						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
 	}
 	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
@@ -136,17 +159,31 @@ static int recv_direct(struct vmnet_port *p, struct frame_batch *b)
 		got = 0; /* *pktcnt says something only on success (read_status()) */
 	r = read_status(p, status, want);
 	for (int i = 0; i < got; i++) {
-		size_t len = p->rx_desc[i].vm_pkt_size;
+		size_t size = p->rx_desc[i].vm_pkt_size;
+		struct offload_info info = {.gso = GSO_NONE};
+		uint32_t len;
 
+		if (size < head) {
+			stats_drop(p->port.stats, DROP_RUNT, "host->vm", NULL);
+			continue;
+		}
+		size -= head;
 		/* an overlong frame shows as frame_cap bytes: the relay counts it */
-		b->len[i] = (uint32_t)(len < b->frame_cap ? len : b->frame_cap);
+		len = (uint32_t)(size < b->frame_cap ? size : b->frame_cap);
+		if (p->whole && len < b->frame_cap && !take_whole(p, b->data[i], &len, &info))
+			continue;
+		if (n != (unsigned)i)
+			memcpy(b->data[n], b->data[i], len);
+		b->offload[n] = info;
+		b->len[n] = len;
 		if (p->prober)
-			arp_prober_input(p->prober, b->data[i], b->len[i]);
+			arp_prober_input(p->prober, b->data[n], b->len[n]);
+		n++;
 	}
-	b->count = (unsigned)got;
+	b->count = n;
 	if (status == VMNET_SUCCESS && (unsigned)got == want)
 		p->more_waits = true;
-	return r < 0 ? r : got;
+	return r < 0 ? r : (int)n;
 }
 
 /* With offload: up to @p->slots whole packets into the staging slots. Return: count or -EIO. */
@@ -270,18 +307,23 @@ static unsigned add_packet(struct vmnet_port *p, const struct frame_ref *frames,
 			   unsigned k, size_t *linear, unsigned *joins)
 {
 	struct iovec *iov = &p->tx_iov[k];
+	struct offload_info *info = frames[0].offload;
+	size_t size = frames[0].len, head = p->vhdr ? VNET_HDR_LEN : 0;
+	uint8_t *to = p->tx_linear + *linear;
 	unsigned m = 1;
-	size_t size = frames[0].len;
 
 	if (p->join && *joins < VMNET_JOINED_MAX)
 		m = packet_join(frames, n, false, &p->joined[*joins]);
 	if (m > 1) {
 		struct joined_packet *j = &p->joined[(*joins)++];
-		uint8_t *to = p->tx_linear + *linear;
 
-		vmnet_tx_checksum(j);
-		memcpy(to, j->hdr, j->info.hdr_len);
-		size = j->info.hdr_len;
+		/* with the header, vmnet is told the checksum is partial; without, it is made */
+		if (head)
+			vnet_hdr_write(to, &j->info);
+		else
+			vmnet_tx_checksum(j);
+		memcpy(to + head, j->hdr, j->info.hdr_len);
+		size = head + j->info.hdr_len;
 		for (unsigned i = 0; i < m; i++) {
 			memcpy(to + size, j->payload[i].iov_base, j->payload[i].iov_len);
 			size += j->payload[i].iov_len;
@@ -291,7 +333,28 @@ static unsigned add_packet(struct vmnet_port *p, const struct frame_ref *frames,
 	} else if (size > p->link->max_packet_size) {
 		stats_drop(p->port.stats, p->port.refuse_reason, p->port.name, NULL);
 		return 0;
+	} else if (head && info) {
+		/* the VM's own packet: its header goes in the headroom of its batch slot, so
+		 * that header and packet are one buffer, not copied */
+		uint8_t *h = frames[0].data - VNET_HDR_LEN;
+
+		vnet_hdr_write(h, info);
+		size += head;
+		*iov = (struct iovec){h, size};
+	} else if (head) {
+		/* a frame of sock-vmnet's own (the guard's segments, a reset): copied behind one */
+		vnet_hdr_write(to, NULL);
+		memcpy(to + head, frames[0].data, size);
+		size += head;
+		*iov = (struct iovec){to, size};
+		*linear += size;
 	} else {
+		/* vmnet's checksum offload "computes checksums as necessary", which does not say
+		 * it finishes a partial one: a whole one is handed over, as for joined packets */
+		if (info && info->needs_csum) {
+			offload_finish_csum(frames[0].data, size, info);
+			info->needs_csum = false; /* not summed again if it is written again */
+		}
 		*iov = (struct iovec){frames[0].data, frames[0].len};
 	}
 	/* one buffer, as long as the packet (vmnet-helper programs/helper.c: "vmnet_write()
@@ -427,14 +490,27 @@ static int port_send(struct frame_port *fp, const struct frame_ref *frames, unsi
 	return (int)sent;
 }
 
+/* Frames of sock-vmnet's own written alone: ARP, at most this long with a header. */
+#define WRITE_ONE_MAX 128
+
 int vmnet_port_write_one(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct vmnet_port *p = ctx;
+	uint8_t with_header[VNET_HDR_LEN + WRITE_ONE_MAX];
 	struct iovec iov = {(void *)frame, len};
 	struct vmpktdesc d = {.vm_pkt_size = len, .vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
 	int cnt = 1;
-	vmnet_return_t status = vmnet_write(p->link->iface, &d, &cnt);
+	vmnet_return_t status;
 
+	if (p->vhdr) {
+		if (len > WRITE_ONE_MAX)
+			return -EAGAIN;
+		vnet_hdr_write(with_header, NULL);
+		memcpy(with_header + VNET_HDR_LEN, frame, len);
+		iov = (struct iovec){with_header, VNET_HDR_LEN + len};
+		d.vm_pkt_size = iov.iov_len;
+	}
+	status = vmnet_write(p->link->iface, &d, &cnt);
 	if (status == VMNET_SUCCESS && cnt == 1)
 		return 0;
 	return status == VMNET_INVALID_ACCESS ? -EIO : -EAGAIN;
@@ -452,7 +528,15 @@ int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size)
 
 	if (status == VMNET_INVALID_ACCESS)
 		return -EIO;
-	return status == VMNET_SUCCESS && cnt == 1 ? (int)d.vm_pkt_size : 0;
+	if (status != VMNET_SUCCESS || cnt != 1)
+		return 0;
+	if (p->vhdr) { /* the frame without vmnet's header */
+		if (d.vm_pkt_size < VNET_HDR_LEN)
+			return 0;
+		d.vm_pkt_size -= VNET_HDR_LEN;
+		memmove(buf, buf + VNET_HDR_LEN, d.vm_pkt_size);
+	}
+	return (int)d.vm_pkt_size;
 }
 
 /* ---- setting up -------------------------------------------------------------------------- */
@@ -460,11 +544,13 @@ int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size)
 /* The staging slots, when packets may be longer than the VM's frames. Return: 0 or -1. */
 static int init_staging(struct vmnet_port *p, const struct vmnet_link *link, size_t vm_frame_cap)
 {
-	p->stage = link->offload || link->max_packet_size >= vm_frame_cap;
+	/* a VM that takes large packets gets them straight from the batch: nothing staged */
+	p->stage = !p->whole && (link->offload || link->max_packet_size >= vm_frame_cap);
 	p->join = link->offload && link->max_packet_size >= ETH_HDR_LEN + UINT16_MAX;
-	p->partial_csum = link->offload;
+	p->vhdr = link->virtio_header;
+	p->partial_csum = link->offload && !p->vhdr;
 	/* touched only as far as joined packets reach: malloc maps a block this large apart */
-	if (p->join && !(p->tx_linear = malloc(VMNET_TX_LINEAR_BYTES)))
+	if ((p->join || p->vhdr) && !(p->tx_linear = malloc(VMNET_TX_LINEAR_BYTES)))
 		return -1;
 	if (!p->stage)
 		return 0;
@@ -498,13 +584,14 @@ static int init_set(struct vmnet_port *p)
 }
 
 int vmnet_port_init(struct vmnet_port *p, struct vmnet_link *link, struct loop *loop,
-		    unsigned vm_mtu, char *err, size_t err_size)
+		    unsigned vm_mtu, bool whole, char *err, size_t err_size)
 {
 	size_t vm_frame_cap = (size_t)vm_mtu + ETH_HDR_LEN + 1; /* as the relay's batch slots */
 	int r;
 
 	*p = (struct vmnet_port){.link = link, .loop = loop, .room = {-1, -1},
-				 .bell.fds = {-1, -1}, .retry.on_expire = on_retry};
+				 .bell.fds = {-1, -1}, .retry.on_expire = on_retry,
+				 .whole = whole};
 	p->max_frame = (size_t)vm_mtu + ETH_HDR_LEN;
 	p->read_max = link->read_max ? link->read_max : VMNET_DEFAULT_MAX_PACKETS;
 	p->write_max = link->write_max ? link->write_max : VMNET_DEFAULT_MAX_PACKETS;
@@ -522,6 +609,8 @@ int vmnet_port_init(struct vmnet_port *p, struct vmnet_link *link, struct loop *
 		.recv = port_recv,
 		.send = port_send,
 		.watch = port_watch,
+		/* the relay's slots hold vmnet's largest packet (its header goes before them) */
+		.frame_max = whole ? link->max_packet_size : 0,
 	};
 	return 0;
 }

@@ -50,6 +50,10 @@
  *          (vmnet says nothing of which: *pktcnt is an output of success only)
  * @split: the staged packet being cut into frames, while @splitting
  * @prober: shown every frame vmnet hands over (ARP answers), or NULL
+ * @whole: the VM takes large packets (--vm-offload): vmnet's are read straight into the
+ *         batch and handed over whole, described; the VM's are written whole
+ * @vhdr: vmnet's virtio-net header is on (link->virtio_header): every packet read and
+ *        written has one in front (read into, and written from, a batch slot's headroom)
  */
 struct vmnet_port {
 	struct frame_port port;
@@ -63,7 +67,7 @@ struct vmnet_port {
 	struct loop_timer retry;
 	unsigned read_max, write_max;
 	size_t max_frame;
-	bool stage, join, partial_csum;
+	bool stage, join, partial_csum, whole, vhdr;
 	bool warned_read_max, warned_write_max;
 	uint8_t *staging;
 	size_t slot_size;
@@ -86,10 +90,11 @@ struct vmnet_port {
 /**
  * vmnet_port_init() - the port of a started @link, its doorbell rung by vmnet's events
  * @vm_mtu: the VM's MTU (--mtu): frames to the VM are cut to it
+ * @whole: the VM takes large packets (--vm-offload)
  * Return: 0, or -1 with @err set.
  */
 int vmnet_port_init(struct vmnet_port *p, struct vmnet_link *link, struct loop *loop,
-		    unsigned vm_mtu, char *err, size_t err_size);
+		    unsigned vm_mtu, bool whole, char *err, size_t err_size);
 
 /** vmnet_port_fini() - after vmnet_link_stop(): nothing rings any more */
 void vmnet_port_fini(struct vmnet_port *p);
