@@ -287,6 +287,10 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 		switch (action) {
 		case GUARD_PASS:
 			l->out[l->out_count++] = (struct frame_ref){b->data[i], b->len[i], o};
+			if (from_vm && o && o->gso != GSO_NONE) { /* the VM's large packet: whole */
+				r->stats->from_vm.packets++;
+				r->stats->from_vm.frames += offload_segments(o, b->len[i]);
+			}
 			break;
 		case GUARD_LOCAL:
 			answer_locally(r, service, &v);

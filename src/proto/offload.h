@@ -64,6 +64,14 @@ static inline bool offload_any(const struct offload_info *info)
 	return info->gso != GSO_NONE || info->needs_csum;
 }
 
+/** offload_segments() - the segments a GSO packet of @len bytes stands for (0: not GSO) */
+static inline unsigned offload_segments(const struct offload_info *info, size_t len)
+{
+	if (info->gso == GSO_NONE || !info->gso_size || len <= info->hdr_len)
+		return 0;
+	return (unsigned)((len - info->hdr_len + info->gso_size - 1) / info->gso_size);
+}
+
 /**
  * offload_check() - check a packet against the description that came with it
  * @frame: the packet, from its Ethernet header

@@ -60,14 +60,6 @@ static size_t head_len(const struct vm_dgram *d)
 	return d->offload == VM_OFFLOAD_VNET_HDR ? VNET_HDR_LEN : 0;
 }
 
-/* The segments a large packet of @len bytes stands for. */
-static unsigned segments(const struct offload_info *info, size_t len)
-{
-	size_t data = len - info->hdr_len;
-
-	return info->gso == GSO_NONE ? 0 : (unsigned)((data + info->gso_size - 1) / info->gso_size);
-}
-
 static bool is_gone(int e)
 {
 	return e == ECONNREFUSED || e == ECONNRESET || e == ENOTCONN || e == EPIPE;
@@ -108,10 +100,6 @@ static bool take_offload(struct vm_dgram *d, uint8_t *frame, uint32_t *len, size
 	if (why != DROP_NONE) {
 		stats_drop(d->port.stats, why, "vm->host", NULL);
 		return false;
-	}
-	if (info->gso != GSO_NONE) {
-		d->port.stats->from_vm.packets++;
-		d->port.stats->from_vm.frames += segments(info, *len);
 	}
 	return true;
 }
@@ -215,7 +203,7 @@ static unsigned add_datagram(struct vm_dgram *d, const struct frame_ref *frames,
 	}
 	d->msgs[k] = (struct sock_msg){.iov = v, .iovcnt = c};
 	d->msg_frames[k] = m;
-	d->msg_segs[k] = info && info->gso != GSO_NONE ? segments(info, len) : 0;
+	d->msg_segs[k] = info ? offload_segments(info, len) : 0;
 	*iovs += c;
 	return m;
 }

@@ -3,6 +3,7 @@
 #include "guard/flows.h"
 #include "guard_fixture.h"
 #include "proto/checksum.h"
+#include "proto/offload.h"
 
 #define IP_OFF ETH_HDR_LEN
 #define TCP_OFF (ETH_HDR_LEN + IPV4_HDR_LEN)
@@ -252,6 +253,95 @@ static void checks_are_bounded_and_given_back(void **state)
 	assert_int_equal(guard.checks, 0);
 }
 
+/* ---- large packets from a VM that offloads (--vm-offload) -------------------------------- */
+
+static uint8_t big[OFFLOAD_FRAME_MAX];
+static struct frame_view big_view;
+static struct offload_info big_info;
+
+/*
+ * A GSO segment of @len bytes from the VM to SERVER:80, @head first and 'b's after, its TCP
+ * checksum left partial (the pseudo-header sum), as a guest with TSO sends it.
+ */
+static const struct frame_view *gso(uint32_t src, uint16_t sport, uint32_t seq, const char *head,
+				    size_t len)
+{
+	struct ipv4_ends ends = {.src_mac = vm_mac, .dst_mac = gw_mac, .src_ip = src,
+				 .dst_ip = SERVER, .src_port = sport, .dst_port = 80};
+	struct tcp_fields f = {.seq = seq, .ack = 1, .flags = TCP_ACK | TCP_PSH, .window = 65535};
+	size_t n;
+
+	memset(big + IPV4_TCP_PAYLOAD_OFFSET, 'b', len);
+	memcpy(big + IPV4_TCP_PAYLOAD_OFFSET, head, strlen(head));
+	n = ipv4_tcp_frame(big, len, &ends, &f);
+	put_be16(big + TCP_OFF + 16,
+		 checksum_fold(checksum_pseudo_ipv4(big + IP_OFF, IPPROTO_TCP_,
+						    (uint16_t)(n - TCP_OFF))));
+	assert_int_equal(frame_parse(&big_view, big, n), DROP_NONE);
+	big_info = (struct offload_info){.gso = GSO_TCP4, .needs_csum = true, .gso_size = 1448,
+					 .hdr_len = IPV4_TCP_PAYLOAD_OFFSET, .csum_start = TCP_OFF,
+					 .csum_offset = 16};
+	big_view.offload = &big_info;
+	return &big_view;
+}
+
+/*
+ * A 64 KiB packet is judged once, whole: its headers, source, policy and names; its partial
+ * checksum is right only if it holds the pseudo-header sum; and what the check releases of it
+ * goes on as segments of the VM's MSS, never larger than the MTU.
+ */
+static void a_large_segment_is_judged_whole(void **state)
+{
+	static const char ok_post[] = "POST /up HTTP/1.1\r\nHost: allowed.test\r\n"
+				      "Content-Length: 40000\r\n\r\n";
+	static const char evil_post[] = "POST /up HTTP/1.1\r\nHost: evil.test\r\n"
+					"Content-Length: 40000\r\n\r\n";
+	size_t len = sizeof(ok_post) - 1 + 40000;
+	static char want[sizeof(ok_post) + 40000];
+	const struct frame_ref *f;
+	enum drop_reason why;
+	size_t n;
+
+	(void)state;
+	passes(syn(SERVER, 5601, 80));
+	passes(gso(LEASE, 5601, 101, ok_post, len));
+	passes(syn(SERVER, 5602, 80));
+	refused(gso(LEASE, 5602, 101, evil_post, len), GUARD_RESET, DROP_NAME_MISMATCH);
+	/* a partial checksum that is not the pseudo-header sum: the server would drop it */
+	passes(syn(SERVER, 5603, 80));
+	gso(LEASE, 5603, 101, ok_post, len);
+	big[TCP_OFF + 16] ^= 0x40;
+	refused(&big_view, GUARD_DROP, DROP_CHECKED_CHECKSUM);
+	/* the same packet as a frame is longer than the MTU; from another source it is spoofed */
+	gso(LEASE, 5604, 101, ok_post, len);
+	big_view.offload = NULL;
+	refused(&big_view, GUARD_DROP, DROP_OVERSIZE);
+	refused(gso(0xc0a84063u, 5604, 101, ok_post, len), GUARD_DROP, DROP_IP_SRC);
+	/* a head held, its end in a large packet: released as MSS-sized segments */
+	passes(syn(SERVER, 5605, 80));
+	held(tcp(SERVER, 5605, 80, TCP_ACK, 101, ok_post, 10));
+	gso(LEASE, 5605, 111, ok_post + 10, len - 10);
+	assert_int_equal(vm(&big_view, &why), GUARD_EMIT);
+	n = guard_emitted(&guard, &f);
+	assert_int_equal(n, (len + 1447) / 1448); /* the held bytes and the packet's, cut at its MSS */
+	memset(want, 'b', len);
+	memcpy(want, ok_post, sizeof(ok_post) - 1);
+	for (size_t i = 0, off = 0; i < n; i++) {
+		struct frame_view e;
+
+		assert_int_equal(frame_parse(&e, f[i].data, f[i].len), DROP_NONE);
+		assert_null(f[i].offload); /* plain frames, whole checksums */
+		assert_true(tcp_segment_checksums_ok(&e));
+		assert_true(f[i].len <= ETH_HDR_LEN + cfg.vm.mtu);
+		assert_true(e.payload_len <= 1448);
+		assert_int_equal(be32(e.l4 + 4), 101 + off);
+		assert_memory_equal(e.payload, want + off, e.payload_len);
+		off += e.payload_len;
+		if (i == n - 1)
+			assert_int_equal(off, len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +357,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_new_connection_waits_for_the_old_one_to_end, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(checks_are_bounded_and_given_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_large_segment_is_judged_whole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/options.h"
+#include "backend/backend.h"
 
 static struct config cfg;
 static char err[512];
@@ -207,6 +208,20 @@ static void vm_offload_takes_three_modes_on_a_datagram_socket(void **state)
 		     "--vm-offload: needs --offload=on (the host side's large packets)");
 	assert_int_equal(parse_with(false, "--mac=52:54:00:12:34:56", "--vm-offload=on", NULL),
 			 OPTIONS_OK);
+	/* vmnet's virtio header: the vmnet back-end's, for the VM's large packets */
+	if (!backend_find("vmnet")) {
+		expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload=on",
+				   "--vmnet-virtio-header=on"),
+			     "--vmnet-virtio-header: only with --backend=vmnet");
+		return;
+	}
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vmnet-virtio-header=on"),
+		     "--vmnet-virtio-header: only with --vm-offload (the VM's large packets pass "
+		     "through it)");
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-offload=on",
+			       "--vmnet-virtio-header=on"),
+			 OPTIONS_OK);
+	assert_true(cfg.backend.vmnet.virtio_header);
 }
 
 static void unknown_and_stray_arguments_are_refused(void **state)

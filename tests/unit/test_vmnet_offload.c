@@ -195,6 +195,30 @@ static void test_joined_packet_gets_a_complete_checksum_across_odd_lengths(void 
 	free(whole);
 }
 
+/* --vm-offload: vmnet's TSO packet goes to the VM whole, its checksum made partial, described */
+static void test_a_large_packet_for_a_vm_that_offloads_stays_whole(void **state)
+{
+	uint32_t len = (uint32_t)build_tcp(pkt, 30000, 5000, 7, CSUM_GARBAGE);
+	struct offload_info info;
+
+	(void)state;
+	assert_int_equal(vmnet_rx_whole(pkt, &len, MAX_FRAME, true, &info), DROP_NONE);
+	assert_int_equal(len, ETH_HDR_LEN + 20 + TCP_HDR + 30000);
+	assert_int_equal(info.gso, GSO_TCP4);
+	assert_int_equal(info.gso_size, MSS);
+	assert_true(info.needs_csum);
+	assert_true(offload_partial_ok(pkt, len, &info));
+	offload_finish_csum(pkt, len, &info); /* what the VM's port does without a header */
+	assert_checksums_valid(pkt, len);
+	/* a small frame: partial as vmnet_rx_offload() makes it */
+	len = (uint32_t)build_tcp(pkt, 700, 1, 9, CSUM_GARBAGE);
+	assert_int_equal(vmnet_rx_whole(pkt, &len, MAX_FRAME, true, &info), DROP_NONE);
+	assert_int_equal(info.gso, GSO_NONE);
+	assert_true(info.needs_csum);
+	offload_finish_csum(pkt, len, &info);
+	assert_checksums_valid(pkt, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_udp_without_checksum_stays_so),
 		cmocka_unit_test(test_large_packets_that_are_not_tcp_are_oversize),
 		cmocka_unit_test(test_joined_packet_gets_a_complete_checksum_across_odd_lengths),
+		cmocka_unit_test(test_a_large_packet_for_a_vm_that_offloads_stays_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
