@@ -105,7 +105,7 @@ vmnet-sim-tsan-and-darwin: vmnet-sim-tsan-build vmnet-sim-darwin-build
 	[ $$rt -eq 0 ] && [ $$rd -eq 0 ]
 
 fuzz:
-	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh 36; fi
+	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh 39; fi
 
 # The main job: a QEMU guest gets an address from sock-vmnet and reaches a test host.
 demo: deps all

@@ -5,6 +5,8 @@
 
 offload seeds: VM frames to join (bulk TCP segments) and host packets to cut (see
 fuzz_offload.c).
+vnet_hdr seeds: a VM's 64 KiB TSO packet behind its virtio-net header, a partial UDP checksum,
+a header that lies, and krunkit's headerless frames (see fuzz_vnet_hdr.c).
 guard seeds: a control byte (bit 0 host side, bit 1 leased, bits 2-4 rule set; see
 fuzz_guard.c) and an Ethernet frame, one of each kind the guard has a rule for.
 policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
@@ -156,6 +158,34 @@ def offload_seeds():
     yield "host-gso", b"\1" + struct.pack("!BBHHH", 1 | 4, 0, 1448, 34, 16) + whole
     yield "host-csum", b"\1" + struct.pack("!BBHHH", 4, 0, 0, 34, 6) + \
         eth(VM, BRIDGE, 0x0800, ipv4(WAN, LEASE, 17, udp(53, 40000)))
+
+
+def partial(frame):
+    """@frame (a TCP or UDP segment from tcp_segment()/udp_datagram()) with its checksum left
+    partial: the pseudo-header sum, as a VM with checksum offload sends it."""
+    ihl = (frame[14] & 0xf) * 4
+    proto = frame[23]
+    l4 = len(frame) - 14 - ihl
+    pseudo = frame[26:34] + struct.pack("!BBH", 0, proto, l4)
+    s = sum(struct.unpack("!6H", pseudo))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    off = 14 + ihl + (16 if proto == 6 else 6)
+    return frame[:off] + struct.pack("!H", s) + frame[off + 2:]
+
+
+def vnet_hdr_seeds():
+    def hdr(flags, gso_type, gso_size, start, off):
+        return struct.pack("<BBHHHHH", flags, gso_type, 0, gso_size, start, off, 0)
+    large = partial(tcp_segment(1, bytes(range(256)) * 80, flags=0x18))
+    yield "tso", b"\0" + hdr(1, 1, 1448, 34, 16) + large
+    yield "tso-9000", b"\4" + hdr(1, 1, 8960, 34, 16) + large
+    yield "csum-udp", b"\0" + hdr(1, 0, 0, 34, 6) + partial(udp_datagram(b"q" * 300))
+    yield "plain", b"\0" + hdr(0, 0, 0, 0, 0) + tcp_segment(1, b"hello")
+    yield "lies", b"\0" + hdr(1, 1, 0, 40, 16) + large
+    yield "krunkit-tso", b"\1" + large
+    yield "krunkit-whole", b"\1" + tcp_segment(1, bytes(range(256)) * 80)
+    yield "krunkit-small", b"\1" + partial(tcp_segment(1, b"x" * 900))
 
 
 def query(addr, proto, port):
@@ -318,7 +348,8 @@ def main():
                           ("offload", offload_seeds()), ("dhcp_msg", dhcp_msg_seeds()),
                           ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds()),
                           ("server_name", server_name_seeds()), ("names", names_seeds()),
-                          ("control", control_seeds()), ("name_check", name_check_seeds())):
+                          ("control", control_seeds()), ("name_check", name_check_seeds()),
+                          ("vnet_hdr", vnet_hdr_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)

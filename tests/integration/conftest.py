@@ -129,6 +129,9 @@ class Vmnet:
                                     stderr=self._stderr)
         theirs.close()
         self.returncode = None
+        # --vm-offload=vnet-hdr: a 12-byte virtio-net header before every frame, both ways
+        self.vnet_hdr = "--vm-offload=vnet-hdr" in [str(a) for a in args]
+        self.last_hdr = None
 
     # --- lifecycle ---------------------------------------------------------------------
     def stderr(self):
@@ -187,8 +190,10 @@ class Vmnet:
         self._stderr.close()
 
     # --- frames --------------------------------------------------------------------------
-    def send(self, frame):
-        self.sock.send(bytes(frame))
+    def send(self, frame, hdr=None):
+        """Send @frame; with --vm-offload=vnet-hdr behind @hdr (12 bytes; default: empty)."""
+        head = (hdr if hdr is not None else bytes(12)) if self.vnet_hdr else b""
+        self.sock.send(head + bytes(frame))
 
     def recv(self, timeout=2.0, match=None):
         """Return the next frame from the VM side (as scapy Ether) that @match accepts."""
@@ -202,6 +207,8 @@ class Vmnet:
                 data = self.sock.recv(70000)
             except (socket.timeout, BlockingIOError):
                 return None
+            if self.vnet_hdr:
+                self.last_hdr, data = data[:12], data[12:]
             pkt = Ether(data)
             if match is None or match(pkt):
                 return pkt
