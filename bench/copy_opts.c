@@ -47,6 +47,15 @@ int copy_opt_parse(int argc, char **argv, int *i, struct copy_opts *o, void (*us
 		if (!fc_parse_uint(val, 4096, 1 << 30, &v))
 			return -1;
 		o->sndbuf = (int)v;
+	} else if ((val = copy_opt_value(argc, argv, i, "--offload"))) {
+		if (strcmp(val, "krunkit") == 0)
+			o->tap.offload = FC_OFFLOAD_KRUNKIT;
+		else if (strcmp(val, "vnet-hdr") == 0)
+			o->tap.offload = FC_OFFLOAD_VNET_HDR;
+		else if (strcmp(val, "none") == 0)
+			o->tap.offload = FC_OFFLOAD_NONE;
+		else
+			return -1;
 	} else if (strcmp(argv[*i], "--stats") == 0) {
 		o->stats = true;
 	} else if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0) {

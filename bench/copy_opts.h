@@ -10,7 +10,8 @@
 
 /**
  * struct copy_opts - what both copiers take.
- * @tap: TAP configuration (--tap, --mtu; each copier adds its own).
+ * @tap: TAP configuration (--tap, --mtu, --offload=none|krunkit|vnet-hdr; each copier adds
+ *       its own).
  * @batch: frames per batched call (--batch).
  * @sndbuf: send buffer of the socket (--sndbuf).
  * @stats: print frame counters on exit (--stats).

@@ -54,14 +54,16 @@ static void fc_fatal(const char *what)
  */
 static int batch_alloc(struct fc_batch *b, unsigned int n, size_t frame_max)
 {
+	size_t slot = FC_VNET_HDR_LEN + frame_max; /* room for a header before every frame */
+
 	b->n = n;
 	b->msgs = calloc(n, sizeof(*b->msgs));
 	b->iov = calloc(n, sizeof(*b->iov));
-	b->buf = malloc((size_t)n * frame_max);
+	b->buf = malloc((size_t)n * slot);
 	if (!b->msgs || !b->iov || !b->buf)
 		return -1;
 	for (unsigned int i = 0; i < n; i++) {
-		b->iov[i].iov_base = b->buf + (size_t)i * frame_max;
+		b->iov[i].iov_base = b->buf + (size_t)i * slot;
 		b->iov[i].iov_len = frame_max;
 		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
 		b->msgs[i].msg_hdr.msg_iovlen = 1;
@@ -133,12 +135,16 @@ static void *tap_to_sock(void *arg)
 		return NULL;
 	}
 	for (;;) {
+		/* a TAP with a header: read with it; krunkit's socket carries the frame alone */
+		size_t hdr = p->offload ? FC_VNET_HDR_LEN : 0;
+		size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
+		uint8_t *slot = b.buf + (size_t)n * (FC_VNET_HDR_LEN + p->frame_max);
 		ssize_t r;
 
-		b.iov[n].iov_len = p->frame_max;
-		r = read(p->tap_fd, b.iov[n].iov_base, p->frame_max);
-		if (r > 0) {
-			b.iov[n].iov_len = (size_t)r;
+		r = read(p->tap_fd, slot, p->frame_max + hdr);
+		if (r >= (ssize_t)hdr && r > 0) {
+			b.iov[n].iov_base = slot + skip;
+			b.iov[n].iov_len = (size_t)r - skip;
 			if (++n < b.n)
 				continue;
 		} else if (r < 0 && errno == EINTR) {
@@ -182,10 +188,17 @@ static void *sock_to_tap(void *arg)
 	struct fc_pair *p = arg;
 	struct fc_batch b;
 
-	if (batch_alloc(&b, p->batch, p->frame_max) < 0) {
+	/* krunkit's frames get an all-zero header; a header on the socket is the TAP's own */
+	size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
+
+	if (batch_alloc(&b, p->batch, p->frame_max + (p->offload ? FC_VNET_HDR_LEN : 0)) < 0) {
 		errno = ENOMEM;
 		fc_fatal("sock->tap buffers");
 		return NULL;
+	}
+	for (unsigned int i = 0; i < b.n; i++) {
+		memset(b.iov[i].iov_base, 0, skip);
+		b.iov[i].iov_base = (uint8_t *)b.iov[i].iov_base + skip;
 	}
 	for (;;) {
 		int n = recvmmsg(p->sock_fd, b.msgs, b.n, MSG_WAITFORONE, NULL);
@@ -204,7 +217,7 @@ static void *sock_to_tap(void *arg)
 				p->to_tap.dropped++;
 				continue;
 			}
-			if (write(p->tap_fd, b.iov[i].iov_base, m->msg_len) < 0) {
+			if (write(p->tap_fd, (uint8_t *)b.iov[i].iov_base - skip, m->msg_len + skip) < 0) {
 				if (errno == EBADFD || errno == EBADF) {
 					fc_fatal("write to TAP");
 					return NULL;
@@ -251,13 +264,24 @@ static int tap_create(const struct fc_tap_config *cfg, char ifname[IF_NAMESIZE])
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (cfg->offload ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		fprintf(stderr, "framecopy: TUNSETIFF %s: %s\n", cfg->name, strerror(errno));
 		goto fail;
 	}
 	snprintf(ifname, IF_NAMESIZE, "%s", ifr.ifr_name);
+	if (cfg->offload) {
+		int hdr = FC_VNET_HDR_LEN, le = 1;
+
+		/* TUNSETVNETLE: the header little-endian, as VERSION_1 says (x86 and arm64 are) */
+		if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
+		    (ioctl(fd, TUNSETVNETLE, &le) < 0 && errno != EINVAL) ||
+		    ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) < 0) {
+			fprintf(stderr, "framecopy: offloads on %s: %s\n", ifname, strerror(errno));
+			goto fail;
+		}
+	}
 
 	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ctl < 0) {

@@ -40,6 +40,22 @@
 /* Largest MTU a TAP accepts: 65535 less the Ethernet header ("maxmtu 65521" in ip -d link). */
 #define FC_MAX_MTU 65521
 
+/*
+ * The "VM" with offloads, as a virtio-net guest with krunkit's offloading=on has them: its TAP
+ * opened with IFF_VNET_HDR and a 12-byte virtio_net_hdr_v1 (TUNSETVNETHDRSZ, TUNSETVNETLE),
+ * TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4 (libkrun's COMPAT_NET_FEATURES: CSUM and HOST_TSO4
+ * towards the device), so that the namespace's TCP sends 64 KiB packets with partial
+ * checksums, and takes large packets as a guest with GUEST_TSO4 does. On the socket:
+ *   FC_OFFLOAD_KRUNKIT   what krunkit/libkrun send today: the header dropped, frames of up to
+ *                        65550 bytes with partial checksums; frames from the socket get an
+ *                        all-zero header (libkrun unixgram.rs write_virtio_net_hdr())
+ *   FC_OFFLOAD_VNET_HDR  the header passed both ways (libkrun PR #493's
+ *                        NET_FLAG_INCLUDE_VNET_HEADER)
+ */
+enum fc_offload { FC_OFFLOAD_NONE, FC_OFFLOAD_KRUNKIT, FC_OFFLOAD_VNET_HDR };
+#define FC_VNET_HDR_LEN 12
+#define FC_OFFLOAD_FRAME_MAX 65550 /* libkrun's 65562-byte buffer less the header */
+
 /**
  * struct fc_tap_config - how to create a TAP device.
  * @name: interface name, or a template with "%d" the kernel completes.
@@ -48,6 +64,7 @@
  * @mtu: MTU to set, or 0 to keep the kernel's default.
  * @mac: MAC address to set when @set_mac.
  * @set_mac: whether @mac is valid.
+ * @offload: FC_OFFLOAD_NONE, or the TAP carries a virtio-net header and offloads (see above).
  */
 struct fc_tap_config {
 	const char *name;
@@ -56,6 +73,7 @@ struct fc_tap_config {
 	int mtu;
 	uint8_t mac[6];
 	bool set_mac;
+	enum fc_offload offload;
 };
 
 /**
@@ -78,6 +96,7 @@ struct fc_stats {
  * @sock_fd: one end of an AF_UNIX SOCK_DGRAM socketpair, one frame per datagram.
  * @frame_max: receive buffer per frame, in bytes.
  * @batch: frames per batched call, 1..FC_MAX_BATCH.
+ * @offload: what the socket carries: frames, or frames of an offloading VM (see above).
  * @to_sock: TAP->socket counters.
  * @to_tap: socket->TAP counters.
  */
@@ -86,6 +105,7 @@ struct fc_pair {
 	int sock_fd;
 	size_t frame_max;
 	unsigned int batch;
+	enum fc_offload offload;
 	struct fc_stats to_sock;
 	struct fc_stats to_tap;
 };

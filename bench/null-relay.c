@@ -28,7 +28,7 @@ struct relay_opts {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: null-relay --fd=N --bridge NAME [--tap NAME] [--mtu N] [--batch N]\n"
-		   "                  [--sndbuf BYTES] [--stats]\n"
+		   "                  [--sndbuf BYTES] [--offload=vnet-hdr] [--stats]\n"
 		   "Creates TAP NAME (default nr%%d) on bridge NAME and copies Ethernet frames between it\n"
 		   "and the AF_UNIX SOCK_DGRAM socket on descriptor N, one frame per datagram, with no\n"
 		   "inspection: the cost of the topology alone. Runs until SIGTERM or the peer goes.\n");
@@ -105,6 +105,9 @@ int main(int argc, char **argv)
 		return 1;
 	pair.sock_fd = o.fd;
 	pair.frame_max = FC_FRAME_MAX(o.copy.tap.mtu > 0 ? o.copy.tap.mtu : 1500);
+	pair.offload = o.copy.tap.offload;
+	if (pair.offload) /* large packets whatever the MTU */
+		pair.frame_max = FC_OFFLOAD_FRAME_MAX;
 	pair.batch = o.copy.batch;
 	if (fc_start(&pair) < 0)
 		return 1;

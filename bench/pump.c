@@ -42,12 +42,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pump [--netns NS] [--tap NAME] [--mtu N] [--mac MAC] [--fd N] [--batch N]\n"
-		"            [--sndbuf BYTES] [--stats] -- PROGRAM [ARG...]\n"
+		"            [--sndbuf BYTES] [--offload=krunkit|vnet-hdr] [--stats] -- PROGRAM [ARG...]\n"
 		"       pump --sink [--fd N] [--stats] -- PROGRAM [ARG...]\n"
 		"Creates TAP NAME (default vm%%d, in namespace NS if given), runs PROGRAM with one end of an\n"
 		"AF_UNIX SOCK_DGRAM socketpair on descriptor N (default 3) and copies frames between the\n"
 		"TAP and the socket, one Ethernet frame per datagram, until PROGRAM exits. --sink opens no\n"
-		"TAP and discards what PROGRAM sends. Exits with PROGRAM's status.\n");
+		"TAP and discards what PROGRAM sends. --offload: the TAP has a virtio-net header and\n"
+		"offloads (TSO4, checksums), and the socket carries krunkit's headerless large frames or\n"
+		"the header too. Exits with PROGRAM's status.\n");
 }
 
 /**
@@ -253,6 +255,9 @@ int main(int argc, char **argv)
 	pair.sock_fd = sv[0];
 	/* a sink does not know the program's MTU: take the largest (only touched pages cost) */
 	pair.frame_max = FC_FRAME_MAX(o.copy.tap.mtu > 0 ? o.copy.tap.mtu : o.copy.tap.name ? 1500 : FC_MAX_MTU);
+	pair.offload = o.copy.tap.offload;
+	if (pair.offload) /* large packets whatever the MTU */
+		pair.frame_max = FC_OFFLOAD_FRAME_MAX;
 	pair.batch = o.copy.batch;
 	if (fc_start(&pair) < 0) {
 		kill(child, SIGTERM);

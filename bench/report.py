@@ -3,7 +3,7 @@
 # report.py — turns the raw TSV files of bench/run.sh into <out>.json, <out>.md and a <out>.png bar chart
 """Aggregate bench/run.sh measurements: medians, ratios to veth, a Markdown report and a chart.
 
-Input (all in --work): meta.json, throughput.tsv, ping.tsv, ready.tsv, idle.tsv,
+Input (all in --work): meta.json, throughput.tsv, ping.tsv, rr.tsv, ready.tsv, idle.tsv,
 instances.tsv, skipped.tsv, as run.sh writes them. Output: --out + .json/.md/.png.
 """
 
@@ -14,12 +14,16 @@ import statistics
 import subprocess
 import sys
 
-PATH_ORDER = ["veth", "null", "sock-vmnet", "svm-user", "slirp4netns", "pasta"]
+PATH_ORDER = ["veth", "null", "null-offload", "sock-vmnet", "svm-offload", "svm-user",
+              "svm-user-offload", "slirp4netns", "pasta"]
 LABELS = {
     "veth": "veth",
     "null": "null relay",
+    "null-offload": "null relay, VM offload",
     "sock-vmnet": "sock-vmnet",
+    "svm-offload": "sock-vmnet, VM offload",
     "svm-user": "sock-vmnet user",
+    "svm-user-offload": "sock-vmnet user, VM offload",
     "slirp4netns": "slirp4netns",
     "pasta": "pasta",
 }
@@ -105,6 +109,18 @@ def pings(rows):
     return out
 
 
+def request_response(rows):
+    """bench/rr.c per path: transactions, mean/median/p99 µs, and the median added over veth."""
+    out = {}
+    for path, mtu, n, mean, med, p99 in rows:
+        out[path] = {"mtu": int(mtu), "transactions": int(n), "mean_us": float(mean),
+                     "median_us": float(med), "p99_us": float(p99)}
+    base = out.get("veth", {}).get("median_us")
+    for r in out.values():
+        r["added_over_veth_us"] = r["median_us"] - base if base is not None else None
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--work", required=True, help="run.sh scratch directory")
@@ -116,6 +132,7 @@ def main():
         report = json.load(f)
     report["throughput"] = throughput(read_tsv(w("throughput.tsv")))
     report["ping"] = pings(read_tsv(w("ping.tsv")))
+    report["rr"] = request_response(read_tsv(w("rr.tsv")))
     ready = {}
     for path, mtu, svc_ms, vm_ms in read_tsv(w("ready.tsv")):
         ready.setdefault(path, []).append((int(svc_ms), int(vm_ms)))
@@ -247,6 +264,24 @@ def markdown(report):
                 lines.append(
                     f"| {LABELS[p]} | {r['median_us']:.0f} | {r['mean_us']:.0f} | {r['min_us']} | "
                     f"{r['max_us']} | {fmt(r['added_over_veth_us'], 0)} |"
+                )
+
+    if report["rr"]:
+        lines += [
+            "",
+            f"Request/response (bench/rr.c, like netperf TCP_RR): 1 byte each way over one TCP "
+            f"connection, back to back, {c.get('rr_s', '?')} s, µs per round trip:",
+            "",
+            "| path | transactions/s | median | mean | p99 | added over veth (median) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for p in paths:
+            r = report["rr"].get(p)
+            if r:
+                rate = r["transactions"] / c["rr_s"] if c.get("rr_s") else 0
+                lines.append(
+                    f"| {LABELS[p]} | {rate:.0f} | {r['median_us']:.1f} | {r['mean_us']:.1f} | "
+                    f"{r['p99_us']:.1f} | {fmt(r['added_over_veth_us'], 1)} |"
                 )
 
     if report["idle"] or report["start_to_ready_ms"]:

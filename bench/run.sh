@@ -23,14 +23,18 @@ usage: bench/run.sh [options]
   --quick             smoke test: 1 run of 2 s per figure, 5 s idle sample, 10 instances
   --runs N            runs per figure, the median is reported (default 3)
   --duration S        seconds per iperf3 run (default 10)
-  --paths LIST        comma-separated, from: veth,null,sock-vmnet,svm-user,slirp4netns,pasta
-                      (default all; svm-user: sock-vmnet's user back-end, libslirp)
+  --paths LIST        comma-separated, from: veth,null,null-offload,sock-vmnet,svm-offload,
+                      svm-user,svm-user-offload,slirp4netns,pasta (default all; svm-user:
+                      sock-vmnet's user back-end, libslirp; *-offload: the VM offloads, see
+                      below)
   --mtus LIST         comma-separated MTUs (default 1500,65520)
   --tests LIST        comma-separated, from: tcp-up,tcp-down,udp-up,udp-down (default all;
                       up = VM->host, down = host->VM)
   --udp-rate R        iperf3 -b for the UDP tests: a rate (e.g. 1G; 0 = unpaced) or
                       "search" (default): the highest rate with < 0.1 % loss, see udp_search
   --pings N           pings per path for the RTT (default 100, 10 ms apart)
+  --rr-seconds S      request/response run per path (bench/rr.c, like netperf TCP_RR: 1 byte
+                      each way over one TCP connection, back to back; default 5, 0 = skip)
   --idle-seconds S    idle resource sample of each forwarder (default 30)
   --instances N       idle sock-vmnet instances for the RSS figure (default 100, 0 = skip)
   --sock-vmnet PATH   the binary (default build/sock-vmnet of the tree)
@@ -40,16 +44,23 @@ usage: bench/run.sh [options]
                       tuning sweeps
   --svm-opts "OPTS"   extra options for sock-vmnet (e.g. "--offload=off"), for the same
   --keep-work         keep the scratch directory (logs, raw iperf3 JSON)
+The *-offload paths give the VM the offloads of a virtio-net guest of krunkit with
+offloading=on: the pump opens its TAP with IFF_VNET_HDR and TSO4 + checksum offload, so the
+VM's TCP sends and takes 64 KiB packets. null-offload passes the virtio-net header through the
+socket to a TAP of its own (--offload=vnet-hdr both ends); svm-offload and svm-user-offload
+run the pump as krunkit does (--offload=krunkit: no header on the socket) and sock-vmnet with
+--vm-offload=on.
 EOF
 }
 
 # ---- options -------------------------------------------------------------------------
 RUNS=3
 DURATION=10
-PATHS=veth,null,sock-vmnet,svm-user,slirp4netns,pasta
+PATHS=veth,null,null-offload,sock-vmnet,svm-offload,svm-user,svm-user-offload,slirp4netns,pasta
 MTUS=1500,65520
 TESTS=tcp-up,tcp-down,udp-up,udp-down
 PINGS=100
+RR_SECS=5
 IDLE_SECS=30
 INSTANCES=100
 SVM_BIN=$ROOT/build/sock-vmnet
@@ -73,6 +84,7 @@ while (($#)); do
 	--mtus) MTUS=$2; shift ;;
 	--tests) TESTS=$2; shift ;;
 	--pings) PINGS=$2; shift ;;
+	--rr-seconds) RR_SECS=$2; shift ;;
 	--idle-seconds) IDLE_SECS=$2; shift ;;
 	--instances) INSTANCES=$2; shift ;;
 	--sock-vmnet) SVM_BIN=$2; shift ;;
@@ -88,7 +100,7 @@ while (($#)); do
 	shift
 done
 [[ -n $MAX_MINUTES ]] || { ((QUICK)) && MAX_MINUTES=6 || MAX_MINUTES=90; }
-for v in RUNS DURATION PINGS IDLE_SECS INSTANCES MAX_MINUTES; do
+for v in RUNS DURATION PINGS RR_SECS IDLE_SECS INSTANCES MAX_MINUTES; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: --${v,,} must be a number" >&2; exit 2; }
 done
 ((RUNS >= 1 && RUNS <= 50 && DURATION >= 1 && DURATION <= 600 && INSTANCES <= 500)) ||
@@ -97,7 +109,7 @@ IFS=, read -ra PATH_LIST <<<"$PATHS"
 IFS=, read -ra MTU_LIST <<<"$MTUS"
 IFS=, read -ra TEST_LIST <<<"$TESTS"
 for p in "${PATH_LIST[@]}"; do
-	[[ $p =~ ^(veth|null|sock-vmnet|svm-user|slirp4netns|pasta)$ ]] || { echo "run.sh: unknown path $p" >&2; exit 2; }
+	[[ $p =~ ^(veth|null|null-offload|sock-vmnet|svm-offload|svm-user|svm-user-offload|slirp4netns|pasta)$ ]] || { echo "run.sh: unknown path $p" >&2; exit 2; }
 done
 for m in "${MTU_LIST[@]}"; do
 	if ! [[ $m =~ ^[0-9]+$ ]] || ((m < 576 || m > 65520)); then
@@ -119,6 +131,7 @@ VM_GW=192.168.64.1
 VM_IP=192.168.64.2
 VM_MAC=52:54:00:12:34:56
 IPERF_PORT=5201
+RR_PORT=5202
 
 # log MESSAGE: to the script's own stderr, also from a trap that fires while a command's
 # stderr is redirected (the trap inherits the redirections of the function it interrupts)
@@ -222,21 +235,23 @@ for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^svmb-[0-9]+
 done
 
 # the pump and the null relay are built with sock-vmnet (bench/meson.build)
-ninja -C "$ROOT/build" bench/pump bench/null-relay >/dev/null ||
-	{ echo "run.sh: building pump and null-relay failed (make first)" >&2; exit 1; }
+ninja -C "$ROOT/build" bench/pump bench/null-relay bench/rr >/dev/null ||
+	{ echo "run.sh: building pump, null-relay and rr failed (make first)" >&2; exit 1; }
 PUMP=$ROOT/build/bench/pump
 NULL_RELAY=$ROOT/build/bench/null-relay
+RR=$ROOT/build/bench/rr
 
 WORK=$(mktemp -d "/tmp/svmb-$$.XXXXXX")
 mkdir -p "$RESULTS"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 TPUT=$WORK/throughput.tsv   # path mtu test run gbps extra cpu_forwarder cpu_pump
 PING=$WORK/ping.tsv         # path mtu n rtt_us...
+RRT=$WORK/rr.tsv            # path mtu transactions mean_us median_us p99_us
 READY=$WORK/ready.tsv       # path mtu forwarder_ready_ms vm_online_ms
 IDLE=$WORK/idle.tsv         # path seconds cpu_pct ctxsw_per_s rss_kb pss_kb threads
 INST=$WORK/instances.tsv    # path count rss_kb pss_kb seconds_to_start
 SKIP=$WORK/skipped.tsv      # path mtu reason
-: >"$TPUT"; : >"$PING"; : >"$READY"; : >"$IDLE"; : >"$INST"; : >"$SKIP"
+: >"$TPUT"; : >"$PING"; : >"$RRT"; : >"$READY"; : >"$IDLE"; : >"$INST"; : >"$SKIP"
 
 # The whole run is bounded: past MAX_MINUTES the watchdog stops us (cleanup still runs).
 # One process, no child of its own: read waits on a FIFO nobody writes until the time is up.
@@ -345,12 +360,13 @@ host_bridge() {
 		ip -n "$NS_HOST" link set "$1" up
 }
 
-# pump_start LOGNAME MTU PROGRAM...: the pump in the host namespace, its TAP vm0 in the VM's.
+# pump_start LOGNAME MTU PROGRAM...: the pump in the host namespace, its TAP vm0 in the VM's;
+# with PUMP_OFFLOAD (none, krunkit, vnet-hdr) the VM's TAP offloads (see usage).
 pump_start() {
 	local name=$1 mtu=$2; shift 2
 	# shellcheck disable=SC2086 # PUMP_OPTS is a list of options
 	bg "$name" ip netns exec "$NS_HOST" "$PUMP" --netns "$NS_VM" --tap vm0 --mtu "$mtu" \
-		--mac "$VM_MAC" --stats $PUMP_OPTS -- "$@"
+		--mac "$VM_MAC" --stats --offload="${PUMP_OFFLOAD:-none}" $PUMP_OPTS -- "$@"
 	PUMP_PID=$BGPID
 	wait_until 5000 ip -n "$NS_VM" link show vm0 up || { log "vm0 did not appear"; return 1; }
 }
@@ -366,12 +382,15 @@ svc_of_pump() {
 	return 1
 }
 
+# up_null MTU [OFFLOAD]: OFFLOAD vnet-hdr passes the VM's virtio-net header to the relay's TAP
 up_null() {
 	local mtu=$1 t0
+	PUMP_OFFLOAD=${2:-none}
 	host_bridge br0 "$mtu" || return 1
 	t0=$(now_ns)
 	# shellcheck disable=SC2086
-	pump_start null-relay "$mtu" "$NULL_RELAY" --fd=3 --bridge br0 --mtu "$mtu" --stats $PUMP_OPTS &&
+	pump_start "null-relay-$PUMP_OFFLOAD-$mtu" "$mtu" "$NULL_RELAY" --fd=3 --bridge br0 --mtu "$mtu" \
+		--offload="$PUMP_OFFLOAD" --stats $PUMP_OPTS &&
 		svc_of_pump &&
 		wait_until 5000 ip -n "$NS_HOST" link show master br0 up || return 1
 	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
@@ -398,9 +417,12 @@ EOF
 	chmod +x "$WORK/udhcpc.sh"
 }
 
-# up_sock_vmnet MTU [BACKEND]: sock-vmnet on the pump's socketpair (tap, or user: libslirp)
+# up_sock_vmnet MTU [BACKEND [VM_OFFLOAD]]: sock-vmnet on the pump's socketpair (tap, or
+# user: libslirp); VM_OFFLOAD on: the pump as krunkit with offloading=on, --vm-offload=on
 up_sock_vmnet() {
-	local mtu=$1 backend=${2:-tap} t0 log=sock-vmnet-${2:-tap}-$1
+	local mtu=$1 backend=${2:-tap} vo=${3:-off} t0 log=sock-vmnet-${2:-tap}-${3:-off}-$1
+	PUMP_OFFLOAD=none
+	[[ $vo == on ]] && PUMP_OFFLOAD=krunkit
 	if [[ ! -x $SVM_BIN ]]; then
 		SKIP_REASON="$SVM_BIN not built yet"
 		return 2
@@ -411,7 +433,8 @@ up_sock_vmnet() {
 	# ever ask, its queries stay inside our namespaces
 	# shellcheck disable=SC2086 # SVM_OPTS is a list of options
 	pump_start "$log" "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu="$mtu" --backend="$backend" \
-		--lease-db="$WORK/leases-$backend-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" $SVM_OPTS &&
+		--lease-db="$WORK/leases-$backend-$vo-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" \
+		--vm-offload="$vo" $SVM_OPTS &&
 		svc_of_pump || return 1
 	wait_until 10000 grep -q ' INFO ready ' "$WORK/$log.log" || { log "no \"ready\" line in $WORK/$log.log"; return 1; }
 	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
@@ -554,6 +577,29 @@ ping_rtt() {
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$PINGS" "$rtts" >>"$PING"
 }
 
+# rr_once PATH MTU: RR_SECS of 1-byte request/response over one TCP connection (bench/rr.c)
+# from the VM to the wan namespace, into $RRT.
+rr_once() {
+	local out=$WORK/rr-$1-$2.txt srv line
+	bg rr-server ip netns exec "$NS_WAN" "$RR" --server "$TARGET" "$RR_PORT"
+	srv=$BGPID
+	if ! wait_until 3000 bash -c "ip netns exec '$NS_WAN' ss -Hltn 'sport = :$RR_PORT' | grep -q LISTEN"; then
+		log "  $1: rr server did not start"
+		kill_pids "$srv"
+		return 1
+	fi
+	fg timeout $((RR_SECS + 15)) ip netns exec "$NS_VM" "$RR" --client "$TARGET" "$RR_PORT" "$RR_SECS" >"$out" 2>&1
+	kill_pids "$srv"
+	# transactions N per_s R mean_us M median_us D p99_us P
+	line=$(awk '$1 == "transactions" {print $2 "\t" $6 "\t" $8 "\t" $10}' "$out")
+	if [[ -z $line ]]; then
+		log "  $1: rr failed: $(tail -1 "$out")"
+		return 1
+	fi
+	printf '%s\t%s\t%s\n' "$1" "$2" "$line" >>"$RRT"
+	log "  $1 rr: $(cut -f2- <<<"$line" | tr '\t' ' ') (transactions, mean, median, p99 µs)"
+}
+
 # idle_sample PATH PID SECONDS: CPU, context switches and memory of an idle forwarder.
 idle_sample() {
 	local path=$1 pid=$2 secs=$3 c0 c1 x0 x1 t0 t1
@@ -617,7 +663,8 @@ log "sock-vmnet benchmark: paths ${PATHS}, MTUs ${MTUS}, ${RUNS} run(s) x ${DURA
 for path in "${PATH_LIST[@]}"; do
 	first_mtu=1
 	for mtu in "${MTU_LIST[@]}"; do
-		tag=${path%%-*}-$mtu
+		tag=${path//-/}-$mtu
+		PUMP_OFFLOAD=none
 		log "$path, MTU $mtu"
 		if ! tb_create "$tag" "$mtu"; then
 			skip "$path" "$mtu" "could not create namespaces"
@@ -628,8 +675,11 @@ for path in "${PATH_LIST[@]}"; do
 		case $path in
 		veth) up_veth "$mtu" ;;
 		null) up_null "$mtu" ;;
+		null-offload) up_null "$mtu" vnet-hdr ;;
 		sock-vmnet) up_sock_vmnet "$mtu" ;;
+		svm-offload) up_sock_vmnet "$mtu" tap on ;;
 		svm-user) up_sock_vmnet "$mtu" user ;;
+		svm-user-offload) up_sock_vmnet "$mtu" user on ;;
 		slirp4netns) up_slirp4netns "$mtu" ;;
 		pasta) up_pasta "$mtu" ;;
 		esac
@@ -657,6 +707,7 @@ for path in "${PATH_LIST[@]}"; do
 		done
 		if ((first_mtu)); then
 			ping_rtt "$path" "$mtu"
+			((RR_SECS > 0)) && rr_once "$path" "$mtu"
 			((SVC_PID && IDLE_SECS > 0)) && idle_sample "$path" "$SVC_PID" "$IDLE_SECS"
 		fi
 		first_mtu=0
@@ -683,7 +734,7 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg iperf3 "$(iperf3 --version | head -1)" \
 	--arg slirp "$(slirp4netns --version | head -1)" \
 	--arg passt "$(dpkg-query -W -f='${Version}' passt 2>/dev/null)" \
-	--arg runs "$RUNS" --arg duration "$DURATION" --arg quick "$QUICK" --arg pings "$PINGS" \
+	--arg runs "$RUNS" --arg duration "$DURATION" --arg quick "$QUICK" --arg pings "$PINGS" --arg rr "$RR_SECS" \
 	--arg idle "$IDLE_SECS" --arg instances "$INSTANCES" --arg paths "$PATHS" --arg mtus "$MTUS" \
 	--arg pump_opts "$PUMP_OPTS" --arg svm_opts "$SVM_OPTS" --arg udp_rate "$UDP_RATE" --arg busy0 "$BUSY_BEFORE" --arg busy1 "$BUSY_AFTER" \
 	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
@@ -692,7 +743,7 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	            loadavg_after: $load},
 	  versions: {"sock-vmnet": $rev, iperf3: $iperf3, slirp4netns: $slirp, passt: $passt},
 	  config: {runs: ($runs | tonumber), duration_s: ($duration | tonumber), quick: ($quick == "1"),
-	           pings: ($pings | tonumber), idle_s: ($idle | tonumber), instances: ($instances | tonumber),
+	           pings: ($pings | tonumber), rr_s: ($rr | tonumber), idle_s: ($idle | tonumber), instances: ($instances | tonumber),
 	           paths: ($paths | split(",")), mtus: ($mtus | split(",") | map(tonumber)),
 	           pump_opts: $pump_opts, svm_opts: $svm_opts, udp_rate: $udp_rate}}' >"$META"
 
