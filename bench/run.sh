@@ -619,7 +619,8 @@ idle_sample() {
 
 # many_instances N: N idle sock-vmnet processes, each with a sink pump as its hypervisor,
 # in one host namespace, started one after the other (each waits for the previous one's
-# "ready" line: they share the bridge and the NAT table); the sum of their RSS and PSS.
+# "ready" line: they share the bridge, the NAT table and, as one bridge must, one lease
+# database); the sum of their RSS and PSS.
 many_instances() {
 	local n=$1 i pids=() t0 c
 	tb_create inst 1500 || return 1
@@ -627,7 +628,7 @@ many_instances() {
 	for ((i = 0; i < n; i++)); do
 		bg "inst-$i" ip netns exec "$NS_HOST" "$PUMP" --sink -- "$SVM_BIN" --fd=3 \
 			--mac="$(printf '52:54:00:00:%02x:%02x' $((i / 256)) $((i % 256)))" \
-			--lease-db="$WORK/inst-$i.db" --dns="$TARGET"
+			--lease-db="$WORK/instances.db" --dns="$TARGET"
 		if ! wait_until 10000 grep -q ' INFO ready ' "$WORK/inst-$i.log"; then
 			log "  instance $i did not get ready: $(tail -1 "$WORK/inst-$i.log")"
 			break
