@@ -39,7 +39,7 @@ usage: bench/run.sh [options]
   --instances N       idle sock-vmnet instances for the RSS figure (default 100, 0 = skip)
   --sock-vmnet PATH   the binary (default build/sock-vmnet of the tree)
   --results DIR       where <timestamp>.json/.md/.png go (default bench/results)
-  --max-minutes M     stop the whole run after M minutes (default 90; --quick: 6)
+  --max-minutes M     stop the whole run after M minutes (default 90; --quick: 15)
   --pump-opts "OPTS"  extra options for the pump and the null relay (e.g. "--batch 8"), for
                       tuning sweeps
   --svm-opts "OPTS"   extra options for sock-vmnet (e.g. "--offload=off"), for the same
@@ -99,7 +99,7 @@ while (($#)); do
 	esac
 	shift
 done
-[[ -n $MAX_MINUTES ]] || { ((QUICK)) && MAX_MINUTES=6 || MAX_MINUTES=90; }
+[[ -n $MAX_MINUTES ]] || { ((QUICK)) && MAX_MINUTES=15 || MAX_MINUTES=90; }
 for v in RUNS DURATION PINGS RR_SECS IDLE_SECS INSTANCES MAX_MINUTES; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: --${v,,} must be a number" >&2; exit 2; }
 done
@@ -421,8 +421,9 @@ EOF
 # user: libslirp); VM_OFFLOAD on: the pump as krunkit with offloading=on, --vm-offload=on
 up_sock_vmnet() {
 	local mtu=$1 backend=${2:-tap} vo=${3:-off} t0 log=sock-vmnet-${2:-tap}-${3:-off}-$1
+	local vo_opt=() # only when on: --sock-vmnet may be a build from before the option
 	PUMP_OFFLOAD=none
-	[[ $vo == on ]] && PUMP_OFFLOAD=krunkit
+	[[ $vo == on ]] && PUMP_OFFLOAD=krunkit vo_opt=(--vm-offload=on)
 	if [[ ! -x $SVM_BIN ]]; then
 		SKIP_REASON="$SVM_BIN not built yet"
 		return 2
@@ -434,7 +435,7 @@ up_sock_vmnet() {
 	# shellcheck disable=SC2086 # SVM_OPTS is a list of options
 	pump_start "$log" "$mtu" "$SVM_BIN" --fd=3 --mac="$VM_MAC" --mtu="$mtu" --backend="$backend" \
 		--lease-db="$WORK/leases-$backend-$vo-$mtu.db" --dns="$TARGET" --allow="$TARGET/32" \
-		--vm-offload="$vo" $SVM_OPTS &&
+		${vo_opt[@]+"${vo_opt[@]}"} $SVM_OPTS &&
 		svc_of_pump || return 1
 	wait_until 10000 grep -q ' INFO ready ' "$WORK/$log.log" || { log "no \"ready\" line in $WORK/$log.log"; return 1; }
 	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
