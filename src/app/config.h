@@ -23,12 +23,13 @@ struct expose_config {
  * struct config - the whole command line (app/options.c fills it)
  *
  * Each module is handed only its own section (and the VM's and its network's, which every
- * floor reads): the guard @vm, @net4 and @policy; the DHCP responder @dhcp; the DNS
+ * floor reads): the guard @vm, @net4, @net6 and @policy; the DHCP responder @dhcp; the DNS
  * responder @dns; the back-end @backend; the transport @vm.
  */
 struct config {
 	struct vm_config vm;
 	struct net4_config net4;
+	struct net6_config net6;
 	struct dhcp_config dhcp;
 	struct dns_config dns;
 	struct policy_config policy;

@@ -17,6 +17,7 @@
 
 #include "backend/backend.h"
 #include "proto/addr.h"
+#include "proto/ula.h"
 
 static const char usage_text[] =
 	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
@@ -51,11 +52,15 @@ static const char usage_text[] =
 	"                        others: $XDG_STATE_HOME or ~/.local/state, sock-vmnet/leases.db)\n"
 	"  --lease-time=SECONDS  DHCP lease time (600)\n"
 	"  --dns=IP[,IP]         upstream resolvers for the VM (default: /etc/resolv.conf)\n"
+	"  --ipv6=on|off         IPv6 for the VM: SLAAC, NAT66, the same guard (on)\n"
+	"  --ipv6-prefix=PREFIX/64  the VM's IPv6 network (default: a unique local /64\n"
+	"                        derived from this host and the IPv4 network)\n"
 	"  --domain=NAME         domain name handed out by DHCP\n"
 	"\n"
 	"Policy (repeatable, comma-separated; longest prefix wins, block wins a tie):\n"
 	"  --allow=RULE          RULE is TARGET or PROTO:TARGET[:PORT[-PORT]]; TARGET is a CIDR,\n"
-	"  --block=RULE          @host, a name or *.name (the addresses the VM's DNS gives it)\n"
+	"  --block=RULE          @host, a name or *.name (the addresses the VM's DNS gives it);\n"
+	"                        an IPv6 CIDR with a protocol in brackets: tcp:[2001:db8::/32]:443\n"
 	"                        e.g. --block 0.0.0.0/0 --allow tcp:github.com:443\n"
 	"  --block-mode=MODE     reject (TCP RST, ICMP prohibited: the default) or drop\n"
 	"  --check-names=on|off  a TCP flow let through by a name only must ask for an allowed\n"
@@ -95,6 +100,8 @@ struct parse_ctx {
 	struct seed_addresses seed;
 	const char *name;
 	bool have_mac;
+	int ipv6;          /* --ipv6: 1 on, 0 off, -1 not given */
+	bool ipv6_prefix_given;
 };
 
 __attribute__((format(printf, 2, 3))) static enum options_result fail(struct parse_ctx *c,
@@ -332,6 +339,37 @@ static enum options_result parse_domain(struct parse_ctx *c, const char *arg)
 	return OPTIONS_OK;
 }
 
+static enum options_result parse_ipv6(struct parse_ctx *c, const char *arg)
+{
+	c->ipv6 = parse_on_off(c, arg);
+	return c->ipv6 < 0 ? OPTIONS_ERROR : OPTIONS_OK;
+}
+
+/*
+ * --ipv6-prefix: a /64 (RFC 4862 5.5.3: SLAAC forms an address of a /64 and a 64-bit
+ * interface identifier), unicast, neither link-local, loopback nor IPv4 in disguise.
+ */
+static enum options_result parse_ipv6_prefix(struct parse_ctx *c, const char *arg)
+{
+	struct inet_prefix p;
+
+	if (!inet6_cidr_parse(arg, &p))
+		return fail(c, "--ipv6-prefix: \"%s\" is not an IPv6 prefix (want PREFIX/64, e.g. "
+			    "fd00:1:2:3::/64)", arg);
+	if (p.len != 64)
+		return fail(c, "--ipv6-prefix: \"%s\" is a /%u: SLAAC needs a /64 (RFC 4862)", arg,
+			    p.len);
+	if (inet_prefix_host_bits(&p))
+		return fail(c, "--ipv6-prefix: \"%s\" has bits set beyond /64", arg);
+	if (inet6_is_multicast(&p.addr) || inet6_is_link_local(&p.addr) || p.addr.b[0] == 0 ||
+	    (p.addr.b[0] == 0xfe && (p.addr.b[1] & 0xc0) == 0xc0))
+		return fail(c, "--ipv6-prefix: \"%s\" is not a unicast network a VM may have "
+			    "(multicast, link-local, site-local and ::/8 are not)", arg);
+	c->cfg->net6.prefix = p;
+	c->ipv6_prefix_given = true;
+	return OPTIONS_OK;
+}
+
 static enum options_result parse_dns(struct parse_ctx *c, const char *text)
 {
 	struct config *cfg = c->cfg;
@@ -549,6 +587,8 @@ static const struct opt_row option_table[] = {
 	{"lease-db", true, OPT_ANYWHERE, parse_lease_db},
 	{"lease-time", true, OPT_ANYWHERE, parse_lease_time},
 	{"dns", true, OPT_ANYWHERE, parse_dns},
+	{"ipv6", true, OPT_ANYWHERE, parse_ipv6},
+	{"ipv6-prefix", true, OPT_ANYWHERE, parse_ipv6_prefix},
 	{"domain", true, OPT_ANYWHERE, parse_domain},
 	{"allow", true, OPT_ANYWHERE, parse_allow},
 	{"block", true, OPT_ANYWHERE, parse_block},
@@ -639,6 +679,61 @@ static enum options_result check_addresses(struct parse_ctx *c, struct config *c
 	return OPTIONS_OK;
 }
 
+/*
+ * What identifies this host for the default IPv6 prefix: /etc/machine-id (systemd's and
+ * D-Bus's, set once at installation, never changed: the prefix, and the VMs' addresses in
+ * it, stay the same across restarts and reboots), else the host's name. Return: its length.
+ */
+static size_t host_identity(char *out, size_t size)
+{
+	FILE *f = fopen("/etc/machine-id", "re");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(out, 1, size - 1, f);
+		fclose(f);
+	}
+	if (n == 0 && gethostname(out, size - 1) == 0)
+		n = strnlen(out, size - 1);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\0'))
+		n--;
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * The IPv6 network: on unless --ipv6=off, or unless the link is too small for IPv6 (an
+ * --mtu below 1280 with --ipv6 not given keeps the old behaviour; given, it is an error);
+ * its prefix --ipv6-prefix, or a Unique Local /64 from the host's identity and the IPv4
+ * subnet (RFC 4193 3.2.2, proto/ula.c): stable across restarts, and different between hosts
+ * and between the networks of one host, as two IPv4 subnets are.
+ */
+static enum options_result check_ipv6(struct parse_ctx *c, struct config *cfg)
+{
+	char seed[400], host[256], subnet[IPV4_TEXT_LEN];
+	int n;
+
+	if (c->ipv6 == 1 && cfg->vm.mtu < IPV6_MIN_MTU)
+		return fail(c, "--mtu: %u is below IPv6's minimum of %d (RFC 8200 5): give "
+			    "--ipv6=off or a larger --mtu", cfg->vm.mtu, IPV6_MIN_MTU);
+	cfg->net6.enabled = c->ipv6 != 0 && cfg->vm.mtu >= IPV6_MIN_MTU;
+	if (c->ipv6_prefix_given && !cfg->net6.enabled)
+		return fail(c, "--ipv6-prefix: IPv6 is off (--ipv6=off or --mtu below %d)",
+			    IPV6_MIN_MTU);
+	if (!c->ipv6_prefix_given) {
+		host_identity(host, sizeof(host));
+		ipv4_format(inet_v4(&cfg->net4.subnet.addr), subnet);
+		n = snprintf(seed, sizeof(seed), "sock-vmnet ULA %s %s/%u", host, subnet,
+			     cfg->net4.subnet.len);
+		ula_prefix(seed, (size_t)n < sizeof(seed) ? (size_t)n : sizeof(seed) - 1,
+			   &cfg->net6.prefix);
+	}
+	cfg->net6.gateway = cfg->net6.prefix.addr;
+	cfg->net6.gateway.b[15] = 1;
+	cfg->net6.gateway_ll = (struct inet_addr){{0xfe, 0x80, [15] = 1}};
+	return OPTIONS_OK;
+}
+
 enum options_result options_parse(int argc, char **argv, bool need_vm, struct config *cfg,
 				  char *err, size_t err_size)
 {
@@ -651,6 +746,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 			.end_addr = 0xc0a840ff,   /* 192.168.64.255 */
 			.subnet_mask = 0xffffff00,
 		},
+		.ipv6 = -1,
 	};
 	struct option long_options[OPTION_COUNT + 1];
 	bool have_vm = false;
@@ -702,7 +798,8 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	if (r != OPTIONS_OK)
 		return r;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
-	return check_addresses(&c, cfg, &c.seed);
+	r = check_addresses(&c, cfg, &c.seed);
+	return r != OPTIONS_OK ? r : check_ipv6(&c, cfg);
 }
 
 const char *options_default_lease_db(void)

@@ -164,6 +164,64 @@ static void bad_addresses_are_refused(void **state)
 		     "--end-addr: the range leaves no address for the VM");
 }
 
+static void ipv6_on_by_default_with_a_stable_prefix(void **state)
+{
+	struct inet_prefix first;
+	char text[INET_TEXT_LEN];
+
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_true(cfg.net6.enabled);
+	assert_int_equal(cfg.net6.prefix.len, 64);
+	assert_int_equal(cfg.net6.prefix.addr.b[0], 0xfd);
+	first = cfg.net6.prefix;
+	inet_format(&cfg.net6.gateway_ll, text);
+	assert_string_equal(text, "fe80::1");
+	assert_memory_equal(cfg.net6.gateway.b, first.addr.b, 15);
+	assert_int_equal(cfg.net6.gateway.b[15], 1);
+	/* the same network again: the same prefix; another IPv4 network: another one */
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:57"), OPTIONS_OK);
+	assert_true(inet_equal(&first.addr, &cfg.net6.prefix.addr));
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--start-addr=10.0.5.1",
+			       "--end-addr=10.0.5.200"),
+			 OPTIONS_OK);
+	assert_false(inet_equal(&first.addr, &cfg.net6.prefix.addr));
+
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix",
+			       "2001:db8:100::/64"),
+			 OPTIONS_OK);
+	inet_format(&cfg.net6.gateway, text);
+	assert_string_equal(text, "2001:db8:100::1");
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=off"), OPTIONS_OK);
+	assert_false(cfg.net6.enabled);
+	/* a link too small for IPv6: off, unless asked for */
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=576"), OPTIONS_OK);
+	assert_false(cfg.net6.enabled);
+}
+
+static void bad_ipv6_values_are_refused(void **state)
+{
+	(void)state;
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=yes"),
+		     "--ipv6: \"yes\" is neither on nor off");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=fd00::/48"),
+		     "--ipv6-prefix: \"fd00::/48\" is a /48: SLAAC needs a /64 (RFC 4862)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=fd00::1/64"),
+		     "--ipv6-prefix: \"fd00::1/64\" has bits set beyond /64");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=10.0.0.0/8"),
+		     "--ipv6-prefix: \"10.0.0.0/8\" is not an IPv6 prefix (want PREFIX/64, e.g. "
+		     "fd00:1:2:3::/64)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=fe80::/64"),
+		     "--ipv6-prefix: \"fe80::/64\" is not a unicast network a VM may have "
+		     "(multicast, link-local, site-local and ::/8 are not)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=on", "--mtu=1000"),
+		     "--mtu: 1000 is below IPv6's minimum of 1280 (RFC 8200 5): give --ipv6=off "
+		     "or a larger --mtu");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=off",
+			   "--ipv6-prefix=fd00::/64"),
+		     "--ipv6-prefix: IPv6 is off (--ipv6=off or --mtu below 1280)");
+}
+
 static void bad_mtu_and_bridge_are_refused(void **state)
 {
 	(void)state;
@@ -237,6 +295,8 @@ int main(void)
 		cmocka_unit_test(bad_fd_is_refused),
 		cmocka_unit_test(bad_addresses_are_refused),
 		cmocka_unit_test(bad_mtu_and_bridge_are_refused),
+		cmocka_unit_test(ipv6_on_by_default_with_a_stable_prefix),
+		cmocka_unit_test(bad_ipv6_values_are_refused),
 		cmocka_unit_test(unknown_and_stray_arguments_are_refused),
 		cmocka_unit_test(dns_and_policy_lists_are_split),
 		cmocka_unit_test(run_mode_takes_no_vm_socket),
