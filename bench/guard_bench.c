@@ -95,7 +95,7 @@ static void setup(const char *const *rules, size_t count)
 	}
 	cfg.policy.count = count;
 	guard_fini(&guard);
-	if (guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.policy, NULL) < 0)
+	if (guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.net6, &cfg.policy, NULL) < 0)
 		exit(1);
 	guard_set_vm_address(&guard, &lease);
 }

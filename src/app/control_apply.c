@@ -48,9 +48,9 @@ static void name_json(const struct learned_entry *e, void *ctx)
 	struct names_ctx *nc = ctx;
 	const struct policy_entry *pe = policy_entry(nc->policy, e->rule);
 	json_object *o = json_object_new_object();
-	char addr[IPV4_TEXT_LEN];
+	char addr[INET_TEXT_LEN];
 
-	ipv4_format(e->addr, addr);
+	inet_format(&e->addr, addr);
 	json_object_object_add(o, "name", json_object_new_string(e->name));
 	json_object_object_add(o, "address", json_object_new_string(addr));
 	json_object_object_add(o, "verdict", json_object_new_string(pe->rule.allow ? "allow" : "block"));

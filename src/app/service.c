@@ -272,7 +272,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		return -1;
 	}
 	s->dns->counters = &s->stats.dns;
-	if (guard_init(&s->guard, &cfg->vm, &cfg->net4, &cfg->policy, &s->stats.names) < 0) {
+	if (guard_init(&s->guard, &cfg->vm, &cfg->net4, &cfg->net6, &cfg->policy,
+		       &s->stats.names) < 0) {
 		snprintf(err, err_size, "out of memory for the policy");
 		return -1;
 	}

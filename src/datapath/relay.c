@@ -275,6 +275,9 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 					       ? DROP_OVERSIZE
 					       : frame_parse(&v, b->data[i], b->len[i]);
 
+		/* --ipv6=off: every IPv6 frame is "ipv6", as before IPv6 was served */
+		if (why != DROP_NONE && v.ethertype == ETHERTYPE_IPV6 && !guard_ipv6(r->guard))
+			why = DROP_IPV6;
 		if (why == DROP_NONE)
 			action = from_vm ? guard_vm_frame(r->guard, &v, &why, &service)
 					 : guard_host_frame(r->guard, &v, &why);

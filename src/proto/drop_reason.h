@@ -14,7 +14,7 @@
 	X(VLAN, "vlan", "802.1Q/802.1ad tagged")                                             \
 	X(ETHERTYPE, "ethertype", "neither ARP, IPv4 nor IPv6")                              \
 	X(IPV6, "ipv6", "IPv6 while --ipv6=off")                                             \
-	X(IP6_MALFORMED, "ipv6-malformed", "bad IPv6 version or payload length, a jumbogram, or options that run past their header") \
+	X(IP6_MALFORMED, "ipv6-malformed", "bad IPv6 version or payload length, a jumbogram, an IPv4-mapped address, or options that run past their header") \
 	X(IP6_CHAIN_TRUNCATED, "ipv6-chain-truncated", "IPv6 extension headers run past the packet, or a first fragment ends before its upper-layer header (RFC 7112)") \
 	X(IP6_CHAIN_LONG, "ipv6-chain-long", "more IPv6 extension headers than any packet needs (8)") \
 	X(IP6_CHAIN_ORDER, "ipv6-chain-order", "Hop-by-Hop header not first, or two Fragment headers (RFC 8200 4.1)") \

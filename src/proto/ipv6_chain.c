@@ -158,6 +158,12 @@ enum drop_reason ipv6_chain_walk(struct frame_view *v)
 	v->ip_ttl = ip6[7];
 	memcpy(v->ip_src.b, ip6 + 8, 16);
 	memcpy(v->ip_dst.b, ip6 + 24, 16);
+	/*
+	 * IPv4-mapped addresses never travel in IPv6 headers (RFC 4291 2.5.5.2, RFC 4942 2.2):
+	 * one here would read as IPv4 everywhere after this (proto/addr.h's one type)
+	 */
+	if (inet_is_v4(&v->ip_src) || inet_is_v4(&v->ip_dst))
+		return DROP_IP6_MALFORMED;
 	next = ip6[6];
 	while (ipv6_is_extension(next)) {
 		const uint8_t *h = ip6 + off;

@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			promise(policy_rule_parse(rules[i] + 1, rules[i][0] == '+', &rule_store[i], err,
 						  sizeof(err)));
 		cfg.policy.count = sizeof(rules) / sizeof(rules[0]);
-		promise(guard_init(&g, &cfg.vm, &cfg.net4, &cfg.policy, NULL) == 0);
+		promise(guard_init(&g, &cfg.vm, &cfg.net4, &cfg.net6, &cfg.policy, NULL) == 0);
 		guard_set_vm_address(&g, &lease);
 	}
 	/* later than every name and flow of the inputs before could last */

@@ -57,7 +57,7 @@ static void compare(const struct policy_rule *rules, size_t n, uint32_t dst, uin
 
 	for (size_t m = 0; m < (any_too ? 3u : 2u); m++)
 		check(policy_allows(compiled, &d, proto, port, modes[m]) ==
-			      policy_allows_reference(rules, n, &g, &d, proto, port, modes[m]),
+			      policy_allows_reference(rules, n, &g, 1, &d, proto, port, modes[m]),
 		      "compiled lookup and reference disagree");
 }
 
@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct inet_addr g = inet_from_v4(GATEWAY);
 
 		policy_free(compiled);
-		compiled = policy_compile(rules, n, &g);
+		compiled = policy_compile(rules, n, &g, 1);
 		check(compiled != NULL, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -133,6 +133,11 @@ static void fixed_header_checks(void **state)
 	assert_int_equal(frame_parse(&v, p.b, p.len), DROP_IP6_MALFORMED);
 	p.b[14] = 0x60;
 	assert_int_equal(frame_parse(&v, p.b, p.len), DROP_NONE);
+	/* an IPv4-mapped destination would read as IPv4 */
+	memcpy(p.b + 38, "\0\0\0\0\0\0\0\0\0\0\xff\xff\x08\x08\x08\x08", 16);
+	assert_int_equal(frame_parse(&v, p.b, p.len), DROP_IP6_MALFORMED);
+	p.b[38 + 10] = 0;
+	assert_int_equal(frame_parse(&v, p.b, p.len), DROP_NONE);
 	/* Ethernet padding after the payload is not the payload */
 	assert_int_equal(frame_parse(&v, p.b, p.len + 10), DROP_NONE);
 	assert_int_equal(v.ip_total_len, 48);
