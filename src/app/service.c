@@ -27,6 +27,7 @@
 #include "os/process.h"
 #include "responder/dhcp4.h"
 #include "responder/dns.h"
+#include "responder/ndp.h"
 #include "transport/vm_transport.h"
 
 /*
@@ -76,6 +77,7 @@ struct service {
 	struct responder *dhcp;
 	struct dns_io *dns_io;
 	struct responder *dns;
+	struct responder *ndp;
 	struct guard guard;
 	bool guard_ready;
 	struct relay relay;
@@ -272,6 +274,17 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		return -1;
 	}
 	s->dns->counters = &s->stats.dns;
+	if (cfg->net6.enabled) {
+		struct ndp_setup ndp = {.vm = &cfg->vm, .net6 = &cfg->net6, .db = s->db,
+					.self = &s->self, .network = s->backend->info.network_id,
+					.gateway_mac = s->backend->info.gateway_mac,
+					.claim_s = cfg->dhcp.lease_time};
+
+		s->ndp = ndp_new(&ndp, err, err_size);
+		if (!s->ndp)
+			return -1;
+		s->ndp->counters = &s->stats.ndp;
+	}
 	if (guard_init(&s->guard, &cfg->vm, &cfg->net4, &cfg->net6, &cfg->policy,
 		       &s->stats.names) < 0) {
 		snprintf(err, err_size, "out of memory for the policy");
@@ -286,6 +299,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 	s->relay_ready = true;
 	relay_attach(&s->relay, LOCAL_DHCP4, s->dhcp);
 	relay_attach(&s->relay, LOCAL_DNS, s->dns);
+	if (s->ndp)
+		relay_attach(&s->relay, LOCAL_NDP, s->ndp);
 	if (exposes_init(&s->exposes, s->backend, &s->guard, &cfg->expose, err, err_size) < 0) {
 		exposes_fini(&s->exposes);
 		return -1;
@@ -401,6 +416,8 @@ static void tear_down(struct service *s)
 		s->dhcp->close(s->dhcp);
 	if (s->dns)
 		s->dns->close(s->dns);
+	if (s->ndp)
+		s->ndp->close(s->ndp);
 	dns_io_sockets_free(s->dns_io);
 	if (s->backend && s->backend->ops->read_counters) /* the last look, before it goes */
 		s->backend->ops->read_counters(s->backend, &s->stats);
@@ -425,7 +442,8 @@ static void tear_down(struct service *s)
 int service_run(const struct config *cfg, pid_t child, int *child_status)
 {
 	struct service s = {.cfg = cfg,
-			    .backend_setup = {.backend = &cfg->backend, .vm = &cfg->vm, .net4 = &cfg->net4},
+			    .backend_setup = {.backend = &cfg->backend, .vm = &cfg->vm, .net4 = &cfg->net4,
+					      .net6 = &cfg->net6},
 			    .signals = {.on_signal = on_signal, .impl.fd = -1},
 			    .child = {.on_exit = on_child_exit, .impl.fd = -1}};
 	char err[512] = "", mac[MAC_TEXT_LEN];

@@ -227,6 +227,23 @@ static void vm_address(void *ctx, const struct inet_addr *addr)
 		r->on_vm_address(r->vm_address_ctx, guard_vm_address(r->guard));
 }
 
+/* responder_env.claim_address: the VM's claim of an IPv6 address won */
+static bool claim_address(void *ctx, const struct inet_addr *addr, struct inet_addr *evicted)
+{
+	struct relay *r = ctx;
+
+	guard_set_now(r->guard, clock_mono_ms());
+	return guard_claim(r->guard, addr, evicted);
+}
+
+/* responder_env.release_address: the VM no longer holds an IPv6 address */
+static void release_address(void *ctx, const struct inet_addr *addr)
+{
+	struct relay *r = ctx;
+
+	guard_unclaim(r->guard, addr);
+}
+
 /* responder_env.learn_answer: a DNS answer the VM is given, read by the guard's name rules */
 static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
 {
@@ -250,6 +267,17 @@ static void answer_locally(struct relay *r, enum local_service service,
 	resp->counters->bytes += v->len;
 }
 
+/* The VM is active: the responders that speak up now and then may do it now (no timers). */
+static void responders_vm_active(struct relay *r)
+{
+	for (int i = 0; i < LOCAL__COUNT; i++) {
+		struct responder *resp = r->responders.by_service[i];
+
+		if (resp && resp->vm_active)
+			resp->vm_active(resp, r->now_ms);
+	}
+}
+
 /* Read one batch from @l->from, judge each frame, and send what passes. */
 static void lane_pump_once(struct relay *r, struct lane *l)
 {
@@ -264,8 +292,11 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 	}
 	r->now_ms = clock_mono_ms();
 	guard_set_now(r->guard, r->now_ms);
-	if (from_vm)
+	if (from_vm) {
 		guard_batch_start(r->guard); /* the last batch's segments are all sent */
+		if (b->count)
+			responders_vm_active(r);
+	}
 	for (unsigned i = 0; i < b->count; i++) {
 		struct frame_view v = {0};
 		enum guard_action action = GUARD_DROP;
@@ -404,7 +435,8 @@ int relay_init(struct relay *r, struct loop *loop, unsigned mtu, struct frame_po
 	*r = (struct relay){.loop = loop, .vm = vm, .host = host, .guard = guard, .stats = stats,
 			    .expiry.on_expire = on_expiry};
 	r->env = (struct responder_env){.send_to_vm = send_to_vm, .vm_address = vm_address,
-					.learn_answer = learn_answer, .ctx = r, .loop = loop};
+					.learn_answer = learn_answer, .claim_address = claim_address,
+					.release_address = release_address, .ctx = r, .loop = loop};
 	r->reject_tokens = RELAY_REJECT_BURST;
 	r->reject_refill_ms = clock_mono_ms();
 	lane_init(&r->lanes[TO_HOST], vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");

@@ -31,6 +31,7 @@
 	X(NDP_SPOOF, "ndp-spoof", "NS/NA about an address that is not the VM's, or a link-layer address that is not --mac") \
 	X(NDP_TARGET, "ndp-target", "Neighbor Solicitation for an address the VM may not reach") \
 	X(NDP_CLAIMED, "ndp-claimed", "duplicate address detection for an address another VM or the gateway holds") \
+	X(NDP_IGNORED, "ndp-ignored", "Router Solicitation or address claim beyond the VM's budget") \
 	X(ROGUE_RA, "rogue-ra", "Router Advertisement from the VM, or from the host side (RFC 6105)") \
 	X(ROGUE_MLD, "rogue-mld", "MLD query from the VM (queriers are routers)")        \
 	X(IP_SOURCE_ROUTE, "ip-source-route", "IPv4 loose/strict source route option, IPv6 Routing header with segments left") \
