@@ -51,7 +51,8 @@ static const char usage_text[] =
 	"  --lease-db=PATH       SQLite lease database (root: /var/lib/sock-vmnet/leases.db;\n"
 	"                        others: $XDG_STATE_HOME or ~/.local/state, sock-vmnet/leases.db)\n"
 	"  --lease-time=SECONDS  DHCP lease time (600)\n"
-	"  --dns=IP[,IP]         upstream resolvers for the VM (default: /etc/resolv.conf)\n"
+	"  --dns=IP[,IP]         upstream resolvers for the VM, IPv4 or IPv6 (default:\n"
+	"                        /etc/resolv.conf)\n"
 	"  --ipv6=on|off         IPv6 for the VM: SLAAC, NAT66, the same guard (on)\n"
 	"  --ipv6-prefix=PREFIX/64  the VM's IPv6 network (default: a unique local /64\n"
 	"                        derived from this host and the IPv4 network)\n"
@@ -380,17 +381,17 @@ static enum options_result parse_dns(struct parse_ctx *c, const char *text)
 		return fail(c, "out of memory");
 	cfg->dns.count = 0;
 	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-		uint32_t addr;
+		struct inet_addr addr;
 
 		if (cfg->dns.count == MAX_DNS_SERVERS) {
 			r = fail(c, "--dns: more than %d servers", MAX_DNS_SERVERS);
 			break;
 		}
-		if (!ipv4_parse(part, &addr)) {
-			r = fail(c, "--dns: \"%s\" is not an IPv4 address", part);
+		if (!inet_parse(part, &addr) || inet_is_unspecified(&addr)) {
+			r = fail(c, "--dns: \"%s\" is not an IP address", part);
 			break;
 		}
-		cfg->dns.servers[cfg->dns.count++] = inet_from_v4(addr);
+		cfg->dns.servers[cfg->dns.count++] = addr;
 	}
 	free(copy);
 	if (r == OPTIONS_OK && cfg->dns.count == 0)

@@ -259,8 +259,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		.probe = {.ask = s->backend->probe ? ask_backend : NULL, .owner = s->backend},
 	};
 
-	struct dns_setup dns = {.vm = &cfg->vm, .net4 = &cfg->net4, .dns = &cfg->dns,
-				.gateway_mac = s->backend->info.gateway_mac};
+	struct dns_setup dns = {.vm = &cfg->vm, .net4 = &cfg->net4, .net6 = &cfg->net6,
+				.dns = &cfg->dns, .gateway_mac = s->backend->info.gateway_mac};
 
 	s->dhcp = dhcp4_new(&dhcp, err, err_size);
 	if (!s->dhcp)
