@@ -162,13 +162,15 @@ static bool reject_token(struct relay *r)
 static void reject(struct relay *r, const struct frame_view *v)
 {
 	uint8_t answer[REJECT_FRAME_MAX];
+	struct inet_addr router;
 	size_t len;
 
 	if (!guard_rejects(r->guard) || !reject_token(r))
 		return;
+	router = v->ip6 ? guard_router6(r->guard, &v->ip_src) : inet_from_v4(guard_gateway(r->guard));
 	len = v->ip_proto == IPPROTO_TCP_ && v->l4
 		      ? reject_reset_sender(v, answer)
-		      : reject_icmp_prohibited(v, v->dst_mac, guard_gateway(r->guard), answer);
+		      : reject_icmp_prohibited(v, v->dst_mac, &router, answer);
 	if (len)
 		send_to_vm(r, answer, len);
 }

@@ -225,6 +225,15 @@ static inline uint32_t guard_gateway(const struct guard *g)
 	return g->gateway;
 }
 
+/**
+ * guard_router6() - the gateway's IPv6 address an answer to @src comes from: its link-local
+ * one for a link-local source, its global one otherwise
+ */
+static inline struct inet_addr guard_router6(const struct guard *g, const struct inet_addr *src)
+{
+	return inet6_is_link_local(src) ? g->net6->gateway_ll : g->net6->gateway;
+}
+
 /** guard_rejects() - whether a refused packet gets an answer (--block-mode=reject) */
 static inline bool guard_rejects(const struct guard *g)
 {
