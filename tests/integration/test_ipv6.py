@@ -2,17 +2,20 @@
 # test_ipv6.py — IPv6 for the VM: RA and NDP answered by sock-vmnet, SLAAC, NAT66 to the wan host, DNS
 """The VM here is scapy (ipv6_vm.VM6): every frame is built and read by hand. The wan host has
 2001:db8:100::2 (a documentation prefix, refused unless --allow 2001:db8:100::/64)."""
-import json
-import re
+import os
+import time
 
 import pytest
-from scapy.layers.dns import DNS, DNSQR
 from scapy.layers.inet import UDP
-from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
-                                ICMPv6NDOptSrcLLAddr, IPv6)
+from scapy.layers.inet6 import (ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6ND_NA, ICMPv6ND_NS,
+                                ICMPv6ND_RA, ICMPv6ND_Redirect, ICMPv6NDOptDstLLAddr,
+                                ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, IPv6,
+                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                IPv6ExtHdrRouting)
 from scapy.layers.l2 import Ether
+from scapy.packet import Raw
 
-from conftest import BACKEND, ScapyVM, WAN_ALLOW, wait_line
+from conftest import BACKEND, PYTHON, ScapyVM, wait_line
 from ipv6_vm import (HOST_WAN6, UDP6_ECHO, VM6, WAN6, WAN6_ALLOW, link_local, with_v6_wan)
 
 ECHO_PORT = 7777
@@ -78,3 +81,169 @@ def test_ipv6_off_is_the_old_behaviour(topo):
         out = topo.host.run(["ip", "-6", "addr", "show", "dev", "svmnet0"]).stdout
         assert "fe80::1/64" not in out and " fd" not in out
         assert topo.host.run(["nft", "list", "table", "ip6", "sock_vmnet"], check=False).returncode != 0
+
+
+# ---- attacks: none reaches the host side, each is counted, the legitimate frames do ----------
+
+def mark_opt(text):
+    """An ND option of an experimental type (RFC 4727: 253) carrying @text: receivers skip it."""
+    body = text + b"\0" * (-(len(text) + 2) % 8)
+    return Raw(bytes([253, (len(body) + 2) // 8]) + body)
+
+
+def test_attacks_never_reach_the_host(topo):
+    from test_guard import SETTLE_S, Capture, assert_counted, expected_counts, marker
+
+    token = os.urandom(4).hex()
+    with_v6_wan(topo)
+    echo = topo.wan_popen(UDP6_ECHO, str(ECHO_PORT))
+    wait_line(echo)
+    victim = vm6_on(topo, *WAN6_ALLOW, mac="52:54:00:00:00:0b")
+    assert victim.solicit() and victim.claim(victim.slaac)
+    vm6 = vm6_on(topo, *WAN6_ALLOW)
+    ra = vm6.solicit()
+    assert ra and vm6.claim(vm6.slaac)
+    capture = Capture(topo, vm6.net.tap_name())
+    me, sa, la, xb, gw = vm6.mac, vm6.slaac, vm6.ll, victim.slaac, ra.gateway
+    gw_mac = ra.mac
+
+    def m(name):
+        return marker(name, token)
+
+    def to_all(src, payload, hlim=255, dst="ff02::1", mac="33:33:00:00:00:01"):
+        return Ether(src=me, dst=mac) / IPv6(src=src, dst=dst, hlim=hlim) / payload
+
+    def udp_from(src, dst, name, sport=40000, dport=ECHO_PORT):
+        return Ether(src=me, dst=gw_mac) / IPv6(src=src, dst=dst) / UDP(sport=sport, dport=dport) / Raw(m(name))
+
+    rogue_ra = ICMPv6ND_RA() / ICMPv6NDOptPrefixInfo(prefix="2001:db8:bad::", prefixlen=64)
+    frag_ra = bytes(rogue_ra / mark_opt(m("ra-fragment-tail")))
+    # a truncated chain: a Hop-by-Hop header whose length runs past the packet
+    truncated = bytearray(bytes(to_all(la, IPv6ExtHdrHopByHop(nh=17) / Raw(m("truncated")))))
+    truncated[14 + 40 + 1] = 20  # (20 + 1) * 8 bytes: far past the end
+    attacks = [
+        ("rogue-ra", "rogue-ra", to_all(la, rogue_ra / mark_opt(m("rogue-ra")))),
+        ("ra-behind-hbh", "rogue-ra", to_all(la, IPv6ExtHdrHopByHop() / rogue_ra
+                                             / mark_opt(m("ra-behind-hbh")))),
+        ("ra-first-fragment", "fragment", to_all(la, IPv6ExtHdrFragment(nh=58, m=1, id=77)
+                                                 / Raw(frag_ra[:8] + m("ra-first-fragment")))),
+        ("ra-later-fragment", "fragment", to_all(la, IPv6ExtHdrFragment(nh=58, offset=3, id=77)
+                                                 / Raw(frag_ra[24:]))),
+        ("ra-long-chain", "ipv6-chain-long", to_all(la, IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                                    / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                                    / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                                    / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                                    / IPv6ExtHdrDestOpt() / rogue_ra
+                                                    / mark_opt(m("ra-long-chain")))),
+        ("na-gateway", "ndp-spoof", to_all(sa, ICMPv6ND_NA(tgt=gw, R=1, S=0, O=1)
+                                           / ICMPv6NDOptDstLLAddr(lladdr=me)
+                                           / mark_opt(m("na-gateway")))),
+        ("ns-other-vm", "ndp-target", to_all(sa, ICMPv6ND_NS(tgt=xb) / ICMPv6NDOptSrcLLAddr(lladdr=me)
+                                             / mark_opt(m("ns-other-vm")))),
+        ("na-other-vm", "ndp-spoof", to_all(sa, ICMPv6ND_NA(tgt=xb, R=0, S=0, O=1)
+                                            / ICMPv6NDOptDstLLAddr(lladdr=me)
+                                            / mark_opt(m("na-other-vm")))),
+        ("src-outside-claims", "ip6-src", udp_from(ra.address(0xdead), WAN6, "src-outside-claims")),
+        ("src-other-vm", "ip6-src", udp_from(xb, WAN6, "src-other-vm")),
+        ("redirect", "icmp-redirect", Ether(src=me, dst=gw_mac) / IPv6(src=la, dst="fe80::1", hlim=255)
+         / ICMPv6ND_Redirect(tgt=la, dst=WAN6) / mark_opt(m("redirect"))),
+        ("truncated-chain", "ipv6-chain-truncated", Raw(bytes(truncated))),
+        ("first-fragment-cut", "ipv6-chain-truncated",
+         Ether(src=me, dst=gw_mac) / IPv6(src=sa, dst=WAN6) / IPv6ExtHdrFragment(nh=60, m=1, id=5)
+         / Raw(b"\x11\x14" + b"\0" * 6 + m("first-fragment-cut"))),  # runs past the fragment
+        ("later-fragment-header", "ipv6-frag-upper",
+         Ether(src=me, dst=gw_mac) / IPv6(src=sa, dst=WAN6) / IPv6ExtHdrFragment(nh=60, offset=5, id=6)
+         / Raw(m("later-fragment-header") + b"\0" * 8)),
+        ("routing-type-0", "ip-source-route",
+         Ether(src=me, dst=gw_mac) / IPv6(src=sa, dst=WAN6)
+         / IPv6ExtHdrRouting(type=0, segleft=1, addresses=[WAN6]) / UDP(sport=1, dport=ECHO_PORT)
+         / Raw(m("routing-type-0"))),
+        ("dhcpv6-server", "rogue-dhcp", Ether(src=me, dst="33:33:00:01:00:02")
+         / IPv6(src=la, dst="ff02::1:2") / UDP(sport=547, dport=546) / Raw(m("dhcpv6-server"))),
+        ("mld-query", "rogue-mld", to_all(la, ICMPv6MLQuery2() / Raw(m("mld-query")), hlim=1)),
+        ("not-allowed", "policy-block", udp_from(sa, "2001:db8:200::1", "not-allowed")),
+        ("site-multicast", "multicast", Ether(src=me, dst="33:33:00:01:00:03")
+         / IPv6(src=sa, dst="ff05::1:3") / UDP(sport=1, dport=547) / Raw(m("site-multicast"))),
+        ("mapped-destination", "ipv6-malformed",
+         Ether(src=me, dst=gw_mac) / IPv6(src=sa, dst="::ffff:203.0.113.2") / UDP(sport=1, dport=ECHO_PORT)
+         / Raw(m("mapped-destination"))),
+    ]
+    for _, _, frame in attacks:
+        vm6.send(frame)
+    # DAD for the other VM's address: defended, never the attacker's
+    assert not vm6.claim(xb)
+    # the legitimate control frames of the same run do reach the host
+    legit_na = b"LEGIT-na-" + token.encode()
+    legit_mld = b"LEGIT-mld-" + token.encode()
+    vm6.send(to_all(sa, ICMPv6ND_NA(tgt=sa, R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=me)
+                    / mark_opt(legit_na)))
+    vm6.send(to_all(la, ICMPv6MLReport(mladdr="ff02::fb") / Raw(legit_mld), hlim=1,
+                    dst="ff02::fb", mac="33:33:00:00:00:fb"))
+    legit = b"LEGIT-" + token.encode()
+    assert vm6.udp6(WAN6, ECHO_PORT, legit) == b"echo:" + legit + f" from {HOST_WAN6}".encode()
+    for needle in (legit, legit_na, legit_mld):
+        assert capture.wait_for(needle, SETTLE_S), f"{needle!r} never reached the host"
+    frames = capture.stop()
+    leaked = [name for name, _, _ in attacks if any(m(name) in f for f in frames)]
+    assert not leaked, f"attack frames reached the host: {leaked}"
+    counts = expected_counts(attacks)
+    counts["ndp-claimed"] = 1
+    assert_counted(vm6.net.live_stats(), counts)
+    # the victim keeps its address
+    assert victim.udp6(WAN6, ECHO_PORT, b"still mine") is not None
+
+
+def test_host_side_ipv6_not_for_the_vm(topo):
+    from test_guard import SEND_RAW, SETTLE_S, assert_counted, expected_counts, marker
+
+    token = os.urandom(4).hex()
+    vm6 = vm6_on(topo)
+    ra = vm6.solicit()
+    assert ra and vm6.claim(vm6.slaac)
+    bridge = "svmnet0"
+    bridge_mac = topo.host.run(["cat", f"/sys/class/net/{bridge}/address"]).stdout.strip()
+    me, sa = vm6.mac, vm6.slaac
+
+    def m(name):
+        return mark_opt(marker(name, token))
+
+    def from_bridge(src, dst, dst_mac, payload, hlim=255):
+        return Ether(src=bridge_mac, dst=dst_mac) / IPv6(src=src, dst=dst, hlim=hlim) / payload
+
+    attacks = [
+        ("host-ra", "rogue-ra", from_bridge("fe80::99", "ff02::1", "33:33:00:00:00:01",
+                                            ICMPv6ND_RA() / ICMPv6NDOptPrefixInfo(prefix="2001:db8:bad::",
+                                                                                  prefixlen=64)
+                                            / m("host-ra"))),
+        ("host-redirect", "icmp-redirect", from_bridge("fe80::1", sa, me, ICMPv6ND_Redirect(tgt="fe80::99", dst=WAN6)
+                                                       / m("host-redirect"))),
+        ("na-about-gateway", "host-ndp", from_bridge(ra.gateway, sa, me,
+                                                     ICMPv6ND_NA(tgt=ra.gateway, R=1, S=1, O=1)
+                                                     / ICMPv6NDOptDstLLAddr(lladdr="52:54:00:66:66:66")
+                                                     / m("na-about-gateway"))),
+        ("ns-for-another", "host-ndp", from_bridge(ra.gateway, "ff02::1:ff00:99", "33:33:ff:00:00:99",
+                                                   ICMPv6ND_NS(tgt=ra.address(0x99)) / m("ns-for-another"))),
+        ("dhcpv6-reply", "host-dhcp", from_bridge("fe80::99", sa, me, UDP(sport=547, dport=546)
+                                                  / Raw(marker("dhcpv6-reply", token)), hlim=64)),
+        ("another-address", "not-for-vm", from_bridge(ra.gateway, ra.address(0x99), me,
+                                                      UDP(sport=1, dport=2) / Raw(marker("another-address", token)),
+                                                      hlim=64)),
+    ]
+    legit = f"LEGIT-{token}".encode()
+    frames = [f for _, _, f in attacks] + [from_bridge(ra.gateway, sa, me, UDP(sport=1, dport=2) / Raw(legit),
+                                                       hlim=64)]
+    topo.host.run([PYTHON, "-c", SEND_RAW, bridge],
+                  input="".join(bytes(f).hex() + "\n" for f in frames))
+    got = []
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        pkt = vm6.net.recv(timeout=0.5)
+        if pkt is None:
+            continue
+        got.append(bytes(pkt))
+        if legit in got[-1]:
+            break
+    assert any(legit in f for f in got), "the legitimate frame never reached the VM"
+    leaked = [name for name, _, _ in attacks if any(marker(name, token) in f for f in got)]
+    assert not leaked, f"frames not for the VM reached it: {leaked}"
+    assert_counted(vm6.net.live_stats(), expected_counts(attacks))
