@@ -84,7 +84,7 @@ def parse_events(path):
 class TapVM:
     """A VM namespace attached to a Vmnet (from conftest) through a TAP relay."""
 
-    def __init__(self, topo, vmnet, mtu=1500, seconds=600):
+    def __init__(self, topo, vmnet, mtu=1500, seconds=600, ipv6=False):
         from conftest import Netns  # the shared fixture module
         self.topo = topo
         self.vmnet = vmnet
@@ -94,6 +94,10 @@ class TapVM:
         self.procs = []
         try:
             self.ns = Netns(topo.id + "-vm" + vmnet.mac[-2:])
+            if ipv6:
+                # tap0 is born taking no RA: the IPv6 client under test (dhcpcd) does it
+                for conf in ("all", "default"):
+                    self.ns.run(["sysctl", "-q", "-w", f"net.ipv6.conf.{conf}.accept_ra=0"])
             fd = vmnet.sock.fileno()
             self.relay = self.ns.popen([PYTHON, str(Path(__file__).resolve()), fd, vmnet.mac, mtu,
                                         seconds], pass_fds=[fd], stdout=subprocess.PIPE,
@@ -102,8 +106,10 @@ class TapVM:
             r, _, _ = select.select([self.relay.stdout], [], [], 10)
             if not r or "ready" not in self.relay.stdout.readline():
                 raise AssertionError(f"tap relay did not start: {self.relay.stderr.read()}")
-            # no IPv6 chatter (router solicitations) in this namespace's tap0
-            self.ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.tap0.disable_ipv6=1"], check=False)
+            # no IPv6 chatter (router solicitations) in this namespace's tap0, unless asked
+            if not ipv6:
+                self.ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.tap0.disable_ipv6=1"],
+                            check=False)
         except Exception:
             self.cleanup()
             raise

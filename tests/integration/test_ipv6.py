@@ -2,7 +2,9 @@
 # test_ipv6.py — IPv6 for the VM: RA and NDP answered by sock-vmnet, SLAAC, NAT66 to the wan host, DNS
 """The VM here is scapy (ipv6_vm.VM6): every frame is built and read by hand. The wan host has
 2001:db8:100::2 (a documentation prefix, refused unless --allow 2001:db8:100::/64)."""
+import json
 import os
+import subprocess
 import time
 
 import pytest
@@ -247,3 +249,181 @@ def test_host_side_ipv6_not_for_the_vm(topo):
     leaked = [name for name, _, _ in attacks if any(marker(name, token) in f for f in got)]
     assert not leaked, f"frames not for the VM reached it: {leaked}"
     assert_counted(vm6.net.live_stats(), expected_counts(attacks))
+
+
+# ---- a real IPv6 client: dhcpcd in a namespace VM ---------------------------------------------
+
+# dhcpcd's hook script (-c): records each event and its variables, changes nothing else.
+DHCPCD_SCRIPT = r"""#!/bin/sh
+out="$(dirname "$0")/dhcpcd.events"
+{ echo "event=$reason"; env | grep -E '^(interface|reason|nd[0-9]+_[a-z0-9_]+)=' ; echo "--"; } >> "$out"
+exit 0
+"""
+
+# IPv6 only, no DHCPv4, no hooks of its own: what it does with the RA is what is checked.
+DHCPCD_CONF = """ipv6only
+noipv4ll
+noup
+"""
+
+TCP6_ECHO = """
+import socketserver, socket, sys
+class S(socketserver.TCPServer):
+    address_family = socket.AF_INET6
+    allow_reuse_address = True
+class H(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.sendall(b"echo:" + self.request.recv(65535) + b" from " +
+                             self.client_address[0].encode())
+srv = S(("::", int(sys.argv[1])), H)
+print("ready", flush=True)
+srv.serve_forever()
+"""
+
+TCP6_CLIENT = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(sys.argv[3].encode())
+print(s.recv(1000).decode())
+"""
+
+DNS6_CLIENT = r"""
+import json, socket, struct, sys
+server, name, qtype = sys.argv[1], sys.argv[2], int(sys.argv[3])
+q = struct.pack("!HHHHHH", 0x6006, 0x0100, 1, 0, 0, 0)
+for label in name.split("."):
+    q += bytes([len(label)]) + label.encode()
+q += b"\0" + struct.pack("!HH", qtype, 1)
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(q, (server, 53))
+try:
+    m = s.recv(65535)
+except socket.timeout:
+    print(json.dumps(None)); sys.exit()
+an = struct.unpack("!H", m[6:8])[0]
+i = len(q)
+out = []
+for _ in range(an):
+    i += 2 if m[i] & 0xc0 == 0xc0 else len(m[i:].split(b"\0", 1)[0]) + 1
+    rtype, _, _, rdlen = struct.unpack("!HHIH", m[i:i + 10])
+    if rtype == 28:
+        out.append(socket.inet_ntop(socket.AF_INET6, m[i + 10:i + 26]))
+    i += 10 + rdlen
+print(json.dumps({"id": struct.unpack("!H", m[:2])[0], "aaaa": out}))
+"""
+
+
+def dhcpcd_start(vm):
+    """dhcpcd -6 on tap0, its state and run files in a mount namespace of their own (tmpfs
+    over /run and /var/lib/dhcpcd): nothing of the host's is read or written."""
+    script = vm.script("dhcpcd.sh", DHCPCD_SCRIPT)
+    conf = vm.dir / "dhcpcd.conf"
+    conf.write_text(DHCPCD_CONF)
+    inner = (f"mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib/dhcpcd && "
+             f"exec dhcpcd -6 -B -d -t 30 -f {conf} -c {script} tap0")
+    return vm.popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", inner],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def dhcpcd_events(vm):
+    from dhcp_vm import parse_events
+    return parse_events(vm.dir / "dhcpcd.events")
+
+
+def global_ipv6(vm, prefix):
+    """tap0's global addresses in @prefix that passed duplicate address detection."""
+    out = vm.run(["ip", "-6", "-o", "addr", "show", "dev", "tap0", "scope", "global"]).stdout
+    addrs = []
+    for line in out.splitlines():
+        words = line.split()
+        addr = words[words.index("inet6") + 1].split("/")[0]
+        if addr.startswith(prefix.rstrip(":")) and "tentative" not in words and "dadfailed" not in words:
+            addrs.append(addr)
+    return addrs
+
+
+def test_dhcpcd_slaac_dns_and_nat66(topo):
+    from dhcp_vm import TapVM
+    with_v6_wan(topo)
+    echo = topo.wan_popen(TCP6_ECHO, "7778")
+    wait_line(echo)
+    p = topo.host.popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                         "--no-hosts", "--listen-address=127.0.0.1", "--bind-interfaces",
+                         "--port=53", "--user=root", "--group=root", "--pid-file=",
+                         f"--address=/svm6.test/{WAN6}"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    topo.procs.append(p)
+    vmnet = topo.start_vmnet(["--dns=127.0.0.1"] + WAN6_ALLOW)
+    vm = TapVM(topo, vmnet, ipv6=True)
+    try:
+        client = dhcpcd_start(vm)
+        deadline = time.monotonic() + 30
+        prefix = None
+        while time.monotonic() < deadline and not prefix:
+            ra = [e for e in dhcpcd_events(vm) if e.get("event") == "ROUTERADVERT"]
+            if ra:
+                prefix = ra[-1].get("nd1_prefix_information1_prefix")
+            time.sleep(0.2)
+        assert prefix, f"dhcpcd saw no RA: {dhcpcd_events(vm)}\n{vmnet.stderr()}"
+        ra = [e for e in dhcpcd_events(vm) if e.get("event") == "ROUTERADVERT"][-1]
+        gateway = prefix.rstrip(":") + "::1" if prefix.endswith("::") else None
+        assert ra.get("nd1_from") == "fe80::1"
+        assert ra.get("nd1_rdnss1_servers") == gateway, ra
+        assert ra.get("nd1_mtu") == "1500", ra
+        # SLAAC: an address in the prefix that passed DAD (dhcpcd's RFC 7217 one)
+        addrs = []
+        while time.monotonic() < deadline and not addrs:
+            addrs = global_ipv6(vm, prefix)
+            time.sleep(0.2)
+        assert addrs, vm.run(["ip", "-6", "addr"]).stdout
+        # the gateway, the wan host through NAT66, DNS over IPv6 (an AAAA answer)
+        assert vm.run(["ping", "-6", "-c", "1", "-W", "3", gateway], check=False).returncode == 0
+        out = vm.run([PYTHON, "-c", TCP6_CLIENT, WAN6, "7778", "hi6"], check=False).stdout.strip()
+        assert out == f"echo:hi6 from {HOST_WAN6}", out
+        got = json.loads(vm.run([PYTHON, "-c", DNS6_CLIENT, gateway, "svm6.test", "28"]).stdout)
+        assert got == {"id": 0x6006, "aaaa": [WAN6]}, got
+        # the claims the guard holds: the address dhcpcd uses, in the shared table
+        stats = vmnet.live_stats()
+        assert stats["drops"].get("ip6-src", 0) == 0, stats["drops"]
+        client.kill()
+    finally:
+        vm.cleanup()
+
+
+def test_aaaa_answers_open_a_name_rule(topo):
+    """--allow by name holds for IPv6: the AAAA answer the VM is given opens its address."""
+    from scapy.layers.dns import DNS, DNSQR, DNSRR
+    with_v6_wan(topo)
+    echo = topo.wan_popen(UDP6_ECHO, str(ECHO_PORT))
+    wait_line(echo)
+    p = topo.host.popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                         "--no-hosts", "--listen-address=127.0.0.1", "--bind-interfaces",
+                         "--port=53", "--user=root", "--group=root", "--pid-file=",
+                         f"--address=/svm6.test/{WAN6}", "--address=/rebind6.test/fe80::99"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    topo.procs.append(p)
+    vm6 = vm6_on(topo, "--dns=127.0.0.1", "--block", "0.0.0.0/0",
+                 "--allow", f"udp:svm6.test:{ECHO_PORT}", "--allow", "udp:rebind6.test")
+    ra = vm6.solicit()
+    assert ra and vm6.claim(vm6.slaac)
+    assert vm6.udp6(WAN6, ECHO_PORT, b"before", timeout=1) is None  # not asked for yet
+
+    def ask(name, qid):
+        for _ in range(20):  # dnsmasq may take a moment to listen
+            vm6.send(vm6.frame(vm6.slaac, ra.gateway, UDP(sport=5353 + qid, dport=53)
+                               / DNS(id=qid, rd=1, qd=DNSQR(qname=name, qtype="AAAA"))))
+            got = vm6.recv(1, lambda p: p.haslayer(DNS) and p[DNS].id == qid)
+            if got is not None:
+                return [r.rdata for r in got[DNS].an if isinstance(r, DNSRR)] if got[DNS].an else []
+        return None
+
+    assert ask("svm6.test", 0x77) == [WAN6]
+    got = vm6.udp6(WAN6, ECHO_PORT, b"after")
+    assert got == f"echo:after from {HOST_WAN6}".encode(), got
+    assert vm6.udp6(WAN6, ECHO_PORT + 1, b"other port", timeout=1) is None
+    # a name pointed at a link-local address opens nothing (DNS rebinding)
+    assert ask("rebind6.test", 0x78) == ["fe80::99"]
+    stats = vm6.net.live_stats()
+    assert stats["names"]["learned"] == 1 and stats["names"]["rebinding"] == 1, stats["names"]
+    assert stats["drops"]["policy-block"] >= 2
