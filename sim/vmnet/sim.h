@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/addr.h"
 #include "vmnet/vmnet_api.h"
 
 /*
@@ -68,6 +69,9 @@ _Noreturn void sim_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * @prefix_len: the subnet's
  * @nat: shared mode: masquerade the subnet
  * @bridged_if: bridged mode: the bridge to join
+ * @nat66: shared mode's IPv6: masquerade @prefix6 (a /64), the bridge holding its ::1 and
+ *         fe80::1 as the tap back-end's does (what macOS's bridge holds is for a Mac to say)
+ * @ra: vmnet's own router advertisements (sim_host_advertise())
  */
 struct sim_net {
 	operating_modes_t mode;
@@ -75,7 +79,12 @@ struct sim_net {
 	unsigned prefix_len;
 	bool nat;
 	char bridged_if[16];
+	bool nat66, ra;
+	struct inet_addr prefix6;
 };
+
+/** sim_random_ula() - a random unique local /64: vmnet's default NAT66 prefix */
+void sim_random_ula(struct inet_addr *prefix);
 
 /**
  * struct sim_host - the host side of one interface: a TAP on the bridge
@@ -86,7 +95,17 @@ struct sim_host {
 	int fd;
 	char name[16];
 	bool vnet;
+	bool ra;                  /* vmnet's router advertisement is still to be sent */
+	struct inet_addr prefix6; /* what it advertises */
+	char bridge[16];
 };
+
+/**
+ * sim_host_advertise() - vmnet's own router advertisement of its NAT66 prefix, once, to the
+ * bridge's ports (vmnet advertises on its own; the simulation sends one when the VM's IPv6
+ * first shows, after sock-vmnet's start has read what came before)
+ */
+void sim_host_advertise(struct sim_host *h);
 
 /** sim_host_open() - the bridge (made if missing), NAT, and a TAP on it. Return: a status. */
 vmnet_return_t sim_host_open(struct sim_host *h, const struct sim_net *net, unsigned mtu,

@@ -194,6 +194,8 @@ static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpk
 			return s;
 	}
 	r = iface->host.vnet ? writev(iface->host.fd, iov, 2) : write(iface->host.fd, iface->bounce, len);
+	if (r >= 0 && be16(iface->bounce + 12) == ETHERTYPE_IPV6)
+		sim_host_advertise(&iface->host); /* vmnet's RA, as the VM's IPv6 first shows */
 	if (r >= 0)
 		return VMNET_SUCCESS;
 	return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;

@@ -718,6 +718,19 @@ static enum options_result check_ipv6(struct parse_ctx *c, struct config *cfg)
 		return fail(c, "--mtu: %u is below IPv6's minimum of %d (RFC 8200 5): give "
 			    "--ipv6=off or a larger --mtu", cfg->vm.mtu, IPV6_MIN_MTU);
 	cfg->net6.enabled = c->ipv6 != 0 && cfg->vm.mtu >= IPV6_MIN_MTU;
+	/*
+	 * vmnet carries IPv6 through NAT66, in shared mode only: host mode has no router for
+	 * the prefix, bridged mode is the LAN's (whose router would not route our prefix)
+	 */
+	if (cfg->net6.enabled && cfg->backend.vmnet.mode != VMNET_MODE_SHARED &&
+	    (strcmp(cfg->backend.name, "vmnet") == 0 ||
+	     (strcmp(cfg->backend.name, "auto") == 0 && backend_find("vmnet")))) {
+		if (c->ipv6 == 1)
+			return fail(c, "--ipv6: vmnet carries IPv6 in shared mode only (NAT66), not "
+				    "with --vmnet-mode=%s", cfg->backend.vmnet.mode == VMNET_MODE_HOST
+								  ? "host" : "bridged");
+		cfg->net6.enabled = false;
+	}
 	if (c->ipv6_prefix_given && !cfg->net6.enabled)
 		return fail(c, "--ipv6-prefix: IPv6 is off (--ipv6=off or --mtu below %d)",
 			    IPV6_MIN_MTU);

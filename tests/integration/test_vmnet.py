@@ -270,3 +270,49 @@ def test_forwards_vmnet_cannot_make_are_refused_at_start(topo, args, message):
     net = topo.start_vmnet(args, ready=False)
     assert net.proc.wait(timeout=10) == 1
     assert f"--expose: {message}" in net.stderr(), net.stderr()
+
+
+# ---- IPv6: vmnet's NAT66 (the classic key, a macOS 26 network's prefix) ---------------------
+
+@pytest.mark.parametrize("macos", ["26", "15"])
+def test_nat66_carries_the_vms_prefix(topo, monkeypatch, macos):
+    """The prefix sock-vmnet advertises is vmnet's NAT66 prefix: vmnet_nat66_prefix_key before
+    macOS 26, vmnet_network_configuration_set_ipv6_prefix() on a network (whose own router
+    advertisements are turned off; the classic API's cannot be, and the guard drops them)."""
+    from ipv6_vm import HOST_WAN6, UDP6_ECHO, VM6, WAN6, WAN6_ALLOW, with_v6_wan
+
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", macos)
+    with_v6_wan(topo)
+    server = topo.wan_popen(UDP6_ECHO, str(ECHO_PORT))
+    wait_line(server)
+    vm6 = VM6(ScapyVM(topo.start_vmnet(WAN6_ALLOW)))
+    ra = vm6.solicit()
+    assert ra is not None and ra.src == "fe80::1"
+    assert vm6.claim(vm6.slaac)
+    got = vm6.udp6(WAN6, ECHO_PORT, b"nat66")
+    assert got == f"echo:nat66 from {HOST_WAN6}".encode(), vm6.net.stderr()
+    drops = vm6.net.live_stats()["drops"]
+    if macos == "26":
+        assert "nat66=on ra=off" in vm6.net.stderr()
+        assert drops["rogue-ra"] == 0
+    else:  # vmnet's own RA, sent as the interface started, never reached the VM
+        assert drops["rogue-ra"] >= 1, drops
+
+
+@pytest.mark.parametrize("macos", ["26", "15"])
+def test_nat66_refuses_what_vmnet_refuses(topo, monkeypatch, macos):
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", macos)
+    net = topo.start_vmnet(["--ipv6-prefix=2001:db8:1::/64"], ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    assert ("--ipv6-prefix: vmnet's NAT66 takes a unique local prefix in fd00::/8, not "
+            "2001:db8:1::/64") in net.stderr()
+
+
+def test_ipv6_is_shared_modes_only(topo):
+    net = topo.start_vmnet(["--vmnet-mode=host"])
+    assert "ndp ready" not in net.stderr()
+    net.stop()
+    net = topo.start_vmnet(["--vmnet-mode=host", "--ipv6=on"], ready=False)
+    assert net.proc.wait(timeout=5) == 2
+    assert "--ipv6: vmnet carries IPv6 in shared mode only (NAT66), not with " \
+        "--vmnet-mode=host" in net.stderr()
