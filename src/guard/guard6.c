@@ -17,7 +17,8 @@
  *    (from port 547) [rogue-dhcp];
  *  - ND must pass RFC 4861's checks [ndp-malformed]; RS and NS from the VM's own address (or
  *    :: for RS and duplicate address detection) [ip6-src], their source link-layer address
- *    --mac [ndp-spoof]; an RS, an NS for the gateway, and every NS from :: (a claim: first
+ *    --mac [ndp-spoof]; an NS to its target's solicited-node group or the target itself
+ *    [ndp-target]; an RS, an NS for the gateway, and every NS from :: (a claim: first
  *    come, first served across the VMs of the network) go to sock-vmnet's NDP responder
  *    [GUARD_LOCAL, LOCAL_NDP]; another NS only for an address the VM may reach at all
  *    [ndp-target]; an NA only about the VM's own address, with its MAC, never as a router
@@ -31,8 +32,9 @@
  *  - the header chain as above; ND and MLD in pieces [fragment]; a Router Advertisement
  *    (only sock-vmnet's own reach the VM) [rogue-ra]; a Redirect [icmp-redirect]; DHCPv6
  *    server traffic (the VM is given neither M nor O) [host-dhcp]; an NS only for the VM's
- *    own address, an NA only unicast to the VM and never about the gateway (sock-vmnet
- *    answers for it), an MLD query only to a group, nothing else of ND or MLD [host-ndp];
+ *    own address, to its solicited-node group or to it, an NA only unicast to the VM and
+ *    never about the gateway (sock-vmnet answers for it), an MLD query only to a group,
+ *    nothing else of ND or MLD [host-ndp];
  *  - unicast only to the VM's own addresses [not-for-vm]; groups only where the policy
  *    allows that destination [multicast].
  */
@@ -74,6 +76,20 @@ static bool control_in_pieces(const struct frame_view *v)
 	       (link_scope(&v->ip_src) || link_scope(&v->ip_dst));
 }
 
+/*
+ * Where an NS goes (RFC 4861 7.2.2): the target's solicited-node group (resolution) or the
+ * target itself (unreachability detection), in a frame to a group or to one station.
+ */
+static bool ns_addressed(const struct frame_view *v, const struct ndp_msg *m)
+{
+	struct inet_addr group;
+
+	inet6_solicited_node(&m->target, &group);
+	if (inet_equal(&v->ip_dst, &group))
+		return mac_is_multicast(v->dst_mac);
+	return inet_equal(&v->ip_dst, &m->target) && !mac_is_multicast(v->dst_mac);
+}
+
 /* ---- the VM's Neighbor Discovery and MLD -------------------------------------------------- */
 
 static enum guard_action vm_mld(struct guard *g, const struct frame_view *v,
@@ -111,6 +127,8 @@ static enum guard_action vm_ns(struct guard *g, const struct frame_view *v,
 
 	if (why != DROP_NONE)
 		return drop(reason, why);
+	if (!ns_addressed(v, m))
+		return drop(reason, DROP_NDP_TARGET);
 	if (inet_equal(&v->ip_src, &unspecified)) {
 		/* duplicate address detection: a claim, judged by the responder and the table */
 		if (!inet6_is_link_local(&m->target) &&
@@ -232,7 +250,8 @@ static enum guard_action host_control(struct guard *g, const struct frame_view *
 	if (why != DROP_NONE)
 		return drop(reason, why);
 	if (m.type == ICMPV6_ND_NS)
-		return guard_owns6(g, &m.target) ? GUARD_PASS : drop(reason, DROP_HOST_NDP);
+		return guard_owns6(g, &m.target) && ns_addressed(v, &m) ? GUARD_PASS
+								: drop(reason, DROP_HOST_NDP);
 	/* an answer to the VM's own question, never about the gateway */
 	if (!mac_equal(v->dst_mac, g->vm->mac) || !guard_owns6(g, &v->ip_dst) ||
 	    is_gateway6(g, &m.target))

@@ -381,6 +381,13 @@ static void neighbor_discovery_from_the_vm(void **state)
 	vm_drops(DROP_NDP_SPOOF);
 	nd(ICMPV6_ND_NS, OTHER_VM, "ff02::1:ff00:1", GW, 0, NULL, true);
 	vm_drops(DROP_IP6_SRC);
+	/* to the target's solicited-node group or the target itself (RFC 4861 7.2.2), no other */
+	nd(ICMPV6_ND_NS, VM_GUA, GW, GW, 0, vm_mac, true);
+	vm_local(LOCAL_NDP);
+	nd(ICMPV6_ND_NS, VM_GUA, "2001:db8:100::2", GW, 0, vm_mac, true);
+	vm_drops(DROP_NDP_TARGET);
+	nd(ICMPV6_ND_NS, VM_GUA, "ff02::1", GW, 0, vm_mac, true);
+	vm_drops(DROP_NDP_TARGET);
 	/* NA: about its own address, with its MAC, never as a router */
 	nd(ICMPV6_ND_NA, VM_GUA, GW, VM_GUA, ND_NA_SOLICITED | ND_NA_OVERRIDE, vm_mac, true);
 	vm_passes();
@@ -426,6 +433,12 @@ static void neighbor_discovery_from_the_host(void **state)
 	nd(ICMPV6_ND_NS, GW, "ff02::1:ff00:10", VM_GUA, 0, gw_mac, false);
 	host_passes();
 	nd(ICMPV6_ND_NS, GW, "ff02::1:ff00:99", OTHER_VM, 0, gw_mac, false);
+	host_drops(DROP_HOST_NDP);
+	nd(ICMPV6_ND_NS, GW, VM_GUA, VM_GUA, 0, gw_mac, false); /* unreachability detection */
+	host_passes();
+	nd(ICMPV6_ND_NS, GW, "ff02::1", VM_GUA, 0, gw_mac, false);
+	host_drops(DROP_HOST_NDP);
+	nd(ICMPV6_ND_NS, GW, "2001:db8::5", VM_GUA, 0, gw_mac, false);
 	host_drops(DROP_HOST_NDP);
 	/* an answer to the VM's question, about a neighbour */
 	nd(ICMPV6_ND_NA, "2001:db8:100::2", VM_GUA, "2001:db8:100::2", ND_NA_SOLICITED, gw_mac,
