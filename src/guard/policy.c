@@ -29,8 +29,11 @@
  * rest of ::/8, which IANA reserves (IPv4-compatible addresses among it); as for IPv4, the
  * registry's globally reachable entries inside 2001::/23 (PCP, TURN and DNS-SD anycast,
  * AMT, AS112, ORCHIDv2, drone remote ID) and AS112's direct delegation are refused with the
- * rest. Allowed: 64:ff9b::/96, the NAT64 prefix the registry calls globally reachable
- * (RFC 6052 3.1: a translator never maps it to a non-global IPv4 address).
+ * rest, and so is NAT64's well-known prefix 64:ff9b::/96 (inside ::/8), which the registry
+ * calls globally reachable: a built-in allow inside a block would be more specific than a
+ * user's "--block 0.0.0.0/0" and outlive it. Where the host's network translates (an
+ * IPv6-only host), --allow 64:ff9b::/96 opens it; a name rule opens the addresses DNS64
+ * gives for its names, as any other.
  *
  * Allowed: everything else (global unicast: 0.0.0.0/0 is every address of both families,
  * see policy.h), and the gateway, added by policy_compile() as @host.
@@ -60,7 +63,6 @@ static const struct {
 	{"240.0.0.0/4", false},      /* reserved (RFC 1112) */
 	{"255.255.255.255/32", false}, /* limited broadcast (RFC 919) */
 	{"::/8", false},             /* reserved (RFC 4291): ::, ::1, IPv4-mapped and -compatible */
-	{"64:ff9b::/96", true},      /* IPv4-IPv6 translation, globally reachable (RFC 6052) */
 	{"64:ff9b:1::/48", false},   /* local-use IPv4-IPv6 translation (RFC 8215) */
 	{"100::/64", false},         /* discard-only (RFC 6666) */
 	{"100:0:0:1::/64", false},   /* dummy prefix (RFC 9780) */

@@ -170,7 +170,7 @@ static void defaults_refuse_the_special_registry(void **state)
 	(void)state;
 	compile("");
 	assert_true(allows("2606:4700::1111", TCP, 443)); /* global unicast */
-	assert_true(allows("64:ff9b::808:808", UDP, 53)); /* NAT64: globally reachable */
+	assert_false(allows("64:ff9b::808:808", UDP, 53)); /* NAT64: only where allowed */
 	assert_false(allows("::1", TCP, 22));
 	assert_false(allows("::", UDP, 53));
 	assert_false(allows("64:ff9b:1::1", UDP, 53));
@@ -201,6 +201,9 @@ static void rules_of_both_families(void **state)
 	assert_true(allows("fd12:3456:789a:1::1", TCP, 8080));
 	assert_true(allows("fe80::1", UDP, 53));
 	assert_false(allows("8.8.8.8", UDP, 53));
+	assert_false(allows("64:ff9b::808:808", UDP, 53)); /* no built-in allow outlives it */
+	compile("+64:ff9b::/96"); /* NAT64, where the host's network translates */
+	assert_true(allows("64:ff9b::808:808", UDP, 53));
 	/* an IPv6 rule judges IPv6 only */
 	compile("-2000::/3");
 	assert_false(allows("2606:4700::1111", TCP, 443));
