@@ -238,14 +238,6 @@ static bool claim_address(void *ctx, const struct inet_addr *addr, struct inet_a
 	return guard_claim(r->guard, addr, evicted);
 }
 
-/* responder_env.release_address: the VM no longer holds an IPv6 address */
-static void release_address(void *ctx, const struct inet_addr *addr)
-{
-	struct relay *r = ctx;
-
-	guard_unclaim(r->guard, addr);
-}
-
 /* responder_env.learn_answer: a DNS answer the VM is given, read by the guard's name rules */
 static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
 {
@@ -438,7 +430,7 @@ int relay_init(struct relay *r, struct loop *loop, unsigned mtu, struct frame_po
 			    .expiry.on_expire = on_expiry};
 	r->env = (struct responder_env){.send_to_vm = send_to_vm, .vm_address = vm_address,
 					.learn_answer = learn_answer, .claim_address = claim_address,
-					.release_address = release_address, .ctx = r, .loop = loop};
+					.ctx = r, .loop = loop};
 	r->reject_tokens = RELAY_REJECT_BURST;
 	r->reject_refill_ms = clock_mono_ms();
 	lane_init(&r->lanes[TO_HOST], vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");

@@ -27,7 +27,6 @@
  * @claim_address: (may be NULL) the VM's claim of IPv6 address @addr won: the guard lets it
  *                 use it. Return: true when the VM had to give up another for it (its
  *                 CLAIMS_MAX), then in @evicted
- * @release_address: (may be NULL) the VM no longer holds IPv6 address @addr
  * @ctx: for all of them
  * @loop: the loop the responder may put its own sockets and timers in
  */
@@ -36,7 +35,6 @@ struct responder_env {
 	void (*vm_address)(void *ctx, const struct inet_addr *addr);
 	void (*learn_answer)(void *ctx, const uint8_t *msg, size_t len);
 	bool (*claim_address)(void *ctx, const struct inet_addr *addr, struct inet_addr *evicted);
-	void (*release_address)(void *ctx, const struct inet_addr *addr);
 	void *ctx;
 	struct loop *loop;
 };
