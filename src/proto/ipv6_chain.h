@@ -26,8 +26,9 @@
  *
  * Return: DROP_NONE; DROP_RUNT (shorter than the fixed header); DROP_IP6_MALFORMED (not
  * version 6, a payload length beyond the frame, a jumbogram, an IPv4-mapped source or
- * destination, an option running past its header); DROP_IP6_CHAIN_TRUNCATED (a header running past the packet, or a first fragment
- * that ends before its upper-layer header is whole: RFC 7112); DROP_IP6_CHAIN_LONG (more
+ * destination, an option running past its header); DROP_IP6_CHAIN_TRUNCATED (a header
+ * running past the packet, or a first fragment that ends before its upper-layer header is
+ * whole: RFC 7112); DROP_IP6_CHAIN_LONG (more
  * than IPV6_EXT_MAX headers); DROP_IP6_CHAIN_ORDER (Hop-by-Hop not first, a second
  * Fragment header); DROP_IP6_FRAG_UPPER (a non-first fragment whose Fragment header names
  * an extension header, or that starts inside a TCP header: RFC 7112 puts the whole chain
