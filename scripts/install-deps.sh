@@ -16,9 +16,11 @@ MACOS=(llvm-14 lld-14 curl ca-certificates openssl)
 # the vmnet simulation (sim/vmnet, make vmnet-sim): the Blocks runtime for clang -fblocks
 SIM=(libblocksruntime-dev)
 # tests: namespaces and captures, real DHCP clients and a DNS server, scapy and pytest,
-# setpriv (util-linux) for the unprivileged runs
+# setpriv (util-linux) for the unprivileged runs. dhcpcd (the IPv6 client of test_ipv6.py)
+# as dhcpcd-base, its binaries: dhcpcd5, a transitional package, pulls in "dhcpcd", whose
+# systemd unit would start managing every interface of the machine
 TEST=(iproute2 nftables tcpdump iputils-ping python3-pytest python3-scapy udhcpc isc-dhcp-client
-      dnsmasq sqlite3 procps bc util-linux)
+      dhcpcd-base dnsmasq sqlite3 procps bc util-linux)
 # the end-to-end guest: QEMU, a Debian kernel and busybox for its initramfs
 GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 
