@@ -176,10 +176,9 @@ void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len)
 
 /* ---- the destination: rules and names; flows ---------------------------------------------- */
 
-struct decision guard_decide(const struct guard *g, const struct inet_addr *dst, uint8_t proto,
-			      uint16_t port, enum policy_ports ports)
+struct decision guard_decide(const struct guard *g, const struct inet_addr *dst, bool v4,
+			     uint8_t proto, uint16_t port, enum policy_ports ports)
 {
-	bool v4 = inet_is_v4(dst);
 	struct policy_verdict pv = v4 ? policy_decide(g->policy, inet_v4(dst), proto, port, ports)
 				      : policy_decide_any(g->policy, dst, proto, port, ports);
 	struct decision d = {pv.allow, pv.entry, false, pv.allow};
@@ -275,7 +274,7 @@ enum guard_action guard_vm_unicast(struct guard *g, const struct frame_view *v,
 		if (fl)
 			return flow_packet(g, fl, v, reason);
 	}
-	d = guard_decide(g, dst, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
+	d = guard_decide(g, dst, v->ip != NULL, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
 	if (!d.allow || !d.by_name || !flowing) {
 		guard_count_decision(g, d.entry);
 		return d.allow ? GUARD_PASS : drop(reason, DROP_POLICY_BLOCK);

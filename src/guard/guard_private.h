@@ -28,11 +28,12 @@ struct decision {
 };
 
 /**
- * guard_decide() - the verdict on a packet to @dst: the address rules, and the addresses
- * learned for name rules (each a /32 of its rule) where the ports are known
+ * guard_decide() - the verdict on a packet to @dst (@v4: an IPv4 one, as its frame says):
+ * the address rules, and the addresses learned for name rules (each a /32 or /128 of its
+ * rule) where the ports are known
  */
-struct decision guard_decide(const struct guard *g, const struct inet_addr *dst, uint8_t proto,
-			     uint16_t port, enum policy_ports ports);
+struct decision guard_decide(const struct guard *g, const struct inet_addr *dst, bool v4,
+			     uint8_t proto, uint16_t port, enum policy_ports ports);
 
 /** guard_count_decision() - @entry decided (-1: no rule): remember it, count its hit */
 void guard_count_decision(struct guard *g, int entry);
@@ -80,8 +81,16 @@ enum guard_action guard_vm_destination(struct guard *g, const struct frame_view 
 enum guard_action guard_to_gateway(struct guard *g, const struct frame_view *v,
 				   enum drop_reason *reason, enum local_service *service);
 
-/** guard_is_foreign_dns() - DNS to another resolver while a rule names a name (guard.c) */
-bool guard_is_foreign_dns(const struct guard *g, const struct frame_view *v);
+/**
+ * guard_is_foreign_dns() - DNS to another resolver while a rule names a name: the VM's DNS
+ * must be the gateway's, names are learned there
+ */
+static inline bool guard_is_foreign_dns(const struct guard *g, const struct frame_view *v)
+{
+	return g->learned && v->l4 &&
+	       (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_) &&
+	       (v->dst_port == DNS_PORT || v->dst_port == DNS_TLS_PORT);
+}
 
 /** guard_vm_ipv6() - an IPv6 frame of the VM (guard6.c; the rules listed there) */
 enum guard_action guard_vm_ipv6(struct guard *g, const struct frame_view *v,

