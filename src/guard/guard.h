@@ -183,6 +183,24 @@ const struct policy_entry *guard_decided_by(const struct guard *g);
 void guard_each_learned(const struct guard *g, uint64_t now_ms,
 			void (*fn)(const struct learned_entry *e, void *ctx), void *ctx);
 
+/**
+ * guard_learned_name() - the name a live learned address was given by, or NULL
+ * @g: the guard
+ * @addr: the address (IPv4, host order)
+ *
+ * Only names that rules name are learned (guard_learn_answer()); any one of them will do.
+ */
+static inline const char *guard_learned_name(const struct guard *g, uint32_t addr)
+{
+	if (!g->learned)
+		return NULL;
+	for (const struct learned_entry *e = learned_first(g->learned, addr); e;
+	     e = learned_next(g->learned, e))
+		if (e->expires_ms > g->now_ms)
+			return e->name;
+	return NULL;
+}
+
 /** guard_forward_count() - how many forwards (guard_forward_add()) there are */
 static inline size_t guard_forward_count(const struct guard *g)
 {
