@@ -52,8 +52,9 @@ contrib: all
 		contrib/launchd/*.plist
 	visudo -cf contrib/sudoers/sock-vmnet
 	sh -n contrib/sudoers/sock-vmnet-launch
-	systemd-analyze verify $(BUILD)/sock-vmnet@.service 2>&1 | \
-		{ ! grep -v "is not a template\|ConditionPathExists\|not found" ; }
+	# (the binary it names is not installed here: only that complaint is let pass)
+	systemd-analyze verify --man=no $(BUILD)/sock-vmnet@.service 2>&1 | \
+		{ ! grep -v "is not executable: No such file" ; }
 
 # The Debian package: built from the tree, lintian, installed and checked, removed again.
 deb:
