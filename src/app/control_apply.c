@@ -148,6 +148,7 @@ void control_apply(const struct control_state *st, const struct control_request 
 			st->refresh_stats(st->ctx);
 		ans->key = "stats";
 		ans->value = stats_json(st->stats);
+		json_object_object_add(ans->value, "tables", control_tables_json(st));
 		return;
 	case CONTROL_RULES:
 		ans->key = "rules";

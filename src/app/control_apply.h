@@ -33,6 +33,13 @@ struct control_state {
 };
 
 /**
+ * control_tables_json() - how full every table is (control_watch.c), for `ctl stats`:
+ * {"rules":N,"learned":N,"name_flows":N,"first_bytes_buffers":N,"forwards":N,
+ *  "forward_flows":N,"audit_flows":N} — what a soak watches for leaks
+ */
+struct json_object *control_tables_json(const struct control_state *st);
+
+/**
  * control_apply_watch() - the requests of the operators' tools (control_watch.c): flows,
  * metrics, reload, pcap-start, pcap-stop
  */

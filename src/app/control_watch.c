@@ -92,6 +92,28 @@ static void pcap(const struct control_state *st, const struct control_request *r
 	ans->value = capture_json(st->watch->pcap);
 }
 
+struct json_object *control_tables_json(const struct control_state *st)
+{
+	const struct guard *g = st->guard;
+	json_object *o = json_object_new_object();
+	struct audit_counts a = {0};
+
+	if (st->watch && st->watch->audit)
+		audit_counts(st->watch->audit, &a);
+	json_object_object_add(o, "rules", json_object_new_uint64(policy_entry_count(guard_policy(g))));
+	json_object_object_add(o, "learned",
+			       json_object_new_uint64(g->learned ? learned_count(g->learned) : 0));
+	json_object_object_add(o, "name_flows",
+			       json_object_new_uint64(g->flows ? flows_count(g->flows) : 0));
+	json_object_object_add(o, "first_bytes_buffers", json_object_new_uint64(g->first_bytes_buffers));
+	json_object_object_add(o, "forwards", json_object_new_uint64(guard_forward_count(g)));
+	json_object_object_add(o, "forward_flows",
+			       json_object_new_uint64(g->forward_flows ? flows_count(g->forward_flows)
+								       : 0));
+	json_object_object_add(o, "audit_flows", json_object_new_uint64(a.flows));
+	return o;
+}
+
 void control_apply_watch(const struct control_state *st, const struct control_request *req,
 			 struct control_answer *ans)
 {
