@@ -19,21 +19,25 @@ trap 'rm -rf "$scratch"' EXIT INT TERM
 
 declare -A opts=(
 	[off]=""
-	[pcap]="--pcap=$scratch/pass.pcap --pcap-drops=$scratch/drops.pcap --pcap-size=1G"
+	[pcap]="--pcap=$scratch/pass.pcap --pcap-drops=$scratch/drops.pcap --pcap-size=1G --metrics=$scratch/m.prom"
 	[audit]="--audit=$scratch/audit.jsonl --control=$scratch/ctl.sock"
-	[all]="--pcap=$scratch/pass.pcap --pcap-drops=$scratch/drops.pcap --pcap-size=1G --audit=$scratch/audit.jsonl --control=$scratch/ctl.sock"
+	[all]="--pcap=$scratch/pass.pcap --pcap-drops=$scratch/drops.pcap --pcap-size=1G --audit=$scratch/audit.jsonl --control=$scratch/ctl.sock --metrics=$scratch/m.prom"
 )
 order=(off pcap audit all)
 for round in $(seq "$rounds"); do
 	for cfg in "${order[@]}"; do
 		echo "obs_cost: round $round, $cfg" >&2
-		rm -f "$scratch"/*.pcap "$scratch"/*.jsonl
+		rm -f "$scratch"/*.pcap* "$scratch"/*.jsonl "$scratch"/m.prom
 		"$HERE/run.sh" --paths sock-vmnet --tests tcp-up,tcp-down --mtus 1500 --runs 1 \
 			--duration "$seconds" --pings 10 --idle-seconds 1 --instances 0 \
 			--results "$scratch/results-$cfg-$round" --svm-opts "${opts[$cfg]}" \
 			>"$scratch/log-$cfg-$round" 2>&1 ||
 			{ tail -n 30 "$scratch/log-$cfg-$round"; exit 1; }
-		ls -l "$scratch"/*.pcap 2>/dev/null | awk '{print "obs_cost:   " $5 " bytes " $9}' >&2 || true
+		# what the capture wrote and lost (the metrics' last write, at exit)
+		if [ -f "$scratch/m.prom" ]; then
+			grep -E '^sock_vmnet_pcap_(frames|lost)_total\{.*capture="pcap"' "$scratch/m.prom" |
+				sed 's/{.*}//; s/^/obs_cost:   /' >&2
+		fi
 	done
 done
 /usr/bin/python3 - "$scratch" "$rounds" <<'PY'
