@@ -161,7 +161,8 @@ static void policy(struct text *t, const struct guard *g, const struct rulebook 
 	       "Packets each rule decided (rules that decided at least once).");
 	for (size_t i = 0; i < n && shown < METRICS_RULES_MAX; i++) {
 		const struct policy_entry *e = policy_entry(p, i);
-		char text[POLICY_RULE_TEXT_LEN], esc[2 * POLICY_RULE_TEXT_LEN], label[2 * POLICY_RULE_TEXT_LEN + 64];
+		char text[POLICY_RULE_TEXT_LEN], esc[2 * POLICY_RULE_TEXT_LEN];
+		char label[2 * POLICY_RULE_TEXT_LEN + 64];
 		uint32_t line;
 		enum rule_origin o = rb ? rulebook_origin(rb, i, &line)
 					: e->builtin ? RULE_BUILTIN

@@ -43,7 +43,8 @@ char *ready_line(const struct ready_info *r)
 	json_object_object_add(o, "ipv6_prefix", NULL); /* no IPv6 served yet */
 	json_object_object_add(o, "offloads", offloads);
 	json_object_object_add(o, "control", string_or_null(r->control));
-	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return line;
 }
