@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -227,6 +228,60 @@ static void run_mode_takes_no_vm_socket(void **state)
 		     "--vm-fd-number: only with \"run\"");
 }
 
+static void operators_options(void **state)
+{
+	char ready[32], policy[] = "/tmp/test_options.XXXXXX", arg[64], want[160];
+	int fd = mkstemp(policy);
+
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_int_equal(cfg.ops.pcap_size, 16u << 20);
+	assert_int_equal(cfg.ops.metrics_interval, 15);
+	assert_int_equal(cfg.ops.ready_fd, -1);
+	snprintf(ready, sizeof(ready), "--ready-fd=%d", pipe_fd);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap=/tmp/a.pcap",
+			       "--pcap-drops", "/tmp/d.pcap", "--pcap-size=2M", "--metrics=/tmp/m.prom",
+			       "--metrics-interval=60", "--name=ci-7.a_b:c@d", "--audit=/tmp/a.jsonl",
+			       "--audit-size=100k", ready),
+			 OPTIONS_OK);
+	assert_string_equal(cfg.ops.pcap, "/tmp/a.pcap");
+	assert_string_equal(cfg.ops.pcap_drops, "/tmp/d.pcap");
+	assert_int_equal(cfg.ops.pcap_size, 2u << 20);
+	assert_int_equal(cfg.ops.audit_size, 100u << 10);
+	assert_int_equal(cfg.ops.metrics_interval, 60);
+	assert_string_equal(cfg.ops.name, "ci-7.a_b:c@d");
+	assert_int_equal(cfg.ops.ready_fd, pipe_fd);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=65535"),
+		     "--pcap-size: \"65535\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=2T"),
+		     "--pcap-size: \"2T\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=-1"),
+		     "--pcap-size: \"-1\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--metrics-interval=86401"),
+		     "--metrics-interval: \"86401\" is not a number of seconds from 1 to 86400");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--name=a/b"),
+		     "--name: \"a/b\" is not a name (1 to 64 letters, digits, '-', '_', '.', ':', "
+		     "'@')");
+	snprintf(arg, sizeof(arg), "--ready-fd=%d", dgram_fd);
+	snprintf(want, sizeof(want), "--ready-fd: %d is the VM's --fd", dgram_fd);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg), want);
+	/* --policy: read at once, its rules kept apart from --allow's */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "allow 10.0.0.0/8\nblock udp::53 # dns\n", 37), 37);
+	close(fd);
+	snprintf(arg, sizeof(arg), "--policy=%s", policy);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg, "--allow=1.2.3.4"),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.ops.policy_rules.count, 2);
+	assert_int_equal(cfg.policy.count, 1);
+	options_free(&cfg);
+	assert_null(cfg.ops.policy_rules.rules);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg, arg),
+		     "--policy: given twice (one file; put every rule in it)");
+	options_free(&cfg);
+	unlink(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +295,7 @@ int main(void)
 		cmocka_unit_test(unknown_and_stray_arguments_are_refused),
 		cmocka_unit_test(dns_and_policy_lists_are_split),
 		cmocka_unit_test(run_mode_takes_no_vm_socket),
+		cmocka_unit_test(operators_options),
 	};
 	return cmocka_run_group_tests(tests, make_fds, NULL);
 }
