@@ -13,7 +13,7 @@
 #   - vmnet: the project's transcription of Apple's documented API (vmnet/vmnet_api.h);
 #   - TAPI stubs (text .tbd files the linker reads instead of a library), written below:
 #     vmnet.framework's and CoreFoundation's from the names that transcription declares,
-#     libsqlite3's, libjson-c's, libpcap's and libslirp's from the host's headers (the functions they
+#     libsqlite3's, libjson-c's and libslirp's from the host's headers (the functions they
 #     declare; a call to anything else fails the link);
 #   - SQLite's, json-c's and libslirp's headers from the host (plain C, the same on every
 #     OS); libslirp found through a pkg-config file of its own, as Homebrew's would be, so
@@ -77,9 +77,6 @@ tbd "$stubs/libsqlite3.tbd" /usr/lib/libsqlite3.dylib $sqlite_syms
 jsonc_syms=$(grep -ohE '^JSON_EXPORT[^;]*\b[a-z_][a-z0-9_]*[[:space:]]*\(' /usr/include/json-c/*.h |
 	grep -oE '[a-z_][a-z0-9_]*[[:space:]]*\($' | tr -d ' (' | sort -u)
 tbd "$stubs/libjson-c.tbd" /opt/homebrew/opt/json-c/lib/libjson-c.5.dylib $jsonc_syms
-pcap_syms=$(grep -ohE '^[[:space:]]*PCAP_API[^;]*\bpcap_[a-z0-9_]+[[:space:]]*\(' /usr/include/pcap/pcap.h |
-	grep -oE 'pcap_[a-z0-9_]+[[:space:]]*\($' | tr -d ' (' | sort -u)
-tbd "$stubs/libpcap.tbd" /usr/lib/libpcap.A.dylib $pcap_syms
 slirp_syms=$(grep -ohE '^[A-Za-z].*\bslirp_[a-z0-9_]+\(' /usr/include/slirp/libslirp.h |
 	grep -oE 'slirp_[a-z0-9_]+\($' | tr -d '(' | sort -u)
 tbd "$stubs/libslirp.tbd" /opt/homebrew/opt/libslirp/lib/libslirp.0.dylib $slirp_syms
