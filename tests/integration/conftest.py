@@ -27,7 +27,7 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.layers.dhcp import BOOTP, DHCP
 
 ROOT = Path(__file__).resolve().parents[2]
-SOCK_VMNET = Path(os.environ.get("SOCK_VMNET", ROOT / "build" / "sock-vmnet"))
+SOCK_VMNET = Path(os.environ.get("SOCK_VMNET", ROOT / "build" / "sock-vmnet")).absolute()
 PYTHON = "/usr/bin/python3"
 
 HOST_WAN_IP = "203.0.113.1"
