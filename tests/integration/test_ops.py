@@ -56,13 +56,14 @@ def wait_for(what, timeout=5):
     return what()
 
 
-def exit_of(args, extra_fds=()):
-    """sock-vmnet with @args on a socketpair: (exit status, stderr) of a refused start."""
+def exit_of(topo, args, extra_fds=()):
+    """sock-vmnet with @args on a socketpair: (exit status, stderr) of a refused start. In
+    the test's own namespace: a start that gets as far as the back-end (a setup error)
+    makes its bridge and NAT there, never on the machine."""
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
-        r = subprocess.run([SOCK_VMNET, f"--fd={b.fileno()}", f"--mac={VM_MAC}"] + args,
-                           pass_fds=[b.fileno()] + list(extra_fds), capture_output=True,
-                           text=True, timeout=10)
+        r = topo.host.run([SOCK_VMNET, f"--fd={b.fileno()}", f"--mac={VM_MAC}"] + args,
+                          check=False, pass_fds=[b.fileno()] + list(extra_fds), timeout=10)
     finally:
         a.close()
         b.close()
@@ -324,7 +325,7 @@ def test_without_policy_sighup_still_stops(topo):
 def test_bad_policy_file_exits_2_naming_the_line(topo, text, message):
     policy = topo.tmp / "bad-policy"
     policy.write_text(text)
-    status, err = exit_of([f"--policy={policy}"])
+    status, err = exit_of(topo, [f"--policy={policy}"])
     assert status == 2
     assert err.startswith(f"sock-vmnet: --policy: {policy}{message}"), err
     assert len(err.strip().splitlines()) == 1
@@ -360,14 +361,14 @@ def test_ready_fd_gets_one_line_then_eof(topo):
     (["--pcap="], "--pcap: the path is empty"),
     (["--policy=/nonexistent/policy"], '--policy: "/nonexistent/policy": No such file'),
 ])
-def test_bad_values_exit_2_with_one_line(args, message):
-    status, err = exit_of(args)
+def test_bad_values_exit_2_with_one_line(topo, args, message):
+    status, err = exit_of(topo, args)
     assert status == 2, err
     assert message in err
     assert len(err.strip().splitlines()) == 1
 
 
 def test_unwritable_capture_is_a_setup_error(topo):
-    status, err = exit_of([f"--pcap={topo.tmp}/no/such/dir/x.pcap"])
+    status, err = exit_of(topo, [f"--pcap={topo.tmp}/no/such/dir/x.pcap"])
     assert status == 1
     assert "--pcap: " in err and "No such file or directory" in err
