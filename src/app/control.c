@@ -16,7 +16,9 @@
 
 /*
  * Bounds that keep a client from costing the VM anything:
- * - clients at once: 8 (a person, a script, a monitor, with room);
+ * - clients at once: 8 (a person, a script, a monitor, with room); a ninth connection takes
+ *   the place of the client idle the longest (nothing to write to it), so clients that
+ *   connect and say nothing cannot lock `ctl` out;
  * - requests answered per client and turn of the loop: 16, the rest on the next turns (a
  *   rule change compiles the policy: ~1 ms at 1000 rules);
  * - answers waiting for a client that does not read: 8 MiB (a `names` of 16384 entries is
@@ -41,6 +43,7 @@ struct control;
  * @in: bytes read and not yet answered; @in_len of them
  * @discarding: the current line is too long: everything up to its newline is dropped
  * @out: answers not yet written; @out_len of them, @out_cap allocated
+ * @active_ms: when it last sent or was sent anything (or connected)
  */
 struct control_client {
 	struct control *owner;
@@ -51,6 +54,7 @@ struct control_client {
 	bool discarding;
 	char *out;
 	size_t out_len, out_cap;
+	uint64_t active_ms;
 };
 
 /**
@@ -229,8 +233,10 @@ static void on_client(struct loop_source *src, uint32_t events)
 			client_close(cl);
 			return;
 		}
-		if (n > 0)
+		if (n > 0) {
 			cl->in_len += (size_t)n;
+			cl->active_ms = clock_mono_ms();
+		}
 		if (!serve_lines(cl))
 			return;
 	} else if (events & (LOOP_ERR | LOOP_HUP) && !(events & LOOP_OUT)) {
@@ -253,6 +259,28 @@ static void on_more(struct loop_timer *t)
 		if (cl && serve_lines(cl) && client_write(cl))
 			client_watch(cl);
 	}
+}
+
+/*
+ * All places taken: the client idle the longest (no answer waiting for it) makes room.
+ * Return: its slot, or -1 when every client is being answered.
+ */
+static int evict_idle(struct control *c)
+{
+	int oldest = -1;
+
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		const struct control_client *cl = c->clients[i];
+
+		if (cl && !cl->out_len &&
+		    (oldest < 0 || cl->active_ms < c->clients[oldest]->active_ms))
+			oldest = i;
+	}
+	if (oldest >= 0) {
+		log_info("control: the client idle the longest is closed for a new one");
+		client_close(c->clients[oldest]);
+	}
+	return oldest;
 }
 
 /* Descriptors may be back: accept again. */
@@ -283,6 +311,8 @@ static void on_accept(struct loop_source *src, uint32_t events)
 	for (int i = 0; i < CONTROL_CLIENTS_MAX && slot < 0; i++)
 		if (!c->clients[i])
 			slot = i;
+	if (slot < 0)
+		slot = evict_idle(c);
 	cl = slot >= 0 ? calloc(1, sizeof(*cl)) : NULL;
 	if (!cl) {
 		static const char busy[] = "{\"ok\":false,\"error\":\"too many control clients\"}\n";
@@ -294,7 +324,7 @@ static void on_accept(struct loop_source *src, uint32_t events)
 		return;
 	}
 	*cl = (struct control_client){.owner = c, .src = {.fd = fd, .on_event = on_client},
-				      .watching = LOOP_IN};
+				      .watching = LOOP_IN, .active_ms = clock_mono_ms()};
 	if (loop_add(c->loop, &cl->src, LOOP_IN) < 0) {
 		close(fd);
 		free(cl);

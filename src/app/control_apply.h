@@ -34,7 +34,7 @@ struct control_state {
 
 /**
  * control_tables_json() - how full every table is (control_watch.c), for `ctl stats`:
- * {"rules":N,"learned":N,"name_flows":N,"first_bytes_buffers":N,"forwards":N,
+ * {"rules":N,"learned":N,"name_flows":N,"name_checks":N,"forwards":N,
  *  "forward_flows":N,"audit_flows":N} — what a soak watches for leaks
  */
 struct json_object *control_tables_json(const struct control_state *st);

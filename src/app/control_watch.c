@@ -105,7 +105,7 @@ struct json_object *control_tables_json(const struct control_state *st)
 			       json_object_new_uint64(g->learned ? learned_count(g->learned) : 0));
 	json_object_object_add(o, "name_flows",
 			       json_object_new_uint64(g->flows ? flows_count(g->flows) : 0));
-	json_object_object_add(o, "first_bytes_buffers", json_object_new_uint64(g->first_bytes_buffers));
+	json_object_object_add(o, "name_checks", json_object_new_uint64(g->checks));
 	json_object_object_add(o, "forwards", json_object_new_uint64(guard_forward_count(g)));
 	json_object_object_add(o, "forward_flows",
 			       json_object_new_uint64(g->forward_flows ? flows_count(g->forward_flows)

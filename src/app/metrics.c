@@ -129,6 +129,11 @@ static void traffic(struct text *t, const struct stats *s)
 	    s->names.learned);
 	one(t, "names_rebinding_total", "counter",
 	    "Addresses an answer gave an allowed name that a name never opens.", s->names.rebinding);
+	one(t, "name_check_held_total", "counter",
+	    "Segments of name-checked flows kept back until their bytes were judged.",
+	    s->names.held);
+	one(t, "name_check_released_total", "counter",
+	    "Segments made to send judged bytes on in their place.", s->names.released);
 }
 
 static void policy(struct text *t, const struct guard *g, const struct rulebook *rb)

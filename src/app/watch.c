@@ -18,6 +18,12 @@ static void seen(void *ctx, const struct relay_seen *s)
 	struct pcap_writer *to = s->action == GUARD_DROP || s->action == GUARD_RESET ? w->drops
 										     : w->pcap;
 
+	/*
+	 * A segment the name check held or replaced did not go on as it was: what the host
+	 * gets is captured as the segments made for it (told as made frames)
+	 */
+	if (s->action == GUARD_HOLD || s->action == GUARD_EMIT)
+		to = NULL;
 	if (to)
 		pcap_writer_frame(to, s->data, s->len, now_us());
 	if (w->audit)

@@ -77,6 +77,8 @@ json_object *stats_json(const struct stats *s)
 	json_object_object_add(names, "answers", json_object_new_uint64(s->names.answers));
 	json_object_object_add(names, "learned", json_object_new_uint64(s->names.learned));
 	json_object_object_add(names, "rebinding", json_object_new_uint64(s->names.rebinding));
+	json_object_object_add(names, "held", json_object_new_uint64(s->names.held));
+	json_object_object_add(names, "released", json_object_new_uint64(s->names.released));
 	json_object_object_add(root, "names", names);
 	for (int r = DROP_NONE + 1; r < DROP__COUNT; r++)
 		json_object_object_add(drops, drop_reason_name((enum drop_reason)r),

@@ -27,16 +27,20 @@ struct offload_counters {
 };
 
 /**
- * struct name_counters - what the name rules did with the VM's DNS answers (the guard counts)
- * @answers: answers read
+ * struct name_counters - what the name rules did (the guard counts)
+ * @answers: DNS answers read
  * @learned: addresses learned for a name rule (again for a repeated answer)
  * @rebinding: addresses an answer gave an allowed name that are never opened by a name
  *             (loopback, link-local, multicast, reserved, the VMs' own subnet)
+ * @held: segments of checked flows kept back while their bytes were not judged yet
+ * @released: segments made to send judged bytes on in their place
  */
 struct name_counters {
 	uint64_t answers;
 	uint64_t learned;
 	uint64_t rebinding;
+	uint64_t held;
+	uint64_t released;
 };
 
 struct stats {
@@ -72,7 +76,7 @@ void stats_drop_detail(struct stats *s, enum drop_reason reason, const char *dir
  *
  * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},"dns":{...},
  *         "offload":{"joined":{"packets":N,"frames":N},"split":{...}},
- *         "names":{"answers":N,"learned":N,"rebinding":N},
+ *         "names":{"answers":N,"learned":N,"rebinding":N,"held":N,"released":N},
  *         "drops":{"src-mac":N,...}} — every reason is present, zeros too.
  * Return: a malloc'd string the caller frees, or NULL on out-of-memory.
  */

@@ -185,17 +185,35 @@ static void reject(struct relay *r, const struct frame_view *v)
 		send_to_vm(r, answer, len);
 }
 
-/* A connection the server-name check refused: reset at both ends (never rate-limited). */
+/*
+ * A connection the server-name check refused: reset at both ends (never rate-limited). The
+ * server's side is reset where the guard says its next byte is, when it knows (it held
+ * bytes back), since a reset elsewhere is not taken (RFC 5961 3.2).
+ */
 static void reset_both(struct relay *r, const struct frame_view *v)
 {
 	uint8_t answer[REJECT_FRAME_MAX];
 	size_t len = reject_reset_sender(v, answer);
+	uint32_t seq;
 
 	if (len)
 		send_to_vm(r, answer, len);
-	len = reject_reset_receiver(v, answer);
+	len = guard_reset_seq(r->guard, &seq) ? reject_reset_receiver_at(v, seq, answer)
+					      : reject_reset_receiver(v, answer);
 	if (len)
 		send_to_host(r, answer, len);
+}
+
+/* The guard's segments in the frame's place (judged bytes it had held, released). */
+static void take_emitted(struct relay *r, struct lane *l)
+{
+	const struct frame_ref *frames;
+	size_t n = guard_emitted(r->guard, &frames);
+
+	memcpy(l->out + l->out_count, frames, n * sizeof(*frames));
+	l->out_count += (unsigned)n;
+	for (size_t i = 0; i < n; i++) /* what the host gets, as the captures see it */
+		observe_made(r, TO_HOST, frames[i].data, frames[i].len);
 }
 
 /* A drop, and with --debug which rule decided it when the policy did. */
@@ -262,6 +280,8 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 	}
 	r->now_ms = clock_mono_ms();
 	guard_set_now(r->guard, r->now_ms);
+	if (from_vm)
+		guard_batch_start(r->guard); /* the last batch's segments are all sent */
 	for (unsigned i = 0; i < b->count; i++) {
 		struct frame_view v = {0};
 		enum guard_action action = GUARD_DROP;
@@ -289,6 +309,11 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 		case GUARD_RESET:
 			count_drop(r, why, l->direction, &v);
 			reset_both(r, &v);
+			break;
+		case GUARD_HOLD:
+			break; /* its bytes wait in the guard, to be judged */
+		case GUARD_EMIT:
+			take_emitted(r, l);
 			break;
 		}
 		if (r->observer.seen)

@@ -28,7 +28,8 @@ enum relay_direction { TO_HOST, TO_VM, RELAY_DIRECTIONS };
 
 /**
  * struct lane - one direction: frames read from @from, judged, written to @to
- * @out: the frames that passed, waiting to be written (views into @batch)
+ * @out: the frames that passed, waiting to be written (views into @batch, or into the
+ *       guard's segments made this batch)
  * @out_count: how many are in @out
  * @out_sent: how many of them @to has taken; the rest wait for LOOP_OUT
  * @blocked_since_ms: when @to stopped taking frames (0: not blocked)
@@ -36,7 +37,7 @@ enum relay_direction { TO_HOST, TO_VM, RELAY_DIRECTIONS };
 struct lane {
 	struct frame_port *from, *to;
 	struct frame_batch batch;
-	struct frame_ref out[RELAY_BATCH];
+	struct frame_ref out[RELAY_BATCH + GUARD_EMIT_FRAMES_MAX];
 	unsigned out_count, out_sent;
 	uint64_t blocked_since_ms;
 	struct direction_counters *counters;
@@ -47,7 +48,8 @@ struct lane {
 /**
  * struct relay_seen - one frame as the relay dealt with it, told to an observer
  * @dir: TO_HOST for a frame from the VM (or made for the host), TO_VM the other way
- * @action: the guard's verdict; GUARD_PASS for a frame sock-vmnet made itself
+ * @action: the guard's verdict; GUARD_PASS for a frame sock-vmnet made itself (the
+ *          segments of a GUARD_EMIT among them: told after the frame they stand in for)
  * @made: sock-vmnet made it (a responder's answer, a reject or reset), nobody sent it
  * @why: with GUARD_DROP and GUARD_RESET, the reason
  * @rule: the policy's deciding rule (guard_decided_by()), or NULL when no rule decided

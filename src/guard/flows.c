@@ -17,6 +17,7 @@ _Static_assert((FLOW_BUCKETS & (FLOW_BUCKETS - 1)) == 0, "a power of two");
  * @pool: FLOWS_MAX flows; a free one is on the @free_head list
  * @used: pool entries ever handed out (beyond them the pool is untouched)
  * @count: flows in use
+ * @release: what frees a flow's name check, with @release_ctx
  */
 struct flows {
 	uint32_t buckets[FLOW_BUCKETS];
@@ -24,6 +25,8 @@ struct flows {
 	uint32_t free_head;
 	uint32_t used;
 	size_t count;
+	void (*release)(void *ctx, struct flow *fl);
+	void *release_ctx;
 };
 
 static uint32_t bucket_of(uint8_t proto, uint32_t dst, uint16_t sport, uint16_t dport)
@@ -35,7 +38,7 @@ static uint32_t bucket_of(uint8_t proto, uint32_t dst, uint16_t sport, uint16_t 
 	return (uint32_t)(key >> 32) & (FLOW_BUCKETS - 1);
 }
 
-struct flows *flows_new(void)
+struct flows *flows_new(void (*release)(void *ctx, struct flow *fl), void *ctx)
 {
 	struct flows *f = malloc(sizeof(*f));
 
@@ -50,7 +53,17 @@ struct flows *flows_new(void)
 	f->free_head = NONE;
 	f->used = 0;
 	f->count = 0;
+	f->release = release;
+	f->release_ctx = ctx;
 	return f;
+}
+
+/* A flow goes: what it holds of a name check goes with it, whichever way it goes. */
+static void release_check(struct flows *f, struct flow *fl)
+{
+	if (fl->nc && f->release)
+		f->release(f->release_ctx, fl);
+	fl->nc = NULL;
 }
 
 void flows_free(struct flows *f)
@@ -58,7 +71,7 @@ void flows_free(struct flows *f)
 	if (!f)
 		return;
 	for (uint32_t i = 0; i < f->used; i++)
-		free(f->pool[i].first);
+		release_check(f, &f->pool[i]);
 	free(f->pool);
 	free(f);
 }
@@ -83,8 +96,7 @@ static void unlink_flow(struct flows *f, uint32_t i)
 	while (*link != i)
 		link = &f->pool[*link].next;
 	*link = fl->next;
-	free(fl->first);
-	fl->first = NULL;
+	release_check(f, fl);
 	fl->next = f->free_head;
 	f->free_head = i;
 	f->count--;
@@ -178,6 +190,13 @@ void flows_remove_if(struct flows *f, bool (*gone)(void *ctx, const struct flow 
 {
 	for (uint32_t i = 0; i < f->used; i++)
 		if (in_use(f, i) && gone(ctx, &f->pool[i]))
+			unlink_flow(f, i);
+}
+
+void flows_expire(struct flows *f, uint64_t now_ms)
+{
+	for (uint32_t i = 0; i < f->used; i++)
+		if (in_use(f, i) && flows_expired(&f->pool[i], now_ms))
 			unlink_flow(f, i);
 }
 

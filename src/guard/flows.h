@@ -32,17 +32,21 @@
 #define FLOW_TCP_FIN_VM 0x4u
 #define FLOW_TCP_FIN_HOST 0x8u
 #define FLOW_TCP_RST 0x10u
+#define FLOW_TCP_FIN_ACKED 0x20u /* the server acknowledged the VM's FIN */
 
 /**
  * enum flow_check - the server-name check of a TCP flow let through by a name only
  * @FLOW_CHECK_NONE: nothing to check (an address rule lets it through too, or not TCP)
  * @FLOW_CHECK_PENDING: its first bytes have not said which server they want yet
  * @FLOW_CHECK_FAILED: they named a server no rule allows: every packet is dropped
+ * @FLOW_CHECK_PASSED: judged, and opaque since (TLS): a new connection on its ports is
+ *                     checked anew
  */
 enum flow_check {
 	FLOW_CHECK_NONE,
 	FLOW_CHECK_PENDING,
 	FLOW_CHECK_FAILED,
+	FLOW_CHECK_PASSED,
 };
 
 /**
@@ -54,8 +58,9 @@ enum flow_check {
  * @last_ms: when a packet of it was last seen, either way
  * @tcp: FLOW_TCP_* seen so far
  * @check: the server-name check (enum flow_check)
- * @next_seq: while the check is pending: the VM's next byte, in sequence space
- * @first: while the check is pending: the first bytes the VM sent, @first_len of them
+ * @seg_max: the most payload a VM segment of it carried (what segments made for it may carry)
+ * @nc: while the check is pending: its bytes (guard/name_check.h); given to the table's
+ *      release hook when the flow goes, however it goes
  */
 struct flow {
 	uint32_t dst;
@@ -63,19 +68,25 @@ struct flow {
 	uint8_t proto;
 	uint8_t tcp;
 	uint8_t check;
+	uint16_t seg_max;
 	uint32_t rule;
 	uint64_t last_ms;
-	uint32_t next_seq;
-	uint8_t *first;
-	uint32_t first_len;
+	struct name_check *nc;
 	/* private */
 	uint32_t next;
 };
 
 struct flows;
+struct name_check;
 
-/** flows_new() - an empty table, memory taken as it fills; NULL: out of memory */
-struct flows *flows_new(void);
+/**
+ * flows_new() - an empty table, memory taken as it fills
+ * @release: (may be NULL) called with every flow that goes (expired, evicted, removed, the
+ *           table freed) while it holds a name check, to free it
+ * @ctx: its first argument
+ * Return: the table; NULL when out of memory.
+ */
+struct flows *flows_new(void (*release)(void *ctx, struct flow *fl), void *ctx);
 void flows_free(struct flows *f);
 
 /**
@@ -92,7 +103,7 @@ struct flow *flows_find(struct flows *f, uint8_t proto, uint32_t dst, uint16_t s
 struct flow *flows_add(struct flows *f, uint8_t proto, uint32_t dst, uint16_t sport,
 		       uint16_t dport, uint32_t rule, uint64_t now_ms);
 
-/** flows_remove() - forget @fl (its first bytes are freed) */
+/** flows_remove() - forget @fl (its name check released) */
 void flows_remove(struct flows *f, struct flow *fl);
 
 /** flows_remap() - the rules were replaced: each flow's rule gets its new index, or it goes */
@@ -100,6 +111,9 @@ void flows_remap(struct flows *f, long (*map)(void *ctx, uint32_t rule), void *c
 
 /** flows_remove_if() - forget every flow @gone says of */
 void flows_remove_if(struct flows *f, bool (*gone)(void *ctx, const struct flow *fl), void *ctx);
+
+/** flows_expire() - forget every flow that has timed out at @now_ms */
+void flows_expire(struct flows *f, uint64_t now_ms);
 
 /** flows_count() - flows held (timed-out ones not yet forgotten included) */
 size_t flows_count(const struct flows *f);

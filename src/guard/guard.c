@@ -73,7 +73,7 @@ static int ensure_name_tables(struct guard *g, const struct policy *p)
 		return 0;
 	g->learned = learned_new();
 	if (!g->flows)
-		g->flows = flows_new();
+		g->flows = flows_new(guard_check_release, g);
 	if (!g->learned || !g->flows) {
 		learned_free(g->learned);
 		g->learned = NULL;
@@ -86,7 +86,7 @@ int guard_forward_add(struct guard *g, uint8_t proto, uint16_t vm_lo, uint16_t v
 {
 	struct guard_forward *more;
 
-	if (!g->forward_flows && !(g->forward_flows = flows_new()))
+	if (!g->forward_flows && !(g->forward_flows = flows_new(NULL, NULL)))
 		return -ENOMEM;
 	more = realloc(g->forwards, (g->forward_count + 1) * sizeof(*more));
 	if (!more)
@@ -174,6 +174,8 @@ void guard_fini(struct guard *g)
 	learned_free(g->learned);
 	flows_free(g->flows);
 	flows_free(g->forward_flows);
+	free(g->emit);
+	g->emit = NULL;
 	g->forward_flows = NULL;
 	g->policy = NULL;
 	g->learned = NULL;
@@ -490,6 +492,7 @@ enum guard_action guard_vm_frame(struct guard *g, const struct frame_view *v,
 				 enum drop_reason *reason, enum local_service *service)
 {
 	g->decided_by = -1;
+	g->reset_seq_set = false;
 	if (v->len > ETH_HDR_LEN + g->vm->mtu)
 		return drop(reason, DROP_OVERSIZE);
 	if (!mac_equal(v->src_mac, g->vm->mac))

@@ -19,7 +19,28 @@ enum guard_action {
 	GUARD_LOCAL, /* for sock-vmnet itself: a local responder answers it */
 	GUARD_DROP,  /* drop and count the reason */
 	GUARD_RESET, /* drop, count the reason, and reset the TCP connection at both ends */
+	GUARD_HOLD,  /* keep it back (not a drop): its bytes wait to be judged (name checks) */
+	GUARD_EMIT,  /* send guard_emitted()'s segments in its place (judged bytes released) */
 };
+
+/*
+ * Flows whose bytes are checked at once (guard/name_check.h) per VM, and the memory their
+ * buffers may take together. A browser opens 6 connections to a server, a package manager
+ * 1-3; TLS flows leave the check once their ClientHello is acknowledged, plain HTTP ones
+ * stay in it. Beyond the count a new name-checked flow is reset (name-unchecked); beyond
+ * the memory its bytes wait (the VM sends them again).
+ */
+#define GUARD_CHECKS_MAX 256
+#define GUARD_CHECK_MEMORY_MAX (16u << 20)
+
+/*
+ * Segments made in one batch to release judged bytes: one release of the largest hold
+ * (NAME_CHECK_HOLD_MAX) cut at the smallest MSS (536) with the largest headers, and more
+ * for smaller ones. A release that does not fit waits: the VM sends its bytes again, and
+ * being judged already they go on as they come.
+ */
+#define GUARD_EMIT_FRAMES_MAX 192
+#define GUARD_EMIT_BYTES (96u * 1024 + GUARD_EMIT_FRAMES_MAX * 160u)
 
 /**
  * enum local_service - who answers a frame the guard found addressed to sock-vmnet
@@ -49,7 +70,11 @@ enum local_service {
  * @now_ms: the time the frames being judged are judged at (the relay sets it per batch)
  * @decided_by: the rule of the last verdict the policy gave (an entry index; -1: none)
  * @names: counters of the name rules (the caller's; may be NULL)
- * @first_bytes_buffers: first-bytes buffers of pending server-name checks in use
+ * @checks: flows whose bytes are being checked (name checks alive), @check_memory their
+ *          buffers' bytes
+ * @emit: segments made this batch to release judged bytes (GUARD_EMIT), taken on first use
+ * @reset_seq: with GUARD_RESET of a checked flow, where the server's next byte is (the
+ *             sequence its reset must carry); @reset_seq_set says it is set
  * @forwards: the VM's ports the host forwards to (--expose), and connections per forward
  * @forward_flows: the connections forwards let in, whose replies pass: a table of their own,
  *                 so that whoever reaches a forwarded port cannot crowd out the name rules'
@@ -71,7 +96,11 @@ struct guard {
 	uint64_t now_ms;
 	int decided_by;
 	struct name_counters *names;
-	unsigned first_bytes_buffers;
+	unsigned checks;
+	size_t check_memory;
+	struct guard_emit *emit;
+	uint32_t reset_seq;
+	bool reset_seq_set;
 	struct guard_forward *forwards;
 	size_t forward_count;
 	struct flows *forward_flows;
@@ -199,6 +228,29 @@ static inline const char *guard_learned_name(const struct guard *g, uint32_t add
 		if (e->expires_ms > g->now_ms)
 			return e->name;
 	return NULL;
+}
+
+/**
+ * guard_batch_start() - the frames judged next are a new batch: the segments emitted for
+ * the last one (GUARD_EMIT) are no longer needed
+ */
+void guard_batch_start(struct guard *g);
+
+/**
+ * guard_emitted() - with GUARD_EMIT: the segments to send in the frame's place, in order
+ * Return: how many; @frames points at them (valid until guard_batch_start()).
+ */
+size_t guard_emitted(const struct guard *g, const struct frame_ref **frames);
+
+/**
+ * guard_reset_seq() - with GUARD_RESET: the sequence number the reset of the server's side
+ * must carry, when the guard knows it (a checked flow: the server's next byte). Return: true
+ * and @seq, or false (the frame's own sequence number serves).
+ */
+static inline bool guard_reset_seq(const struct guard *g, uint32_t *seq)
+{
+	*seq = g->reset_seq;
+	return g->reset_seq_set;
 }
 
 /** guard_forward_count() - how many forwards (guard_forward_add()) there are */

@@ -7,15 +7,6 @@
 #include "proto/dns_msg.h"
 #include "proto/server_name.h"
 
-/*
- * The first bytes of a TCP flow whose server name is checked, kept while they do not say it
- * yet: a ClientHello is one record of at most 16 KiB (today's, with post-quantum key shares,
- * are 1.5-2 KiB: two segments), a request's headers rarely 8 KiB. Buffers are taken only when
- * the first segment is not enough, at most 64 at once per VM; beyond, the flow is reset.
- */
-#define FIRST_BYTES_MAX (SERVER_NAME_HELLO_MAX + 1024)
-#define FIRST_BYTES_BUFFERS 64
-
 /* ---- learning names ------------------------------------------------------------------------ */
 
 /* Records of one answer that name rules care about, at most this many of each. */
@@ -75,14 +66,16 @@ static bool read_answer(const uint8_t *msg, size_t len, char qname[DNS_NAME_TEXT
 	return true;
 }
 
-/* Learn the A records reached from @start (a name rule @rule matched) through CNAMEs. */
-static void learn_from(struct guard *g, const struct answer_records *ans, const char *start,
-		       uint32_t rule)
+/*
+ * The chain from @start: each name's CNAME target, as long as there is one. Return: its
+ * length (@start included).
+ */
+static unsigned cname_chain(const struct answer_records *ans, const char *start,
+			    const char *chain[CNAME_DEPTH_MAX + 1])
 {
-	const char *chain[CNAME_DEPTH_MAX + 1] = {start};
 	unsigned depth = 1;
 
-	/* the chain from @start: each name's CNAME target, as long as there is one */
+	chain[0] = start;
 	while (depth <= CNAME_DEPTH_MAX) {
 		const char *next = NULL;
 
@@ -93,6 +86,13 @@ static void learn_from(struct guard *g, const struct answer_records *ans, const 
 			break;
 		chain[depth++] = next;
 	}
+	return depth;
+}
+
+/* Learn for @rule the A records of @chain's names (the question's chain from a ruled name). */
+static void learn_from(struct guard *g, const struct answer_records *ans,
+		       const char *const *chain, unsigned depth, uint32_t rule)
+{
 	for (unsigned i = 0; i < ans->addrs; i++)
 		for (unsigned k = 0; k < depth; k++) {
 			if (strcmp(ans->a[i].owner, chain[k]) != 0)
@@ -100,8 +100,8 @@ static void learn_from(struct guard *g, const struct answer_records *ans, const 
 			if (never_by_name(g, ans->a[i].addr)) {
 				if (g->names)
 					g->names->rebinding++;
-			} else if (learned_add(g->learned, ans->a[i].addr, rule, start, ans->a[i].ttl,
-					       g->now_ms) &&
+			} else if (learned_add(g->learned, ans->a[i].addr, rule, chain[0],
+					       ans->a[i].ttl, g->now_ms) &&
 				   g->names) {
 				g->names->learned++;
 			}
@@ -109,26 +109,33 @@ static void learn_from(struct guard *g, const struct answer_records *ans, const 
 		}
 }
 
+/*
+ * Only what the VM asked for is learned: the CNAME chain that starts at the question's name,
+ * and the A records of its names. Records off that chain (an answer for one name that
+ * carries "other CNAME allowed.test" and "allowed.test A x") are the answering server's
+ * say-so about names nobody asked for: the VM's resolver does not take them either.
+ */
 void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len)
 {
 	static struct answer_records ans; /* 40 KiB: not on the stack; one thread */
+	const char *chain[CNAME_DEPTH_MAX + 1];
 	char qname[DNS_NAME_TEXT_LEN];
+	unsigned depth;
 
 	if (!g->learned || !read_answer(msg, len, qname, &ans))
 		return;
 	if (g->names)
 		g->names->answers++;
+	depth = cname_chain(&ans, qname, chain);
 	for (size_t r = 0; r < policy_entry_count(g->policy); r++) {
 		const struct policy_rule *rule = &policy_entry(g->policy, r)->rule;
 
 		if (!rule->is_name)
 			continue;
-		/* the question, or any name of the chain, may be the one the rule names */
-		if (policy_rule_matches_name(rule, qname))
-			learn_from(g, &ans, qname, (uint32_t)r);
-		for (unsigned i = 0; i < ans.cnames; i++)
-			if (policy_rule_matches_name(rule, ans.cname[i].target))
-				learn_from(g, &ans, ans.cname[i].target, (uint32_t)r);
+		/* the question, or any name of its chain, may be the one the rule names */
+		for (unsigned k = 0; k < depth; k++)
+			if (policy_rule_matches_name(rule, chain[k]))
+				learn_from(g, &ans, chain + k, depth - k, (uint32_t)r);
 	}
 }
 
@@ -169,7 +176,7 @@ void guard_count_decision(struct guard *g, int entry)
 }
 
 /* Does @name ask for a server the name rules allow for this flow? Block wins. */
-static bool name_allowed(const struct guard *g, const char *name, uint8_t proto, uint16_t port)
+bool guard_name_allowed(const struct guard *g, const char *name, uint8_t proto, uint16_t port)
 {
 	bool allowed = false;
 
@@ -185,83 +192,6 @@ static bool name_allowed(const struct guard *g, const char *name, uint8_t proto,
 	return allowed;
 }
 
-/* The check is over: the flow goes on unchecked, or is reset from now on. */
-static void end_check(struct guard *g, struct flow *fl, enum flow_check outcome)
-{
-	if (fl->first) {
-		free(fl->first);
-		fl->first = NULL;
-		g->first_bytes_buffers--;
-	}
-	fl->first_len = 0;
-	fl->check = (uint8_t)outcome;
-}
-
-/*
- * check_first_bytes() - a segment of a flow whose server name is not known yet
- *
- * In-order data is read (from the segment itself when it holds the whole ClientHello or
- * request line and Host, else from the flow's buffer) until it names a server; what came
- * before the deciding segment was passed on, and the deciding one is passed on only if the
- * name is allowed. A segment past a gap is dropped (the VM sends it again).
- */
-static enum guard_action check_first_bytes(struct guard *g, struct flow *fl,
-					   const struct frame_view *v, enum drop_reason *reason)
-{
-	uint32_t seq = be32(v->l4 + 4), skip = fl->next_seq - seq;
-	const uint8_t *data = v->payload;
-	size_t n = v->payload_len;
-	char name[DNS_NAME_TEXT_LEN];
-	enum server_name_kind kind;
-	enum server_name_result r;
-
-	if ((int32_t)(seq - fl->next_seq) > 0)
-		return drop(reason, DROP_NAME_CHECK_ORDER);
-	if (skip >= n)
-		return GUARD_PASS; /* all of it seen before: a retransmission */
-	data += skip;
-	n -= skip;
-	if (!fl->first_len) {
-		r = server_name_find(data, n, name, &kind);
-	} else {
-		if (fl->first_len + n > FIRST_BYTES_MAX)
-			goto unchecked;
-		memcpy(fl->first + fl->first_len, data, n);
-		fl->first_len += (uint32_t)n;
-		r = server_name_find(fl->first, fl->first_len, name, &kind);
-	}
-	fl->next_seq += (uint32_t)n;
-	switch (r) {
-	case SERVER_NAME_MORE:
-		if (!fl->first) {
-			if (n > FIRST_BYTES_MAX || g->first_bytes_buffers >= FIRST_BYTES_BUFFERS ||
-			    !(fl->first = malloc(FIRST_BYTES_MAX)))
-				goto unchecked;
-			g->first_bytes_buffers++;
-			memcpy(fl->first, data, n);
-			fl->first_len = (uint32_t)n;
-		}
-		return GUARD_PASS;
-	case SERVER_NAME_OTHER:
-		end_check(g, fl, FLOW_CHECK_NONE); /* neither TLS nor HTTP: nothing to check */
-		return GUARD_PASS;
-	case SERVER_NAME_FOUND:
-		if (name_allowed(g, name, v->ip_proto, v->dst_port)) {
-			end_check(g, fl, FLOW_CHECK_NONE);
-			return GUARD_PASS;
-		}
-		break;
-	case SERVER_NAME_ABSENT:
-	case SERVER_NAME_MALFORMED:
-		break;
-	}
-	end_check(g, fl, FLOW_CHECK_FAILED);
-	return reset(reason, DROP_NAME_MISMATCH);
-unchecked:
-	end_check(g, fl, FLOW_CHECK_FAILED);
-	return reset(reason, DROP_NAME_UNCHECKED);
-}
-
 /* A packet of a flow a name rule let through: it stays open whatever the name's TTL. */
 static enum guard_action flow_packet(struct guard *g, struct flow *fl, const struct frame_view *v,
 				     enum drop_reason *reason)
@@ -269,17 +199,19 @@ static enum guard_action flow_packet(struct guard *g, struct flow *fl, const str
 	fl->last_ms = g->now_ms;
 	guard_count_decision(g, fl->rule == FLOW_RULE_FORWARD ? -1 : (int)fl->rule);
 	if (fl->check == FLOW_CHECK_FAILED)
-		return drop(reason, DROP_NAME_MISMATCH);
+		return fl->proto == IPPROTO_TCP_ && (tcp_flags(v) & (TCP_SYN | TCP_ACK)) == TCP_SYN
+			       ? guard_checked_segment(g, fl, v, reason) /* a new connection? */
+			       : drop(reason, DROP_NAME_MISMATCH);
 	if (fl->proto != IPPROTO_TCP_)
 		return GUARD_PASS;
+	if (fl->check == FLOW_CHECK_PENDING || fl->check == FLOW_CHECK_PASSED)
+		return guard_checked_segment(g, fl, v, reason);
 	if (tcp_flags(v) & TCP_SYN)
 		fl->tcp |= FLOW_TCP_SYN;
 	if (tcp_flags(v) & TCP_FIN)
 		fl->tcp |= FLOW_TCP_FIN_VM;
 	if (tcp_flags(v) & TCP_RST)
 		fl->tcp |= FLOW_TCP_RST;
-	if (fl->check == FLOW_CHECK_PENDING && v->payload_len)
-		return check_first_bytes(g, fl, v, reason);
 	return GUARD_PASS;
 }
 
@@ -313,10 +245,11 @@ enum guard_action guard_vm_unicast(struct guard *g, const struct frame_view *v,
 	}
 	fl = flows_add(g->flows, v->ip_proto, dst, v->src_port, v->dst_port, (uint32_t)d.entry,
 		       g->now_ms);
-	if (v->ip_proto == IPPROTO_TCP_ && g->check_names && !d.by_address) {
-		fl->check = FLOW_CHECK_PENDING;
-		/* the first byte follows the SYN; a flow met mid-way is read from where it is */
-		fl->next_seq = be32(v->l4 + 4) + ((tcp_flags(v) & TCP_SYN) ? 1 : 0);
+	if (v->ip_proto == IPPROTO_TCP_ && g->check_names && !d.by_address &&
+	    guard_check_begin(g, fl, v) < 0) {
+		fl->check = FLOW_CHECK_FAILED;
+		guard_count_decision(g, d.entry);
+		return reset(reason, DROP_NAME_UNCHECKED);
 	}
 	return flow_packet(g, fl, v, reason);
 }
@@ -369,8 +302,11 @@ enum guard_action guard_host_flow_packet(struct guard *g, const struct frame_vie
 	}
 	if (!fl)
 		return GUARD_PASS;
-	if (fl->check == FLOW_CHECK_FAILED)
+	if (fl->check == FLOW_CHECK_FAILED) {
+		if (v->ip_proto == IPPROTO_TCP_ && (tcp_flags(v) & TCP_RST))
+			fl->tcp |= FLOW_TCP_RST; /* the server's side is gone: its ports may serve again */
 		return drop(reason, DROP_NAME_MISMATCH);
+	}
 	fl->last_ms = g->now_ms;
 	if (v->ip_proto == IPPROTO_TCP_) {
 		fl->tcp |= FLOW_TCP_ANSWERED;
@@ -378,6 +314,8 @@ enum guard_action guard_host_flow_packet(struct guard *g, const struct frame_vie
 			fl->tcp |= FLOW_TCP_FIN_HOST;
 		if (tcp_flags(v) & TCP_RST)
 			fl->tcp |= FLOW_TCP_RST;
+		if (fl->nc)
+			guard_check_answer(g, fl, v);
 	}
 	return GUARD_PASS;
 }

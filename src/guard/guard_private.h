@@ -48,6 +48,26 @@ enum guard_action guard_vm_unicast(struct guard *g, const struct frame_view *v,
 enum guard_action guard_host_flow_packet(struct guard *g, const struct frame_view *v,
 					 enum drop_reason *reason);
 
+/** guard_name_allowed() - does @name ask for a server the name rules allow? Block wins. */
+bool guard_name_allowed(const struct guard *g, const char *name, uint8_t proto, uint16_t port);
+
+/**
+ * guard_check_begin() - @fl, a TCP flow a name alone let through, has its bytes checked
+ * from @v on (its SYN, or the first segment seen of it)
+ * Return: 0, or -1 when no more checks may begin (GUARD_CHECKS_MAX) or out of memory.
+ */
+int guard_check_begin(struct guard *g, struct flow *fl, const struct frame_view *v);
+
+/** guard_checked_segment() - a VM segment of a checked flow: normalized, judged, released */
+enum guard_action guard_checked_segment(struct guard *g, struct flow *fl,
+					const struct frame_view *v, enum drop_reason *reason);
+
+/** guard_check_answer() - a server segment of a checked flow: what it acknowledges */
+void guard_check_answer(struct guard *g, struct flow *fl, const struct frame_view *v);
+
+/** guard_check_release() - flows' release hook: @fl's check goes (ctx: the guard) */
+void guard_check_release(void *ctx, struct flow *fl);
+
 /** guard_forward_to() - the forward that reaches the VM's @vm_port, or NULL */
 struct guard_forward *guard_forward_to(struct guard *g, uint8_t proto, uint16_t vm_port);
 

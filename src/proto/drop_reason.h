@@ -32,6 +32,15 @@
 	X(NAME_MISMATCH, "name-mismatch", "TLS SNI or HTTP Host names no allowed name (connection reset)") \
 	X(NAME_UNCHECKED, "name-unchecked", "first bytes too long or too many to check (connection reset)") \
 	X(NAME_CHECK_ORDER, "name-check-order", "segment past a gap while the server name is checked") \
+	X(NAME_CHANGED, "name-changed", "bytes sent again differ from bytes already judged (connection reset)") \
+	X(NAME_PROTOCOL, "name-protocol", "neither TLS nor HTTP/1 where only a name lets the flow through (connection reset)") \
+	X(NAME_MALFORMED, "name-malformed", "HTTP request head servers could read differently (connection reset)") \
+	X(NAME_SWITCH, "name-switch", "CONNECT or Upgrade on a checked HTTP connection (connection reset)") \
+	X(CHECKED_CHECKSUM, "checked-checksum", "bad IPv4 or TCP checksum on a checked flow (the server would drop it)") \
+	X(CHECKED_TTL, "checked-ttl", "TTL of 1 or less on a checked flow (it dies before the server)") \
+	X(CHECKED_SYN_DATA, "checked-syn-data", "data on a SYN of a checked flow (servers drop it without a TFO cookie)") \
+	X(CHECKED_URGENT, "checked-urgent", "urgent data on a checked flow (servers take it out of the stream)") \
+	X(CHECKED_REUSE, "checked-reuse", "a new connection on the ports of a checked one not known to be closed") \
 	X(MULTICAST, "multicast", "multicast or broadcast not allowed")                      \
 	X(DHCP_MALFORMED, "dhcp-malformed", "DHCP message that does not parse")             \
 	X(DHCP_FOREIGN_MAC, "dhcp-foreign-mac", "DHCP request for another MAC")             \

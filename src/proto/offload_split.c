@@ -46,12 +46,15 @@ enum drop_reason packet_split_start(struct packet_splitter *s, const uint8_t *pk
 	return DROP_NONE;
 }
 
-/* l4_checksum() - the checksum to store, 0 as 0xffff (UDP's 0 means "no checksum") */
-static uint16_t l4_checksum(uint64_t sum)
+/*
+ * l4_checksum() - the checksum to store: UDP's 0 as 0xffff (RFC 768: 0 means "no checksum"),
+ * TCP's as it is (RFC 9293 has no such case, and Linux's TCP stores 0)
+ */
+static uint16_t l4_checksum(uint8_t proto, uint64_t sum)
 {
 	uint16_t c = checksum_final(sum);
 
-	return c ? c : 0xffff;
+	return c || proto != IPPROTO_UDP_ ? c : 0xffff;
 }
 
 /* one_frame() - the packet as it is, its checksum completed if it was left to us */
@@ -62,8 +65,10 @@ static size_t one_frame(struct packet_splitter *s, uint8_t *out)
 	if (s->info.needs_csum) {
 		uint8_t *field = out + s->info.csum_start + s->info.csum_offset;
 
-		/* the field holds the pseudo-header sum, so it is summed along */
-		put_be16(field, l4_checksum(checksum_add(0, out + s->info.csum_start,
+		/* the field holds the pseudo-header sum, so it is summed along; UDP's is 6 bytes
+		 * into its header, TCP's 16 */
+		put_be16(field, l4_checksum(s->info.csum_offset == 6 ? IPPROTO_UDP_ : IPPROTO_TCP_,
+					    checksum_add(0, out + s->info.csum_start,
 							 s->len - s->info.csum_start)));
 	}
 	s->done = true;
@@ -109,7 +114,7 @@ size_t packet_split_next(struct packet_splitter *s, uint8_t *out, size_t out_cap
 	else
 		put_be16(l4 + 4, (uint16_t)l4_len);
 	put_be16(l4 + csum_at, 0);
-	put_be16(l4 + csum_at, l4_checksum(checksum_add(checksum_pseudo_ipv4(ip, ip[9],
+	put_be16(l4 + csum_at, l4_checksum(ip[9], checksum_add(checksum_pseudo_ipv4(ip, ip[9],
 									       (uint16_t)l4_len),
 							  l4, l4_len)));
 	s->next += data;

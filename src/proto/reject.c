@@ -40,17 +40,21 @@ size_t reject_reset_sender(const struct frame_view *v, uint8_t *out)
 	return ipv4_tcp_frame(out, 0, &ends, &tcp);
 }
 
-size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out)
+size_t reject_reset_receiver_at(const struct frame_view *v, uint32_t seq, uint8_t *out)
 {
 	struct ipv4_ends ends = {.src_mac = v->src_mac, .dst_mac = v->dst_mac,
 				 .src_ip = inet_v4(&v->ip_src), .dst_ip = inet_v4(&v->ip_dst),
 				 .src_port = v->src_port, .dst_port = v->dst_port};
-	struct tcp_fields tcp = {.flags = TCP_RST, .seq = 0};
+	struct tcp_fields tcp = {.flags = TCP_RST, .seq = seq};
 
 	if (!v->l4 || v->ip_proto != IPPROTO_TCP_ || (tcp_flags(v) & TCP_RST))
 		return 0;
-	tcp.seq = be32(v->l4 + 4);
 	return ipv4_tcp_frame(out, 0, &ends, &tcp);
+}
+
+size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out)
+{
+	return v->l4 ? reject_reset_receiver_at(v, be32(v->l4 + 4), out) : 0;
 }
 
 /* An ICMP error (types 3, 4, 5, 11, 12) is never answered with another. */

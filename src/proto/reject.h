@@ -33,6 +33,12 @@ size_t reject_reset_sender(const struct frame_view *v, uint8_t *out);
 size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out);
 
 /**
+ * reject_reset_receiver_at() - reject_reset_receiver() with the sequence number @seq: where
+ * the receiver's next byte is (RFC 5961 3.2: a reset is taken only exactly there)
+ */
+size_t reject_reset_receiver_at(const struct frame_view *v, uint32_t seq, uint8_t *out);
+
+/**
  * reject_icmp_prohibited() - ICMP "administratively prohibited" about @v, from a router
  * @v: an IPv4 packet (not itself an ICMP error, not a non-first fragment)
  * @router_mac: the router's MAC, the answer's Ethernet source

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* server_name.c — the name a TCP connection's first bytes ask for: TLS SNI or the HTTP/1 Host */
+/* server_name.c — the server a TLS ClientHello asks for: its server_name (SNI) */
 #include "proto/server_name.h"
 
 #include <stdbool.h>
 #include <string.h>
-#include <strings.h>
 
 #include "proto/byteorder.h"
 #include "proto/dns_name.h"
@@ -16,10 +15,6 @@
 #define TLS_HANDSHAKE_HDR_LEN 4
 #define TLS_EXT_SERVER_NAME 0
 #define TLS_SNI_HOST_NAME 0
-
-/* The HTTP/1 methods (RFC 9110 9.3, RFC 5789): what an HTTP request starts with. */
-static const char *const http_methods[] = {"GET",     "HEAD",  "POST",  "PUT", "DELETE",
-					   "CONNECT", "OPTIONS", "TRACE", "PATCH"};
 
 /* A name from the wire: a valid host name, lower case; an IP literal is not a name. */
 static enum server_name_result take_name(const char *text, size_t len,
@@ -164,71 +159,12 @@ static enum server_name_result tls(const uint8_t *data, size_t len, char name[DN
 				 name);
 }
 
-/* ---- HTTP/1 ------------------------------------------------------------------------------ */
-
-/* Does @data start with a method and a space, could it still, or can it not? */
-static enum server_name_result http_start(const uint8_t *data, size_t len)
+enum server_name_result tls_server_name(const uint8_t *data, size_t len,
+					char name[DNS_NAME_TEXT_LEN])
 {
-	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
-		size_t m = strlen(http_methods[i]);
-
-		if (len >= m + 1 && memcmp(data, http_methods[i], m) == 0 && data[m] == ' ')
-			return SERVER_NAME_FOUND;
-		if (len < m + 1 && memcmp(data, http_methods[i], len) == 0)
-			return SERVER_NAME_MORE;
-	}
-	return SERVER_NAME_OTHER;
-}
-
-static enum server_name_result http(const uint8_t *data, size_t len, char name[DNS_NAME_TEXT_LEN])
-{
-	const uint8_t *line = data, *end = data + len;
-	bool request_line = true;
-
-	for (;;) {
-		const uint8_t *eol = memchr(line, '\n', (size_t)(end - line));
-		size_t n;
-
-		if (!eol)
-			return SERVER_NAME_MORE;
-		n = (size_t)(eol - line);
-		if (n && line[n - 1] == '\r')
-			n--;
-		if (request_line) {
-			request_line = false;
-		} else if (n == 0) {
-			return SERVER_NAME_ABSENT; /* the headers ended without a Host */
-		} else if (n > 5 && strncasecmp((const char *)line, "host:", 5) == 0) {
-			const char *v = (const char *)line + 5, *v_end = (const char *)line + n;
-			const char *colon;
-
-			while (v < v_end && (*v == ' ' || *v == '\t'))
-				v++;
-			while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
-				v_end--;
-			if (v < v_end && *v == '[')
-				return SERVER_NAME_MALFORMED; /* an IPv6 literal is no name */
-			colon = memchr(v, ':', (size_t)(v_end - v));
-			return take_name(v, (size_t)((colon ? colon : v_end) - v), name);
-		}
-		line = eol + 1;
-	}
-}
-
-enum server_name_result server_name_find(const uint8_t *data, size_t len,
-					 char name[DNS_NAME_TEXT_LEN], enum server_name_kind *kind)
-{
-	enum server_name_result start;
-
 	if (len == 0)
 		return SERVER_NAME_MORE;
-	if (data[0] == TLS_RECORD_HANDSHAKE) {
-		*kind = SERVER_NAME_TLS;
-		return tls(data, len, name);
-	}
-	start = http_start(data, len);
-	if (start != SERVER_NAME_FOUND)
-		return start == SERVER_NAME_MORE ? SERVER_NAME_MORE : SERVER_NAME_OTHER;
-	*kind = SERVER_NAME_HTTP;
-	return http(data, len, name);
+	if (data[0] != TLS_RECORD_HANDSHAKE)
+		return SERVER_NAME_OTHER;
+	return tls(data, len, name);
 }

@@ -105,5 +105,6 @@ void vmnet_tx_checksum(struct joined_packet *m)
 	if (carry)
 		sum = checksum_add(sum, &odd, 1);
 	c = checksum_final(sum);
-	put_be16(field, c ? c : 0xffff);
+	/* 0 is written 0xffff for UDP only (RFC 768: 0 is "no checksum"; TCP has no such case) */
+	put_be16(field, c || info->csum_offset != 6 ? c : 0xffff);
 }

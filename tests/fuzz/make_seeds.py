@@ -11,6 +11,7 @@ policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
 dhcp_msg seeds: DHCP client messages (UDP payloads to port 67).
 dns_msg seeds: DNS queries and answers, compressed names and CNAME chains among them.
 server_name seeds: first bytes of connections: real TLS ClientHellos, HTTP requests, SSH.
+name_check seeds: events of a checked flow (fuzz_name_check.c): requests, decoys, evasions.
 names seeds: DNS answers with A records and CNAME chains, rebinding addresses among them.
 control seeds: control socket request lines.
 policy_file seeds: --policy files (rules, comments, CRs, bad lines).
@@ -250,6 +251,37 @@ def server_name_seeds():
     yield "ssh", b"SSH-2.0-OpenSSH_9.2p1\r\n"
 
 
+def checked_flow(*events):
+    """fuzz_name_check.c's input: (op, offset, payload) events of one checked flow."""
+    out = b""
+    for op, offset, payload in events:
+        out += struct.pack("<BH", op, offset)
+        if op in (0, 1):
+            out += bytes([len(payload)]) + payload
+    return out
+
+
+def name_check_seeds():
+    ok = b"GET / HTTP/1.1\r\nHost: allowed.test\r\n\r\n"
+    evil = b"GET / HTTP/1.1\r\nHost: evil.test\r\n\r\n"
+    hello = (Path(__file__).resolve().parents[1] / "data" / "client-hello-github.com.bin").read_bytes()
+    yield "one-request", checked_flow((0, 0, ok), (2, 0, b""))
+    yield "keep-alive", checked_flow((0, 0, ok), (2, 0, b""), (0, len(ok), evil))
+    yield "pipelined", checked_flow((0, 0, ok + evil[:20]), (0, len(ok) + 20, evil[20:]))
+    yield "split-head", checked_flow((0, 0, ok[:10]), (0, 10, ok[10:]), (2, 0, b""))
+    yield "decoy-lost", checked_flow((1, 0, ok), (0, 0, evil))
+    yield "decoy-lost-old-ack", checked_flow((1, 0, ok), (3, len(ok), b""), (0, 0, evil))
+    yield "leading-crlf", checked_flow((0, 0, b"\r\n" + evil))
+    yield "absolute-uri", checked_flow((0, 0, b"GET http://evil.test/ HTTP/1.1\r\nHost: allowed.test\r\n\r\n"))
+    yield "post-body", checked_flow((0, 0, b"POST / HTTP/1.1\r\nHost: allowed.test\r\n"
+                                           b"Content-Length: 5\r\n\r\nhello"), (0, 69, evil))
+    yield "chunked", checked_flow((0, 0, b"POST / HTTP/1.1\r\nHost: allowed.test\r\n"
+                                         b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+                                  (0, 84, ok))
+    yield "tls-split", checked_flow((0, 0, hello[:200]), (0, 200, hello[200:400]),
+                                    (0, 400, hello[400:]), (2, 0, b""))
+
+
 def dns_answer(qname, records):
     """A response to an A question for @qname with @records: (owner, type, ttl, rdata)."""
     msg = struct.pack("!HHHHHH", 0x1234, 0x8180, 1, len(records), 0, 0) + dns_name(qname)
@@ -306,7 +338,7 @@ def main():
                           ("offload", offload_seeds()), ("dhcp_msg", dhcp_msg_seeds()),
                           ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds()),
                           ("server_name", server_name_seeds()), ("names", names_seeds()),
-                          ("control", control_seeds()),
+                          ("control", control_seeds()), ("name_check", name_check_seeds()),
                           ("policy_file", policy_file_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:

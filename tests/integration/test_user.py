@@ -107,6 +107,7 @@ def test_the_gateway_is_the_hosts_loopback_and_no_other_subnet_address_is(topo, 
     net = topo.start_vmnet(WAN_ALLOW + ["--allow=192.168.64.0/24"], lease_db="", prefix=prefix)
     vm = ScapyVM(net)
     assert vm.dhcp() == "192.168.64.2"
+    assert vm.arp_gateway()  # (else scapy looks for the gateway's MAC on this machine)
     server = topo.host.popen([PYTHON, "-c", LISTEN, "7070"], stdout=subprocess.PIPE, text=True)
     try:
         assert "ready" in server.stdout.readline()

@@ -113,6 +113,28 @@ static void requests_go_to_the_handler(void **state)
 	close(fd);
 }
 
+/* Clients that connect and say nothing cannot lock the control socket out (issue 19, 10). */
+static void idle_clients_make_room(void **state)
+{
+	struct fixture *f = *state;
+	int idle[8], fd;
+	char buf[512] = "";
+
+	for (int i = 0; i < 8; i++) {
+		idle[i] = client(f);
+		loop_run_once(f->loop, 100); /* accepted, one by one: the first is the oldest */
+	}
+	fd = client(f);
+	assert_int_equal(write(fd, "{\"cmd\":\"stats\"}\n", 16), 16);
+	read_answer(f, fd, buf, sizeof(buf));
+	assert_string_equal(buf, "{\"ok\":true,\"stats\":42}\n");
+	assert_int_equal(recv(idle[0], buf, sizeof(buf), MSG_DONTWAIT), 0); /* closed */
+	assert_int_equal(recv(idle[1], buf, sizeof(buf), MSG_DONTWAIT), -1); /* still there */
+	for (int i = 0; i < 8; i++)
+		close(idle[i]);
+	close(fd);
+}
+
 /*
  * With no descriptor left, a waiting connection keeps the listener readable: the control
  * socket stops watching it for a while instead of being woken for it turn after turn, and
@@ -155,6 +177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(requests_go_to_the_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(idle_clients_make_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_descriptors_pauses_accepting, setup, teardown),
 	};
 

@@ -15,7 +15,7 @@
 
 static void found_by_their_ends_only(void **state)
 {
-	struct flows *f = flows_new();
+	struct flows *f = flows_new(NULL, NULL);
 	struct flow *a = flows_add(f, TCP, 0x01020304, 1000, 443, 5, NOW);
 
 	(void)state;
@@ -33,7 +33,7 @@ static void found_by_their_ends_only(void **state)
 
 static void timeouts_follow_the_state(void **state)
 {
-	struct flows *f = flows_new();
+	struct flows *f = flows_new(NULL, NULL);
 	struct flow *fl;
 
 	(void)state;
@@ -63,7 +63,7 @@ static long keep_odd(void *ctx, uint32_t rule)
 
 static void a_full_table_and_a_new_policy(void **state)
 {
-	struct flows *f = flows_new();
+	struct flows *f = flows_new(NULL, NULL);
 
 	(void)state;
 	for (uint32_t i = 0; i < FLOWS_MAX; i++)

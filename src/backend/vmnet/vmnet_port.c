@@ -157,6 +157,7 @@ static int stage_read(struct vmnet_port *p)
 						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
 	}
 	status = vmnet_read(p->link->iface, p->rx_desc, &got);
+	p->read_since_clear = true;
 	if (got < 0 || (unsigned)got > want)
 		got = 0;
 	r = read_status(p, status, want);
@@ -235,12 +236,15 @@ static int port_recv(struct frame_port *fp, struct frame_batch *b)
 
 	doorbell_clear(&p->bell); /* before reading: a ring from now on is for later packets */
 	p->more_waits = false;
+	p->read_since_clear = !p->stage; /* recv_direct() always reads */
 	r = p->stage ? recv_staged(p, b) : recv_direct(p, b);
 	/*
 	 * A full read may have left packets in vmnet, and vmnet need not tell again: ring
-	 * ourselves, so the loop comes back after serving the VM's side, not at once.
+	 * ourselves, so the loop comes back after serving the VM's side, not at once. So too
+	 * when this call was served from what an earlier read staged and read nothing: a ring
+	 * it cleared may have been for packets that came meanwhile (a lost wake-up otherwise).
 	 */
-	if (r >= 0 && p->more_waits && !fp->rx_pending)
+	if (r >= 0 && (p->more_waits || !p->read_since_clear) && !fp->rx_pending)
 		doorbell_ring(&p->bell);
 	return r;
 }

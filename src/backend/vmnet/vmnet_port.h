@@ -59,6 +59,7 @@ struct vmnet_port {
 	unsigned slots, staged, stage_next;
 	size_t stage_len[VMNET_STAGE_SLOTS_MAX];
 	bool more_waits;
+	bool read_since_clear; /* vmnet was read after the doorbell was last cleared */
 	struct packet_splitter split;
 	bool splitting;
 	struct arp_prober *prober;

@@ -54,15 +54,17 @@ int forward_owner_tag(char *tag, size_t size)
 	return 0;
 }
 
-/* This bridge may route loopback sources: /proc/sys/net/ipv4/conf/BRIDGE/route_localnet. */
-static int allow_loopback(const char *bridge, char *err, size_t err_size)
+/* Write @value to /proc/sys/net/ipv4/conf/BRIDGE/@knob: this bridge's own setting only. */
+static int set_bridge_conf(const char *bridge, const char *knob, const char *value, char *err,
+			   size_t err_size)
 {
 	char path[128];
+	size_t n = strlen(value);
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", bridge, knob);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1\n", 2) != 2) {
+	if (fd < 0 || write(fd, value, n) != (ssize_t)n) {
 		snprintf(err, err_size, "cannot set %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -70,6 +72,25 @@ static int allow_loopback(const char *bridge, char *err, size_t err_size)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * The bridge's settings forwards need:
+ * - route_localnet: it may route loopback sources (127.0.0.1's connections, above);
+ * - arp_announce 2: when it asks who has a VM's address, it says it is the gateway, its own
+ *   address on the VMs' subnet. A connection from the host to its own LAN address, forwarded
+ *   to a VM, leaves with that LAN address as its source, and by default (arp_announce 0)
+ *   the kernel asks for the VM in its name; the VM's answer is then about an address the
+ *   guard never lets it talk to on the link (arp-target), and the connection never starts
+ *   (issue 19, fault 12). Level 2 is the documented cure ("always use the best local
+ *   address for this target": Documentation/networking/ip-sysctl.rst); the VM still sees
+ *   the real client address in the connection, and the guard's ARP rule stays as strict.
+ */
+static int set_bridge_for_forwards(const char *bridge, char *err, size_t err_size)
+{
+	if (set_bridge_conf(bridge, "route_localnet", "1\n", err, err_size) < 0)
+		return -1;
+	return set_bridge_conf(bridge, "arp_announce", "2\n", err, err_size);
 }
 
 /* Append one rule to @cmd: @chain, @e's port @k to @vm. */
@@ -148,7 +169,7 @@ int forward_add(const char *bridge, const struct expose *e, uint32_t vm, const c
 		add_rule(cmd, size, "forward_pre", e, k, vm, comment);
 		add_rule(cmd, size, "forward_out", e, k, vm, comment);
 	}
-	if (allow_loopback(bridge, err, err_size) < 0)
+	if (set_bridge_for_forwards(bridge, err, err_size) < 0)
 		goto out;
 	if (nft_run(nft, cmd, &listing, why, sizeof(why)) < 0) {
 		snprintf(err, err_size, "nftables refused the forward: %s", why);
