@@ -20,6 +20,7 @@
 
 #include "backend/backend.h"
 #include "proto/addr.h"
+#include "transport/unix_listener.h"
 
 static const char usage_text[] =
 	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
@@ -95,6 +96,7 @@ static const char usage_text[] =
 /* The seed's three address flags, as given: checked together by check_addresses(). */
 struct seed_addresses {
 	uint32_t start_addr, end_addr, subnet_mask;
+	unsigned given; /* how many of the three were on the command line */
 };
 
 /**
@@ -147,12 +149,14 @@ static int parse_on_off(struct parse_ctx *c, const char *arg)
 	return arg[1] == 'n';
 }
 
-/* A unix socket's path for --control, --socket, --listen: 1 to 107 bytes (sun_path). */
+/* A unix socket's path for --control, --socket, --listen: what sun_path holds (1 to 103
+ * bytes on macOS, 107 on Linux). */
 static bool socket_path_ok(struct parse_ctx *c, const char *arg)
 {
-	if (arg[0] != '\0' && strlen(arg) < 108)
+	if (arg[0] != '\0' && strlen(arg) < UNIX_PATH_SIZE)
 		return true;
-	fail(c, "--%s: \"%s\" is not a usable socket path (1 to 107 bytes)", c->name, arg);
+	fail(c, "--%s: \"%s\" is not a usable socket path (1 to %zu bytes)", c->name, arg,
+	     UNIX_PATH_SIZE - 1);
 	return false;
 }
 
@@ -246,6 +250,7 @@ static enum options_result set_seed_addr(struct parse_ctx *c, const char *arg, u
 {
 	if (!ipv4_parse(arg, dst))
 		return fail(c, "--%s: \"%s\" is not an IPv4 address", c->name, arg);
+	c->seed.given++;
 	return OPTIONS_OK;
 }
 
@@ -743,6 +748,17 @@ static enum options_result check_vmnet(struct parse_ctx *c, const struct config 
 		return fail(c, "--vmnet-mode: bridged needs --vmnet-interface (see --help)");
 	if (v->mode != VMNET_MODE_BRIDGED && v->interface[0])
 		return fail(c, "--vmnet-interface: only with --vmnet-mode=bridged");
+	/*
+	 * Bridged, the VM is on the LAN of --vmnet-interface, whose router and addresses are
+	 * the LAN's: sock-vmnet's defaults (192.168.64.0/24) would hand the VM an address the
+	 * LAN does not route. sock-vmnet still answers its VM's DHCP itself (the guard must
+	 * know the VM's address, and nothing of it reaches the LAN), so the LAN's router and a
+	 * range of its addresses that no DHCP server of the LAN hands out are given.
+	 */
+	if (v->mode == VMNET_MODE_BRIDGED && c->seed.given < 3)
+		return fail(c, "--vmnet-mode: bridged needs --start-addr (the LAN's router), "
+			    "--end-addr and --subnet-mask: a range of the LAN that no DHCP server "
+			    "of it hands out (README, bridged mode)");
 	return OPTIONS_OK;
 }
 
@@ -854,6 +870,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	if (cfg->ops.policy_rules.count + cfg->policy.count > POLICY_MAX_RULES)
 		return fail(&c, "--policy: more than %d rules with --allow and --block",
 			    POLICY_MAX_RULES);
+	cfg->backend.vmnet.forwards = cfg->expose.count > 0;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
 	return check_addresses(&c, cfg, &c.seed);
 }

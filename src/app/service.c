@@ -154,17 +154,31 @@ static void on_signal(struct loop_signals *sig, int signo)
 	}
 }
 
+/*
+ * The hypervisor exited: reap it with a wait that blocks. macOS posts NOTE_EXIT before the
+ * process is a zombie (XNU proc_exit(): proc_knote(NOTE_EXIT) comes before p_stat = SZOMB;
+ * EVFILT_PROC's ESRCH starts earlier still, in proc_prepareexit()), so a WNOHANG wait at
+ * that moment may find nothing, and NOTE_EXIT is reported once (filt_proc(): EV_ONESHOT):
+ * the exit would be lost and sock-vmnet would hang. The zombie follows at once; libuv
+ * waits the same way on kqueue (libuv#3521). Linux's pidfd reports the zombie itself.
+ */
 static void on_child_exit(struct loop_process *p)
 {
 	struct service *s = container_of(p, struct service, child);
+	pid_t r;
 
-	if (waitpid(p->pid, &s->child_status, WNOHANG) == p->pid) {
-		s->child_done = true;
-		s->stop = true;
-		log_info("hypervisor pid=%d ended status=%d", (int)p->pid,
-			 WIFEXITED(s->child_status) ? WEXITSTATUS(s->child_status)
-						    : 128 + WTERMSIG(s->child_status));
+	while ((r = waitpid(p->pid, &s->child_status, 0)) < 0 && errno == EINTR)
+		;
+	if (r != p->pid) {
+		log_warn("hypervisor pid=%d ended, but cannot be waited for: %s", (int)p->pid,
+			 strerror(errno));
+		s->child_status = 1 << 8; /* as if it exited 1: its status is unknown */
 	}
+	s->child_done = true;
+	s->stop = true;
+	log_info("hypervisor pid=%d ended status=%d", (int)p->pid,
+		 WIFEXITED(s->child_status) ? WEXITSTATUS(s->child_status)
+					    : 128 + WTERMSIG(s->child_status));
 }
 
 static void on_vm_gone(void *ctx)

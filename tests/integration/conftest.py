@@ -57,6 +57,9 @@ TAP_ONLY = {
 TAP_ONLY_FILES = {"test_host_faults.py"}
 # A sanitizer build (SVM_SANITIZER=thread): every report fails the test that caused it.
 SANITIZER = os.environ.get("SVM_SANITIZER")
+# The OS layer under test: "linux", or "darwin" (make vmnet-sim-darwin: src/os/darwin's
+# loop and peer watch over sim/xnu's simulated XNU).
+SIM_OS = os.environ.get("SVM_SIM_OS", "linux")
 
 
 def pytest_collection_modifyitems(config, items):

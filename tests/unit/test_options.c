@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "app/options.h"
@@ -282,6 +283,31 @@ static void operators_options(void **state)
 	unlink(policy);
 }
 
+/*
+ * A socket path must fit this OS's sun_path: 104 bytes on macOS (XNU bsd/sys/un.h), 108 on
+ * Linux, the NUL included. The longest that fits is taken, one more byte refused.
+ */
+static void socket_paths_fit_sun_path(void **state)
+{
+	struct sockaddr_un addr;
+	char path[sizeof(addr.sun_path) + 1], arg[sizeof(path) + 16], message[64];
+
+	(void)state;
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	path[sizeof(addr.sun_path) - 1] = '\0'; /* the longest: sun_path's size less the NUL */
+	snprintf(arg, sizeof(arg), "--socket=%s", path);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	path[sizeof(addr.sun_path) - 1] = 'p';
+	path[sizeof(addr.sun_path)] = '\0';
+	snprintf(arg, sizeof(arg), "--listen=%s", path);
+	snprintf(message, sizeof(message), "is not a usable socket path (1 to %zu bytes)",
+		 sizeof(addr.sun_path) - 1);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_ERROR);
+	assert_true(strncmp(err, "--listen: ", 10) == 0);
+	assert_non_null(strstr(err, message));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +322,7 @@ int main(void)
 		cmocka_unit_test(dns_and_policy_lists_are_split),
 		cmocka_unit_test(run_mode_takes_no_vm_socket),
 		cmocka_unit_test(operators_options),
+		cmocka_unit_test(socket_paths_fit_sun_path),
 	};
 	return cmocka_run_group_tests(tests, make_fds, NULL);
 }
