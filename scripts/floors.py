@@ -32,8 +32,8 @@ FLOORS = [
     ("state and host", ["guard", "leases", "hostnet", "hostnet/linux", "vmnet"],
      "verdicts and the policy; the lease database; the host's ports, ARP probes, bridges, "
      "NAT and forwards; vmnet's conventions without vmnet"),
-    ("OS", ["os", "os/linux", "os/darwin"], "the OS interfaces (os/*.h) and each OS's "
-     "implementation of them and of core/loop.h"),
+    ("OS", ["os", "os/linux", "os/darwin", "sim/xnu"], "the OS interfaces (os/*.h) and each "
+     "OS's implementation of them and of core/loop.h; XNU's kqueue simulated on Linux"),
     ("ground", ["core"], "loop API and timers, clock, log, frame ports and batches, the "
      "counters, the VM's config section"),
     ("pure", ["proto"], "pure functions on bytes: addresses, wire constants, frames, "
@@ -62,8 +62,8 @@ def folder_of(path):
         return "src"
     if rel.startswith("src/"):
         return rel[len("src/"):]
-    if rel.startswith("sim/vmnet"):
-        return "sim/vmnet"
+    if rel.startswith("sim/"):
+        return "/".join(rel.split("/")[:2])  # sim/vmnet/include/... -> sim/vmnet
     return rel
 
 
@@ -84,7 +84,7 @@ def check(root):
                     continue
                 path = os.path.relpath(os.path.join(dirpath, name), root)
                 here = folder_of(path)
-                if path.startswith("sim/vmnet/include/"):
+                if path.startswith(("sim/vmnet/include/", "sim/xnu/include/")):
                     continue  # stand-ins for system headers (<dispatch/dispatch.h>...)
                 if here not in ranks:
                     errors.append(f"{path}: folder \"{here}\" is on no floor (scripts/floors.py)")

@@ -19,7 +19,8 @@
 #     OS); libslirp found through a pkg-config file of its own, as Homebrew's would be, so
 #     the user back-end is built as a Mac with `brew install libslirp` builds it.
 # Then checks the output: a Mach-O of the right architecture, vmnet linked, the macOS 26
-# calls weakly (so that the program starts on macOS 13).
+# calls weakly (so that the program starts on macOS 13); and compiles the vmnet back-end
+# once more for each older SDK the transcription can play (-Dvmnet_sdk=11, 12, 15).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,4 +119,16 @@ for arch in arm64 x86_64; do
 	llvm-nm-14 -m "$exe" | grep -q "(undefined) weak external _vmnet_network_create" ||
 		{ echo "macos-link: vmnet_network_create is not weakly imported" >&2; exit 1; }
 done
-echo "macos-link: sock-vmnet builds and links for macOS (arm64, x86_64)"
+# The vmnet back-end against the vmnet.h of older SDKs as well: the transcription plays each
+# (-Dvmnet_sdk), hiding what it lacks (checksum offload before 12, the address-family
+# forwarding calls before SDK 12, VMNET_NOT_AUTHORIZED before 14, the per-call limits before
+# 15, network objects before 26). The code must compile against every one; 26 is above.
+for sdk in 11 12 15; do
+	build=$prefix-sdk$sdk
+	macos_setup "$build" "$(macos_cross_file arm64 "$binaries" ", '-Wunguarded-availability'" \
+		", '-L$stubs', '-F$stubs/Frameworks'")" -Dwerror=true -Dvmnet_sdk=$sdk
+	echo "macos-link: the vmnet back-end against SDK $sdk's vmnet.h (arm64)"
+	ninja -C "$build" src/backend/vmnet/libsvm_backend_vmnet.a
+done
+echo "macos-link: sock-vmnet builds and links for macOS (arm64, x86_64); its vmnet back-end" \
+	"compiles against the vmnet.h of SDK 11, 12, 15 and 26"

@@ -45,12 +45,26 @@ struct sim_fault {
  *               takes; more is VMNET_TOO_MANY_PACKETS
  * @report_max_packets: the limit is in interface_param (macOS >= 15; SVM_VMNET_SIM_REPORT_MAX=0
  *                      hides it, as older systems do, so that the caller must learn it)
+ * @events_before_return: SVM_VMNET_SIM_EVENTS=before-return: the event for packets a
+ *                        vmnet_read() leaves behind is delivered before that call returns
+ *                        (the earliest vmnet's queue could run it); "burst", the default:
+ *                        when the watcher thread sees them
+ * @privilege: SVM_VMNET_SIM_PRIVILEGE: root, virtualization or none
  */
+/* SVM_VMNET_SIM_PRIVILEGE: what the process may do (root, the default, may do both) */
+enum sim_privilege {
+	SIM_PRIV_ROOT,           /* the classic API and macOS 26 networks */
+	SIM_PRIV_VIRTUALIZATION, /* not root, com.apple.security.virtualization: networks only */
+	SIM_PRIV_NONE,           /* neither */
+};
+
 struct sim_config {
 	char bridge[16];
 	unsigned macos_major;
 	unsigned max_packets;
 	bool report_max_packets;
+	bool events_before_return;
+	enum sim_privilege privilege;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 	unsigned fault_count;
 };
@@ -72,6 +86,8 @@ _Noreturn void sim_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * @nat66: shared mode's IPv6: masquerade @prefix6 (a /64), the bridge holding its ::1 and
  *         fe80::1 as the tap back-end's does (what macOS's bridge holds is for a Mac to say)
  * @ra: vmnet's own router advertisements (sim_host_advertise())
+ * @network: the macOS 26 network the interface is started on (NULL: the classic API)
+ * @mtu: the network's MTU (a network's interface takes no vmnet_mtu_key)
  */
 struct sim_net {
 	operating_modes_t mode;
@@ -85,6 +101,13 @@ struct sim_net {
 
 /** sim_random_ula() - a random unique local /64: vmnet's default NAT66 prefix */
 void sim_random_ula(struct inet_addr *prefix);
+	struct vmnet_network *network;
+	unsigned mtu;
+};
+
+/** sim_network_retain(), sim_network_release() - a network's references (vmnet_network.c) */
+void sim_network_retain(struct vmnet_network *n);
+void sim_network_release(struct vmnet_network *n);
 
 /**
  * struct sim_host - the host side of one interface: a TAP on the bridge
@@ -120,7 +143,9 @@ void sim_host_close(struct sim_host *h);
  *         burst, not one per packet, until the reader has been back)
  * @stopped: vmnet_stop_interface() was called: every further call is VMNET_INVALID_ACCESS
  * @calls: vmnet_read()/vmnet_write() calls so far, for injected faults
- * @bounce: where a packet is gathered (write) or read whole (read): 64 KiB and a header
+ * @bounce: where a packet to write is gathered: 64 KiB and a header
+ * @rx: where a packet is read whole from the TAP: as large
+ * @network: the macOS 26 network it was started on (it holds a reference), or NULL
  * @bad_checksums: packets written whose checksum was wrong (the simulation's self-check)
  */
 struct vmnet_interface {
@@ -137,7 +162,8 @@ struct vmnet_interface {
 	size_t max_packet_size;
 	bool tso, checksum_offload;
 	unsigned long calls[2];
-	uint8_t *bounce;
+	uint8_t *bounce, *rx;
+	struct vmnet_network *network;
 	unsigned long bad_checksums;
 	bool shared;                 /* shared mode: port forwarding works */
 	struct sim_forward *forwards; /* vmnet_interface_add_ip_port_forwarding_rule()'s */
@@ -154,7 +180,10 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 				  dispatch_queue_t queue,
 				  vmnet_start_interface_completion_handler_t handler);
 
-/** sim_rearm() - vmnet_read() was called: the next readable TAP raises an event again */
+/**
+ * sim_rearm() - vmnet_read() was called: the next readable TAP raises an event again (at
+ * once, before the read returns, when SVM_VMNET_SIM_EVENTS=before-return and packets wait)
+ */
 void sim_rearm(struct vmnet_interface *iface);
 
 /** sim_status_name() - "VMNET_SUCCESS"... for logs */

@@ -100,6 +100,7 @@ static unsigned env_uint(const char *name, unsigned dflt, unsigned min, unsigned
 static void load(void)
 {
 	const char *bridge = getenv("SVM_VMNET_SIM_BRIDGE"), *faults = getenv("SVM_VMNET_SIM_FAULTS");
+	const char *events, *privilege;
 	char *copy, *save = NULL;
 
 	snprintf(config.bridge, sizeof(config.bridge), "%s",
@@ -108,6 +109,20 @@ static void load(void)
 	config.max_packets = env_uint("SVM_VMNET_SIM_MAX_PACKETS", SIM_DEFAULT_MAX_PACKETS, 1, 4096);
 	config.report_max_packets = config.macos_major >= 15 &&
 				    env_uint("SVM_VMNET_SIM_REPORT_MAX", 1, 0, 1) == 1;
+	events = getenv("SVM_VMNET_SIM_EVENTS");
+	if (events && *events && strcmp(events, "burst") != 0 && strcmp(events, "before-return") != 0)
+		sim_fatal("SVM_VMNET_SIM_EVENTS: \"%s\" is neither burst nor before-return", events);
+	config.events_before_return = events && strcmp(events, "before-return") == 0;
+	privilege = getenv("SVM_VMNET_SIM_PRIVILEGE");
+	if (!privilege || !*privilege || strcmp(privilege, "root") == 0)
+		config.privilege = SIM_PRIV_ROOT;
+	else if (strcmp(privilege, "virtualization") == 0)
+		config.privilege = SIM_PRIV_VIRTUALIZATION;
+	else if (strcmp(privilege, "none") == 0)
+		config.privilege = SIM_PRIV_NONE;
+	else
+		sim_fatal("SVM_VMNET_SIM_PRIVILEGE: \"%s\" is none of root, virtualization, none",
+			  privilege);
 	if (!faults || !*faults)
 		return;
 	copy = strdup(faults);

@@ -44,6 +44,19 @@ static void answer(vmnet_interface_completion_handler_t callback, vmnet_return_t
 	});
 }
 
+/*
+ * An interface started on a macOS 26 network refuses the interface forwarding calls at
+ * once with VMNET_FAILURE, its completion handler never called (kernova's lab notes,
+ * macOS 27.0, 2026-09-22, "Forwarding rules can only be set at creation for a VZ guest";
+ * Apple Feedback FB24895264), while an interface of vmnet_start_interface() in the same
+ * process takes them.
+ */
+static vmnet_return_t network_refuses(void)
+{
+	sim_log("forwarding call on a network's interface: VMNET_FAILURE (FB24895264)");
+	return VMNET_FAILURE;
+}
+
 vmnet_return_t vmnet_interface_add_ip_port_forwarding_rule(interface_ref iface, uint8_t protocol,
 							   uint16_t external_port,
 							   uint8_t address_family,
@@ -57,6 +70,8 @@ vmnet_return_t vmnet_interface_add_ip_port_forwarding_rule(interface_ref iface, 
 
 	if (!iface || atomic_load(&iface->stopped))
 		return VMNET_INVALID_ACCESS;
+	if (iface->network)
+		return network_refuses();
 	if (!internal_address || address_family != AF_INET || (protocol != 6 && protocol != 17) ||
 	    !external_port || !internal_port || !iface->shared)
 		return VMNET_INVALID_ARGUMENT;
@@ -110,6 +125,8 @@ vmnet_return_t vmnet_interface_remove_ip_port_forwarding_rule(interface_ref ifac
 
 	if (!iface || atomic_load(&iface->stopped))
 		return VMNET_INVALID_ACCESS;
+	if (iface->network)
+		return network_refuses();
 	if (address_family != AF_INET)
 		return VMNET_INVALID_ARGUMENT;
 	pthread_mutex_lock(&iface->lock);

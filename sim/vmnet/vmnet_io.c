@@ -49,9 +49,9 @@ static void scatter(const struct vmpktdesc *p, const uint8_t *src, size_t len)
 static int read_one(struct vmnet_interface *iface, struct vmpktdesc *p, vmnet_return_t *status)
 {
 	struct virtio_net_hdr vh;
-	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->bounce, ETH_HDR_LEN + 65535 + 64}};
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->rx, ETH_HDR_LEN + 65535 + 64}};
 	ssize_t r = iface->host.vnet ? readv(iface->host.fd, iov, 2)
-				     : read(iface->host.fd, iface->bounce, iov[1].iov_len);
+				     : read(iface->host.fd, iface->rx, iov[1].iov_len);
 	size_t len;
 
 	if (r < 0) {
@@ -70,7 +70,7 @@ static int read_one(struct vmnet_interface *iface, struct vmpktdesc *p, vmnet_re
 		*status = VMNET_PACKET_TOO_BIG;
 		return -1;
 	}
-	scatter(p, iface->bounce, len);
+	scatter(p, iface->rx, len);
 	p->vm_pkt_size = len;
 	p->vm_flags = 0;
 	return 1;
@@ -88,6 +88,12 @@ static vmnet_return_t drop_one(struct vmnet_interface *iface)
 	return read_one(iface, &p, &status) != 0 ? VMNET_PACKET_TOO_BIG : VMNET_SUCCESS;
 }
 
+/*
+ * *pktcnt is written on success only. Apple documents it as an output of a read that
+ * worked ("the actual number of packets read"), and no user of vmnet reads it after an
+ * error (QEMU net/vmnet-common.m vmnet_read_packets(), vmnet-helper's read_from_host(),
+ * socket_vmnet's on_vmnet_packets_available()): the simulation leaves it as it was.
+ */
 vmnet_return_t vmnet_read(interface_ref iface, struct vmpktdesc *packets, int *pktcnt)
 {
 	vmnet_return_t status = VMNET_SUCCESS;
@@ -98,20 +104,27 @@ vmnet_return_t vmnet_read(interface_ref iface, struct vmpktdesc *packets, int *p
 	if (atomic_load(&iface->stopped))
 		return VMNET_INVALID_ACCESS;
 	want = *pktcnt;
-	*pktcnt = 0;
 	status = sim_fault_status(iface, SIM_CALL_READ);
 	if (status == VMNET_PACKET_TOO_BIG)
 		status = drop_one(iface);
 	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
 		status = VMNET_TOO_MANY_PACKETS;
 	while (status == VMNET_SUCCESS && got < want) {
-		int r = read_one(iface, &packets[got], &status);
+		vmnet_return_t why = VMNET_SUCCESS;
+		int r = read_one(iface, &packets[got], &why);
 
-		if (r <= 0)
+		if (r == 0)
 			break;
+		if (r < 0) {
+			/* after packets were read, the call reports them; the lost one is gone */
+			if (got == 0)
+				status = why;
+			break;
+		}
 		got++;
 	}
-	*pktcnt = got;
+	if (status == VMNET_SUCCESS)
+		*pktcnt = got;
 	sim_rearm(iface);
 	return status;
 }
@@ -170,28 +183,47 @@ static vmnet_return_t tso_header(const struct vmnet_interface *iface, uint8_t *p
 	return VMNET_SUCCESS;
 }
 
-/* write_one() - one packet to the TAP. Return: VMNET_SUCCESS or why not. */
-static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
+/*
+ * check_packet() - whether vmnet takes @p at all, before anything of the call is written
+ * (Apple, vmnet_write(): "All data will be written or the write will fail")
+ * Return: VMNET_SUCCESS, VMNET_INVALID_ARGUMENT or VMNET_PACKET_TOO_BIG.
+ */
+static vmnet_return_t check_packet(struct vmnet_interface *iface, const struct vmpktdesc *p)
 {
-	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	struct virtio_net_hdr vh;
 	size_t len;
-	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->bounce, 0}};
-	ssize_t r;
 
+	/*
+	 * One buffer per packet: QEMU net/vmnet-common.m: "writing more than one iov into
+	 * vmnet interface fails with 'VMNET_INVALID_ARGUMENT'"; vmnet-helper and socket_vmnet
+	 * pass exactly one, whose length must be the packet's (vmnet-helper programs/helper.c:
+	 * "vmnet_write() uses vm_pkt_size but require iov_len to match").
+	 */
+	if (p->vm_pkt_iovcnt != 1 || !p->vm_pkt_iov || p->vm_pkt_iov[0].iov_len != p->vm_pkt_size)
+		return VMNET_INVALID_ARGUMENT;
+	/* Apple: "The size of each packet should not be larger than vmnet_max_packet_size_key" */
 	if (p->vm_pkt_size > iface->max_packet_size || p->vm_pkt_size < ETH_HDR_LEN)
 		return VMNET_PACKET_TOO_BIG;
 	len = gather(iface, p);
-	iov[1].iov_len = len;
-	if (len > iface->mtu + ETH_HDR_LEN) {
-		vmnet_return_t s = tso_header(iface, iface->bounce, len, &vh);
+	if (len > iface->mtu + ETH_HDR_LEN && tso_header(iface, iface->bounce, len, &vh) ==
+	    VMNET_PACKET_TOO_BIG)
+		return VMNET_PACKET_TOO_BIG; /* larger than the MTU and not a TSO packet */
+	return VMNET_SUCCESS;
+}
 
-		if (s == VMNET_FAILURE) {
-			iface->bad_checksums++;
-			sim_log("dropped a %zu-byte packet with a wrong TCP checksum", len);
-			return VMNET_SUCCESS; /* taken: vmnet does not say what it drops */
-		}
-		if (s != VMNET_SUCCESS)
-			return s;
+/* write_one() - one packet vmnet takes (check_packet()) to the TAP. Return: a status. */
+static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpktdesc *p)
+{
+	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
+	size_t len = gather(iface, p);
+	struct iovec iov[2] = {{&vh, sizeof(vh)}, {iface->bounce, len}};
+	ssize_t r;
+
+	if (len > iface->mtu + ETH_HDR_LEN &&
+	    tso_header(iface, iface->bounce, len, &vh) == VMNET_FAILURE) {
+		iface->bad_checksums++;
+		sim_log("dropped a %zu-byte packet with a wrong TCP checksum", len);
+		return VMNET_SUCCESS; /* taken: vmnet does not say what it drops */
 	}
 	r = iface->host.vnet ? writev(iface->host.fd, iov, 2) : write(iface->host.fd, iface->bounce, len);
 	if (r >= 0 && be16(iface->bounce + 12) == ETHERTYPE_IPV6)
@@ -201,6 +233,12 @@ static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpk
 	return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;
 }
 
+/*
+ * A write is refused whole when any packet is refused (check_packet()), with *pktcnt left
+ * as it was (see vmnet_read()). A TAP that stops taking packets part-way ends the call
+ * with the packets written (VMNET_SUCCESS, fewer than asked), or, when it took none,
+ * VMNET_BUFFER_EXHAUSTED.
+ */
 vmnet_return_t vmnet_write(interface_ref iface, struct vmpktdesc *packets, int *pktcnt)
 {
 	vmnet_return_t status;
@@ -211,15 +249,23 @@ vmnet_return_t vmnet_write(interface_ref iface, struct vmpktdesc *packets, int *
 	if (atomic_load(&iface->stopped))
 		return VMNET_INVALID_ACCESS;
 	want = *pktcnt;
-	*pktcnt = 0;
 	status = sim_fault_status(iface, SIM_CALL_WRITE);
 	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
 		status = VMNET_TOO_MANY_PACKETS;
-	while (status == VMNET_SUCCESS && done < want) {
-		status = write_one(iface, &packets[done]);
-		if (status == VMNET_SUCCESS)
-			done++;
+	for (int i = 0; status == VMNET_SUCCESS && i < want; i++)
+		status = check_packet(iface, &packets[i]);
+	if (status != VMNET_SUCCESS)
+		return status;
+	while (done < want) {
+		vmnet_return_t s = write_one(iface, &packets[done]);
+
+		if (s != VMNET_SUCCESS) {
+			if (done == 0)
+				return s;
+			break;
+		}
+		done++;
 	}
 	*pktcnt = done;
-	return status;
+	return VMNET_SUCCESS;
 }

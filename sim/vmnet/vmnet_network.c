@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* vmnet_network.c — simulated macOS 26 network objects: a configured network, interfaces on it */
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "sim.h"
 
@@ -26,9 +32,17 @@ struct vmnet_network_configuration {
 	struct inet_addr prefix6;
 };
 
+/**
+ * struct vmnet_network - a network made by vmnet_network_create()
+ * @refs: the creator's (released by CFRelease()) and one per interface started on it
+ * @reservation: an abstract unix socket named after the subnet, bound while the network
+ *               lives: a second network on the subnet in this network namespace is refused
+ */
 struct vmnet_network {
 	enum object_kind kind;
 	struct vmnet_network_configuration config;
+	atomic_int refs;
+	int reservation;
 };
 
 static bool has_network_objects(void)
@@ -99,6 +113,9 @@ vmnet_return_t vmnet_network_configuration_set_ipv4_subnet(vmnet_network_configu
 vmnet_return_t vmnet_network_configuration_set_mtu(vmnet_network_configuration_ref config,
 						   uint32_t mtu)
 {
+	/* vmnet's range is not documented: the simulation takes sock-vmnet's own */
+	if (mtu < 576 || mtu > 65521)
+		return VMNET_INVALID_ARGUMENT;
 	config->mtu = mtu;
 	return VMNET_SUCCESS;
 }
@@ -131,21 +148,82 @@ void vmnet_network_configuration_disable_router_advertisement(vmnet_network_conf
 	config->ra = false;
 }
 
+/*
+ * reserve() - the subnet for this network, as vmnet_network_create() reserves it
+ *
+ * SDK 26 vmnet.h: "This API attempts to reserve the configuration ... The lifetime of such
+ * reservation is the same as that of vmnet_network_ref." A second network pinned to a
+ * subnet another holds is refused with VMNET_FAILURE (kernova's lab notes, macOS 27.0,
+ * 2026-09-30: "Pinned 10.77.0.0/24 while the first is held | 1001"). Across processes:
+ * the reservation is a socket of the creating process, so it goes when the network does
+ * or the process dies. (On a Mac a killed creator's subnet stayed reserved 48 s later,
+ * kernova 2026-09-22: the simulation does not keep it.)
+ * Return: the socket, or -1 (the subnet is held).
+ */
+static int reserve(const struct vmnet_network_configuration *c)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1,
+			 "sock-vmnet-sim/network/%08x/%d", c->subnet, __builtin_popcount(c->mask));
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&addr,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 vmnet_network_ref vmnet_network_create(vmnet_network_configuration_ref configuration,
 				       vmnet_return_t *status)
 {
-	struct vmnet_network *n = calloc(1, sizeof(*n));
+	struct vmnet_network *n;
+	vmnet_return_t why = VMNET_SUCCESS;
 
-	if (!n) {
-		if (status)
-			*status = VMNET_MEM_FAILURE;
-		return NULL;
+	/*
+	 * Without com.apple.security.virtualization (nor root), vmnet_network_create()
+	 * answers VMNET_MEM_FAILURE, not VMNET_NOT_AUTHORIZED (a third-party spike, macOS
+	 * 26.3, in issue 20's research; vmnet-helper and vmnet-broker sign with that
+	 * entitlement alone).
+	 */
+	if (sim_config()->privilege == SIM_PRIV_NONE)
+		why = VMNET_MEM_FAILURE;
+	n = why == VMNET_SUCCESS ? calloc(1, sizeof(*n)) : NULL;
+	if (n) {
+		n->kind = OBJ_NETWORK;
+		n->config = *configuration;
+		atomic_init(&n->refs, 1);
+		n->reservation = reserve(configuration);
+		if (n->reservation < 0) {
+			sim_log("network %08x/%d: the subnet is held by another network", n->config.subnet,
+				__builtin_popcount(n->config.mask));
+			free(n);
+			n = NULL;
+			why = VMNET_FAILURE;
+		}
+	} else if (why == VMNET_SUCCESS) {
+		why = VMNET_MEM_FAILURE;
 	}
-	n->kind = OBJ_NETWORK;
-	n->config = *configuration;
 	if (status)
-		*status = VMNET_SUCCESS;
+		*status = why;
 	return n;
+}
+
+void sim_network_retain(struct vmnet_network *n)
+{
+	atomic_fetch_add(&n->refs, 1);
+}
+
+void sim_network_release(struct vmnet_network *n)
+{
+	if (atomic_fetch_sub(&n->refs, 1) != 1)
+		return;
+	close(n->reservation);
+	n->kind = 0;
+	free(n);
 }
 
 interface_ref vmnet_interface_start_with_network(vmnet_network_ref network,
@@ -156,7 +234,8 @@ interface_ref vmnet_interface_start_with_network(vmnet_network_ref network,
 	/* Apple: "the second address is reserved for the host" */
 	struct sim_net net = {.mode = c->mode, .gateway = c->subnet + 1,
 			      .prefix_len = (unsigned)__builtin_popcount(c->mask),
-			      .nat = c->mode == VMNET_SHARED_MODE,
+			      .nat = c->mode == VMNET_SHARED_MODE, .network = network,
+			      .mtu = c->mtu,
 			      .nat66 = c->mode == VMNET_SHARED_MODE && c->nat66,
 			      .ra = c->mode == VMNET_SHARED_MODE && c->nat66 && c->ra,
 			      .prefix6 = c->prefix6};
@@ -173,7 +252,10 @@ void CFRelease(const void *object)
 {
 	const enum object_kind *kind = object;
 
-	if (*kind != OBJ_CONFIGURATION && *kind != OBJ_NETWORK)
+	if (*kind == OBJ_NETWORK)
+		sim_network_release((struct vmnet_network *)object);
+	else if (*kind == OBJ_CONFIGURATION)
+		free((void *)object);
+	else
 		sim_fatal("CFRelease() of an object the simulation did not make");
-	free((void *)object);
 }

@@ -62,7 +62,8 @@ static void *watch_main(void *arg)
 		pthread_mutex_lock(&iface->lock);
 		if (iface->stopping)
 			break;
-		if (!(fds[0].revents & POLLIN) || !iface->callback)
+		/* not armed any more: a read delivered the event itself (before-return) */
+		if (!(fds[0].revents & POLLIN) || !iface->callback || !iface->armed)
 			continue;
 		iface->armed = false;
 		cb = Block_copy(iface->callback);
@@ -82,12 +83,47 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The event for packets a read left behind, delivered before the read returns: Apple
+ * does not say when vmnet's queue runs the callback, so a ring may come at any moment
+ * after a read, the one just before the reader's next step included. The caller's queue
+ * runs it; this thread waits until it has.
+ */
+static void event_now(vmnet_interface_event_callback_t cb, dispatch_queue_t q)
+{
+	dispatch_semaphore_t ran = dispatch_semaphore_create(0);
+	xpc_object_t event = xpc_dictionary_create(NULL, NULL, 0);
+
+	xpc_dictionary_set_uint64(event, vmnet_estimated_packets_available_key, 1);
+	dispatch_async(q, ^{
+		cb(VMNET_INTERFACE_PACKETS_AVAILABLE, event);
+		xpc_release(event);
+		Block_release(cb);
+		dispatch_semaphore_signal(ran);
+	});
+	dispatch_semaphore_wait(ran, DISPATCH_TIME_FOREVER);
+	dispatch_release(ran);
+}
+
 void sim_rearm(struct vmnet_interface *iface)
 {
+	struct pollfd pfd = {.fd = iface->host.fd, .events = POLLIN};
+	bool now = sim_config()->events_before_return && poll(&pfd, 1, 0) == 1 &&
+		   (pfd.revents & POLLIN);
+	vmnet_interface_event_callback_t cb = NULL;
+	dispatch_queue_t q = NULL;
+
 	pthread_mutex_lock(&iface->lock);
-	iface->armed = true;
+	now = now && iface->callback && !iface->stopping;
+	iface->armed = !now; /* delivered now: the watcher waits for the next read */
+	if (now) {
+		cb = Block_copy(iface->callback);
+		q = iface->callback_queue;
+	}
 	pthread_cond_signal(&iface->rearm);
 	pthread_mutex_unlock(&iface->lock);
+	if (now)
+		event_now(cb, q);
 }
 
 static void watcher_stop(struct vmnet_interface *iface)
@@ -178,10 +214,13 @@ static xpc_object_t interface_param(const struct vmnet_interface *iface, const u
 	return p;
 }
 
-static struct vmnet_interface *interface_new(xpc_object_t desc, vmnet_return_t *status)
+static struct vmnet_interface *interface_new(const struct sim_net *net, xpc_object_t desc,
+					     vmnet_return_t *status)
 {
 	struct vmnet_interface *iface = calloc(1, sizeof(*iface));
-	uint64_t mtu = xpc_dictionary_get_uint64(desc, vmnet_mtu_key);
+	/* a network's interface has its network's MTU: vmnet_mtu_key is not one of the keys
+	 * vmnet_interface_start_with_network() reads (SDK 26 vmnet.h) */
+	uint64_t mtu = net->network ? net->mtu : xpc_dictionary_get_uint64(desc, vmnet_mtu_key);
 
 	*status = VMNET_MEM_FAILURE;
 	if (!iface)
@@ -191,9 +230,11 @@ static struct vmnet_interface *interface_new(xpc_object_t desc, vmnet_return_t *
 	iface->checksum_offload = xpc_dictionary_get_bool(desc, vmnet_enable_checksum_offload_key);
 	iface->max_packet_size = iface->tso ? SIM_TSO_PACKET_MAX : iface->mtu + ETH_HDR_LEN;
 	iface->bounce = malloc(SIM_TSO_PACKET_MAX + 64);
+	iface->rx = malloc(SIM_TSO_PACKET_MAX + 64);
 	iface->host.fd = iface->stop_pipe[0] = iface->stop_pipe[1] = -1;
-	if (!iface->bounce || pipe2(iface->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (!iface->bounce || !iface->rx || pipe2(iface->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		free(iface->bounce);
+		free(iface->rx);
 		free(iface);
 		return NULL;
 	}
@@ -210,6 +251,7 @@ static void interface_free(struct vmnet_interface *iface)
 	close(iface->stop_pipe[0]);
 	close(iface->stop_pipe[1]);
 	free(iface->bounce);
+	free(iface->rx);
 	pthread_mutex_destroy(&iface->lock);
 	pthread_cond_destroy(&iface->rearm);
 	free(iface);
@@ -219,9 +261,15 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 				  dispatch_queue_t queue,
 				  vmnet_start_interface_completion_handler_t handler)
 {
-	const uint8_t *given = xpc_dictionary_get_uuid(desc, vmnet_interface_id_key);
+	/*
+	 * On a network, vmnet_interface_id_key is ignored: vmnet-helper (commits c36688d,
+	 * 56c133b): "vmnet on macOS 26.2 ignores this key and still generates a random MAC
+	 * address and interface id on every start"; SDK 26 vmnet.h lists the keys
+	 * vmnet_interface_start_with_network() reads, and it is not one of them.
+	 */
+	const uint8_t *given = net->network ? NULL : xpc_dictionary_get_uuid(desc, vmnet_interface_id_key);
 	vmnet_return_t status;
-	struct vmnet_interface *iface = interface_new(desc, &status);
+	struct vmnet_interface *iface = interface_new(net, desc, &status);
 	xpc_object_t param = NULL;
 	uuid_t id;
 
@@ -234,6 +282,11 @@ interface_ref sim_interface_start(const struct sim_net *net, xpc_object_t desc,
 				       iface->tso || iface->checksum_offload);
 	if (status == VMNET_SUCCESS)
 		iface->shared = net->mode == VMNET_SHARED_MODE;
+	if (status == VMNET_SUCCESS && net->network) {
+		/* SDK 26 vmnet.h: "On success, this call retains the network object." */
+		iface->network = net->network;
+		sim_network_retain(net->network);
+	}
 	if (status == VMNET_SUCCESS) {
 		param = interface_param(iface, id);
 	} else if (iface) {
@@ -274,6 +327,11 @@ static vmnet_return_t classic_subnet(xpc_object_t desc, struct sim_net *net)
 		return VMNET_INVALID_ARGUMENT;
 	net->gateway = start;
 	net->prefix_len = (unsigned)__builtin_popcount(mask);
+	/* bootpd's range, for the tests: vmnet takes an end on the broadcast address too
+	 * (vmnet-helper PR #261's review: it "does not enforce" either end) */
+	sim_log("classic dhcp-range=%u.%u.%u.%u-%u.%u.%u.%u", start >> 24, (start >> 16) & 255,
+		(start >> 8) & 255, start & 255, end >> 24, (end >> 16) & 255, (end >> 8) & 255,
+		end & 255);
 	return VMNET_SUCCESS;
 }
 
@@ -320,7 +378,12 @@ interface_ref vmnet_start_interface(xpc_object_t desc, dispatch_queue_t queue,
 	if (!desc || !queue || !handler)
 		return NULL;
 	if (net.mode == VMNET_BRIDGED_MODE) {
-		if (!shared_if || strlen(shared_if) >= sizeof(net.bridged_if))
+		/*
+		 * vmnet.h, vmnet_mtu_key (SDK 11.3 to 26.1): "In bridged mode, specifying the MTU
+		 * in the interface_desc dictionary results in an error."
+		 */
+		if (!shared_if || strlen(shared_if) >= sizeof(net.bridged_if) ||
+		    xpc_dictionary_get_value(desc, vmnet_mtu_key))
 			status = VMNET_INVALID_ARGUMENT;
 		else
 			snprintf(net.bridged_if, sizeof(net.bridged_if), "%s", shared_if);
@@ -332,6 +395,9 @@ interface_ref vmnet_start_interface(xpc_object_t desc, dispatch_queue_t queue,
 	} else {
 		status = VMNET_INVALID_ARGUMENT;
 	}
+	/* the classic API needs root (or com.apple.vm.networking, which only Apple grants) */
+	if (status == VMNET_SUCCESS && sim_config()->privilege != SIM_PRIV_ROOT)
+		status = sim_config()->macos_major >= 14 ? VMNET_NOT_AUTHORIZED : VMNET_FAILURE;
 	if (status != VMNET_SUCCESS) {
 		dispatch_async(queue, ^{
 			handler(status, NULL);
@@ -357,7 +423,12 @@ vmnet_return_t vmnet_stop_interface(interface_ref iface, dispatch_queue_t queue,
 	 * gets VMNET_INVALID_ACCESS, which is what it means, rather than a crash.
 	 */
 	free(iface->bounce);
-	iface->bounce = NULL;
+	free(iface->rx);
+	iface->bounce = iface->rx = NULL;
+	/* SDK 26 vmnet.h, vmnet_stop_interface(): "this call releases the associated network" */
+	if (iface->network)
+		sim_network_release(iface->network);
+	iface->network = NULL;
 	/*
 	 * The event callback goes on the queue, after every event block queued before: its
 	 * last use and its release are then on one thread, in order (Blocks' own reference

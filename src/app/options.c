@@ -13,17 +13,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/audit.h"
 #include "app/expose_spec.h"
+#include "app/metrics.h"
+#include "app/pcap_writer.h"
 
 #include "backend/backend.h"
 #include "proto/addr.h"
 #include "proto/ula.h"
+#include "transport/unix_listener.h"
 
 static const char usage_text[] =
 	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
 	"       sock-vmnet run --mac=MAC [options] -- HYPERVISOR-COMMAND...\n"
 	"       sock-vmnet leases [--lease-db=PATH] [--json]\n"
-	"       sock-vmnet ctl PATH COMMAND... (stats, rules, rule add|del allow|block RULE, names)\n"
+	"       sock-vmnet ctl PATH COMMAND... (stats, rules, rule add|del allow|block RULE, names,\n"
+	"                  exposes, expose add|del SPEC, flows, metrics, reload, pcap start FILE|stop)\n"
 	"\n"
 	"Gives one VM, whose Ethernet frames arrive as datagrams on FD, a guarded NAT network.\n"
 	"\n"
@@ -66,10 +71,23 @@ static const char usage_text[] =
 	"  --block-mode=MODE     reject (TCP RST, ICMP prohibited: the default) or drop\n"
 	"  --check-names=on|off  a TCP flow let through by a name only must ask for an allowed\n"
 	"                        name in its TLS SNI or HTTP Host (on when a name rule exists)\n"
+	"  --policy=FILE         more rules, one a line: \"allow RULE\" or \"block RULE\", # comments;\n"
+	"                        read again on SIGHUP and `ctl PATH reload`\n"
 	"\n"
 	"Port forwarding (repeatable, comma-separated):\n"
 	"  --expose=SPEC         [BIND_ADDR:]HOST_PORT[-END]:VM_PORT[-END][/tcp|/udp], e.g.\n"
 	"                        2222:22, 127.0.0.1:8080:80, 5000-5009:5000-5009/udp\n"
+	"\n"
+	"Watching (see sock-vmnet(8)):\n"
+	"  --name=NAME           the VM's name in the metrics and the audit\n"
+	"  --pcap=FILE           capture every frame passed, both ways, and those sock-vmnet made\n"
+	"  --pcap-drops=FILE     capture every frame dropped\n"
+	"  --pcap-size=BYTES     each capture file at most this (then FILE.1; default 16M)\n"
+	"  --metrics=FILE        Prometheus text file (node_exporter's textfile collector)\n"
+	"  --metrics-interval=S  write it at most every S seconds, and only on change (15)\n"
+	"  --audit=FILE          a JSON line per new flow and per refusal of the VM's\n"
+	"  --audit-size=BYTES    the audit file at most this (then FILE.1; default 16M)\n"
+	"  --ready-fd=N          write one JSON line to fd N when ready, then close it\n"
 	"\n"
 	"Other:\n"
 	"  --control=PATH        a control socket (JSON lines; see `sock-vmnet ctl`)\n"
@@ -78,11 +96,13 @@ static const char usage_text[] =
 	"  --debug               log debug messages, including every drop (rate-limited)\n"
 	"  --help, --version\n"
 	"\n"
-	"Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints the counters as JSON on stderr.\n";
+	"Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints the counters as JSON on stderr,\n"
+	"SIGHUP reads --policy's file again (without --policy: stops, as SIGTERM).\n";
 
 /* The seed's three address flags, as given: checked together by check_addresses(). */
 struct seed_addresses {
 	uint32_t start_addr, end_addr, subnet_mask;
+	unsigned given; /* how many of the three were on the command line */
 };
 
 /**
@@ -137,12 +157,14 @@ static int parse_on_off(struct parse_ctx *c, const char *arg)
 	return arg[1] == 'n';
 }
 
-/* A unix socket's path for --control, --socket, --listen: 1 to 107 bytes (sun_path). */
+/* A unix socket's path for --control, --socket, --listen: what sun_path holds (1 to 103
+ * bytes on macOS, 107 on Linux). */
 static bool socket_path_ok(struct parse_ctx *c, const char *arg)
 {
-	if (arg[0] != '\0' && strlen(arg) < 108)
+	if (arg[0] != '\0' && strlen(arg) < UNIX_PATH_SIZE)
 		return true;
-	fail(c, "--%s: \"%s\" is not a usable socket path (1 to 107 bytes)", c->name, arg);
+	fail(c, "--%s: \"%s\" is not a usable socket path (1 to %zu bytes)", c->name, arg,
+	     UNIX_PATH_SIZE - 1);
 	return false;
 }
 
@@ -236,6 +258,7 @@ static enum options_result set_seed_addr(struct parse_ctx *c, const char *arg, u
 {
 	if (!ipv4_parse(arg, dst))
 		return fail(c, "--%s: \"%s\" is not an IPv4 address", c->name, arg);
+	c->seed.given++;
 	return OPTIONS_OK;
 }
 
@@ -515,6 +538,124 @@ static enum options_result parse_control(struct parse_ctx *c, const char *arg)
 	return OPTIONS_OK;
 }
 
+/* A file's path for --pcap, --audit, --metrics...: not empty. */
+static enum options_result set_path(struct parse_ctx *c, const char *arg, const char **dst)
+{
+	if (arg[0] == '\0')
+		return fail(c, "--%s: the path is empty", c->name);
+	*dst = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_pcap(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.pcap);
+}
+
+static enum options_result parse_pcap_drops(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.pcap_drops);
+}
+
+static enum options_result parse_metrics(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.metrics);
+}
+
+static enum options_result parse_audit(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.audit);
+}
+
+/* A size in bytes, with an optional K, M or G (powers of 1024), from @min to 1 TiB. */
+static enum options_result set_size(struct parse_ctx *c, const char *arg, uint64_t min,
+				    uint64_t *dst)
+{
+	unsigned long long n;
+	char *end;
+	unsigned shift = 0;
+
+	errno = 0;
+	n = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
+	if (arg[0] >= '0' && arg[0] <= '9' && errno == 0) {
+		if (*end == 'K' || *end == 'k')
+			shift = 10;
+		else if (*end == 'M' || *end == 'm')
+			shift = 20;
+		else if (*end == 'G' || *end == 'g')
+			shift = 30;
+		if (shift)
+			end++;
+		if (*end == '\0' && n <= (1ull << 40) >> shift && (n << shift) >= min) {
+			*dst = n << shift;
+			return OPTIONS_OK;
+		}
+	}
+	return fail(c, "--%s: \"%s\" is not a size from %llu bytes to 1T (a number, K, M or G)",
+		    c->name, arg, (unsigned long long)min);
+}
+
+static enum options_result parse_pcap_size(struct parse_ctx *c, const char *arg)
+{
+	return set_size(c, arg, PCAP_SIZE_MIN, &c->cfg->ops.pcap_size);
+}
+
+static enum options_result parse_audit_size(struct parse_ctx *c, const char *arg)
+{
+	return set_size(c, arg, AUDIT_LINE_MAX, &c->cfg->ops.audit_size);
+}
+
+static enum options_result parse_metrics_interval(struct parse_ctx *c, const char *arg)
+{
+	unsigned long n;
+
+	if (!parse_uint(arg, 86400, &n) || n < 1)
+		return fail(c, "--metrics-interval: \"%s\" is not a number of seconds from 1 to 86400",
+			    arg);
+	c->cfg->ops.metrics_interval = (unsigned)n;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_name(struct parse_ctx *c, const char *arg)
+{
+	if (arg[0] == '\0' || strlen(arg) > 64 ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@") !=
+		    strlen(arg))
+		return fail(c, "--name: \"%s\" is not a name (1 to 64 letters, digits, "
+			    "'-', '_', '.', ':', '@')", arg);
+	c->cfg->ops.name = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_policy(struct parse_ctx *c, const char *arg)
+{
+	char why[512];
+
+	if (arg[0] == '\0')
+		return fail(c, "--policy: the path is empty");
+	if (c->cfg->ops.policy)
+		return fail(c, "--policy: given twice (one file; put every rule in it)");
+	if (!policy_file_load(arg, &c->cfg->ops.policy_rules, why, sizeof(why)))
+		return fail(c, "--policy: %s", why);
+	if (c->cfg->ops.policy_rules.count + c->cfg->policy.count > POLICY_MAX_RULES)
+		return fail(c, "--policy: more than %d rules with --allow and --block",
+			    POLICY_MAX_RULES);
+	c->cfg->ops.policy = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_ready_fd(struct parse_ctx *c, const char *arg)
+{
+	unsigned long fd;
+
+	if (!parse_uint(arg, 1 << 30, &fd))
+		return fail(c, "--ready-fd: \"%s\" is not a file descriptor number", arg);
+	if (fcntl((int)fd, F_GETFD) < 0)
+		return fail(c, "--ready-fd: %lu is not an open file descriptor", fd);
+	c->cfg->ops.ready_fd = (int)fd;
+	return OPTIONS_OK;
+}
+
 static enum options_result parse_user(struct parse_ctx *c, const char *arg)
 {
 	c->cfg->user = arg;
@@ -606,6 +747,16 @@ static const struct opt_row option_table[] = {
 	{"version", false, OPT_ANYWHERE, parse_version},
 	{"vmnet-mode", true, OPT_ANYWHERE, parse_vmnet_mode},
 	{"vmnet-interface", true, OPT_ANYWHERE, parse_vmnet_interface},
+	{"name", true, OPT_ANYWHERE, parse_name},
+	{"pcap", true, OPT_ANYWHERE, parse_pcap},
+	{"pcap-drops", true, OPT_ANYWHERE, parse_pcap_drops},
+	{"pcap-size", true, OPT_ANYWHERE, parse_pcap_size},
+	{"metrics", true, OPT_ANYWHERE, parse_metrics},
+	{"metrics-interval", true, OPT_ANYWHERE, parse_metrics_interval},
+	{"audit", true, OPT_ANYWHERE, parse_audit},
+	{"audit-size", true, OPT_ANYWHERE, parse_audit_size},
+	{"policy", true, OPT_ANYWHERE, parse_policy},
+	{"ready-fd", true, OPT_ANYWHERE, parse_ready_fd},
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -638,6 +789,17 @@ static enum options_result check_vmnet(struct parse_ctx *c, const struct config 
 		return fail(c, "--vmnet-mode: bridged needs --vmnet-interface (see --help)");
 	if (v->mode != VMNET_MODE_BRIDGED && v->interface[0])
 		return fail(c, "--vmnet-interface: only with --vmnet-mode=bridged");
+	/*
+	 * Bridged, the VM is on the LAN of --vmnet-interface, whose router and addresses are
+	 * the LAN's: sock-vmnet's defaults (192.168.64.0/24) would hand the VM an address the
+	 * LAN does not route. sock-vmnet still answers its VM's DHCP itself (the guard must
+	 * know the VM's address, and nothing of it reaches the LAN), so the LAN's router and a
+	 * range of its addresses that no DHCP server of the LAN hands out are given.
+	 */
+	if (v->mode == VMNET_MODE_BRIDGED && c->seed.given < 3)
+		return fail(c, "--vmnet-mode: bridged needs --start-addr (the LAN's router), "
+			    "--end-addr and --subnet-mask: a range of the LAN that no DHCP server "
+			    "of it hands out (README, bridged mode)");
 	return OPTIONS_OK;
 }
 
@@ -771,6 +933,8 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		.vm = {.fd = -1, .fd_number = 3, .mtu = DEFAULT_MTU},
 		.dhcp = {.lease_db = options_default_lease_db(), .lease_time = DEFAULT_LEASE_TIME},
 		.backend = {.name = "auto", .bridge = DEFAULT_BRIDGE, .offload = true},
+		.ops = {.pcap_size = PCAP_SIZE_DEFAULT, .metrics_interval = METRICS_INTERVAL_DEFAULT_S,
+			.audit_size = AUDIT_SIZE_DEFAULT, .ready_fd = -1},
 	};
 
 	getopt_table(long_options);
@@ -811,6 +975,12 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	r = check_vmnet(&c, cfg);
 	if (r != OPTIONS_OK)
 		return r;
+	if (cfg->ops.ready_fd >= 0 && cfg->ops.ready_fd == cfg->vm.fd)
+		return fail(&c, "--ready-fd: %d is the VM's --fd", cfg->ops.ready_fd);
+	if (cfg->ops.policy_rules.count + cfg->policy.count > POLICY_MAX_RULES)
+		return fail(&c, "--policy: more than %d rules with --allow and --block",
+			    POLICY_MAX_RULES);
+	cfg->backend.vmnet.forwards = cfg->expose.count > 0;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
 	r = check_addresses(&c, cfg, &c.seed);
 	return r != OPTIONS_OK ? r : check_ipv6(&c, cfg);
@@ -841,4 +1011,5 @@ void options_free(struct config *cfg)
 	free(cfg->expose.list);
 	cfg->expose.list = NULL;
 	cfg->expose.count = 0;
+	policy_file_free(&cfg->ops.policy_rules);
 }

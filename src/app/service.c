@@ -14,7 +14,11 @@
 #include "app/control.h"
 #include "app/control_apply.h"
 #include "app/exposes.h"
+#include "app/metrics.h"
 #include "app/privileges.h"
+#include "app/ready.h"
+#include "app/rulebook.h"
+#include "app/watch.h"
 #include "backend/backend.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -86,6 +90,12 @@ struct service {
 	struct control *control;
 	struct exposes exposes;
 	bool exposes_ready;
+	struct rulebook rules;
+	bool rules_ready;
+	struct watch watch;
+	struct metrics *metrics;
+	bool changed; /* something the counters do not show changed: the metrics are due */
+	int64_t start_unix;
 	struct loop_signals signals;
 	struct loop_process child;
 	int child_status;
@@ -116,9 +126,23 @@ static void on_signal(struct loop_signals *sig, int signo)
 	case SIGUSR1:
 		print_stats(s);
 		break;
+	case SIGHUP:
+		if (s->cfg->ops.policy && s->rules_ready) {
+			char err[CONTROL_ERROR_MAX];
+			long n = rulebook_reload(&s->rules, err, sizeof(err));
+
+			if (n < 0)
+				log_error("--policy: %s (the rules in force stay)", err);
+			else
+				log_info("--policy: \"%s\" reloaded on SIGHUP: %ld rules",
+					 s->cfg->ops.policy, n);
+			s->changed = true;
+			break;
+		}
+		/* without --policy, SIGHUP stops as it always did */
+		__attribute__((fallthrough));
 	case SIGINT:
 	case SIGTERM:
-	case SIGHUP:
 		if (s->child.pid && !s->child_done) {
 			log_info("signal=%s passed on to pid=%d", strsignal(signo), (int)s->child.pid);
 			kill(s->child.pid, signo);
@@ -132,17 +156,31 @@ static void on_signal(struct loop_signals *sig, int signo)
 	}
 }
 
+/*
+ * The hypervisor exited: reap it with a wait that blocks. macOS posts NOTE_EXIT before the
+ * process is a zombie (XNU proc_exit(): proc_knote(NOTE_EXIT) comes before p_stat = SZOMB;
+ * EVFILT_PROC's ESRCH starts earlier still, in proc_prepareexit()), so a WNOHANG wait at
+ * that moment may find nothing, and NOTE_EXIT is reported once (filt_proc(): EV_ONESHOT):
+ * the exit would be lost and sock-vmnet would hang. The zombie follows at once; libuv
+ * waits the same way on kqueue (libuv#3521). Linux's pidfd reports the zombie itself.
+ */
 static void on_child_exit(struct loop_process *p)
 {
 	struct service *s = container_of(p, struct service, child);
+	pid_t r;
 
-	if (waitpid(p->pid, &s->child_status, WNOHANG) == p->pid) {
-		s->child_done = true;
-		s->stop = true;
-		log_info("hypervisor pid=%d ended status=%d", (int)p->pid,
-			 WIFEXITED(s->child_status) ? WEXITSTATUS(s->child_status)
-						    : 128 + WTERMSIG(s->child_status));
+	while ((r = waitpid(p->pid, &s->child_status, 0)) < 0 && errno == EINTR)
+		;
+	if (r != p->pid) {
+		log_warn("hypervisor pid=%d ended, but cannot be waited for: %s", (int)p->pid,
+			 strerror(errno));
+		s->child_status = 1 << 8; /* as if it exited 1: its status is unknown */
 	}
+	s->child_done = true;
+	s->stop = true;
+	log_info("hypervisor pid=%d ended status=%d", (int)p->pid,
+		 WIFEXITED(s->child_status) ? WEXITSTATUS(s->child_status)
+					    : 128 + WTERMSIG(s->child_status));
 }
 
 static void on_vm_gone(void *ctx)
@@ -233,15 +271,89 @@ static void on_vm_address(void *ctx, uint32_t addr)
 		exposes_vm_address(&s->exposes, addr);
 }
 
+/* What the metrics show: the service's state. */
+static void metrics_view(void *ctx, struct metrics_view *v)
+{
+	struct service *s = ctx;
+	static char mac[MAC_TEXT_LEN];
+
+	mac_format(s->cfg->vm.mac, mac);
+	refresh_stats(s);
+	*v = (struct metrics_view){.mac = mac, .name = s->cfg->ops.name,
+				   .backend = s->backend ? s->backend->ops->name : NULL,
+				   .start_unix = s->start_unix, .stats = &s->stats,
+				   .guard = s->guard_ready ? &s->guard : NULL,
+				   .rules = s->rules_ready ? &s->rules : NULL,
+				   .exposes = s->exposes_ready ? &s->exposes : NULL, .watch = &s->watch};
+}
+
+static char *metrics_text(void *ctx)
+{
+	struct metrics_view v;
+
+	metrics_view(ctx, &v);
+	return metrics_render(&v);
+}
+
 /* A control request, checked by the control socket: carried out here, on the loop. */
 static void apply_request(void *ctx, const struct control_request *req,
 			  struct control_answer *ans)
 {
 	struct service *s = ctx;
 	struct control_state st = {.guard = &s->guard, .stats = &s->stats,
-				   .exposes = &s->exposes, .refresh_stats = refresh_stats, .ctx = s};
+				   .exposes = &s->exposes, .refresh_stats = refresh_stats, .ctx = s,
+				   .rules = &s->rules, .watch = &s->watch,
+				   .metrics_text = metrics_text};
 
 	control_apply(&st, req, ans);
+	s->changed = true;
+}
+
+/*
+ * The operators' tools: the rules by origin (--policy), the captures, the audit and its
+ * flows (also for `ctl flows`), the metrics file; the relay's observer when any watches.
+ */
+static int start_watching(struct service *s, char *err, size_t err_size)
+{
+	const struct ops_config *ops = &s->cfg->ops;
+	struct audit_setup audit = {.path = ops->audit, .max_bytes = ops->audit_size,
+				    .mac = s->cfg->vm.mac, .name = ops->name, .guard = &s->guard,
+				    .rules = &s->rules};
+	char why[400];
+	int r = rulebook_init(&s->rules, &s->guard, &s->cfg->policy, ops->policy,
+			      ops->policy ? &ops->policy_rules : NULL);
+
+	if (r < 0) {
+		snprintf(err, err_size, "--policy: %s", r == -E2BIG ? "too many rules" : "out of memory");
+		return -1;
+	}
+	s->rules_ready = true;
+	s->watch = (struct watch){.guard = &s->guard, .pcap_size = ops->pcap_size};
+	if (ops->pcap && !(s->watch.pcap = pcap_writer_open(ops->pcap, ops->pcap_size, why,
+							      sizeof(why)))) {
+		snprintf(err, err_size, "--pcap: %s", why);
+		return -1;
+	}
+	if (ops->pcap_drops && !(s->watch.drops = pcap_writer_open(ops->pcap_drops, ops->pcap_size,
+								     why, sizeof(why)))) {
+		snprintf(err, err_size, "--pcap-drops: %s", why);
+		return -1;
+	}
+	if ((ops->audit || s->cfg->control) && !(s->watch.audit = audit_open(&audit, why,
+									      sizeof(why)))) {
+		snprintf(err, err_size, "--audit: %s", why);
+		return -1;
+	}
+	/* a capture may begin later (ctl pcap start): with a control socket the observer stays */
+	if (s->watch.pcap || s->watch.drops || s->watch.audit)
+		s->relay.observer = watch_observer(&s->watch);
+	s->start_unix = (int64_t)time(NULL);
+	if (ops->metrics && !(s->metrics = metrics_open(s->loop, ops->metrics, ops->metrics_interval,
+							   metrics_view, s, why, sizeof(why)))) {
+		snprintf(err, err_size, "--metrics: %s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
@@ -301,6 +413,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 	relay_attach(&s->relay, LOCAL_DNS, s->dns);
 	if (s->ndp)
 		relay_attach(&s->relay, LOCAL_NDP, s->ndp);
+	if (start_watching(s, err, err_size) < 0)
+		return -1;
 	if (exposes_init(&s->exposes, s->backend, &s->guard, &cfg->expose, err, err_size) < 0) {
 		exposes_fini(&s->exposes);
 		return -1;
@@ -323,6 +437,10 @@ static int serve(struct service *s)
 	while (!s->stop && !s->relay.vm_gone && !s->relay.failed) {
 		int r = loop_run_once(s->loop, -1);
 
+		/* after each turn: the writer threads woken, the metrics due if anything moved */
+		watch_kick(&s->watch);
+		metrics_note(s->metrics, metrics_activity(&s->stats), s->changed);
+		s->changed = false;
 		if (r < 0 && r != -EINTR) {
 			log_error("event loop: %s", strerror(-r));
 			return 1;
@@ -406,10 +524,14 @@ static void tear_down(struct service *s)
 {
 	peer_watch_stop(s->peer);
 	control_close(s->control);
+	metrics_close(s->metrics); /* the last counters */
 	if (s->exposes_ready)
 		exposes_fini(&s->exposes);
 	if (s->relay_ready)
 		relay_fini(&s->relay);
+	watch_close(&s->watch); /* every frame and line captured, written */
+	if (s->rules_ready)
+		rulebook_fini(&s->rules);
 	if (s->guard_ready)
 		guard_fini(&s->guard);
 	if (s->dhcp)
@@ -439,6 +561,18 @@ static void tear_down(struct service *s)
 	}
 }
 
+/* --ready-fd: the launcher is told, once, and its fd closed. */
+static void tell_ready(struct service *s)
+{
+	const struct ready_info info = {.backend = s->backend->ops->name, .info = &s->backend->info,
+					.vm = &s->cfg->vm, .net4 = &s->cfg->net4,
+					.net6 = &s->cfg->net6, .control = s->cfg->control, .name = s->cfg->ops.name};
+	int r = ready_write(s->cfg->ops.ready_fd, &info);
+
+	if (r < 0)
+		log_warn("--ready-fd: %d: %s", s->cfg->ops.ready_fd, strerror(-r));
+}
+
 int service_run(const struct config *cfg, pid_t child, int *child_status)
 {
 	struct service s = {.cfg = cfg,
@@ -463,6 +597,8 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 		mac_format(cfg->vm.mac, mac);
 		log_info("ready mac=%s backend=%s network=%s", mac, s.backend->ops->name,
 			 s.network.network_id);
+		if (cfg->ops.ready_fd >= 0)
+			tell_ready(&s);
 		status = serve(&s);
 	}
 	if (err[0])

@@ -87,9 +87,24 @@ void loop_remove(struct loop *l, struct loop_source *src);
  * loop_fd() - a descriptor that is readable while any source of @l is ready
  *
  * So that a module can gather several descriptors of its own into one loop that it never
- * runs and have the main loop watch them as one (--listen's listener and client).
+ * runs and have the main loop watch them as one (--listen's listener and client). Its
+ * owner calls loop_settle() after consuming what the sources reported.
  */
 int loop_fd(const struct loop *l);
+
+/**
+ * loop_settle() - a set whose sources its owner has just consumed (read, drained,
+ * accepted) outside any run: loop_fd() is readable from now on only while one is ready
+ *
+ * Call it at the end of every operation of the set's owner that consumed what its
+ * sources reported. epoll rechecks a nested epoll's ready list whenever it is polled, so
+ * on Linux this does nothing. A kqueue keeps a knote queued until a scan drops it, and a
+ * kqueue inside a kqueue is readable while it holds one, stale or not (XNU
+ * filt_kqueue(), knote_process()): a set nobody scans would wake the loop that watches
+ * it on every turn. The sources of a set are level-triggered (loop_add()), so a scan
+ * loses nothing: what is still ready is queued again.
+ */
+void loop_settle(struct loop *set);
 
 /** loop_timer_arm() - (re)arm @t for @deadline_ms on the monotonic clock */
 void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline_ms);

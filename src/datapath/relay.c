@@ -110,6 +110,16 @@ static void lane_flush(struct relay *r, struct lane *l)
 	}
 }
 
+/* Tell the observer of a frame sock-vmnet made itself. */
+static void observe_made(struct relay *r, enum relay_direction dir, const uint8_t *frame,
+			 size_t len)
+{
+	if (r->observer.seen)
+		r->observer.seen(r->observer.ctx,
+				 &(struct relay_seen){.dir = dir, .action = GUARD_PASS, .made = true,
+						      .data = frame, .len = (uint32_t)len});
+}
+
 /* responder_env.send_to_vm: a responder's frame goes to the VM at once, or is lost as busy */
 static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -117,6 +127,7 @@ static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len};
 	int n = r->vm->send(r->vm, &ref, 1);
 
+	observe_made(r, TO_VM, frame, len);
 	if (n < 0)
 		port_gone(r, r->vm, n);
 	else if (n == 0)
@@ -129,6 +140,7 @@ static void send_to_host(struct relay *r, const uint8_t *frame, size_t len)
 	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len};
 	int n = r->host->send(r->host, &ref, 1);
 
+	observe_made(r, TO_HOST, frame, len);
 	if (n < 0)
 		port_gone(r, r->host, n);
 	else if (n == 0)
@@ -202,6 +214,8 @@ static void take_emitted(struct relay *r, struct lane *l)
 
 	memcpy(l->out + l->out_count, frames, n * sizeof(*frames));
 	l->out_count += (unsigned)n;
+	for (size_t i = 0; i < n; i++) /* what the host gets, as the captures see it */
+		observe_made(r, TO_HOST, frames[i].data, frames[i].len);
 }
 
 /* A drop, and with --debug which rule decided it when the policy did. */
@@ -245,6 +259,8 @@ static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
 
 	guard_set_now(r->guard, clock_mono_ms());
 	guard_learn_answer(r->guard, msg, len);
+	if (r->observer.answer)
+		r->observer.answer(r->observer.ctx, msg, len);
 }
 
 static void answer_locally(struct relay *r, enum local_service service,
@@ -328,6 +344,11 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 			take_emitted(r, l);
 			break;
 		}
+		if (r->observer.seen)
+			r->observer.seen(r->observer.ctx, &(struct relay_seen){
+				.dir = from_vm ? TO_HOST : TO_VM, .action = action, .why = why,
+				.rule = guard_decided_by(r->guard), .data = b->data[i],
+				.len = b->len[i], .v = v.dst_mac ? &v : NULL});
 	}
 	lane_flush(r, l);
 }
@@ -398,8 +419,14 @@ static void on_expiry(struct loop_timer *t)
 
 		if (!l->blocked_since_ms || now < l->blocked_since_ms + BLOCKED_TIMEOUT_MS)
 			continue;
-		for (unsigned i = l->out_sent; i < l->out_count; i++)
+		for (unsigned i = l->out_sent; i < l->out_count; i++) {
 			stats_drop(r->stats, l->busy_reason, l->direction, NULL);
+			if (r->observer.seen)
+				r->observer.seen(r->observer.ctx, &(struct relay_seen){
+					.dir = (enum relay_direction)d, .action = GUARD_DROP,
+					.why = l->busy_reason, .data = l->out[i].data,
+					.len = l->out[i].len});
+		}
 		l->out_sent = l->out_count = 0;
 		l->blocked_since_ms = 0;
 		if (l->from->rx_pending)

@@ -246,6 +246,12 @@ int guard_set_policy(struct guard *g, struct policy *policy)
 	return 0;
 }
 
+struct policy *guard_compile(const struct guard *g, const struct policy_rule *rules,
+			     size_t count)
+{
+	return policy_compile(rules, count, g->hosts, g->host_count);
+}
+
 int guard_change_rule(struct guard *g, bool add, const struct policy_rule *r)
 {
 	size_t n = policy_entry_count(g->policy), count = 0;
@@ -275,7 +281,7 @@ int guard_change_rule(struct guard *g, bool add, const struct policy_rule *r)
 	}
 	if (add)
 		rules[count++] = *r;
-	p = policy_compile(rules, count, g->hosts, g->host_count);
+	p = guard_compile(g, rules, count);
 	free(rules);
 	if (!p)
 		return -ENOMEM;

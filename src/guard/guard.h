@@ -164,6 +164,14 @@ int guard_init(struct guard *g, const struct vm_config *vm, const struct net4_co
 void guard_fini(struct guard *g);
 
 /**
+ * guard_compile() - @rules compiled with the built-in ones, "@host" standing for the
+ * gateway's addresses of both families (as guard_init() compiles the command line's)
+ * Return: the policy, for guard_set_policy(), or NULL when out of memory.
+ */
+struct policy *guard_compile(const struct guard *g, const struct policy_rule *rules,
+			     size_t count);
+
+/**
  * guard_set_policy() - judge by @policy from now on (the guard owns it; the old one goes)
  *
  * What the old rules counted carries over to the same rules; addresses learned and flows
@@ -257,6 +265,25 @@ const struct policy_entry *guard_decided_by(const struct guard *g);
  */
 void guard_each_learned(const struct guard *g, uint64_t now_ms,
 			void (*fn)(const struct learned_entry *e, void *ctx), void *ctx);
+
+/**
+ * guard_learned_name() - the name a live learned address was given by, or NULL
+ * @g: the guard
+ * @addr: the address, of either family
+ *
+ * Only names that rules name are learned (guard_learn_answer()); any one of them will do.
+ */
+static inline const char *guard_learned_name(const struct guard *g,
+					     const struct inet_addr *addr)
+{
+	if (!g->learned)
+		return NULL;
+	for (const struct learned_entry *e = learned_first(g->learned, addr); e;
+	     e = learned_next(g->learned, e))
+		if (e->expires_ms > g->now_ms)
+			return e->name;
+	return NULL;
+}
 
 /**
  * guard_batch_start() - the frames judged next are a new batch: the segments emitted for

@@ -16,8 +16,10 @@ struct peer_watch;
  *
  * A SOCK_DGRAM socket gets no hang-up when its peer closes, so the process that created
  * the socketpair is watched instead: when it exits, the OS is asked whether the VM's end
- * is still open. A creator that exits while the VM's end lives on elsewhere leaves the
- * watch idle; a send then fails with ECONNREFUSED when the VM goes.
+ * is still open. If it is, the OS is asked who holds it now (os_peer_pid()): macOS names
+ * the last process that used it (the hypervisor a launcher handed it to), which is
+ * watched in turn. Linux names the creator for good: the watch goes idle, and a send
+ * fails with ECONNREFUSED when the VM goes.
  *
  * Return: the watch, or NULL when there is nothing to watch (we made the pair ourselves,
  * or the OS cannot tell): then only a failing send tells.

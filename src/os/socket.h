@@ -71,7 +71,13 @@ int os_pipe(int fds[2]);
 /** os_set_nonblock_cloexec() - make a descriptor we were given non-blocking, close-on-exec */
 void os_set_nonblock_cloexec(int fd);
 
-/** os_peer_pid() - the process at the other end of a unix socket; 0 when unknown */
+/**
+ * os_peer_pid() - a process at the other end of a unix socket; 0 when unknown
+ *
+ * Linux: the one that connected it or made the pair (SO_PEERCRED), for good. macOS: the
+ * last one that used the peer's socket (LOCAL_PEERPID): asked again, it may name another.
+ * Defined with the peer watch (os/<os>/peer_watch.c).
+ */
 pid_t os_peer_pid(int fd);
 
 #endif

@@ -5,9 +5,14 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
-/* The longest path a sockaddr_un holds, its NUL included. */
-#define UNIX_PATH_SIZE 108
+/*
+ * The longest path a sockaddr_un holds, its NUL included: 104 bytes on macOS (XNU
+ * bsd/sys/un.h, char sun_path[104]), 108 on Linux. Every check and buffer of a socket
+ * path uses it: a path that fits one OS's sun_path overflows the other's.
+ */
+#define UNIX_PATH_SIZE sizeof(((struct sockaddr_un *)0)->sun_path)
 
 /**
  * struct unix_listener - a listening socket and the file it is bound to

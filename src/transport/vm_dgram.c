@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/stats.h"
+#include "transport/unix_listener.h"
 #include "os/socket.h"
 #include "transport/vm_transport.h"
 
@@ -20,7 +21,7 @@ static const char vfkit_hello[4] = {'V', 'F', 'K', 'T'};
 struct vm_dgram {
 	struct frame_port port;
 	bool connected;   /* false for --socket until the first peer sends */
-	char path[108];   /* --socket: unlinked at close */
+	char path[UNIX_PATH_SIZE]; /* --socket: unlinked at close */
 	struct sock_msg msgs[OS_BATCH_MAX];
 	struct sockaddr_un peer;
 };
@@ -139,6 +140,11 @@ static int bind_socket_path(struct vm_dgram *d, const char *path, char *err, siz
 
 	if (fd < 0) {
 		snprintf(err, err_size, "--socket: socket(): %s", strerror(-fd));
+		return -1;
+	}
+	if (strlen(path) >= sizeof(addr.sun_path)) { /* options.c refuses it already */
+		snprintf(err, err_size, "--socket: \"%s\" is longer than a socket path may be", path);
+		close(fd);
 		return -1;
 	}
 	strcpy(addr.sun_path, path);

@@ -291,9 +291,8 @@ static int read_frames(struct vm_stream *s, struct frame_batch *b, bool *progres
 	return (int)count;
 }
 
-static int stream_recv(struct frame_port *p, struct frame_batch *b)
+static int recv_frames(struct vm_stream *s, struct frame_batch *b)
 {
-	struct vm_stream *s = container_of(p, struct vm_stream, port);
 	bool progress = false;
 	size_t pending = s->tx_len - s->tx_off;
 
@@ -319,16 +318,26 @@ static int stream_recv(struct frame_port *p, struct frame_batch *b)
 	return (int)b->count;
 }
 
+static int stream_recv(struct frame_port *p, struct frame_batch *b)
+{
+	struct vm_stream *s = container_of(p, struct vm_stream, port);
+	int r = recv_frames(s, b);
+
+	if (s->listening)
+		loop_settle(s->set); /* what was accepted and read no longer makes the set ready */
+	return r;
+}
+
 /**
- * stream_send() - frame and write @n frames, in order
+ * send_frames() - frame and write @n frames, in order
  *
  * A frame the socket takes in part counts as sent: its tail is kept in @tx_rest and
  * written before anything else. Return: frames taken (short when the socket is full),
  * or -EPIPE when the --fd peer is gone. With --listen and no client, frames go nowhere.
  */
-static int stream_send(struct frame_port *p, const struct frame_ref *frames, unsigned n)
+static int send_frames(struct vm_stream *s, const struct frame_ref *frames, unsigned n)
 {
-	struct vm_stream *s = container_of(p, struct vm_stream, port);
+	struct frame_port *p = &s->port;
 	unsigned sent = 0;
 
 	if (s->gone)
@@ -402,6 +411,17 @@ static int stream_send(struct frame_port *p, const struct frame_ref *frames, uns
 			break;
 	}
 	return (int)sent;
+}
+
+static int stream_send(struct frame_port *p, const struct frame_ref *frames, unsigned n)
+{
+	struct vm_stream *s = container_of(p, struct vm_stream, port);
+	bool writing = s->client_events & LOOP_OUT;
+	int r = send_frames(s, frames, n);
+
+	if (s->listening && writing)
+		loop_settle(s->set); /* the room the set reported is used up, or no longer wanted */
+	return r;
 }
 
 static void stream_close(struct frame_port *p)

@@ -19,11 +19,14 @@ enum vmnet_mode_kind {
  * @mode: --vmnet-mode
  * @interface: --vmnet-interface, the host interface of bridged mode ("" otherwise)
  * @mode_given: --vmnet-mode or --vmnet-interface was on the command line
+ * @forwards: --expose was given: vmnet's forwarding calls are needed from the start (an
+ *            interface of a macOS 26 network refuses them: the classic API serves)
  */
 struct vmnet_config {
 	enum vmnet_mode_kind mode;
 	char interface[VMNET_INTERFACE_NAME_SIZE];
 	bool mode_given;
+	bool forwards;
 };
 
 #endif

@@ -18,7 +18,8 @@
  * @partial_csum: vmnet's checksum offload is on
  * @info: filled in for packet_split_start()
  *
- * vmnet describes nothing (no virtio header): a packet longer than @max_frame is a TSO
+ * vmnet describes nothing (its virtio header, macOS 15.4's vmnet_enable_virtio_header_key,
+ * is not asked for: it excludes checksum offload): a packet longer than @max_frame is a TSO
  * packet, which must be IPv4 TCP and is cut at the VM's MSS (MTU less the headers); with
  * checksum offload a TCP or UDP checksum may hold only the pseudo-header sum, so every one
  * is completed anew (vmnet verified what it received; Apple: "if any checksum verification

@@ -17,6 +17,7 @@ control seeds: control socket request lines.
 ipv6 seeds: a control byte (bit 0 host side, bit 1 claimed addresses, bits 2-3 rule set; see
 fuzz_ipv6.c) and an IPv6 frame: ND, MLD, extension header chains, attacks.
 ndp seeds: command sequences for the NDP responder behind the guard (fuzz_ndp.c).
+policy_file seeds: --policy files (rules, comments, CRs, bad lines).
 vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
 dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.c).
 Standard library only, so CI needs nothing more than python3.
@@ -326,6 +327,25 @@ def control_seeds():
     yield "bad", b'{"cmd":"rule-add","verdict":"allow","rule":1}'
     yield "expose-add", b'{"cmd":"expose-add","spec":"127.0.0.1:8080-8081:80-81/udp"}'
     yield "exposes", b'{"cmd":"exposes"}'
+    yield "flows", b'{"cmd":"flows"}'
+    yield "metrics", b'{"cmd":"metrics"}'
+    yield "reload", b'{"cmd":"reload"}'
+    yield "pcap-start", b'{"cmd":"pcap-start","file":"/var/tmp/vm1.pcap"}'
+    yield "pcap-start-rel", b'{"cmd":"pcap-start","file":"vm1.pcap"}'
+    yield "pcap-stop", b'{"cmd":"pcap-stop"}'
+
+
+def policy_file_seeds():
+    yield "build-vm", (b"# the build VM: GitHub and Debian, nothing else\n"
+                       b"block 0.0.0.0/0\n"
+                       b"allow tcp:github.com:443, tcp:*.github.com:443   # GitHub\n"
+                       b"\tallow\ttcp:deb.debian.org:80\r\n"
+                       b"allow @host\n\n")
+    yield "ports", b"allow udp:10.0.0.0/8:53-54\nblock icmp:@host\nblock 47\n"
+    yield "bad-line", b"allow 10.0.0.0/8\npermit 1.2.3.4\n"
+    yield "empty-rule", b"allow ,\nblock 1.2.3.4,,\n"
+    yield "host-bits", b"block 10.0.0.1/8 # wrong\n"
+    yield "no-newline", b"block udp::53"
 
 
 # ---- IPv6 (fuzz_ipv6.c, fuzz_ndp.c) ---------------------------------------------------------
@@ -476,6 +496,7 @@ def main():
                           ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds()),
                           ("server_name", server_name_seeds()), ("names", names_seeds()),
                           ("control", control_seeds()), ("name_check", name_check_seeds()),
+                          ("policy_file", policy_file_seeds()),
                           ("ipv6", ipv6_seeds()), ("ndp", ndp_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:

@@ -27,7 +27,7 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.layers.dhcp import BOOTP, DHCP
 
 ROOT = Path(__file__).resolve().parents[2]
-SOCK_VMNET = Path(os.environ.get("SOCK_VMNET", ROOT / "build" / "sock-vmnet"))
+SOCK_VMNET = Path(os.environ.get("SOCK_VMNET", ROOT / "build" / "sock-vmnet")).absolute()
 PYTHON = "/usr/bin/python3"
 
 HOST_WAN_IP = "203.0.113.1"
@@ -57,6 +57,9 @@ TAP_ONLY = {
 TAP_ONLY_FILES = {"test_host_faults.py"}
 # A sanitizer build (SVM_SANITIZER=thread): every report fails the test that caused it.
 SANITIZER = os.environ.get("SVM_SANITIZER")
+# The OS layer under test: "linux", or "darwin" (make vmnet-sim-darwin: src/os/darwin's
+# loop and peer watch over sim/xnu's simulated XNU).
+SIM_OS = os.environ.get("SVM_SIM_OS", "linux")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -113,7 +116,7 @@ class Netns:
 class Vmnet:
     """One running sock-vmnet; this process holds the VM's end of its socketpair."""
 
-    def __init__(self, topo, mac, args, lease_db, name, prefix=()):
+    def __init__(self, topo, mac, args, lease_db, name, prefix=(), pass_fds=()):
         self.topo = topo
         self.mac = mac
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -122,7 +125,8 @@ class Vmnet:
         self._stderr = open(self.stderr_path, "w")
         argv = (list(prefix) + [SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac}"]
                 + ([f"--lease-db={lease_db}"] if lease_db else []) + list(args))
-        self.proc = topo.host.popen(argv, pass_fds=[theirs.fileno()], stdout=self._stderr,
+        self.proc = topo.host.popen(argv, pass_fds=[theirs.fileno()] + list(pass_fds),
+                                    stdout=self._stderr,
                                     stderr=self._stderr)
         theirs.close()
         self.returncode = None
@@ -302,11 +306,11 @@ class Topology:
             self.cleanup()
             raise
 
-    def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True, prefix=()):
+    def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True, prefix=(), pass_fds=()):
         """sock-vmnet in the host namespace, under @prefix (a command that execs the rest);
-        @lease_db "" gives no --lease-db (its default)."""
+        @lease_db "" gives no --lease-db (its default); @pass_fds: more descriptors for it."""
         vm = Vmnet(self, mac, args, self.lease_db if lease_db is None else lease_db,
-                   f"vmnet{len(self.instances)}", prefix)
+                   f"vmnet{len(self.instances)}", prefix, pass_fds)
         self.instances.append(vm)
         if ready:
             vm.wait_ready()

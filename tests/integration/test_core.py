@@ -12,7 +12,7 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
 
 from conftest import (GATEWAY, PYTHON, SOCK_VMNET, TCP_ECHO, UDP_ECHO, VM_MAC, WAN_ALLOW, WAN_IP,
-                      HOST_WAN_IP, ScapyVM, wait_line)
+                      HOST_WAN_IP, SIM_OS, ScapyVM, wait_line)
 
 STATIC_FALLBACK = "192.168.64.50"
 
@@ -115,6 +115,53 @@ def test_creator_death_ends_it_while_no_frame_flows(topo, creator_netns):
     assert "vm gone" in text
     assert text.rstrip().splitlines()[-1].startswith("{"), "no stats at exit"
     assert not [l for l in topo.host.links() if l.startswith("svm") and l != "svmnet0"]
+
+
+LAUNCHER = """
+import os, socket, subprocess, sys, time
+mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+p = subprocess.Popen([sys.argv[1], "--fd=%d" % theirs.fileno(), "--mac=52:54:00:12:34:56",
+                      "--lease-db=" + sys.argv[2]], pass_fds=[theirs.fileno()],
+                     stderr=open(sys.argv[3], "w"))
+theirs.close()
+deadline = time.monotonic() + 10
+while " INFO ready " not in open(sys.argv[3]).read() and time.monotonic() < deadline:
+    time.sleep(0.05)
+hypervisor = os.fork()
+if hypervisor == 0:  # the VM's end, used (an ARP request), and kept until killed
+    mine.send(b"\\xff" * 6 + bytes.fromhex("525400123456") + b"\\x08\\x06" + bytes(46))
+    time.sleep(60)
+    os._exit(0)
+mine.close()
+print(p.pid, hypervisor, flush=True)
+"""
+
+
+@pytest.mark.skipif(SIM_OS != "darwin", reason="Linux's SO_PEERCRED names the socketpair's "
+                    "creator for good: there a failing send tells (README, Lifecycle)")
+def test_the_vm_handed_on_by_a_launcher_is_watched_where_it_went(topo):
+    """A launcher makes the pair, starts sock-vmnet, hands the VM's end to the hypervisor
+    and leaves. macOS's LOCAL_PEERPID then names the hypervisor (the last process that used
+    the VM's end): its exit, with no frame flowing, ends sock-vmnet."""
+    log = topo.tmp / "launcher.stderr"
+    launcher = topo.host.popen([PYTHON, "-c", LAUNCHER, SOCK_VMNET, topo.lease_db, log],
+                               stdout=subprocess.PIPE, text=True)
+    topo.procs.append(launcher)
+    pid, hypervisor = (int(x) for x in launcher.stdout.readline().split())
+    launcher.wait(timeout=10)
+    try:
+        time.sleep(0.5)  # the launcher's exit is seen; the VM's end is still open
+        assert os.path.exists(f"/proc/{pid}"), "sock-vmnet ended with the launcher:\n" + \
+            log.read_text()
+    finally:
+        os.kill(hypervisor, signal.SIGKILL)
+    deadline = time.monotonic() + 2
+    while os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z" \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    text = log.read_text()
+    assert "vm gone" in text, "sock-vmnet still runs after its VM went:\n" + text
+    assert text.rstrip().splitlines()[-1].startswith("{"), "no stats at exit"
 
 
 def test_vm_closing_its_end_ends_it_on_the_next_frame(topo, vm_on):

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import pytest
-from scapy.layers.inet import IP, UDP
+from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
 from conftest import (GATEWAY, HOST_WAN_IP, PYTHON, ROOT, SOCK_VMNET, UDP_ECHO, VM_MAC,
@@ -85,7 +85,8 @@ def test_a_gateway_a_network_cannot_hold_takes_the_classic_api(topo):
     assert vm.ip == "192.168.64.11" and vm.arp_gateway()
 
 
-def test_interface_identity_follows_the_mac(topo):
+def test_interface_identity_follows_the_mac_with_the_classic_api(topo, monkeypatch):
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "15")
     macs = []
     for mac in (VM_MAC, VM_MAC, "52:54:00:aa:bb:cc"):
         net = topo.start_vmnet((), mac=mac)
@@ -93,6 +94,19 @@ def test_interface_identity_follows_the_mac(topo):
         net.stop()
     assert macs[0] == macs[1] != macs[2]
     assert VM_MAC not in macs  # vmnet's own address for the interface, not the VM's
+
+
+def test_a_networks_interface_has_a_new_identity_each_start(topo):
+    """On a macOS 26 network vmnet ignores the interface id and picks the MAC itself
+    (vmnet-helper c36688d): the VM's own MAC (--mac) is what the VM uses either way."""
+    macs = []
+    for _ in range(2):
+        vm = ScapyVM(topo.start_vmnet(WAN_ALLOW))
+        assert ready_line(vm.net)["api"] == "network"
+        macs.append(ready_line(vm.net)["interface-mac"])
+        assert vm.dhcp() and vm.arp_gateway() and vm.ping(WAN_IP)
+        vm.net.stop()
+    assert macs[0] != macs[1]
 
 
 def test_gateway_mac_is_asked_of_the_gateway(topo):
@@ -115,9 +129,10 @@ def test_bridged_mode_joins_the_interfaces_network(topo):
     topo.host.run(["ip", "link", "add", "lan0", "type", "bridge"])
     topo.host.run(["ip", "addr", "add", "10.77.0.1/24", "dev", "lan0"])
     topo.host.run(["ip", "link", "set", "lan0", "up"])
+    # no --mtu for vmnet (bridged, it is an error): the simulation refuses vmnet_mtu_key
     vm = ScapyVM(topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=lan0",
                                    "--start-addr=10.77.0.1", "--end-addr=10.77.0.50",
-                                   "--allow=10.77.0.0/24"]))
+                                   "--subnet-mask=255.255.255.0", "--allow=10.77.0.0/24"]))
     vm.gateway = "10.77.0.1"
     assert vm.dhcp() == "10.77.0.2"
     assert vm.arp_gateway() and vm.ping("10.77.0.1")
@@ -125,7 +140,9 @@ def test_bridged_mode_joins_the_interfaces_network(topo):
 
 
 def test_bridged_to_a_missing_interface_is_an_error(topo):
-    net = topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=nope0"], ready=False)
+    net = topo.start_vmnet(["--vmnet-mode=bridged", "--vmnet-interface=nope0",
+                            "--start-addr=10.77.0.1", "--end-addr=10.77.0.50",
+                            "--subnet-mask=255.255.255.0"], ready=False)
     assert net.proc.wait(timeout=10) == 1
     assert '--vmnet-interface: vmnet cannot bridge to "nope0": VMNET_INVALID_ARGUMENT' \
         in net.stderr()
@@ -137,6 +154,11 @@ def test_bridged_to_a_missing_interface_is_an_error(topo):
     (["--vmnet-interface=en0"], "--vmnet-interface: only with --vmnet-mode=bridged"),
     (["--vmnet-interface=a/b", "--vmnet-mode=bridged"], '--vmnet-interface: "a/b" is not'),
     (["--backend=tap", "--vmnet-mode=host"], "--vmnet-mode: only with --backend=vmnet"),
+    # bridged: the LAN's router and a range of it, never sock-vmnet's own defaults
+    (["--vmnet-mode=bridged", "--vmnet-interface=en0"],
+     "--vmnet-mode: bridged needs --start-addr (the LAN's router), --end-addr and --subnet-mask"),
+    (["--vmnet-mode=bridged", "--vmnet-interface=en0", "--start-addr=10.0.0.1",
+      "--end-addr=10.0.0.9"], "--vmnet-mode: bridged needs --start-addr"),
 ])
 def test_vmnet_options_are_checked(topo, args, message):
     net = topo.start_vmnet(args, ready=False)
@@ -316,3 +338,132 @@ def test_ipv6_is_shared_modes_only(topo):
     assert net.proc.wait(timeout=5) == 2
     assert "--ipv6: vmnet carries IPv6 in shared mode only (NAT66), not with " \
         "--vmnet-mode=host" in net.stderr()
+# Large TCP packets put on the bridge toward the VM as the host's TCP would hand them to
+# the TAP (a packet socket with a virtio_net_hdr: GSO TCPv4, checksum partial), without
+# TCP's own pacing (TCP small queues keep a socket's packets in the TAP to a few at once).
+GSO_INJECT = r"""
+import socket, struct, sys
+from scapy.layers.inet import IP, TCP
+iface, src_mac, dst_mac, src, dst, count, segs, seg = sys.argv[1:9]
+count, segs, seg = int(count), int(segs), int(seg)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+s.setsockopt(263, 15, 1)  # SOL_PACKET, PACKET_VNET_HDR
+s.bind((iface, 0))
+eth = bytes.fromhex(dst_mac.replace(":", "") + src_mac.replace(":", "")) + b"\x08\x00"
+for i in range(count):
+    pkt = IP(src=src, dst=dst, flags="DF", id=i) / TCP(sport=8100, dport=8101, flags="A",
+                                                       seq=1 + i * segs * seg, ack=1)
+    raw = bytearray(bytes(pkt / (bytes([65 + i]) * (segs * seg))))
+    l4 = len(raw) - 20
+    pseudo = sum(struct.unpack("!4H", raw[12:20])) + 6 + l4
+    while pseudo >> 16:
+        pseudo = (pseudo & 0xffff) + (pseudo >> 16)
+    raw[36:38] = struct.pack("!H", pseudo)  # partial: the pseudo-header's sum only
+    vnet = struct.pack("<BBHHHH", 1, 1, 54, seg, 34, 16)  # NEEDS_CSUM, GSO_TCPV4
+    s.send(vnet + eth + bytes(raw))
+print("sent", flush=True)
+"""
+# 6 packets of 45 segments: a read takes at most 3, and 45 frames never end on a batch of 64
+GSO_PACKETS, GSO_SEGMENTS, GSO_SEGMENT = 6, 45, 1000
+
+
+def test_packets_that_come_while_the_port_hands_over_staged_frames_are_read(topo, monkeypatch):
+    """A read cut into more frames than a batch holds leaves frames staged; packets left in
+    vmnet ring the doorbell, and vmnet need not tell again. A call that hands over staged
+    frames must not take that ring without reading vmnet (every clear of the doorbell is
+    followed by a read), or those packets wait in vmnet for good."""
+    monkeypatch.setenv("SVM_VMNET_SIM_EVENTS", "before-return")  # the ring comes at once
+    vm = leased(topo)
+    bridge_mac = topo.host.run(["cat", "/sys/class/net/svmnet0/address"]).stdout.strip()
+    # every packet waits in vmnet before sock-vmnet reads the first
+    os.kill(vm.net.proc.pid, signal.SIGSTOP)
+    try:
+        inject = topo.host.run([PYTHON, "-c", GSO_INJECT, "svmnet0", bridge_mac, vm.mac,
+                                GATEWAY, vm.ip, str(GSO_PACKETS), str(GSO_SEGMENTS),
+                                str(GSO_SEGMENT)])
+        assert "sent" in inject.stdout
+        time.sleep(0.2)
+    finally:
+        os.kill(vm.net.proc.pid, signal.SIGCONT)
+    want, got, deadline = GSO_PACKETS * GSO_SEGMENTS * GSO_SEGMENT, {}, time.monotonic() + 5
+    while sum(got.values()) < want and time.monotonic() < deadline:
+        pkt = vm.net.recv(deadline - time.monotonic())
+        if pkt is None:
+            break
+        if not vm.answer_arp(pkt) and pkt.haslayer(TCP) and pkt[TCP].dport == 8101:
+            got[pkt[TCP].seq] = len(pkt[TCP].payload)
+    split = vm.net.live_stats()["offload"]["split"]
+    assert split["packets"] >= 1, "no large packet came through vmnet: nothing was staged"
+    assert sum(got.values()) == want, f"{sum(got.values())} of {want} bytes reached the VM " \
+                                      f"(split {split}): the rest waits in vmnet"
+
+
+def test_bootpds_range_never_ends_on_the_broadcast_address(topo, monkeypatch):
+    """--end-addr's default is the broadcast address, which sock-vmnet's own pool never hands
+    out; vmnet's range (bootpd's, the classic API) ends one before, as vmnet's default."""
+    monkeypatch.setenv("SVM_VMNET_SIM_MACOS", "15")
+    net = topo.start_vmnet()
+    assert "classic dhcp-range=192.168.64.1-192.168.64.254" in net.stderr(), net.stderr()
+
+
+def test_expose_takes_the_classic_api_on_macos_26(topo):
+    """An interface of a macOS 26 network refuses vmnet's forwarding calls (FB24895264):
+    with --expose sock-vmnet starts a classic interface, and says why."""
+    net = topo.start_vmnet(["--expose=8085:80"])
+    assert ready_line(net)["api"] == "classic"
+    assert "refuses vmnet's forwarding calls (Apple FB24895264): using the classic API" \
+        in net.stderr()
+
+
+def test_a_forward_asked_for_at_run_time_on_a_network_is_refused_with_the_reason(topo):
+    sock = topo.tmp / "ctl.sock"
+    net = topo.start_vmnet([f"--control={sock}"])
+    assert ready_line(net)["api"] == "network"
+    r = run([SOCK_VMNET, "ctl", str(sock), "expose", "add", "8086:80"], check=False)
+    answer = json.loads(r.stdout)
+    assert not answer["ok"] and "FB24895264" in answer["error"], answer
+    assert "start sock-vmnet with --expose" in answer["error"]
+
+
+def test_a_second_instance_on_a_held_subnet_says_why_it_takes_the_classic_api(topo):
+    """vmnet_network_create() reserves its subnet: a second network on it is refused
+    (VMNET_FAILURE). The second instance names the cause, and its VM is served."""
+    first = topo.start_vmnet()
+    assert ready_line(first)["api"] == "network"
+    vm = ScapyVM(topo.start_vmnet(WAN_ALLOW, mac="52:54:00:aa:bb:cc"))
+    err = vm.net.stderr()
+    assert ready_line(vm.net)["api"] == "classic"
+    assert "no macOS 26 network (VMNET_FAILURE: its subnet is held by another macOS 26 " \
+           "network" in err, err
+    assert vm.dhcp() and vm.arp_gateway() and vm.ping(WAN_IP)
+    # the reservation goes with the network: the subnet is free once the first has stopped
+    first.stop()
+    vm.net.stop()
+    again = topo.start_vmnet()
+    assert ready_line(again)["api"] == "network", again.stderr()
+
+
+def test_without_the_entitlement_the_error_says_which(topo, monkeypatch):
+    """Neither root nor com.apple.security.virtualization: vmnet_network_create() answers
+    VMNET_MEM_FAILURE and the classic API VMNET_NOT_AUTHORIZED; the one line says both,
+    and what to sign with."""
+    monkeypatch.setenv("SVM_VMNET_SIM_PRIVILEGE", "none")
+    net = topo.start_vmnet(ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    err = net.stderr()
+    assert "--backend: vmnet refused (VMNET_NOT_AUTHORIZED): the classic API needs root; no " \
+           "macOS 26 network either (VMNET_MEM_FAILURE: sock-vmnet lacks the " \
+           "com.apple.security.virtualization entitlement" in err, err
+    assert "--start-addr" not in err
+
+
+def test_a_signed_process_without_root_gets_a_network(topo, monkeypatch):
+    """com.apple.security.virtualization without root: networks work, the classic API
+    does not (then --expose, which needs it, says so)."""
+    monkeypatch.setenv("SVM_VMNET_SIM_PRIVILEGE", "virtualization")
+    vm = leased(topo, *WAN_ALLOW)
+    assert ready_line(vm.net)["api"] == "network"
+    assert vm.arp_gateway() and vm.ping(WAN_IP)
+    net = topo.start_vmnet(["--expose=8087:80"], mac="52:54:00:aa:bb:cc", ready=False)
+    assert net.proc.wait(timeout=10) == 1
+    assert "VMNET_NOT_AUTHORIZED): the classic API needs root" in net.stderr(), net.stderr()

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -178,6 +179,61 @@ static void process_exit_arrives_as_an_event(void **state)
 	loop_free(l);
 }
 
+/* A set watched as one descriptor: a pipe its owner drains outside any run of the set. */
+struct set_owner {
+	struct loop_source src; /* loop_fd(set), in the main loop */
+	struct loop *set;
+	struct loop_source pipe_src;
+	int pipe[2];
+	unsigned calls;
+};
+
+static void on_set_ready(struct loop_source *src, uint32_t events)
+{
+	struct set_owner *o = container_of(src, struct set_owner, src);
+	char buf[8];
+
+	(void)events;
+	o->calls++;
+	while (read(o->pipe[0], buf, sizeof(buf)) > 0)
+		;
+	loop_settle(o->set);
+}
+
+/*
+ * loop_fd() is readable only while a source of the set is ready, once its owner settles
+ * it after consuming: on macOS a kqueue inside a kqueue stays readable until it is
+ * scanned (XNU filt_kqueue()), and an unsettled set spins the loop that watches it.
+ */
+static void a_consumed_set_is_not_reported_again(void **state)
+{
+	struct loop *l = loop_new();
+	struct set_owner o = {.set = loop_new(), .src.on_event = on_set_ready};
+
+	(void)state;
+	assert_int_equal(pipe2(o.pipe, O_NONBLOCK), 0);
+	o.pipe_src = (struct loop_source){.fd = o.pipe[0]};
+	assert_int_equal(loop_add(o.set, &o.pipe_src, LOOP_IN), 0);
+	o.src.fd = loop_fd(o.set);
+	assert_int_equal(loop_add(l, &o.src, LOOP_IN), 0);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	for (int round = 1; round <= 2; round++) {
+		assert_int_equal(write(o.pipe[1], "x", 1), 1);
+		for (int i = 0; i < 10 && o.calls < (unsigned)round; i++)
+			loop_run_once(l, 100);
+		assert_int_equal(o.calls, round);
+		loop_run_once(l, 50);
+		loop_run_once(l, 50);
+		assert_int_equal(o.calls, round); /* drained and settled: not reported again */
+	}
+	loop_remove(l, &o.src);
+	loop_remove(o.set, &o.pipe_src);
+	close(o.pipe[0]);
+	close(o.pipe[1]);
+	loop_free(o.set);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +242,7 @@ int main(void)
 		cmocka_unit_test(timer_rearmed_by_its_callback_waits_for_the_next_turn),
 		cmocka_unit_test(signals_arrive_as_events),
 		cmocka_unit_test(process_exit_arrives_as_an_event),
+		cmocka_unit_test(a_consumed_set_is_not_reported_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

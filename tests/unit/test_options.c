@@ -7,8 +7,10 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "app/options.h"
@@ -285,6 +287,85 @@ static void run_mode_takes_no_vm_socket(void **state)
 		     "--vm-fd-number: only with \"run\"");
 }
 
+static void operators_options(void **state)
+{
+	char ready[32], policy[] = "/tmp/test_options.XXXXXX", arg[64], want[160];
+	int fd = mkstemp(policy);
+
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_int_equal(cfg.ops.pcap_size, 16u << 20);
+	assert_int_equal(cfg.ops.metrics_interval, 15);
+	assert_int_equal(cfg.ops.ready_fd, -1);
+	snprintf(ready, sizeof(ready), "--ready-fd=%d", pipe_fd);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap=/tmp/a.pcap",
+			       "--pcap-drops", "/tmp/d.pcap", "--pcap-size=2M", "--metrics=/tmp/m.prom",
+			       "--metrics-interval=60", "--name=ci-7.a_b:c@d", "--audit=/tmp/a.jsonl",
+			       "--audit-size=100k", ready),
+			 OPTIONS_OK);
+	assert_string_equal(cfg.ops.pcap, "/tmp/a.pcap");
+	assert_string_equal(cfg.ops.pcap_drops, "/tmp/d.pcap");
+	assert_int_equal(cfg.ops.pcap_size, 2u << 20);
+	assert_int_equal(cfg.ops.audit_size, 100u << 10);
+	assert_int_equal(cfg.ops.metrics_interval, 60);
+	assert_string_equal(cfg.ops.name, "ci-7.a_b:c@d");
+	assert_int_equal(cfg.ops.ready_fd, pipe_fd);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=65535"),
+		     "--pcap-size: \"65535\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=2T"),
+		     "--pcap-size: \"2T\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=-1"),
+		     "--pcap-size: \"-1\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--metrics-interval=86401"),
+		     "--metrics-interval: \"86401\" is not a number of seconds from 1 to 86400");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--name=a/b"),
+		     "--name: \"a/b\" is not a name (1 to 64 letters, digits, '-', '_', '.', ':', "
+		     "'@')");
+	snprintf(arg, sizeof(arg), "--ready-fd=%d", dgram_fd);
+	snprintf(want, sizeof(want), "--ready-fd: %d is the VM's --fd", dgram_fd);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg), want);
+	/* --policy: read at once, its rules kept apart from --allow's */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "allow 10.0.0.0/8\nblock udp::53 # dns\n", 37), 37);
+	close(fd);
+	snprintf(arg, sizeof(arg), "--policy=%s", policy);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg, "--allow=1.2.3.4"),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.ops.policy_rules.count, 2);
+	assert_int_equal(cfg.policy.count, 1);
+	options_free(&cfg);
+	assert_null(cfg.ops.policy_rules.rules);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg, arg),
+		     "--policy: given twice (one file; put every rule in it)");
+	options_free(&cfg);
+	unlink(policy);
+}
+
+/*
+ * A socket path must fit this OS's sun_path: 104 bytes on macOS (XNU bsd/sys/un.h), 108 on
+ * Linux, the NUL included. The longest that fits is taken, one more byte refused.
+ */
+static void socket_paths_fit_sun_path(void **state)
+{
+	struct sockaddr_un addr;
+	char path[sizeof(addr.sun_path) + 1], arg[sizeof(path) + 16], message[64];
+
+	(void)state;
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	path[sizeof(addr.sun_path) - 1] = '\0'; /* the longest: sun_path's size less the NUL */
+	snprintf(arg, sizeof(arg), "--socket=%s", path);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	path[sizeof(addr.sun_path) - 1] = 'p';
+	path[sizeof(addr.sun_path)] = '\0';
+	snprintf(arg, sizeof(arg), "--listen=%s", path);
+	snprintf(message, sizeof(message), "is not a usable socket path (1 to %zu bytes)",
+		 sizeof(addr.sun_path) - 1);
+	assert_int_equal(parse(arg, "--mac=52:54:00:12:34:56"), OPTIONS_ERROR);
+	assert_true(strncmp(err, "--listen: ", 10) == 0);
+	assert_non_null(strstr(err, message));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +381,8 @@ int main(void)
 		cmocka_unit_test(unknown_and_stray_arguments_are_refused),
 		cmocka_unit_test(dns_and_policy_lists_are_split),
 		cmocka_unit_test(run_mode_takes_no_vm_socket),
+		cmocka_unit_test(operators_options),
+		cmocka_unit_test(socket_paths_fit_sun_path),
 	};
 	return cmocka_run_group_tests(tests, make_fds, NULL);
 }

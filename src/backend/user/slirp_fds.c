@@ -156,6 +156,11 @@ void slirp_fds_end(struct slirp_fds *f)
 	}
 }
 
+void slirp_fds_settle(struct slirp_fds *f)
+{
+	loop_settle(f->set);
+}
+
 int slirp_fds_poll_now(struct slirp_fds *f)
 {
 	return f->count ? poll(f->pfds, f->count, 0) : 0;

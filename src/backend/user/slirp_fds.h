@@ -50,6 +50,9 @@ int slirp_fds_add(int fd, int events, void *opaque);
 /** slirp_fds_end() - the fill is over: the set watches exactly what it asked for */
 void slirp_fds_end(struct slirp_fds *f);
 
+/** slirp_fds_settle() - slirp served its sockets (or the bell was drained): loop_settle() */
+void slirp_fds_settle(struct slirp_fds *f);
+
 /** slirp_fds_poll_now() - which of the filled sockets are ready, without waiting; poll()'s result */
 int slirp_fds_poll_now(struct slirp_fds *f);
 

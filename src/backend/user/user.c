@@ -180,6 +180,7 @@ static void settle(struct user *u)
 		loop_timer_disarm(u->loop, &u->poll_timer);
 	if (u->q_len && !u->port.rx_pending)
 		ring_bell(u);
+	slirp_fds_settle(&u->fds); /* what slirp read and wrote no longer makes the port ready */
 }
 
 /* Let slirp serve its sockets that are ready now (and its own timers). */
@@ -302,7 +303,9 @@ static int user_recv(struct frame_port *p, struct frame_batch *b)
 
 	clear_bell(u);
 	if (!p->rx_pending)
-		serve_sockets(u);
+		serve_sockets(u); /* settles the set */
+	else
+		slirp_fds_settle(&u->fds); /* the bell was drained */
 	while (n < b->cap && u->q_len) {
 		uint32_t len;
 

@@ -33,9 +33,10 @@ int doorbell_open(struct doorbell *d);
 void doorbell_ring(struct doorbell *d);
 
 /**
- * doorbell_clear() - empty the pipe, then allow the next ring (the loop's thread, before it
- * reads vmnet: a ring that comes after the clear wakes the loop again; one before it is for
- * packets the read that follows sees)
+ * doorbell_clear() - empty the pipe, then allow the next ring (the loop's thread, right
+ * before each vmnet_read(): a ring that comes after the clear wakes the loop again; one
+ * before it is for packets the read that follows sees). A clear not followed by a read
+ * loses the ring, and vmnet need not ring again.
  */
 void doorbell_clear(struct doorbell *d);
 

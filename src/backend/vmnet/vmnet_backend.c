@@ -76,7 +76,6 @@ static bool read_gateway_answer(struct vmnet_backend *v, uint32_t gateway, uint8
 	uint32_t ip;
 	int len;
 
-	doorbell_clear(&v->port.bell);
 	while ((len = vmnet_port_read_one(&v->port, buf, size)) > 0) {
 		if (arp_sender_of(buf, (size_t)len, &ip, sender) && ip == gateway) {
 			memcpy(mac, sender, 6);
@@ -157,6 +156,8 @@ static int vmnet_expose_reserve(struct backend *b, const struct expose *e, char 
 		snprintf(err, err_size, "vmnet forwards ports in shared mode only");
 		return -1;
 	}
+	if (vmnet_forward_refused(&v->link, err, err_size))
+		return -1; /* a forward added at run time: --expose at start takes the classic API */
 	if (e->bind) {
 		snprintf(err, err_size, "vmnet forwards on every address of the Mac: no BIND_ADDR");
 		return -1;

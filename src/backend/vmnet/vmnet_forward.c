@@ -50,16 +50,37 @@ static int call_and_wait(forward_call_t call, vmnet_return_t *status)
 	return 0;
 }
 
+/*
+ * An interface of a macOS 26 network refuses the interface forwarding calls at once with
+ * VMNET_FAILURE (kernova's lab notes, macOS 27.0; Apple Feedback FB24895264): they are
+ * not made there. --expose at start takes the classic API (vmnet_link.c).
+ */
+bool vmnet_forward_refused(const struct vmnet_link *l, char *err, size_t err_size)
+{
+	if (!l->network)
+		return false;
+	snprintf(err, err_size, "an interface of a macOS 26 network takes no forwarding rules "
+		 "(Apple FB24895264): start sock-vmnet with --expose to forward ports");
+	return true;
+}
+
 int vmnet_forward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_port, uint32_t vm,
 		       uint16_t vm_port, char *err, size_t err_size)
 {
 	struct in_addr addr = {htonl(vm)};
 	vmnet_return_t status;
 	forward_call_t add_rule = ^(vmnet_interface_completion_handler_t done) {
+#ifdef SVM_VMNET_HAVE_IP_PORT_FORWARDING
 		return vmnet_interface_add_ip_port_forwarding_rule(l->iface, proto, host_port,
 								   AF_INET, &addr, vm_port, done);
+#else /* SDK 11: the IPv4 call of macOS 10.15 */
+		return vmnet_interface_add_port_forwarding_rule(l->iface, proto, host_port, addr,
+								vm_port, done);
+#endif
 	};
 
+	if (vmnet_forward_refused(l, err, err_size))
+		return -1;
 	if (call_and_wait(add_rule, &status) < 0) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
@@ -76,10 +97,16 @@ void vmnet_unforward_port(struct vmnet_link *l, uint8_t proto, uint16_t host_por
 {
 	vmnet_return_t status;
 	forward_call_t remove_rule = ^(vmnet_interface_completion_handler_t done) {
+#ifdef SVM_VMNET_HAVE_IP_PORT_FORWARDING
 		return vmnet_interface_remove_ip_port_forwarding_rule(l->iface, proto, host_port,
 								      AF_INET, done);
+#else
+		return vmnet_interface_remove_port_forwarding_rule(l->iface, proto, host_port, done);
+#endif
 	};
 
+	if (l->network)
+		return; /* nothing was forwarded there */
 	if (call_and_wait(remove_rule, &status) < 0)
 		return;
 	if (status != VMNET_SUCCESS)

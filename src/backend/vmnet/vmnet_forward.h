@@ -3,10 +3,17 @@
 #ifndef SVM_BACKEND_VMNET_VMNET_FORWARD_H
 #define SVM_BACKEND_VMNET_VMNET_FORWARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "backend/vmnet/vmnet_link.h"
+
+/**
+ * vmnet_forward_refused() - whether @l's interface takes no forwarding rule at all (it is
+ * a macOS 26 network's), with @err saying so and what to do instead
+ */
+bool vmnet_forward_refused(const struct vmnet_link *l, char *err, size_t err_size);
 
 /**
  * vmnet_forward_port() - the Mac's @host_port (@proto 6 or 17) to @vm:@vm_port, and wait for

@@ -39,6 +39,8 @@ const char *vmnet_status_name(vmnet_return_t status)
 /**
  * struct start_result - what the start's completion handler reports (on vmnet's queue)
  * @done: signalled by the handler; the loop's thread waits for it before reading the rest
+ * @network_status, @network_why: why no macOS 26 network was made (VMNET_SUCCESS: none was
+ *                                 tried, or it was), for the error if the classic API fails too
  */
 struct start_result {
 	dispatch_semaphore_t done;
@@ -47,6 +49,8 @@ struct start_result {
 	size_t max_packet_size;
 	unsigned read_max, write_max;
 	uint8_t mac[6];
+	vmnet_return_t network_status;
+	const char *network_why;
 };
 
 static unsigned max_packets(xpc_object_t param, bool read)
@@ -73,6 +77,16 @@ static void read_param(struct start_result *r, xpc_object_t param)
 		memset(r->mac, 0, sizeof(r->mac));
 }
 
+/* Checksum offload (macOS 12.0; SDK 11's header lacks the key: TSO alone there). */
+static void enable_checksum_offload(xpc_object_t d)
+{
+#ifdef SVM_VMNET_HAVE_CHECKSUM_OFFLOAD
+	xpc_dictionary_set_bool(d, vmnet_enable_checksum_offload_key, true);
+#else
+	(void)d;
+#endif
+}
+
 static uint64_t operation_mode(enum vmnet_mode_kind mode)
 {
 	return mode == VMNET_MODE_HOST	    ? VMNET_HOST_MODE
@@ -81,8 +95,29 @@ static uint64_t operation_mode(enum vmnet_mode_kind mode)
 }
 
 /*
+ * The end of bootpd's range: --end-addr, but never the broadcast address. vmnet takes one
+ * (vmnet-helper PR #261's review ran a /30 whose end was its broadcast) and documents no
+ * check; what bootpd would offer is unknown. vmnet's own default ends on .254 (vmnet-helper's
+ * output on macOS 26.4, renode#895), as socket_vmnet's (cli.c); sock-vmnet's own pool never
+ * hands out the broadcast address either.
+ */
+static uint32_t dhcp_range_end(const struct net4_config *net4)
+{
+	uint32_t end = inet_v4(&net4->range_end);
+	uint32_t broadcast = inet_v4(&net4->subnet.addr) | ~net4->mask;
+
+	return end < broadcast ? end : broadcast - 1;
+}
+
+/*
  * interface_desc() - the interface as vmnet_start_interface() or, on a network (@classic
- * false: the network says mode and subnet), vmnet_interface_start_with_network() takes it
+ * false), vmnet_interface_start_with_network() takes it
+ *
+ * A network's interface reads four keys (SDK 26 vmnet.h: vmnet_allocate_mac_address_key,
+ * vmnet_enable_tso_key, vmnet_enable_isolation_key, vmnet_enable_checksum_offload_key): its
+ * MTU is the network's (vmnet_network_configuration_set_mtu()), and vmnet gives it an id
+ * and MAC of its own on every start (vmnet-helper c36688d: macOS 26.2 "ignores this key and
+ * still generates a random MAC address and interface id"). Only those are sent there.
  */
 static xpc_object_t interface_desc(const struct backend_setup *setup, bool classic)
 {
@@ -90,24 +125,30 @@ static xpc_object_t interface_desc(const struct backend_setup *setup, bool class
 	char text[IPV4_TEXT_LEN];
 	uint8_t uuid[VMNET_UUID_SIZE];
 
-	vmnet_interface_uuid(setup->vm->mac, uuid);
-	xpc_dictionary_set_uuid(d, vmnet_interface_id_key, uuid);
-	xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
 	if (setup->backend->offload) {
 		xpc_dictionary_set_bool(d, vmnet_enable_tso_key, true);
-		xpc_dictionary_set_bool(d, vmnet_enable_checksum_offload_key, true);
+		enable_checksum_offload(d);
 	}
 	if (!classic)
 		return d;
+	vmnet_interface_uuid(setup->vm->mac, uuid);
+	xpc_dictionary_set_uuid(d, vmnet_interface_id_key, uuid);
 	xpc_dictionary_set_uint64(d, vmnet_operation_mode_key, operation_mode(setup->backend->vmnet.mode));
 	if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED) {
+		/*
+		 * Neither MTU nor addresses: vmnet.h, vmnet_mtu_key: "In bridged mode, specifying
+		 * the MTU in the interface_desc dictionary results in an error" (every SDK from
+		 * 11.3 to 26.1); the addresses are the LAN's (QEMU's vmnet-bridged.m, vmnet-helper
+		 * and socket_vmnet send none either).
+		 */
 		xpc_dictionary_set_string(d, vmnet_shared_interface_name_key, setup->backend->vmnet.interface);
 		return d;
 	}
+	xpc_dictionary_set_uint64(d, vmnet_mtu_key, setup->vm->mtu);
 	/* vmnet's start address is the gateway (the host's), as sock-vmnet's --start-addr */
 	ipv4_format(inet_v4(&setup->net4->gateway), text);
 	xpc_dictionary_set_string(d, vmnet_start_address_key, text);
-	ipv4_format(inet_v4(&setup->net4->range_end), text);
+	ipv4_format(dhcp_range_end(setup->net4), text);
 	xpc_dictionary_set_string(d, vmnet_end_address_key, text);
 	ipv4_format(setup->net4->mask, text);
 	xpc_dictionary_set_string(d, vmnet_subnet_mask_key, text);
@@ -119,12 +160,21 @@ static xpc_object_t interface_desc(const struct backend_setup *setup, bool class
 /*
  * Network objects fit shared and host mode, and a gateway that is the subnet's first
  * address: Apple "reserves the first, second, and last addresses of the range. The second
- * address is reserved for the host".
+ * address is reserved for the host". Not with --expose: an interface started on a network
+ * refuses vmnet's forwarding calls at once with VMNET_FAILURE (kernova's lab notes, macOS
+ * 27.0, 2026-09-22; Apple Feedback FB24895264), while a vmnet_start_interface() interface
+ * takes them; the network's own rules (vmnet_network_configuration_add_port_forwarding_rule)
+ * are fixed before the network exists, before the VM has an address, and cannot change.
  */
 static bool network_objects_fit(const struct backend_setup *setup)
 {
 	if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED)
 		return false;
+	if (setup->backend->vmnet.forwards) {
+		log_info("vmnet: --expose: an interface of a macOS 26 network refuses vmnet's "
+			 "forwarding calls (Apple FB24895264): using the classic API");
+		return false;
+	}
 	if (inet_v4(&setup->net4->gateway) != inet_v4(&setup->net4->subnet.addr) + 1) {
 		log_info("vmnet: --start-addr is not the subnet's first address, which a macOS 26 "
 			 "network gives the host: using the classic API");
@@ -138,7 +188,7 @@ static bool network_objects_fit(const struct backend_setup *setup)
 }
 
 /* A macOS 26 network with vmnet's DHCP server and DNS proxy off: sock-vmnet serves both. */
-static vmnet_network_ref make_network(const struct backend_setup *setup, vmnet_return_t *status)
+static vmnet_network_ref network_now(const struct backend_setup *setup, vmnet_return_t *status)
 	API_AVAILABLE(macos(26.0))
 {
 	vmnet_mode_t mode = setup->backend->vmnet.mode == VMNET_MODE_HOST ? VMNET_HOST_MODE : VMNET_SHARED_MODE;
@@ -160,6 +210,76 @@ static vmnet_network_ref make_network(const struct backend_setup *setup, vmnet_r
 		net = vmnet_network_create(conf, status);
 	CFRelease(conf);
 	return net;
+}
+
+/**
+ * struct network_result - a network made on vmnet's queue
+ * @done: signalled when made (or not); after a wait that gave up, the result stays
+ *        allocated for the block that may still come
+ */
+struct network_result {
+	dispatch_semaphore_t done;
+	vmnet_network_ref net;
+	vmnet_return_t status;
+};
+
+/*
+ * make_network() - network_now() on vmnet's queue, waited for as a start is: a sandboxed
+ * process saw vmnet_network_create() never return (a repro on macOS 27 betas, issue 20's
+ * research). Return: the network, or NULL with @status (VMNET_FAILURE after the wait).
+ */
+static vmnet_network_ref make_network(struct vmnet_link *l, const struct backend_setup *setup,
+				      vmnet_return_t *status) API_AVAILABLE(macos(26.0))
+{
+	struct network_result *r = calloc(1, sizeof(*r));
+	vmnet_network_ref net;
+
+	*status = VMNET_MEM_FAILURE;
+	if (!r || !(r->done = dispatch_semaphore_create(0))) {
+		free(r);
+		return NULL;
+	}
+	dispatch_async(l->queue, ^{
+		r->net = network_now(setup, &r->status);
+		dispatch_semaphore_signal(r->done);
+	});
+	if (dispatch_semaphore_wait(r->done, dispatch_time(DISPATCH_TIME_NOW,
+							   VMNET_START_TIMEOUT_S * NSEC_PER_SEC))) {
+		log_warn("vmnet: vmnet_network_create() did not return within %d s",
+			 VMNET_START_TIMEOUT_S);
+		*status = VMNET_FAILURE; /* @r stays: the block may still come and write to it */
+		return NULL;
+	}
+	dispatch_release(r->done);
+	net = r->net;
+	*status = r->status;
+	free(r);
+	return net;
+}
+
+/* Why vmnet_network_create() said @status, as far as anyone has seen; NULL: not known. */
+static const char *network_refusal(vmnet_return_t status)
+{
+	switch (status) {
+	case VMNET_MEM_FAILURE:
+		/*
+		 * Not VMNET_NOT_AUTHORIZED: without com.apple.security.virtualization (nor root)
+		 * the create answers VMNET_MEM_FAILURE (a third-party spike, macOS 26.3), and so
+		 * does a sandbox that denies com.apple.NetworkSharing (a repro on macOS 27 betas)
+		 */
+		return "sock-vmnet lacks the com.apple.security.virtualization entitlement "
+		       "(make macos-sign), or runs in a sandbox";
+	case VMNET_FAILURE:
+		/*
+		 * A network pinned to a subnet another network holds is refused so (kernova,
+		 * macOS 27.0, 2026-09-30); a killed creator's subnet stayed held 48 s later
+		 * (kernova, 2026-09-22)
+		 */
+		return "its subnet is held by another macOS 26 network (another sock-vmnet on it, "
+		       "or one that was killed: vmnet keeps the subnet for a while)";
+	default:
+		return NULL;
+	}
 }
 #endif
 
@@ -184,7 +304,8 @@ static interface_ref start_interface(struct vmnet_link *l, const struct backend_
 	if (network_objects_fit(setup)) {
 		if (__builtin_available(macOS 26.0, *)) {
 			vmnet_return_t status = VMNET_SUCCESS;
-			vmnet_network_ref net = make_network(setup, &status);
+			vmnet_network_ref net = make_network(l, setup, &status);
+			const char *why = network_refusal(status);
 
 			if (net) {
 				desc = interface_desc(setup, false);
@@ -194,9 +315,11 @@ static interface_ref start_interface(struct vmnet_link *l, const struct backend_
 				log_info("vmnet: macOS 26 network, its DHCP server and DNS proxy off");
 				return iface;
 			}
-			log_warn("vmnet: no macOS 26 network (%s): using the classic API, whose "
-				 "DHCP server (bootpd) also serves the bridge",
-				 vmnet_status_name(status));
+			r->network_status = status;
+			r->network_why = why;
+			log_warn("vmnet: no macOS 26 network (%s%s%s): using the classic API, whose "
+				 "DHCP server (bootpd) also serves the bridge", vmnet_status_name(status),
+				 why ? ": " : "", why ? why : "");
 		}
 	}
 #endif
@@ -206,22 +329,35 @@ static interface_ref start_interface(struct vmnet_link *l, const struct backend_
 	return iface;
 }
 
-/* One line naming the option that decides what vmnet refused. */
-static void start_error(const struct backend_setup *setup, vmnet_return_t status, char *err,
-			size_t err_size)
+/* One line naming the option that decides what vmnet refused (@r: what the start said). */
+static void start_error(const struct backend_setup *setup, const struct start_result *r,
+			char *err, size_t err_size)
 {
-	const char *name = vmnet_status_name(status);
+	const char *name = vmnet_status_name(r->status);
+	char network[256] = "";
 
-	if (status == VMNET_NOT_AUTHORIZED)
-		snprintf(err, err_size, "--backend: vmnet refused (%s): run as root, or sign with the "
-			 "com.apple.vm.networking entitlement (README, macOS)", name);
+	if (r->network_status != VMNET_SUCCESS)
+		snprintf(network, sizeof(network), "; no macOS 26 network either (%s%s%s)",
+			 vmnet_status_name(r->network_status), r->network_why ? ": " : "",
+			 r->network_why ? r->network_why : "");
+	if ((int)r->status == SVM_VMNET_NOT_AUTHORIZED)
+		/*
+		 * The classic API needs root, or com.apple.vm.networking, which Apple grants only
+		 * with a Developer ID and a provisioning profile (an ad-hoc signature carrying it
+		 * is killed by AMFI at exec: issue 20's research); macOS 26's networks need only
+		 * com.apple.security.virtualization, with an ad-hoc signature.
+		 */
+		snprintf(err, err_size, "--backend: vmnet refused (%s): the classic API needs root%s; "
+			 "on macOS 26 a binary signed with com.apple.security.virtualization needs no "
+			 "root (make macos-sign; README, macOS)", name, network);
 	else if (setup->backend->vmnet.mode == VMNET_MODE_BRIDGED)
 		snprintf(err, err_size, "--vmnet-interface: vmnet cannot bridge to \"%s\": %s",
 			 setup->backend->vmnet.interface, name);
 	else
 		snprintf(err, err_size, "--start-addr: vmnet refused the %s network with the "
-			 "gateway, range and mask given (or --mtu %u): %s",
-			 setup->backend->vmnet.mode == VMNET_MODE_HOST ? "host" : "shared", setup->vm->mtu, name);
+			 "gateway, range and mask given (or --mtu %u): %s%s",
+			 setup->backend->vmnet.mode == VMNET_MODE_HOST ? "host" : "shared", setup->vm->mtu,
+			 name, network);
 }
 
 int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, char *err, size_t err_size)
@@ -237,6 +373,7 @@ int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, ch
 		return -1;
 	}
 	r->status = VMNET_FAILURE;
+	r->network_status = VMNET_SUCCESS;
 	l->iface = start_interface(l, setup, r);
 	if (dispatch_semaphore_wait(r->done, dispatch_time(DISPATCH_TIME_NOW,
 							   VMNET_START_TIMEOUT_S * NSEC_PER_SEC))) {
@@ -248,7 +385,7 @@ int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, ch
 	}
 	dispatch_release(r->done);
 	if (r->status != VMNET_SUCCESS || !l->iface) {
-		start_error(setup, r->status, err, err_size);
+		start_error(setup, r, err, err_size);
 		free(r);
 		l->iface = NULL;
 		return -1;
@@ -301,8 +438,10 @@ void vmnet_link_stop(struct vmnet_link *l)
 			dispatch_release(done); /* not after a timeout: the handler may still come */
 		l->iface = NULL;
 	}
+#ifdef SVM_VMNET_HAVE_NETWORK_OBJECTS
 	if (l->network)
-		CFRelease(l->network);
+		CFRelease(l->network); /* after the stop, which released the interface's reference */
+#endif
 	l->network = NULL;
 	if (l->queue)
 		dispatch_release(l->queue);

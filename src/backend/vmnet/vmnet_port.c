@@ -77,8 +77,12 @@ static void drain(int fd)
 /* ---- reading ----------------------------------------------------------------------------- */
 
 /*
- * read_status() - what a vmnet_read() status means for the port
- * Return: 0 to go on (perhaps with fewer packets), -EIO when the interface is gone.
+ * read_status() - what a vmnet_read() status means for the port. After any status but
+ * VMNET_SUCCESS nothing counts as read: Apple documents *pktcnt as the output of a read
+ * that worked, and no user of vmnet reads it otherwise (QEMU net/vmnet-common.m
+ * vmnet_read_packets(), vmnet-helper's read_from_host(), socket_vmnet's
+ * on_vmnet_packets_available()).
+ * Return: 0 to go on, -EIO when the interface is gone.
  */
 static int read_status(struct vmnet_port *p, vmnet_return_t status, unsigned asked)
 {
@@ -126,9 +130,10 @@ static int recv_direct(struct vmnet_port *p, struct frame_batch *b)
 		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = b->frame_cap,
 						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
 	}
+	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
 	status = vmnet_read(p->link->iface, p->rx_desc, &got);
-	if (got < 0 || (unsigned)got > want)
-		got = 0;
+	if (status != VMNET_SUCCESS || got < 0 || (unsigned)got > want)
+		got = 0; /* *pktcnt says something only on success (read_status()) */
 	r = read_status(p, status, want);
 	for (int i = 0; i < got; i++) {
 		size_t len = p->rx_desc[i].vm_pkt_size;
@@ -156,10 +161,10 @@ static int stage_read(struct vmnet_port *p)
 		p->rx_desc[i] = (struct vmpktdesc){.vm_pkt_size = p->slot_size,
 						   .vm_pkt_iov = &p->rx_iov[i], .vm_pkt_iovcnt = 1};
 	}
+	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
 	status = vmnet_read(p->link->iface, p->rx_desc, &got);
-	p->read_since_clear = true;
-	if (got < 0 || (unsigned)got > want)
-		got = 0;
+	if (status != VMNET_SUCCESS || got < 0 || (unsigned)got > want)
+		got = 0; /* *pktcnt says something only on success (read_status()) */
 	r = read_status(p, status, want);
 	for (int i = 0; i < got; i++)
 		p->stage_len[i] = p->rx_desc[i].vm_pkt_size;
@@ -229,23 +234,27 @@ static int recv_staged(struct vmnet_port *p, struct frame_batch *b)
 	return (int)n;
 }
 
+/*
+ * The doorbell is cleared right before each vmnet_read() (recv_direct(), stage_read(),
+ * vmnet_port_read_one()), never at the top of a call that may end without reading: a call
+ * that only hands over staged frames leaves a ring in place, and the loop comes back for
+ * the packets it announced. vmnet need not call the event block again while they wait
+ * (Apple documents no repeat), so a ring taken without a read is a stall.
+ */
 static int port_recv(struct frame_port *fp, struct frame_batch *b)
 {
 	struct vmnet_port *p = container_of(fp, struct vmnet_port, port);
 	int r;
 
-	doorbell_clear(&p->bell); /* before reading: a ring from now on is for later packets */
 	p->more_waits = false;
-	p->read_since_clear = !p->stage; /* recv_direct() always reads */
 	r = p->stage ? recv_staged(p, b) : recv_direct(p, b);
 	/*
 	 * A full read may have left packets in vmnet, and vmnet need not tell again: ring
-	 * ourselves, so the loop comes back after serving the VM's side, not at once. So too
-	 * when this call was served from what an earlier read staged and read nothing: a ring
-	 * it cleared may have been for packets that came meanwhile (a lost wake-up otherwise).
+	 * ourselves, so the loop comes back after serving the VM's side, not at once.
 	 */
-	if (r >= 0 && (p->more_waits || !p->read_since_clear) && !fp->rx_pending)
+	if (r >= 0 && p->more_waits && !fp->rx_pending)
 		doorbell_ring(&p->bell);
+	loop_settle(p->set); /* the doorbell was heard: the set is ready again only if rung */
 	return r;
 }
 
@@ -253,39 +262,43 @@ static int port_recv(struct frame_port *fp, struct frame_batch *b)
 
 /*
  * add_packet() - describe the next packet of @frames: the frames at its head that join
- * into one (TSO), or the first alone
+ * into one (TSO), copied whole to @p->tx_linear at *@linear, or the first alone, in place
  * Return: the frames it holds; 0 when the first frame is longer than vmnet takes (then
  * it is dropped, counted, and the caller moves on).
  */
 static unsigned add_packet(struct vmnet_port *p, const struct frame_ref *frames, unsigned n,
-			   unsigned k, unsigned *iov_used, unsigned *joins)
+			   unsigned k, size_t *linear, unsigned *joins)
 {
-	struct iovec *iov = &p->tx_iov[*iov_used];
-	unsigned m = 1, count = 1;
+	struct iovec *iov = &p->tx_iov[k];
+	unsigned m = 1;
 	size_t size = frames[0].len;
 
 	if (p->join && *joins < VMNET_JOINED_MAX)
 		m = packet_join(frames, n, false, &p->joined[*joins]);
 	if (m > 1) {
 		struct joined_packet *j = &p->joined[(*joins)++];
+		uint8_t *to = p->tx_linear + *linear;
 
 		vmnet_tx_checksum(j);
-		iov[0] = (struct iovec){j->hdr, j->info.hdr_len};
-		memcpy(&iov[1], j->payload, m * sizeof(iov[0]));
+		memcpy(to, j->hdr, j->info.hdr_len);
 		size = j->info.hdr_len;
-		for (unsigned i = 0; i < m; i++)
+		for (unsigned i = 0; i < m; i++) {
+			memcpy(to + size, j->payload[i].iov_base, j->payload[i].iov_len);
 			size += j->payload[i].iov_len;
-		count = 1 + m;
+		}
+		*iov = (struct iovec){to, size};
+		*linear += size;
 	} else if (size > p->link->max_packet_size) {
 		stats_drop(p->port.stats, p->port.refuse_reason, p->port.name, NULL);
 		return 0;
 	} else {
-		iov[0] = (struct iovec){frames[0].data, frames[0].len};
+		*iov = (struct iovec){frames[0].data, frames[0].len};
 	}
+	/* one buffer, as long as the packet (vmnet-helper programs/helper.c: "vmnet_write()
+	 * uses vm_pkt_size but require iov_len to match") */
 	p->tx_desc[k] = (struct vmpktdesc){.vm_pkt_size = size, .vm_pkt_iov = iov,
-					   .vm_pkt_iovcnt = count};
+					   .vm_pkt_iovcnt = 1};
 	p->tx_frames[k] = m;
-	*iov_used += count;
 	return m;
 }
 
@@ -296,20 +309,34 @@ static void drop_packet(struct vmnet_port *p, unsigned k)
 }
 
 /*
- * write_status() - what a vmnet_write() status means: @taken (frames) may grow by a packet
- * that is dropped; @blocked is set when vmnet has no room now
+ * write_status() - what a vmnet_write() of @k packets means. Only VMNET_SUCCESS says how
+ * many were written (@cnt): Apple documents *pktcnt as an output of success ("All data
+ * will be written or the write will fail"), and no user of vmnet reads it after an error
+ * (QEMU net/vmnet-common.m vmnet_receive_common(), vmnet-helper's write_to_host(),
+ * socket_vmnet's main.c). After one, none of the packets counts as written; when the one
+ * packet of the call was refused it is dropped, and a refusal of several is written again
+ * one packet per call (@p->single), so that each refusal names its packet. @taken: in,
+ * the frames the call consumed (those dropped before vmnet included); out, the frames
+ * taken (written, or dropped and counted). @blocked is set when vmnet has no room now.
  * Return: 0, or -EIO when the interface is gone.
  */
 static int write_status(struct vmnet_port *p, vmnet_return_t status, unsigned k, unsigned cnt,
 			unsigned *taken, bool *blocked)
 {
+	unsigned consumed = *taken; /* the call's frames, those dropped before vmnet included */
+
+	*taken = p->tx_first[0]; /* frames before the first packet were dropped (too long) */
 	switch (status) {
 	case VMNET_SUCCESS:
+		*taken = cnt == k ? consumed : p->tx_first[cnt];
 		*blocked = cnt < k; /* vmnet took fewer: its ring is full */
 		return 0;
 	case VMNET_BUFFER_EXHAUSTED:
 		*blocked = true;
 		return 0;
+	case VMNET_INVALID_ACCESS:
+		log_error("vmnet_write: %s: the interface is gone", vmnet_status_name(status));
+		return -EIO;
 	case VMNET_TOO_MANY_PACKETS:
 		if (k > 1) {
 			p->write_max = k / 2;
@@ -320,17 +347,15 @@ static int write_status(struct vmnet_port *p, vmnet_return_t status, unsigned k,
 			return 0;
 		}
 		break; /* one is too many: drop it, as any other refused packet */
-	case VMNET_INVALID_ACCESS:
-		log_error("vmnet_write: %s: the interface is gone", vmnet_status_name(status));
-		return -EIO;
 	default:
 		break;
 	}
-	/* the packet at @cnt was refused (too big, a failure...): it is dropped, counted */
-	log_debug("vmnet_write: %s", vmnet_status_name(status));
-	if (cnt < k) {
-		drop_packet(p, cnt);
-		*taken = p->tx_first[cnt] + p->tx_frames[cnt];
+	log_debug("vmnet_write of %u packets: %s", k, vmnet_status_name(status));
+	if (k == 1) {
+		drop_packet(p, 0);
+		*taken = consumed;
+	} else {
+		p->single = k;
 	}
 	return 0;
 }
@@ -342,21 +367,21 @@ static int write_status(struct vmnet_port *p, vmnet_return_t status, unsigned k,
 static int write_chunk(struct vmnet_port *p, const struct frame_ref *frames, unsigned n,
 		       bool *blocked)
 {
-	unsigned i = 0, k = 0, iov_used = 0, joins = 0, limit = min_u(p->write_max, VMNET_BATCH);
-	size_t bytes = 0;
-	unsigned taken;
+	unsigned i = 0, k = 0, joins = 0, taken;
+	unsigned limit = p->single ? 1 : min_u(p->write_max, VMNET_BATCH);
+	size_t bytes = 0, linear = 0;
 	int cnt, r;
 	vmnet_return_t status;
 
 	while (i < n && k < limit) {
-		unsigned m = add_packet(p, frames + i, n - i, k, &iov_used, &joins);
+		unsigned m = add_packet(p, frames + i, n - i, k, &linear, &joins);
 
 		if (m == 0) {
 			i++;
 			continue;
 		}
 		if (k > 0 && bytes + p->tx_desc[k].vm_pkt_size > VMNET_CALL_BYTES)
-			break; /* the next call takes it (a joined packet's header is rebuilt) */
+			break; /* the next call takes it (a joined packet is joined anew) */
 		bytes += p->tx_desc[k].vm_pkt_size;
 		p->tx_first[k++] = i;
 		i += m;
@@ -365,15 +390,17 @@ static int write_chunk(struct vmnet_port *p, const struct frame_ref *frames, uns
 		return (int)i;
 	cnt = (int)k;
 	status = vmnet_write(p->link->iface, p->tx_desc, &cnt);
-	if (cnt < 0 || (unsigned)cnt > k)
+	if (status == VMNET_SUCCESS && (cnt < 0 || (unsigned)cnt > k))
 		cnt = 0;
-	taken = (unsigned)cnt == k ? i : p->tx_first[cnt];
-	for (int j = 0; j < cnt && p->port.stats; j++) {
+	for (int j = 0; status == VMNET_SUCCESS && j < cnt && p->port.stats; j++) {
 		if (p->tx_frames[j] > 1) {
 			p->port.stats->joined.packets++;
 			p->port.stats->joined.frames += p->tx_frames[j];
 		}
 	}
+	if (p->single && k == 1 && status != VMNET_BUFFER_EXHAUSTED)
+		p->single--;
+	taken = i;
 	r = write_status(p, status, k, (unsigned)cnt, &taken, blocked);
 	return r < 0 ? r : (int)taken;
 }
@@ -396,6 +423,7 @@ static int port_send(struct frame_port *fp, const struct frame_ref *frames, unsi
 		loop_timer_arm(p->loop, &p->retry, clock_mono_ms() + VMNET_RETRY_MS);
 	else if (!blocked)
 		loop_timer_disarm(p->loop, &p->retry);
+	loop_settle(p->set); /* the retry pipe was drained */
 	return (int)sent;
 }
 
@@ -417,7 +445,10 @@ int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size)
 	struct iovec iov = {buf, size};
 	struct vmpktdesc d = {.vm_pkt_size = size, .vm_pkt_iov = &iov, .vm_pkt_iovcnt = 1};
 	int cnt = 1;
-	vmnet_return_t status = vmnet_read(p->link->iface, &d, &cnt);
+	vmnet_return_t status;
+
+	doorbell_clear(&p->bell); /* every clear is followed by a read: see port_recv() */
+	status = vmnet_read(p->link->iface, &d, &cnt);
 
 	if (status == VMNET_INVALID_ACCESS)
 		return -EIO;
@@ -432,6 +463,9 @@ static int init_staging(struct vmnet_port *p, const struct vmnet_link *link, siz
 	p->stage = link->offload || link->max_packet_size >= vm_frame_cap;
 	p->join = link->offload && link->max_packet_size >= ETH_HDR_LEN + UINT16_MAX;
 	p->partial_csum = link->offload;
+	/* touched only as far as joined packets reach: malloc maps a block this large apart */
+	if (p->join && !(p->tx_linear = malloc(VMNET_TX_LINEAR_BYTES)))
+		return -1;
 	if (!p->stage)
 		return 0;
 	p->slot_size = link->max_packet_size > vm_frame_cap ? link->max_packet_size : vm_frame_cap;
@@ -510,6 +544,7 @@ void vmnet_port_fini(struct vmnet_port *p)
 		close(p->room[1]);
 	}
 	free(p->staging);
-	p->staging = NULL;
+	free(p->tx_linear);
+	p->staging = p->tx_linear = NULL;
 	p->set = NULL;
 }

@@ -20,6 +20,14 @@
 /* Packets joined into one are at least two frames: at most half a batch of them per call. */
 #define VMNET_JOINED_MAX (VMNET_BATCH / 2)
 /*
+ * Where joined packets are copied whole: vmnet takes one buffer per packet (QEMU
+ * net/vmnet-common.m: "writing more than one iov into vmnet interface fails with
+ * 'VMNET_INVALID_ARGUMENT'"; vmnet-helper and socket_vmnet always pass one). A call moves
+ * at most VMNET_CALL_BYTES (256 KB); one packet more of the largest may be copied before a
+ * call finds it full.
+ */
+#define VMNET_TX_LINEAR_BYTES (256 * 1024 + 65536 + 64)
+/*
  * Whole packets read per call when they may be larger than a frame, each in a slot of
  * vmnet's largest packet, within the 256 KB a call may move: 3 of 64 KiB with TSO (135
  * frames of MTU 1500, two relay batches and more). 8 bounds the slots of smaller packets.
@@ -36,7 +44,10 @@
  * @read_max, @write_max: packets per call, as vmnet reported them or as it taught us
  * @stage: frames come through @staging, whole packets cut to the VM's MTU (offload, or
  *         packets that vmnet may hand over longer than a batch slot)
- * @join: consecutive TCP segments are joined into one packet for vmnet's TSO
+ * @join: consecutive TCP segments are joined into one packet for vmnet's TSO, copied
+ *        into @tx_linear (one buffer per packet)
+ * @single: packets still to be written one per call, after a write of several was refused
+ *          (vmnet says nothing of which: *pktcnt is an output of success only)
  * @split: the staged packet being cut into frames, while @splitting
  * @prober: shown every frame vmnet hands over (ARP answers), or NULL
  */
@@ -59,16 +70,17 @@ struct vmnet_port {
 	unsigned slots, staged, stage_next;
 	size_t stage_len[VMNET_STAGE_SLOTS_MAX];
 	bool more_waits;
-	bool read_since_clear; /* vmnet was read after the doorbell was last cleared */
 	struct packet_splitter split;
 	bool splitting;
 	struct arp_prober *prober;
 	struct vmpktdesc rx_desc[VMNET_BATCH];
 	struct iovec rx_iov[VMNET_BATCH];
 	struct vmpktdesc tx_desc[VMNET_BATCH];
-	struct iovec tx_iov[VMNET_BATCH + VMNET_JOINED_MAX * (1 + JOIN_MAX)];
+	struct iovec tx_iov[VMNET_BATCH];
 	unsigned tx_frames[VMNET_BATCH], tx_first[VMNET_BATCH];
 	struct joined_packet joined[VMNET_JOINED_MAX];
+	uint8_t *tx_linear;
+	unsigned single;
 };
 
 /**
@@ -90,7 +102,8 @@ void vmnet_port_fini(struct vmnet_port *p);
 int vmnet_port_write_one(void *ctx, const uint8_t *frame, size_t len);
 
 /**
- * vmnet_port_read_one() - before the relay runs: one packet vmnet holds, into @buf
+ * vmnet_port_read_one() - before the relay runs: one packet vmnet holds, into @buf (the
+ * doorbell cleared first, as before every read)
  * Return: its length, 0 when none waits, or -EIO.
  */
 int vmnet_port_read_one(struct vmnet_port *p, uint8_t *buf, size_t size);

@@ -20,6 +20,14 @@
  * watches two at most (run's hypervisor, the socketpair's creator); 4 leaves room.
  */
 #define LOOP_GONE_MAX 4
+/*
+ * loop_settle(): events per scan, and scans at most. A scan takes LOOP_SETTLE_EVENTS
+ * knotes and queues the ready ones again behind the rest (kqfile_end_processing()), so
+ * each full scan is followed by another; 16 rounds reach 1024 knotes, more than a set
+ * holds (libslirp's sockets, --listen's two, the vmnet port's two).
+ */
+#define LOOP_SETTLE_EVENTS 64
+#define LOOP_SETTLE_ROUNDS 16
 
 /**
  * struct loop - a kqueue and the timers
@@ -74,6 +82,24 @@ struct loop_timers *loop_timers_of(struct loop *l)
 int loop_fd(const struct loop *l)
 {
 	return l->kq;
+}
+
+/*
+ * A kqueue's knote stays queued, and counted, until a kevent() that asks for events scans
+ * it (knote_suppress() in knote_process(); a call with no room for events scans nothing,
+ * kevent_internal()); a kqueue inside a kqueue is readable while it counts any
+ * (filt_kqueue(), filt_kqprocess()). So a set is scanned without waiting: knotes whose
+ * source was consumed are dropped, the ready ones queued again. The events themselves are
+ * not for anyone: the owner reads its sources itself.
+ */
+void loop_settle(struct loop *set)
+{
+	static const struct timespec no_wait = {0, 0};
+	struct kevent ev[LOOP_SETTLE_EVENTS];
+
+	for (int round = 0; round < LOOP_SETTLE_ROUNDS; round++)
+		if (kevent(set->kq, NULL, 0, ev, LOOP_SETTLE_EVENTS, &no_wait) < LOOP_SETTLE_EVENTS)
+			break;
 }
 
 /* Clear @src from the rest of the batch being dispatched. */

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* socket.c — sockets on macOS: recvmsg_x/sendmsg_x batches, a bounded ENOBUFS retry, LOCAL_PEERPID */
+/* socket.c — sockets on macOS: recvmsg_x/sendmsg_x batches, a bounded ENOBUFS retry, SO_NOSIGPIPE */
 #include <errno.h>
 #include <fcntl.h>
 #include <os/availability.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,12 +211,4 @@ int os_pipe(int fds[2])
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	return 0;
-}
-
-pid_t os_peer_pid(int fd)
-{
-	pid_t pid = 0;
-	socklen_t len = sizeof(pid);
-
-	return getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &pid, &len) == 0 ? pid : 0;
 }

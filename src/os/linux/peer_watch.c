@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* peer_watch.c — asks Linux whether the VM's end of a socketpair is open: sock_diag */
+/* peer_watch.c — asks Linux about the VM's end of a socketpair: open (sock_diag), whose (SO_PEERCRED) */
 #include "os/peer_watch_os.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "os/socket.h"
 
 /* On Linux the probe is a NETLINK_SOCK_DIAG socket in the namespace of the VM socket. */
 struct peer_probe {
@@ -141,4 +142,13 @@ void peer_probe_close(struct peer_probe *p)
 		return;
 	mnl_socket_close(p->diag);
 	free(p);
+}
+
+/* The peer's pid as the socket recorded it when it was connected (the pair's creator). */
+pid_t os_peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* socket.c — sockets on Linux: recvmmsg/sendmmsg batches, forced buffers, peer creds */
+/* socket.c — sockets on Linux: recvmmsg/sendmmsg batches, forced buffers, close-on-exec */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -94,12 +94,4 @@ void os_set_nonblock_cloexec(int fd)
 {
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-pid_t os_peer_pid(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
 }
