@@ -97,13 +97,12 @@ struct sim_net {
 	char bridged_if[16];
 	bool nat66, ra;
 	struct inet_addr prefix6;
+	struct vmnet_network *network;
+	unsigned mtu;
 };
 
 /** sim_random_ula() - a random unique local /64: vmnet's default NAT66 prefix */
 void sim_random_ula(struct inet_addr *prefix);
-	struct vmnet_network *network;
-	unsigned mtu;
-};
 
 /** sim_network_retain(), sim_network_release() - a network's references (vmnet_network.c) */
 void sim_network_retain(struct vmnet_network *n);
