@@ -67,6 +67,8 @@ struct sim_config {
 	enum sim_privilege privilege;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 	unsigned fault_count;
+	bool fault_src_set;     /* SVM_VMNET_SIM_FAULT_SRC: write faults count only the calls */
+	uint8_t fault_src[6];   /* whose first packet comes from this MAC (sim_fault_counts()) */
 };
 
 const struct sim_config *sim_config(void);
@@ -170,6 +172,14 @@ struct vmnet_interface {
 
 /** sim_forwards_stop() - the interface stops: every port forward of it goes */
 void sim_forwards_stop(struct vmnet_interface *iface);
+
+/**
+ * sim_fault_counts() - whether a vmnet_write() of @packets counts toward write faults:
+ * always, unless SVM_VMNET_SIM_FAULT_SRC names the MAC whose packets count (the VM's; how
+ * many frames sock-vmnet writes itself first, its gateway ARP and address probes, depends
+ * on timing, so a fault at "the VM's first frame" cannot be a fixed call number)
+ */
+bool sim_fault_counts(const struct vmpktdesc *packets, int count);
 
 /** sim_fault_status() - the status forced on this call of @iface, or VMNET_SUCCESS */
 vmnet_return_t sim_fault_status(struct vmnet_interface *iface, enum sim_call call);

@@ -249,7 +249,8 @@ vmnet_return_t vmnet_write(interface_ref iface, struct vmpktdesc *packets, int *
 	if (atomic_load(&iface->stopped))
 		return VMNET_INVALID_ACCESS;
 	want = *pktcnt;
-	status = sim_fault_status(iface, SIM_CALL_WRITE);
+	status = sim_fault_counts(packets, want) ? sim_fault_status(iface, SIM_CALL_WRITE)
+						   : VMNET_SUCCESS;
 	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
 		status = VMNET_TOO_MANY_PACKETS;
 	for (int i = 0; status == VMNET_SUCCESS && i < want; i++)
