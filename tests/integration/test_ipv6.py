@@ -427,3 +427,27 @@ def test_aaaa_answers_open_a_name_rule(topo):
     stats = vm6.net.live_stats()
     assert stats["names"]["learned"] == 1 and stats["names"]["rebinding"] == 1, stats["names"]
     assert stats["drops"]["policy-block"] >= 2
+
+
+def test_audit_records_ipv6_flows(topo):
+    """The audit and `ctl flows` see IPv6 flows as they see IPv4 ones: the destination's
+    16 bytes (RFC 5952 text), its port, and the verdict; a refusal names its rule."""
+    from test_ops import audit_lines, ctl_json, wait_for
+
+    audit, sock = topo.tmp / "audit.jsonl", topo.tmp / "ctl.sock"
+    with_v6_wan(topo)
+    echo = topo.wan_popen(UDP6_ECHO, str(ECHO_PORT))
+    wait_line(echo)
+    vm6 = vm6_on(topo, f"--audit={audit}", f"--control={sock}", *WAN6_ALLOW)
+    assert vm6.solicit() is not None and vm6.claim(vm6.slaac)
+    assert vm6.udp6(WAN6, ECHO_PORT, b"audit6") is not None
+    vm6.send(vm6.frame(vm6.slaac, "2001:db8:200::9", UDP(sport=40100, dport=53) / b"x"))
+    lines = wait_for(lambda: [l for l in audit_lines(audit) if ":" in l["dst"]])
+    flow = next(l for l in lines if l["event"] == "flow" and l["dst"] == WAN6)
+    assert (flow["proto"], flow["dst_port"], flow["verdict"]) == ("udp", ECHO_PORT, "allow")
+    assert flow["rule"] == "allow 2001:db8:100::/64", flow
+    refused = wait_for(lambda: [l for l in audit_lines(audit)
+                                if l["event"] == "refused" and l["dst"] == "2001:db8:200::9"])
+    assert refused[0]["verdict"] == "block" and refused[0]["reason"] == "policy-block"
+    flows = ctl_json(sock, "flows")["flows"]
+    assert any(f["dst"] == WAN6 and f["packets_in"] >= 1 for f in flows), flows
