@@ -516,12 +516,12 @@ static void user_close(struct backend *b)
 	user_free(container_of(b, struct user, backend));
 }
 
-static struct backend *user_open(const struct backend_setup *setup, struct loop *loop, char *err,
-				 size_t err_size)
+/* libslirp's network: the VM's, with libslirp's own DHCP and DNS off */
+static void slirp_config_of(const struct backend_setup *setup, SlirpConfig *sc)
 {
-	struct user *u = calloc(1, sizeof(*u));
 	uint32_t gateway = inet_v4(&setup->net4->gateway);
-	SlirpConfig sc = {
+
+	*sc = (SlirpConfig){
 		.version = 4,
 		.restricted = 0,
 		.in_enabled = true,
@@ -551,14 +551,23 @@ static struct backend *user_open(const struct backend_setup *setup, struct loop 
 		.disable_dns = true,  /* sock-vmnet answers the gateway's DNS itself */
 		.disable_dhcp = true, /* and its DHCP */
 	};
+	if (setup->net6->enabled) {
+		memcpy(&sc->vprefix_addr6, setup->net6->prefix.addr.b, 16);
+		sc->vprefix_len = setup->net6->prefix.len;
+		memcpy(&sc->vhost6, setup->net6->gateway.b, 16);
+		memcpy(&sc->vnameserver6, setup->net6->gateway.b, 16); /* its DNS is off anyway */
+	}
+}
+
+static struct backend *user_open(const struct backend_setup *setup, struct loop *loop, char *err,
+				 size_t err_size)
+{
+	struct user *u = calloc(1, sizeof(*u));
+	uint32_t gateway = inet_v4(&setup->net4->gateway);
+	SlirpConfig sc;
 	size_t frame = sizeof(uint32_t) + (size_t)setup->vm->mtu + ETH_HDR_LEN;
 
-	if (setup->net6->enabled) {
-		memcpy(&sc.vprefix_addr6, setup->net6->prefix.addr.b, 16);
-		sc.vprefix_len = setup->net6->prefix.len;
-		memcpy(&sc.vhost6, setup->net6->gateway.b, 16);
-		memcpy(&sc.vnameserver6, setup->net6->gateway.b, 16); /* its DNS is off anyway */
-	}
+	slirp_config_of(setup, &sc);
 	if (!u) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
