@@ -4,6 +4,7 @@ BUILD ?= build
 PYTEST = /usr/bin/python3 -m pytest
 
 .PHONY: all deps check floors unit integration e2e fuzz clang macos demo bench clean
+.PHONY: install contrib deb soak
 .PHONY: macos-link macos-sign vmnet-sim vmnet-sim-tsan vmnet-sim-darwin vmnet-sim-tsan-and-darwin
 .PHONY: vmnet-sim-tsan-build vmnet-sim-darwin-build
 
@@ -22,7 +23,8 @@ deps:
 # portable folders compiled for macOS and the whole program linked for it, unit (cmocka),
 # integration (pytest + scapy in namespaces; again over the vmnet simulation, under
 # ThreadSanitizer, and with the darwin OS layer), end to end (a QEMU guest), a short fuzz run.
-check: deps floors all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan-and-darwin e2e fuzz
+check: deps floors all clang macos macos-link unit integration vmnet-sim vmnet-sim-tsan-and-darwin e2e fuzz \
+	contrib soak-short deb
 
 # The floors of the source (scripts/floors.py, pictured in docs/architecture.md)
 floors:
@@ -36,6 +38,36 @@ integration: all
 
 e2e: all
 	$(PYTEST) -v -p no:cacheprovider tests/e2e
+
+# The binary, sock-vmnet(8) and (Linux) the template unit, under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+install: all
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	meson install -C $(BUILD) --destdir "$(DESTDIR)"
+
+# contrib/ checked for syntax: the Homebrew formula (ruby -c), the launchd plist (XML and a
+# property list), the sudoers line (visudo -c) and its launcher (sh -n), the unit (systemd)
+contrib: all
+	ruby -c contrib/homebrew/sock-vmnet.rb
+	xmllint --noout contrib/launchd/*.plist
+	/usr/bin/python3 -c 'import plistlib, sys; [plistlib.load(open(p, "rb")) for p in sys.argv[1:]]' \
+		contrib/launchd/*.plist
+	visudo -cf contrib/sudoers/sock-vmnet
+	sh -n contrib/sudoers/sock-vmnet-launch
+	# (the binary it names is not installed here: only that complaint is let pass)
+	systemd-analyze verify --man=no $(BUILD)/sock-vmnet@.service 2>&1 | \
+		{ ! grep -v "is not executable: No such file" ; }
+
+# The Debian package: built from the tree, lintian, installed and checked, removed again.
+deb:
+	scripts/deb-check.sh
+
+# The soak of issue 23's three scale cases (tests/soak/soak.py): `make soak` runs them as
+# the issue asks (about an hour and a half), `make soak-short` a few minutes of each.
+soak: all
+	/usr/bin/python3 tests/soak/soak.py --full
+soak-short: all
+	/usr/bin/python3 tests/soak/soak.py --short
 
 clang:
 	@[ -f $(BUILD)-clang/build.ninja ] || CC=clang meson setup $(BUILD)-clang -Dwerror=true

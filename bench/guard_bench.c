@@ -12,6 +12,9 @@
  * addresses learned from DNS answers for the named names; frames go to learned addresses
  * (ICMP: judged by the rules and the learned table every time; TCP: the first packet of a
  * flow creates it, the others are found in the flow table) or to addresses nobody learned.
+ * IPv6 is on, as by default (the VM holds a claimed address of fd00:1:2:3::/64), and the IPv6
+ * cases judge the same kinds of frames from that address: the default policy, 1000 rules
+ * (/48s, a quarter with ports), and the host's side.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,10 @@
 #define FRAME_LEN 128
 #define GATEWAY 0xc0a84001u
 #define LEASE 0xc0a84032u
+
+/* the VM's IPv6 prefix, its gateway and the address it claimed */
+static const struct inet_addr prefix6 = {{0xfd, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03}};
+static struct inet_addr gateway6, vm6;
 
 static const uint8_t vm_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 static const uint8_t bridge_mac[6] = {0x02, 0, 0, 0, 0, 1};
@@ -71,11 +78,47 @@ static size_t build(uint8_t *f, bool to_vm, uint8_t proto, uint32_t src, uint32_
 	return len;
 }
 
+/* The same frame in IPv6: @src to @dst:@port, 32 bytes of payload. */
+static size_t build6(uint8_t *f, bool to_vm, uint8_t proto, const struct inet_addr *src,
+		     const struct inet_addr *dst, uint16_t port)
+{
+	size_t l4 = proto == IPPROTO_TCP_ ? 20 : 8, len = 14 + 40 + l4 + 32;
+
+	memset(f, 0, FRAME_LEN);
+	memcpy(f, to_vm ? vm_mac : bridge_mac, 6);
+	memcpy(f + 6, to_vm ? bridge_mac : vm_mac, 6);
+	put_be16(f + 12, ETHERTYPE_IPV6);
+	f[14] = 0x60;
+	put_be16(f + 18, (uint16_t)(len - 54));
+	f[20] = proto;
+	f[21] = 64;
+	memcpy(f + 22, src->b, 16);
+	memcpy(f + 38, dst->b, 16);
+	put_be16(f + 54, to_vm ? port : 40000);
+	put_be16(f + 56, to_vm ? 40000 : port);
+	if (proto == IPPROTO_UDP_)
+		put_be16(f + 58, (uint16_t)(len - 54));
+	else
+		f[66] = 0x50;
+	return len;
+}
+
+/* A random global unicast IPv6 address (2000::/3, outside the registry's blocks mostly) */
+static struct inet_addr random6(void)
+{
+	struct inet_addr a;
+
+	for (int i = 0; i < 16; i += 4)
+		put_be32(a.b + i, next_random());
+	a.b[0] = (uint8_t)(0x24 + (a.b[0] & 0x0b)); /* 2400::/6 and 2c00::/6: no 2001::/16 */
+	return a;
+}
+
 static void setup(const char *const *rules, size_t count)
 {
 	char err[200];
 
-	struct inet_addr lease = inet_from_v4(LEASE);
+	struct inet_addr lease = inet_from_v4(LEASE), evicted;
 
 	cfg = (struct config){
 		.vm = {.mtu = 1500},
@@ -83,7 +126,13 @@ static void setup(const char *const *rules, size_t count)
 			 .subnet = {inet_from_v4(0xc0a84000), 24},
 			 .mask = 0xffffff00,
 			 .range_end = inet_from_v4(0xc0a840fe)},
+		.net6 = {.enabled = true, .prefix = {prefix6, 64},
+			 .gateway_ll = {{0xfe, 0x80, [15] = 1}}},
 	};
+	gateway6 = vm6 = prefix6;
+	gateway6.b[15] = 1;
+	vm6.b[15] = 0x10;
+	cfg.net6.gateway = gateway6;
 	memcpy(cfg.vm.mac, vm_mac, 6);
 	cfg.policy.rules = rule_store;
 	for (size_t i = 0; i < count; i++) {
@@ -95,9 +144,32 @@ static void setup(const char *const *rules, size_t count)
 	}
 	cfg.policy.count = count;
 	guard_fini(&guard);
-	if (guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.policy, NULL) < 0)
+	if (guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.net6, &cfg.policy, NULL) < 0)
 		exit(1);
 	guard_set_vm_address(&guard, &lease);
+	guard_claim(&guard, &vm6, &evicted);
+}
+
+/* VM → host in IPv6: as fill_vm_ring() */
+static void fill_vm_ring6(void)
+{
+	for (int i = 0; i < RING; i++) {
+		struct inet_addr dst = random6();
+
+		if (i % 8 == 0)
+			ring_len[i] = build6(ring[i], false, IPPROTO_UDP_, &vm6, &gateway6, 53);
+		else
+			ring_len[i] = build6(ring[i], false, IPPROTO_TCP_, &vm6, &dst, 443);
+	}
+}
+
+static void fill_host_ring6(void)
+{
+	for (int i = 0; i < RING; i++) {
+		struct inet_addr src = random6();
+
+		ring_len[i] = build6(ring[i], true, IPPROTO_TCP_, &src, &vm6, 443);
+	}
 }
 
 /* VM → host: TCP to global addresses (1 in 8 to the gateway's DNS, over UDP). */
@@ -252,8 +324,8 @@ int main(int argc, char **argv)
 		"-0.0.0.0/0", "+@host", "+tcp::443", "+udp::53", "+tcp:203.0.113.0/24:8000-8999",
 		"-tcp:8.8.8.0/24:443",
 	};
-	static char big_text[BIG_RULES][32];
-	static const char *big[BIG_RULES];
+	static char big_text[BIG_RULES][32], big6_text[BIG_RULES][48];
+	static const char *big[BIG_RULES], *big6[BIG_RULES];
 
 	for (int i = 0; i < BIG_RULES; i++) {
 		uint32_t a = next_random() & 0xffffff00;
@@ -265,6 +337,15 @@ int main(int argc, char **argv)
 			snprintf(big_text[i], sizeof(big_text[i]), "%c%u.%u.%u.0/24",
 				 i % 2 ? '+' : '-', a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff);
 		big[i] = big_text[i];
+		a = next_random();
+		if (i % 4 == 0)
+			snprintf(big6_text[i], sizeof(big6_text[i]), "+tcp:[2%03x:%x:%x::/48]:%d",
+				 a >> 20 & 0xfff, a >> 4 & 0xffff, next_random() & 0xffff, 1000 + i);
+		else
+			snprintf(big6_text[i], sizeof(big6_text[i]), "%c2%03x:%x:%x::/48",
+				 i % 2 ? '+' : '-', a >> 20 & 0xfff, a >> 4 & 0xffff,
+				 next_random() & 0xffff);
+		big6[i] = big6_text[i];
 	}
 
 	printf("frames per case: %lu (ring of %d), best of 3\n", frames, RING);
@@ -287,5 +368,15 @@ int main(int argc, char **argv)
 	setup(NULL, 0);
 	fill_host_ring();
 	report("parse + guard, host->vm", run_ns(false, false, frames));
+	fill_vm_ring6();
+	report("IPv6: frame_parse only (vm->host TCP/UDP)", run_ns(true, true, frames));
+	report("IPv6: parse + guard, vm->host, default policy", run_ns(true, false, frames));
+	setup(big6, BIG_RULES);
+	fill_vm_ring6();
+	report("IPv6: parse + guard, vm->host, 1000 rules (250 w/ ports)",
+	       run_ns(true, false, frames));
+	setup(NULL, 0);
+	fill_host_ring6();
+	report("IPv6: parse + guard, host->vm", run_ns(false, false, frames));
 	return 0;
 }

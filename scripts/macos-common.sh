@@ -5,14 +5,17 @@
 # The sourcing script sets $root (the tree) first.
 # shellcheck shell=sh disable=SC2154
 
-# macos_prepare — sets $sysroot (macos-sdk.sh's) and $shim: a directory with SQLite's and
-# json-c's headers from the host (plain C, the same on every OS), the only host headers given
+# macos_prepare — sets $sysroot (macos-sdk.sh's) and $shim: a directory with SQLite's,
+# json-c's and libpcap's headers from the host (plain C, the same on every OS; macOS's SDK
+# has libpcap's own), the only host headers given
 macos_prepare() {
 	sysroot=$("$root/scripts/macos-sdk.sh")
 	shim=$(dirname "$sysroot")/portable-deps-include
 	mkdir -p "$shim"
 	ln -sfn /usr/include/sqlite3.h "$shim/sqlite3.h"
 	ln -sfn /usr/include/json-c "$shim/json-c"
+	ln -sfn /usr/include/pcap "$shim/pcap"
+	ln -sfn /usr/include/pcap.h "$shim/pcap.h"
 	# clang must not pick up the host's library or include paths
 	unset LIBRARY_PATH CPATH C_INCLUDE_PATH 2>/dev/null || true
 }

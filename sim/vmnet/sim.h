@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/addr.h"
 #include "vmnet/vmnet_api.h"
 
 /*
@@ -72,6 +73,8 @@ struct sim_config {
 	enum sim_privilege privilege;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 	unsigned fault_count;
+	bool fault_src_set;     /* SVM_VMNET_SIM_FAULT_SRC: write faults count only the calls */
+	uint8_t fault_src[6];   /* whose first packet comes from this MAC (sim_fault_counts()) */
 };
 
 const struct sim_config *sim_config(void);
@@ -88,6 +91,9 @@ _Noreturn void sim_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * @prefix_len: the subnet's
  * @nat: shared mode: masquerade the subnet
  * @bridged_if: bridged mode: the bridge to join
+ * @nat66: shared mode's IPv6: masquerade @prefix6 (a /64), the bridge holding its ::1 and
+ *         fe80::1 as the tap back-end's does (what macOS's bridge holds is for a Mac to say)
+ * @ra: vmnet's own router advertisements (sim_host_advertise())
  * @network: the macOS 26 network the interface is started on (NULL: the classic API)
  * @mtu: the network's MTU (a network's interface takes no vmnet_mtu_key)
  */
@@ -97,9 +103,14 @@ struct sim_net {
 	unsigned prefix_len;
 	bool nat;
 	char bridged_if[16];
+	bool nat66, ra;
+	struct inet_addr prefix6;
 	struct vmnet_network *network;
 	unsigned mtu;
 };
+
+/** sim_random_ula() - a random unique local /64: vmnet's default NAT66 prefix */
+void sim_random_ula(struct inet_addr *prefix);
 
 /** sim_network_retain(), sim_network_release() - a network's references (vmnet_network.c) */
 void sim_network_retain(struct vmnet_network *n);
@@ -114,7 +125,17 @@ struct sim_host {
 	int fd;
 	char name[16];
 	bool vnet;
+	bool ra;                  /* vmnet's router advertisement is still to be sent */
+	struct inet_addr prefix6; /* what it advertises */
+	char bridge[16];
 };
+
+/**
+ * sim_host_advertise() - vmnet's own router advertisement of its NAT66 prefix, once, to the
+ * bridge's ports (vmnet advertises on its own; the simulation sends one when the VM's IPv6
+ * first shows, after sock-vmnet's start has read what came before)
+ */
+void sim_host_advertise(struct sim_host *h);
 
 /** sim_host_open() - the bridge (made if missing), NAT, and a TAP on it. Return: a status. */
 vmnet_return_t sim_host_open(struct sim_host *h, const struct sim_net *net, unsigned mtu,
@@ -160,6 +181,14 @@ struct vmnet_interface {
 
 /** sim_forwards_stop() - the interface stops: every port forward of it goes */
 void sim_forwards_stop(struct vmnet_interface *iface);
+
+/**
+ * sim_fault_counts() - whether a vmnet_write() of @packets counts toward write faults:
+ * always, unless SVM_VMNET_SIM_FAULT_SRC names the MAC whose packets count (the VM's; how
+ * many frames sock-vmnet writes itself first, its gateway ARP and address probes, depends
+ * on timing, so a fault at "the VM's first frame" cannot be a fixed call number)
+ */
+bool sim_fault_counts(const struct vmpktdesc *packets, int count);
 
 /** sim_fault_status() - the status forced on this call of @iface, or VMNET_SUCCESS */
 vmnet_return_t sim_fault_status(struct vmnet_interface *iface, enum sim_call call);

@@ -100,7 +100,7 @@ static unsigned env_uint(const char *name, unsigned dflt, unsigned min, unsigned
 static void load(void)
 {
 	const char *bridge = getenv("SVM_VMNET_SIM_BRIDGE"), *faults = getenv("SVM_VMNET_SIM_FAULTS");
-	const char *events, *privilege;
+	const char *events, *privilege, *fault_src;
 	char *copy, *save = NULL;
 
 	snprintf(config.bridge, sizeof(config.bridge), "%s",
@@ -123,6 +123,15 @@ static void load(void)
 	else
 		sim_fatal("SVM_VMNET_SIM_PRIVILEGE: \"%s\" is none of root, virtualization, none",
 			  privilege);
+	fault_src = getenv("SVM_VMNET_SIM_FAULT_SRC");
+	if (fault_src && *fault_src) {
+		uint8_t *m = config.fault_src;
+
+		if (sscanf(fault_src, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &m[0], &m[1], &m[2],
+			   &m[3], &m[4], &m[5]) != 6)
+			sim_fatal("SVM_VMNET_SIM_FAULT_SRC: \"%s\" is not a MAC", fault_src);
+		config.fault_src_set = true;
+	}
 	if (!faults || !*faults)
 		return;
 	copy = strdup(faults);
@@ -137,6 +146,17 @@ const struct sim_config *sim_config(void)
 {
 	pthread_once(&config_once, load);
 	return &config;
+}
+
+bool sim_fault_counts(const struct vmpktdesc *packets, int count)
+{
+	const struct sim_config *c = sim_config();
+	const struct iovec *iov = count > 0 ? packets[0].vm_pkt_iov : NULL;
+
+	if (!c->fault_src_set)
+		return true;
+	return iov && packets[0].vm_pkt_iovcnt >= 1 && iov[0].iov_len >= 12 &&
+	       memcmp((const uint8_t *)iov[0].iov_base + 6, c->fault_src, 6) == 0;
 }
 
 vmnet_return_t sim_fault_status(struct vmnet_interface *iface, enum sim_call call)

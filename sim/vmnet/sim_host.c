@@ -2,15 +2,18 @@
 /* sim_host.c — the host side of a simulated vmnet interface: bridge, NAT, and a TAP "vmenetN" */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hostnet/linux/nat.h"
 #include "hostnet/linux/netlink.h"
+#include "proto/ndp_msg.h"
 #include "sim.h"
 
 #define TUN_PATH "/dev/net/tun"
@@ -50,6 +53,56 @@ static vmnet_return_t tap_create(struct sim_host *h, bool offload)
 	return VMNET_SUCCESS;
 }
 
+/* Shared mode's IPv6: the bridge holds the prefix's ::1 and fe80::1, the prefix masqueraded. */
+static int nat66_ensure(struct netlink *nl, int index, const char *bridge,
+			const struct sim_net *net, char *why, size_t why_size)
+{
+	struct inet_prefix prefix = {net->prefix6, 64};
+	struct inet_addr gw = net->prefix6, ll = {{0xfe, 0x80, [15] = 1}};
+	unsigned made = 0;
+	bool changed;
+
+	gw.b[15] = 1;
+	if (netlink_bridge_ensure6(nl, index, bridge, &prefix, &gw, &ll, &made, why, why_size) < 0)
+		return -1;
+	return nat6_ensure(bridge, &prefix, &changed, why, why_size);
+}
+
+/* vmnet's own router advertisement of its prefix, from the bridge's link-local address. */
+void sim_host_advertise(struct sim_host *h)
+{
+	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = 6,
+				 .sll_addr = {0x33, 0x33, 0, 0, 0, 1}};
+	struct netlink_link br;
+	struct netlink *nl;
+	char err[200];
+	uint8_t frame[NDP_RA_FRAME_MAX];
+	struct ip_ends e = {.dst_mac = to.sll_addr, .dst = {{0xff, 0x02, [15] = 1}}};
+	struct ndp_ra ra = {.hop_limit = 64, .router_lifetime = 1800, .prefix = {h->prefix6, 64},
+			    .valid = 2592000, .preferred = 604800};
+	int fd;
+
+	if (!h->ra)
+		return;
+	h->ra = false;
+	nl = netlink_open(err, sizeof(err));
+	if (!nl || netlink_link_get(nl, h->bridge, 0, &br) < 0) {
+		netlink_close(nl);
+		return;
+	}
+	netlink_close(nl);
+	inet6_link_local_of_mac(br.mac, &e.src);
+	e.src_mac = br.mac;
+	ra.sllao = br.mac;
+	to.sll_ifindex = br.ifindex;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, frame, ndp_build_ra(frame, &e, &ra), 0, (struct sockaddr *)&to,
+			     sizeof(to)) < 0)
+		sim_log("router advertisement: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The bridge the TAP joins: shared and host mode's (made with the gateway), or bridged's. */
 static int bridge_index(struct netlink *nl, const struct sim_net *net, const char **name)
 {
@@ -77,6 +130,9 @@ static int bridge_index(struct netlink *nl, const struct sim_net *net, const cha
 	else if (net->nat && nat_ensure(c->bridge, net->gateway & ~(UINT32_MAX >> net->prefix_len),
 					net->prefix_len, &nat_changed, why, sizeof(why)) < 0) {
 		sim_log("NAT: %s", why);
+		index = -1;
+	} else if (net->nat66 && nat66_ensure(nl, index, c->bridge, net, why, sizeof(why)) < 0) {
+		sim_log("NAT66: %s", why);
 		index = -1;
 	}
 	return index;
@@ -109,6 +165,9 @@ vmnet_return_t sim_host_open(struct sim_host *h, const struct sim_net *net, unsi
 		}
 	}
 	netlink_close(nl);
+	h->ra = net->ra;
+	h->prefix6 = net->prefix6;
+	snprintf(h->bridge, sizeof(h->bridge), "%s", bridge);
 	if (status == VMNET_SUCCESS)
 		sim_log("ready interface=%s bridge=%s mtu=%u offload=%s", h->name, bridge, mtu,
 			offload ? "tso,csum" : "off");

@@ -283,6 +283,8 @@ static vmnet_return_t write_one(struct vmnet_interface *iface, const struct vmpk
 		return VMNET_SUCCESS; /* taken: vmnet does not say what it drops */
 	}
 	r = iface->host.vnet ? writev(iface->host.fd, iov, 2) : write(iface->host.fd, iface->bounce, len);
+	if (r >= 0 && be16(iface->bounce + 12) == ETHERTYPE_IPV6)
+		sim_host_advertise(&iface->host); /* vmnet's RA, as the VM's IPv6 first shows */
 	if (r >= 0)
 		return VMNET_SUCCESS;
 	return errno == EAGAIN || errno == ENOBUFS ? VMNET_BUFFER_EXHAUSTED : VMNET_FAILURE;
@@ -304,7 +306,8 @@ vmnet_return_t vmnet_write(interface_ref iface, struct vmpktdesc *packets, int *
 	if (atomic_load(&iface->stopped))
 		return VMNET_INVALID_ACCESS;
 	want = *pktcnt;
-	status = sim_fault_status(iface, SIM_CALL_WRITE);
+	status = sim_fault_counts(packets, want) ? sim_fault_status(iface, SIM_CALL_WRITE)
+						   : VMNET_SUCCESS;
 	if (status == VMNET_SUCCESS && (unsigned)want > sim_config()->max_packets)
 		status = VMNET_TOO_MANY_PACKETS;
 	for (int i = 0; status == VMNET_SUCCESS && i < want; i++)

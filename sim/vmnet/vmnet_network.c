@@ -19,6 +19,8 @@ enum object_kind { OBJ_CONFIGURATION = 0x434f4e46, OBJ_NETWORK = 0x4e455457 };
  * @dhcp, @dns_proxy: vmnet's own services, on unless disabled (the simulation runs neither:
  *                    it only records what it was told, and logs it)
  * @subnet, @mask: host order; vmnet's default is "a /24 under 192.168/16"
+ * @nat66, @ra, @prefix6: IPv6: "NAT66: enabled", "Router advertisement: enabled", "IPv6
+ *                        prefix: random ULA prefix" (vmnet_network_configuration_create())
  */
 struct vmnet_network_configuration {
 	enum object_kind kind;
@@ -26,6 +28,8 @@ struct vmnet_network_configuration {
 	bool dhcp, dns_proxy;
 	uint32_t subnet, mask;
 	uint32_t mtu;
+	bool nat66, ra;
+	struct inet_addr prefix6;
 };
 
 /**
@@ -80,7 +84,8 @@ vmnet_network_configuration_ref vmnet_network_configuration_create(vmnet_mode_t 
 	*c = (struct vmnet_network_configuration){.kind = OBJ_CONFIGURATION, .mode = mode,
 						  .dhcp = true, .dns_proxy = true,
 						  .subnet = 0xc0a84000, .mask = 0xffffff00,
-						  .mtu = 1500};
+						  .mtu = 1500, .nat66 = true, .ra = true};
+	sim_random_ula(&c->prefix6);
 	if (status)
 		*status = VMNET_SUCCESS;
 	return c;
@@ -119,6 +124,34 @@ vmnet_return_t vmnet_network_configuration_set_mtu(vmnet_network_configuration_r
 		return VMNET_INVALID_ARGUMENT;
 	config->mtu = mtu;
 	return VMNET_SUCCESS;
+}
+
+/*
+ * Only a /64 in fd00::/8: the one length anyone is known to pass (socket_vmnet: 64) and the
+ * classic key's documented range; anything else is refused here until a Mac says more.
+ */
+vmnet_return_t vmnet_network_configuration_set_ipv6_prefix(vmnet_network_configuration_ref config,
+							   const struct in6_addr *prefix,
+							   uint8_t prefix_len)
+{
+	struct inet_addr a;
+	static const uint8_t zero[8];
+
+	memcpy(a.b, prefix, 16);
+	if (prefix_len != 64 || a.b[0] != 0xfd || memcmp(a.b + 8, zero, 8))
+		return VMNET_INVALID_ARGUMENT;
+	config->prefix6 = a;
+	return VMNET_SUCCESS;
+}
+
+void vmnet_network_configuration_disable_nat66(vmnet_network_configuration_ref config)
+{
+	config->nat66 = false;
+}
+
+void vmnet_network_configuration_disable_router_advertisement(vmnet_network_configuration_ref config)
+{
+	config->ra = false;
 }
 
 /*
@@ -208,13 +241,16 @@ interface_ref vmnet_interface_start_with_network(vmnet_network_ref network,
 	struct sim_net net = {.mode = c->mode, .gateway = c->subnet + 1,
 			      .prefix_len = (unsigned)__builtin_popcount(c->mask),
 			      .nat = c->mode == VMNET_SHARED_MODE, .network = network,
-			      .mtu = c->mtu};
+			      .mtu = c->mtu,
+			      .nat66 = c->mode == VMNET_SHARED_MODE && c->nat66,
+			      .ra = c->mode == VMNET_SHARED_MODE && c->nat66 && c->ra,
+			      .prefix6 = c->prefix6};
 
 	if (!desc || !queue || !start_block)
 		return NULL;
-	sim_log("network mode=%s dhcp=%s dns_proxy=%s",
+	sim_log("network mode=%s dhcp=%s dns_proxy=%s nat66=%s ra=%s",
 		c->mode == VMNET_SHARED_MODE ? "shared" : "host", c->dhcp ? "on" : "off",
-		c->dns_proxy ? "on" : "off");
+		c->dns_proxy ? "on" : "off", net.nat66 ? "on" : "off", net.ra ? "on" : "off");
 	return sim_interface_start(&net, desc, queue, start_block);
 }
 

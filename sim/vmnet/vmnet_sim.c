@@ -26,6 +26,7 @@ const char *const vmnet_shared_interface_name_key = "vmnet_shared_interface_name
 const char *const vmnet_start_address_key = "vmnet_start_address";
 const char *const vmnet_end_address_key = "vmnet_end_address";
 const char *const vmnet_subnet_mask_key = "vmnet_subnet_mask";
+const char *const vmnet_nat66_prefix_key = "vmnet_nat66_prefix";
 const char *const vmnet_enable_tso_key = "vmnet_enable_tso";
 const char *const vmnet_enable_checksum_offload_key = "vmnet_enable_checksum_offload";
 const char *const vmnet_read_max_packets_key = "vmnet_read_max_packets";
@@ -348,6 +349,38 @@ static vmnet_return_t classic_subnet(xpc_object_t desc, struct sim_net *net)
 	return VMNET_SUCCESS;
 }
 
+void sim_random_ula(struct inet_addr *prefix)
+{
+	*prefix = (struct inet_addr){{0xfd}};
+	if (getrandom(prefix->b + 1, 7, 0) != 7)
+		sim_fatal("getrandom: %s", strerror(errno));
+}
+
+/*
+ * Shared mode's NAT66 (vmnet_nat66_prefix_key, macOS 10.15): "The prefix must be a ULA i.e.
+ * start with fd00::/8", its length 64 (the deprecated length key: "must be 64"); without
+ * the key, a random ULA, which is what a guest is seen to get (notes of issue 20). vmnet
+ * advertises the prefix itself: the classic API cannot turn that off.
+ */
+static vmnet_return_t classic_nat66(xpc_object_t desc, struct sim_net *net)
+{
+	const char *text = xpc_dictionary_get_string(desc, vmnet_nat66_prefix_key);
+	struct inet_addr a;
+	static const uint8_t zero[8];
+
+	net->nat66 = net->ra = true;
+	if (!text) {
+		sim_random_ula(&net->prefix6);
+		return VMNET_SUCCESS;
+	}
+	if (inet_pton(AF_INET6, text, a.b) != 1 || a.b[0] != 0xfd || memcmp(a.b + 8, zero, 8)) {
+		sim_log("vmnet_nat66_prefix_key: \"%s\" is not a ULA /64 prefix", text);
+		return VMNET_INVALID_ARGUMENT;
+	}
+	net->prefix6 = a;
+	return VMNET_SUCCESS;
+}
+
 interface_ref vmnet_start_interface(xpc_object_t desc, dispatch_queue_t queue,
 				    vmnet_start_interface_completion_handler_t handler)
 {
@@ -371,6 +404,8 @@ interface_ref vmnet_start_interface(xpc_object_t desc, dispatch_queue_t queue,
 	} else if (net.mode == VMNET_SHARED_MODE || net.mode == VMNET_HOST_MODE) {
 		status = classic_subnet(desc, &net);
 		net.nat = net.mode == VMNET_SHARED_MODE;
+		if (status == VMNET_SUCCESS && net.nat)
+			status = classic_nat66(desc, &net);
 	} else {
 		status = VMNET_INVALID_ARGUMENT;
 	}

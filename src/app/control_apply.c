@@ -18,7 +18,7 @@ static json_object *rule_json(const struct policy_rule *r)
 	return json_object_new_string(policy_rule_format(r, text, sizeof(text)));
 }
 
-static json_object *rules_json(const struct guard *g)
+static json_object *rules_json(const struct guard *g, const struct rulebook *rb)
 {
 	const struct policy *p = guard_policy(g);
 	json_object *list = json_object_new_array();
@@ -31,6 +31,15 @@ static json_object *rules_json(const struct guard *g)
 				       json_object_new_string(e->rule.allow ? "allow" : "block"));
 		json_object_object_add(o, "rule", rule_json(&e->rule));
 		json_object_object_add(o, "builtin", json_object_new_boolean(e->builtin));
+		if (rb) {
+			uint32_t line;
+			enum rule_origin origin = rulebook_origin(rb, i, &line);
+
+			json_object_object_add(o, "origin",
+					       json_object_new_string(rule_origin_name(origin)));
+			if (origin == RULE_FILE)
+				json_object_object_add(o, "line", json_object_new_uint64(line));
+		}
 		json_object_object_add(o, "hits", json_object_new_uint64(*policy_hits(p, i)));
 		json_object_array_add(list, o);
 	}
@@ -48,9 +57,9 @@ static void name_json(const struct learned_entry *e, void *ctx)
 	struct names_ctx *nc = ctx;
 	const struct policy_entry *pe = policy_entry(nc->policy, e->rule);
 	json_object *o = json_object_new_object();
-	char addr[IPV4_TEXT_LEN];
+	char addr[INET_TEXT_LEN];
 
-	ipv4_format(e->addr, addr);
+	inet_format(&e->addr, addr);
 	json_object_object_add(o, "name", json_object_new_string(e->name));
 	json_object_object_add(o, "address", json_object_new_string(addr));
 	json_object_object_add(o, "verdict", json_object_new_string(pe->rule.allow ? "allow" : "block"));
@@ -73,7 +82,9 @@ static void change_rule(const struct control_state *st, const struct control_req
 {
 	bool add = req->cmd == CONTROL_RULE_ADD;
 	char text[POLICY_RULE_TEXT_LEN];
-	int r = guard_change_rule(st->guard, add, &req->rule);
+	int r = st->rules ? add ? rulebook_add(st->rules, &req->rule)
+				: rulebook_del(st->rules, &req->rule)
+			  : guard_change_rule(st->guard, add, &req->rule);
 
 	policy_rule_format(&req->rule, text, sizeof(text));
 	if (r == 0) {
@@ -137,10 +148,11 @@ void control_apply(const struct control_state *st, const struct control_request 
 			st->refresh_stats(st->ctx);
 		ans->key = "stats";
 		ans->value = stats_json(st->stats);
+		json_object_object_add(ans->value, "tables", control_tables_json(st));
 		return;
 	case CONTROL_RULES:
 		ans->key = "rules";
-		ans->value = rules_json(st->guard);
+		ans->value = rules_json(st->guard, st->rules);
 		return;
 	case CONTROL_NAMES:
 		ans->key = "names";
@@ -157,6 +169,13 @@ void control_apply(const struct control_state *st, const struct control_request 
 	case CONTROL_EXPOSE_ADD:
 	case CONTROL_EXPOSE_DEL:
 		change_expose(st, req, ans);
+		return;
+	case CONTROL_FLOWS:
+	case CONTROL_METRICS:
+	case CONTROL_RELOAD:
+	case CONTROL_PCAP_START:
+	case CONTROL_PCAP_STOP:
+		control_apply_watch(st, req, ans);
 		return;
 	}
 	snprintf(ans->error, sizeof(ans->error), "internal error");

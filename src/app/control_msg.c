@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* What a command takes besides "cmd". */
-enum takes { TAKES_NOTHING, TAKES_RULE, TAKES_SPEC };
+enum takes { TAKES_NOTHING, TAKES_RULE, TAKES_SPEC, TAKES_FILE };
 
 static const struct {
 	const char *name;
@@ -20,9 +20,14 @@ static const struct {
 	{"names", CONTROL_NAMES, TAKES_NOTHING},       {"rule-add", CONTROL_RULE_ADD, TAKES_RULE},
 	{"rule-del", CONTROL_RULE_DEL, TAKES_RULE},    {"exposes", CONTROL_EXPOSES, TAKES_NOTHING},
 	{"expose-add", CONTROL_EXPOSE_ADD, TAKES_SPEC}, {"expose-del", CONTROL_EXPOSE_DEL, TAKES_SPEC},
+	{"flows", CONTROL_FLOWS, TAKES_NOTHING},        {"metrics", CONTROL_METRICS, TAKES_NOTHING},
+	{"reload", CONTROL_RELOAD, TAKES_NOTHING},      {"pcap-start", CONTROL_PCAP_START, TAKES_FILE},
+	{"pcap-stop", CONTROL_PCAP_STOP, TAKES_NOTHING},
 };
 
-#define COMMAND_LIST "stats, rules, names, rule-add, rule-del, exposes, expose-add, expose-del"
+#define COMMAND_LIST                                                                          \
+	"stats, rules, names, rule-add, rule-del, exposes, expose-add, expose-del, flows, "    \
+	"metrics, reload, pcap-start, pcap-stop"
 
 /* A string member of @obj, or NULL when it is missing or not a string. */
 static const char *string_member(json_object *obj, const char *key)
@@ -67,6 +72,30 @@ static bool parse_spec(json_object *obj, struct expose *e, char *err, size_t err
 		snprintf(err, err_size, "spec: %s", why);
 		return false;
 	}
+	return true;
+}
+
+static bool parse_file(json_object *obj, char file[CONTROL_PATH_MAX], char *err, size_t err_size)
+{
+	json_object *v;
+	const char *text;
+	size_t len;
+
+	if (!json_object_object_get_ex(obj, "file", &v) || !json_object_is_type(v, json_type_string)) {
+		snprintf(err, err_size, "\"file\" must be a string (an absolute path)");
+		return false;
+	}
+	text = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (len == 0 || text[0] != '/' || strlen(text) != len) {
+		snprintf(err, err_size, "\"file\" must be an absolute path");
+		return false;
+	}
+	if (len >= CONTROL_PATH_MAX) {
+		snprintf(err, err_size, "\"file\" is longer than %d bytes", CONTROL_PATH_MAX - 1);
+		return false;
+	}
+	memcpy(file, text, len + 1);
 	return true;
 }
 
@@ -121,6 +150,7 @@ bool control_request_parse(const char *line, size_t len, struct control_request 
 		*req = (struct control_request){.cmd = commands[i].cmd};
 		ok = commands[i].takes == TAKES_RULE   ? parse_rule(obj, &req->rule, err, err_size)
 		     : commands[i].takes == TAKES_SPEC ? parse_spec(obj, &req->expose, err, err_size)
+		     : commands[i].takes == TAKES_FILE ? parse_file(obj, req->file, err, err_size)
 						       : true;
 		goto out;
 	}

@@ -19,6 +19,11 @@
  *   {"cmd":"exposes"}                                  the port forwards, with counters
  *   {"cmd":"expose-add","spec":"127.0.0.1:8080:80/tcp"}
  *   {"cmd":"expose-del","spec":"8080:80"}
+ *   {"cmd":"flows"}                                    the VM's live flows (as the audit says)
+ *   {"cmd":"metrics"}                                  the Prometheus text of --metrics
+ *   {"cmd":"reload"}                                   read --policy's file again
+ *   {"cmd":"pcap-start","file":"/abs/path.pcap"}       capture the frames that pass
+ *   {"cmd":"pcap-stop"}
  */
 enum control_cmd {
 	CONTROL_STATS,
@@ -29,18 +34,29 @@ enum control_cmd {
 	CONTROL_EXPOSES,
 	CONTROL_EXPOSE_ADD,
 	CONTROL_EXPOSE_DEL,
+	CONTROL_FLOWS,
+	CONTROL_METRICS,
+	CONTROL_RELOAD,
+	CONTROL_PCAP_START,
+	CONTROL_PCAP_STOP,
 };
+
+/* The longest path a request names (pcap-start's file), its NUL included. */
+#define CONTROL_PATH_MAX 1024
 
 /**
  * struct control_request - one request, checked
  * @cmd: what is asked
  * @rule: with CONTROL_RULE_ADD and CONTROL_RULE_DEL, the rule (its verdict in @rule.allow)
  * @expose: with CONTROL_EXPOSE_ADD and CONTROL_EXPOSE_DEL, the forward
+ * @file: with CONTROL_PCAP_START, an absolute path (the instance's working directory is
+ *        not the client's)
  */
 struct control_request {
 	enum control_cmd cmd;
 	struct policy_rule rule;
 	struct expose expose;
+	char file[CONTROL_PATH_MAX];
 };
 
 /* An error answer's longest text (a rule's text and why it was refused fit). */

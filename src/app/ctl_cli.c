@@ -29,12 +29,35 @@ static const char usage[] =
 	"  rule del allow|block RULE      remove a rule\n"
 	"  exposes                        the port forwards and their counters\n"
 	"  expose add SPEC                forward a port (as --expose takes it)\n"
-	"  expose del SPEC                stop forwarding it\n";
+	"  expose del SPEC                stop forwarding it\n"
+	"  flows                          the VM's live flows (and refusals of the last 30 s)\n"
+	"  metrics                        the Prometheus text of --metrics (printed as text)\n"
+	"  reload                         read --policy's file again\n"
+	"  pcap start FILE                capture the frames that pass into FILE\n"
+	"  pcap stop                      stop that capture (the file closed properly)\n";
 
 static int usage_error(const char *why)
 {
 	fprintf(stderr, "sock-vmnet ctl: %s\n%s", why, usage);
 	return 2;
+}
+
+/* @path as the instance must see it: relative to this process's directory, not its own. */
+static char *absolute(const char *path)
+{
+	char cwd[4096];
+	size_t n;
+	char *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	n = strlen(cwd) + strlen(path) + 2;
+	out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s/%s", cwd, path);
+	return out;
 }
 
 /* The request line for COMMAND..., or NULL with a usage error printed. */
@@ -44,7 +67,8 @@ static json_object *request_of(int argc, char **argv)
 	const char *cmd = argv[0];
 
 	if ((strcmp(cmd, "stats") == 0 || strcmp(cmd, "rules") == 0 || strcmp(cmd, "names") == 0 ||
-	     strcmp(cmd, "exposes") == 0) &&
+	     strcmp(cmd, "exposes") == 0 || strcmp(cmd, "flows") == 0 ||
+	     strcmp(cmd, "metrics") == 0 || strcmp(cmd, "reload") == 0) &&
 	    argc == 1) {
 		json_object_object_add(req, "cmd", json_object_new_string(cmd));
 		return req;
@@ -66,6 +90,20 @@ static json_object *request_of(int argc, char **argv)
 										 : "expose-del"));
 		json_object_object_add(req, "spec", json_object_new_string(argv[2]));
 		return req;
+	}
+	if (strcmp(cmd, "pcap") == 0 && argc == 2 && strcmp(argv[1], "stop") == 0) {
+		json_object_object_add(req, "cmd", json_object_new_string("pcap-stop"));
+		return req;
+	}
+	if (strcmp(cmd, "pcap") == 0 && argc == 3 && strcmp(argv[1], "start") == 0 && argv[2][0]) {
+		char *path = absolute(argv[2]);
+
+		if (path) {
+			json_object_object_add(req, "cmd", json_object_new_string("pcap-start"));
+			json_object_object_add(req, "file", json_object_new_string(path));
+			free(path);
+			return req;
+		}
 	}
 	json_object_put(req);
 	return NULL;
@@ -190,12 +228,17 @@ int ctl_cli_main(int argc, char **argv)
 		fprintf(stderr, "sock-vmnet ctl: %s: %s\n", argv[1], why);
 		return 1;
 	}
-	puts(line);
 	answer = json_tokener_parse(line);
 	status = answer && json_object_object_get_ex(answer, "ok", &ok) &&
 			 json_object_get_boolean(ok)
 		 ? 0
 		 : 1;
+	/* `metrics` prints the text itself, as --metrics's file holds it */
+	if (status == 0 && json_object_object_get_ex(answer, "metrics", &ok) &&
+	    json_object_is_type(ok, json_type_string))
+		fputs(json_object_get_string(ok), stdout);
+	else
+		puts(line);
 	json_object_put(answer);
 	free(line);
 	return status;

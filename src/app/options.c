@@ -13,17 +13,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/audit.h"
 #include "app/expose_spec.h"
+#include "app/metrics.h"
+#include "app/pcap_writer.h"
 
 #include "backend/backend.h"
 #include "proto/addr.h"
+#include "proto/ula.h"
 #include "transport/unix_listener.h"
 
 static const char usage_text[] =
 	"Usage: sock-vmnet --fd=FD --mac=MAC [options]\n"
 	"       sock-vmnet run --mac=MAC [options] -- HYPERVISOR-COMMAND...\n"
 	"       sock-vmnet leases [--lease-db=PATH] [--json]\n"
-	"       sock-vmnet ctl PATH COMMAND... (stats, rules, rule add|del allow|block RULE, names)\n"
+	"       sock-vmnet ctl PATH COMMAND... (stats, rules, rule add|del allow|block RULE, names,\n"
+	"                  exposes, expose add|del SPEC, flows, metrics, reload, pcap start FILE|stop)\n"
 	"\n"
 	"Gives one VM, whose Ethernet frames arrive as datagrams on FD, a guarded NAT network.\n"
 	"\n"
@@ -56,20 +61,38 @@ static const char usage_text[] =
 	"  --lease-db=PATH       SQLite lease database (root: /var/lib/sock-vmnet/leases.db;\n"
 	"                        others: $XDG_STATE_HOME or ~/.local/state, sock-vmnet/leases.db)\n"
 	"  --lease-time=SECONDS  DHCP lease time (600)\n"
-	"  --dns=IP[,IP]         upstream resolvers for the VM (default: /etc/resolv.conf)\n"
+	"  --dns=IP[,IP]         upstream resolvers for the VM, IPv4 or IPv6 (default:\n"
+	"                        /etc/resolv.conf)\n"
+	"  --ipv6=on|off         IPv6 for the VM: SLAAC, NAT66, the same guard (on)\n"
+	"  --ipv6-prefix=PREFIX/64  the VM's IPv6 network (default: a unique local /64\n"
+	"                        derived from this host and the IPv4 network)\n"
 	"  --domain=NAME         domain name handed out by DHCP\n"
 	"\n"
 	"Policy (repeatable, comma-separated; longest prefix wins, block wins a tie):\n"
 	"  --allow=RULE          RULE is TARGET or PROTO:TARGET[:PORT[-PORT]]; TARGET is a CIDR,\n"
-	"  --block=RULE          @host, a name or *.name (the addresses the VM's DNS gives it)\n"
+	"  --block=RULE          @host, a name or *.name (the addresses the VM's DNS gives it);\n"
+	"                        an IPv6 CIDR with a protocol in brackets: tcp:[2001:db8::/32]:443\n"
 	"                        e.g. --block 0.0.0.0/0 --allow tcp:github.com:443\n"
 	"  --block-mode=MODE     reject (TCP RST, ICMP prohibited: the default) or drop\n"
 	"  --check-names=on|off  a TCP flow let through by a name only must ask for an allowed\n"
 	"                        name in its TLS SNI or HTTP Host (on when a name rule exists)\n"
+	"  --policy=FILE         more rules, one a line: \"allow RULE\" or \"block RULE\", # comments;\n"
+	"                        read again on SIGHUP and `ctl PATH reload`\n"
 	"\n"
 	"Port forwarding (repeatable, comma-separated):\n"
 	"  --expose=SPEC         [BIND_ADDR:]HOST_PORT[-END]:VM_PORT[-END][/tcp|/udp], e.g.\n"
 	"                        2222:22, 127.0.0.1:8080:80, 5000-5009:5000-5009/udp\n"
+	"\n"
+	"Watching (see sock-vmnet(8)):\n"
+	"  --name=NAME           the VM's name in the metrics and the audit\n"
+	"  --pcap=FILE           capture every frame passed, both ways, and those sock-vmnet made\n"
+	"  --pcap-drops=FILE     capture every frame dropped\n"
+	"  --pcap-size=BYTES     each capture file at most this (then FILE.1; default 16M)\n"
+	"  --metrics=FILE        Prometheus text file (node_exporter's textfile collector)\n"
+	"  --metrics-interval=S  write it at most every S seconds, and only on change (15)\n"
+	"  --audit=FILE          a JSON line per new flow and per refusal of the VM's\n"
+	"  --audit-size=BYTES    the audit file at most this (then FILE.1; default 16M)\n"
+	"  --ready-fd=N          write one JSON line to fd N when ready, then close it\n"
 	"\n"
 	"Other:\n"
 	"  --control=PATH        a control socket (JSON lines; see `sock-vmnet ctl`)\n"
@@ -78,7 +101,8 @@ static const char usage_text[] =
 	"  --debug               log debug messages, including every drop (rate-limited)\n"
 	"  --help, --version\n"
 	"\n"
-	"Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints the counters as JSON on stderr.\n";
+	"Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints the counters as JSON on stderr,\n"
+	"SIGHUP reads --policy's file again (without --policy: stops, as SIGTERM).\n";
 
 /* The seed's three address flags, as given: checked together by check_addresses(). */
 struct seed_addresses {
@@ -102,6 +126,8 @@ struct parse_ctx {
 	struct seed_addresses seed;
 	const char *name;
 	bool have_mac;
+	int ipv6;          /* --ipv6: 1 on, 0 off, -1 not given */
+	bool ipv6_prefix_given;
 };
 
 __attribute__((format(printf, 2, 3))) static enum options_result fail(struct parse_ctx *c,
@@ -365,6 +391,37 @@ static enum options_result parse_domain(struct parse_ctx *c, const char *arg)
 	return OPTIONS_OK;
 }
 
+static enum options_result parse_ipv6(struct parse_ctx *c, const char *arg)
+{
+	c->ipv6 = parse_on_off(c, arg);
+	return c->ipv6 < 0 ? OPTIONS_ERROR : OPTIONS_OK;
+}
+
+/*
+ * --ipv6-prefix: a /64 (RFC 4862 5.5.3: SLAAC forms an address of a /64 and a 64-bit
+ * interface identifier), unicast, neither link-local, loopback nor IPv4 in disguise.
+ */
+static enum options_result parse_ipv6_prefix(struct parse_ctx *c, const char *arg)
+{
+	struct inet_prefix p;
+
+	if (!inet6_cidr_parse(arg, &p))
+		return fail(c, "--ipv6-prefix: \"%s\" is not an IPv6 prefix (want PREFIX/64, e.g. "
+			    "fd00:1:2:3::/64)", arg);
+	if (p.len != 64)
+		return fail(c, "--ipv6-prefix: \"%s\" is a /%u: SLAAC needs a /64 (RFC 4862)", arg,
+			    p.len);
+	if (inet_prefix_host_bits(&p))
+		return fail(c, "--ipv6-prefix: \"%s\" has bits set beyond /64", arg);
+	if (inet6_is_multicast(&p.addr) || inet6_is_link_local(&p.addr) || p.addr.b[0] == 0 ||
+	    (p.addr.b[0] == 0xfe && (p.addr.b[1] & 0xc0) == 0xc0))
+		return fail(c, "--ipv6-prefix: \"%s\" is not a unicast network a VM may have "
+			    "(multicast, link-local, site-local and ::/8 are not)", arg);
+	c->cfg->net6.prefix = p;
+	c->ipv6_prefix_given = true;
+	return OPTIONS_OK;
+}
+
 static enum options_result parse_dns(struct parse_ctx *c, const char *text)
 {
 	struct config *cfg = c->cfg;
@@ -375,17 +432,17 @@ static enum options_result parse_dns(struct parse_ctx *c, const char *text)
 		return fail(c, "out of memory");
 	cfg->dns.count = 0;
 	for (char *part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-		uint32_t addr;
+		struct inet_addr addr;
 
 		if (cfg->dns.count == MAX_DNS_SERVERS) {
 			r = fail(c, "--dns: more than %d servers", MAX_DNS_SERVERS);
 			break;
 		}
-		if (!ipv4_parse(part, &addr)) {
-			r = fail(c, "--dns: \"%s\" is not an IPv4 address", part);
+		if (!inet_parse(part, &addr) || inet_is_unspecified(&addr)) {
+			r = fail(c, "--dns: \"%s\" is not an IP address", part);
 			break;
 		}
-		cfg->dns.servers[cfg->dns.count++] = inet_from_v4(addr);
+		cfg->dns.servers[cfg->dns.count++] = addr;
 	}
 	free(copy);
 	if (r == OPTIONS_OK && cfg->dns.count == 0)
@@ -509,6 +566,124 @@ static enum options_result parse_control(struct parse_ctx *c, const char *arg)
 	return OPTIONS_OK;
 }
 
+/* A file's path for --pcap, --audit, --metrics...: not empty. */
+static enum options_result set_path(struct parse_ctx *c, const char *arg, const char **dst)
+{
+	if (arg[0] == '\0')
+		return fail(c, "--%s: the path is empty", c->name);
+	*dst = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_pcap(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.pcap);
+}
+
+static enum options_result parse_pcap_drops(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.pcap_drops);
+}
+
+static enum options_result parse_metrics(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.metrics);
+}
+
+static enum options_result parse_audit(struct parse_ctx *c, const char *arg)
+{
+	return set_path(c, arg, &c->cfg->ops.audit);
+}
+
+/* A size in bytes, with an optional K, M or G (powers of 1024), from @min to 1 TiB. */
+static enum options_result set_size(struct parse_ctx *c, const char *arg, uint64_t min,
+				    uint64_t *dst)
+{
+	unsigned long long n;
+	char *end;
+	unsigned shift = 0;
+
+	errno = 0;
+	n = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
+	if (arg[0] >= '0' && arg[0] <= '9' && errno == 0) {
+		if (*end == 'K' || *end == 'k')
+			shift = 10;
+		else if (*end == 'M' || *end == 'm')
+			shift = 20;
+		else if (*end == 'G' || *end == 'g')
+			shift = 30;
+		if (shift)
+			end++;
+		if (*end == '\0' && n <= (1ull << 40) >> shift && (n << shift) >= min) {
+			*dst = n << shift;
+			return OPTIONS_OK;
+		}
+	}
+	return fail(c, "--%s: \"%s\" is not a size from %llu bytes to 1T (a number, K, M or G)",
+		    c->name, arg, (unsigned long long)min);
+}
+
+static enum options_result parse_pcap_size(struct parse_ctx *c, const char *arg)
+{
+	return set_size(c, arg, PCAP_SIZE_MIN, &c->cfg->ops.pcap_size);
+}
+
+static enum options_result parse_audit_size(struct parse_ctx *c, const char *arg)
+{
+	return set_size(c, arg, AUDIT_LINE_MAX, &c->cfg->ops.audit_size);
+}
+
+static enum options_result parse_metrics_interval(struct parse_ctx *c, const char *arg)
+{
+	unsigned long n;
+
+	if (!parse_uint(arg, 86400, &n) || n < 1)
+		return fail(c, "--metrics-interval: \"%s\" is not a number of seconds from 1 to 86400",
+			    arg);
+	c->cfg->ops.metrics_interval = (unsigned)n;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_name(struct parse_ctx *c, const char *arg)
+{
+	if (arg[0] == '\0' || strlen(arg) > 64 ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@") !=
+		    strlen(arg))
+		return fail(c, "--name: \"%s\" is not a name (1 to 64 letters, digits, "
+			    "'-', '_', '.', ':', '@')", arg);
+	c->cfg->ops.name = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_policy(struct parse_ctx *c, const char *arg)
+{
+	char why[512];
+
+	if (arg[0] == '\0')
+		return fail(c, "--policy: the path is empty");
+	if (c->cfg->ops.policy)
+		return fail(c, "--policy: given twice (one file; put every rule in it)");
+	if (!policy_file_load(arg, &c->cfg->ops.policy_rules, why, sizeof(why)))
+		return fail(c, "--policy: %s", why);
+	if (c->cfg->ops.policy_rules.count + c->cfg->policy.count > POLICY_MAX_RULES)
+		return fail(c, "--policy: more than %d rules with --allow and --block",
+			    POLICY_MAX_RULES);
+	c->cfg->ops.policy = arg;
+	return OPTIONS_OK;
+}
+
+static enum options_result parse_ready_fd(struct parse_ctx *c, const char *arg)
+{
+	unsigned long fd;
+
+	if (!parse_uint(arg, 1 << 30, &fd))
+		return fail(c, "--ready-fd: \"%s\" is not a file descriptor number", arg);
+	if (fcntl((int)fd, F_GETFD) < 0)
+		return fail(c, "--ready-fd: %lu is not an open file descriptor", fd);
+	c->cfg->ops.ready_fd = (int)fd;
+	return OPTIONS_OK;
+}
+
 static enum options_result parse_user(struct parse_ctx *c, const char *arg)
 {
 	c->cfg->user = arg;
@@ -583,6 +758,8 @@ static const struct opt_row option_table[] = {
 	{"lease-db", true, OPT_ANYWHERE, parse_lease_db},
 	{"lease-time", true, OPT_ANYWHERE, parse_lease_time},
 	{"dns", true, OPT_ANYWHERE, parse_dns},
+	{"ipv6", true, OPT_ANYWHERE, parse_ipv6},
+	{"ipv6-prefix", true, OPT_ANYWHERE, parse_ipv6_prefix},
 	{"domain", true, OPT_ANYWHERE, parse_domain},
 	{"allow", true, OPT_ANYWHERE, parse_allow},
 	{"block", true, OPT_ANYWHERE, parse_block},
@@ -600,6 +777,16 @@ static const struct opt_row option_table[] = {
 	{"vmnet-mode", true, OPT_ANYWHERE, parse_vmnet_mode},
 	{"vmnet-interface", true, OPT_ANYWHERE, parse_vmnet_interface},
 	{"vmnet-virtio-header", true, OPT_ANYWHERE, parse_vmnet_virtio_header},
+	{"name", true, OPT_ANYWHERE, parse_name},
+	{"pcap", true, OPT_ANYWHERE, parse_pcap},
+	{"pcap-drops", true, OPT_ANYWHERE, parse_pcap_drops},
+	{"pcap-size", true, OPT_ANYWHERE, parse_pcap_size},
+	{"metrics", true, OPT_ANYWHERE, parse_metrics},
+	{"metrics-interval", true, OPT_ANYWHERE, parse_metrics_interval},
+	{"audit", true, OPT_ANYWHERE, parse_audit},
+	{"audit-size", true, OPT_ANYWHERE, parse_audit_size},
+	{"policy", true, OPT_ANYWHERE, parse_policy},
+	{"ready-fd", true, OPT_ANYWHERE, parse_ready_fd},
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
@@ -685,6 +872,74 @@ static enum options_result check_addresses(struct parse_ctx *c, struct config *c
 	return OPTIONS_OK;
 }
 
+/*
+ * What identifies this host for the default IPv6 prefix: /etc/machine-id (systemd's and
+ * D-Bus's, set once at installation, never changed: the prefix, and the VMs' addresses in
+ * it, stay the same across restarts and reboots), else the host's name. Return: its length.
+ */
+static size_t host_identity(char *out, size_t size)
+{
+	FILE *f = fopen("/etc/machine-id", "re");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(out, 1, size - 1, f);
+		fclose(f);
+	}
+	if (n == 0 && gethostname(out, size - 1) == 0)
+		n = strnlen(out, size - 1);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\0'))
+		n--;
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * The IPv6 network: on unless --ipv6=off, or unless the link is too small for IPv6 (an
+ * --mtu below 1280 with --ipv6 not given keeps the old behaviour; given, it is an error);
+ * its prefix --ipv6-prefix, or a Unique Local /64 from the host's identity and the IPv4
+ * subnet (RFC 4193 3.2.2, proto/ula.c): stable across restarts, and different between hosts
+ * and between the networks of one host, as two IPv4 subnets are.
+ */
+static enum options_result check_ipv6(struct parse_ctx *c, struct config *cfg)
+{
+	char seed[400], host[256], subnet[IPV4_TEXT_LEN];
+	int n;
+
+	if (c->ipv6 == 1 && cfg->vm.mtu < IPV6_MIN_MTU)
+		return fail(c, "--mtu: %u is below IPv6's minimum of %d (RFC 8200 5): give "
+			    "--ipv6=off or a larger --mtu", cfg->vm.mtu, IPV6_MIN_MTU);
+	cfg->net6.enabled = c->ipv6 != 0 && cfg->vm.mtu >= IPV6_MIN_MTU;
+	/*
+	 * vmnet carries IPv6 through NAT66, in shared mode only: host mode has no router for
+	 * the prefix, bridged mode is the LAN's (whose router would not route our prefix)
+	 */
+	if (cfg->net6.enabled && cfg->backend.vmnet.mode != VMNET_MODE_SHARED &&
+	    (strcmp(cfg->backend.name, "vmnet") == 0 ||
+	     (strcmp(cfg->backend.name, "auto") == 0 && backend_find("vmnet")))) {
+		if (c->ipv6 == 1)
+			return fail(c, "--ipv6: vmnet carries IPv6 in shared mode only (NAT66), not "
+				    "with --vmnet-mode=%s", cfg->backend.vmnet.mode == VMNET_MODE_HOST
+								  ? "host" : "bridged");
+		cfg->net6.enabled = false;
+	}
+	if (c->ipv6_prefix_given && !cfg->net6.enabled)
+		return fail(c, "--ipv6-prefix: IPv6 is off (--ipv6=off or --mtu below %d)",
+			    IPV6_MIN_MTU);
+	if (!c->ipv6_prefix_given) {
+		host_identity(host, sizeof(host));
+		ipv4_format(inet_v4(&cfg->net4.subnet.addr), subnet);
+		n = snprintf(seed, sizeof(seed), "sock-vmnet ULA %s %s/%u", host, subnet,
+			     cfg->net4.subnet.len);
+		ula_prefix(seed, (size_t)n < sizeof(seed) ? (size_t)n : sizeof(seed) - 1,
+			   &cfg->net6.prefix);
+	}
+	cfg->net6.gateway = cfg->net6.prefix.addr;
+	cfg->net6.gateway.b[15] = 1;
+	cfg->net6.gateway_ll = (struct inet_addr){{0xfe, 0x80, [15] = 1}};
+	return OPTIONS_OK;
+}
+
 enum options_result options_parse(int argc, char **argv, bool need_vm, struct config *cfg,
 				  char *err, size_t err_size)
 {
@@ -697,6 +952,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 			.end_addr = 0xc0a840ff,   /* 192.168.64.255 */
 			.subnet_mask = 0xffffff00,
 		},
+		.ipv6 = -1,
 	};
 	struct option long_options[OPTION_COUNT + 1];
 	bool have_vm = false;
@@ -707,6 +963,8 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		.vm = {.fd = -1, .fd_number = 3, .mtu = DEFAULT_MTU},
 		.dhcp = {.lease_db = options_default_lease_db(), .lease_time = DEFAULT_LEASE_TIME},
 		.backend = {.name = "auto", .bridge = DEFAULT_BRIDGE, .offload = true},
+		.ops = {.pcap_size = PCAP_SIZE_DEFAULT, .metrics_interval = METRICS_INTERVAL_DEFAULT_S,
+			.audit_size = AUDIT_SIZE_DEFAULT, .ready_fd = -1},
 	};
 
 	getopt_table(long_options);
@@ -761,9 +1019,15 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 	    (cfg->vm.transport == VM_FD_STREAM || cfg->vm.transport == VM_LISTEN_STREAM))
 		return fail(&c, "--vm-offload: only on a datagram socket (--fd of a SOCK_DGRAM "
 			    "socket, --socket, run)");
+	if (cfg->ops.ready_fd >= 0 && cfg->ops.ready_fd == cfg->vm.fd)
+		return fail(&c, "--ready-fd: %d is the VM's --fd", cfg->ops.ready_fd);
+	if (cfg->ops.policy_rules.count + cfg->policy.count > POLICY_MAX_RULES)
+		return fail(&c, "--policy: more than %d rules with --allow and --block",
+			    POLICY_MAX_RULES);
 	cfg->backend.vmnet.forwards = cfg->expose.count > 0;
 	cfg->backend.lease_db = cfg->dhcp.lease_db; /* the tap back-end's bridge records it */
-	return check_addresses(&c, cfg, &c.seed);
+	r = check_addresses(&c, cfg, &c.seed);
+	return r != OPTIONS_OK ? r : check_ipv6(&c, cfg);
 }
 
 const char *options_default_lease_db(void)
@@ -791,4 +1055,5 @@ void options_free(struct config *cfg)
 	free(cfg->expose.list);
 	cfg->expose.list = NULL;
 	cfg->expose.count = 0;
+	policy_file_free(&cfg->ops.policy_rules);
 }

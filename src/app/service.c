@@ -14,7 +14,11 @@
 #include "app/control.h"
 #include "app/control_apply.h"
 #include "app/exposes.h"
+#include "app/metrics.h"
 #include "app/privileges.h"
+#include "app/ready.h"
+#include "app/rulebook.h"
+#include "app/watch.h"
 #include "backend/backend.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -27,6 +31,7 @@
 #include "os/process.h"
 #include "responder/dhcp4.h"
 #include "responder/dns.h"
+#include "responder/ndp.h"
 #include "transport/vm_transport.h"
 
 /*
@@ -76,6 +81,7 @@ struct service {
 	struct responder *dhcp;
 	struct dns_io *dns_io;
 	struct responder *dns;
+	struct responder *ndp;
 	struct guard guard;
 	bool guard_ready;
 	struct relay relay;
@@ -84,6 +90,12 @@ struct service {
 	struct control *control;
 	struct exposes exposes;
 	bool exposes_ready;
+	struct rulebook rules;
+	bool rules_ready;
+	struct watch watch;
+	struct metrics *metrics;
+	bool changed; /* something the counters do not show changed: the metrics are due */
+	int64_t start_unix;
 	struct loop_signals signals;
 	struct loop_process child;
 	int child_status;
@@ -114,9 +126,23 @@ static void on_signal(struct loop_signals *sig, int signo)
 	case SIGUSR1:
 		print_stats(s);
 		break;
+	case SIGHUP:
+		if (s->cfg->ops.policy && s->rules_ready) {
+			char err[CONTROL_ERROR_MAX];
+			long n = rulebook_reload(&s->rules, err, sizeof(err));
+
+			if (n < 0)
+				log_error("--policy: %s (the rules in force stay)", err);
+			else
+				log_info("--policy: \"%s\" reloaded on SIGHUP: %ld rules",
+					 s->cfg->ops.policy, n);
+			s->changed = true;
+			break;
+		}
+		/* without --policy, SIGHUP stops as it always did */
+		__attribute__((fallthrough));
 	case SIGINT:
 	case SIGTERM:
-	case SIGHUP:
 		if (s->child.pid && !s->child_done) {
 			log_info("signal=%s passed on to pid=%d", strsignal(signo), (int)s->child.pid);
 			kill(s->child.pid, signo);
@@ -245,15 +271,89 @@ static void on_vm_address(void *ctx, uint32_t addr)
 		exposes_vm_address(&s->exposes, addr);
 }
 
+/* What the metrics show: the service's state. */
+static void metrics_view(void *ctx, struct metrics_view *v)
+{
+	struct service *s = ctx;
+	static char mac[MAC_TEXT_LEN];
+
+	mac_format(s->cfg->vm.mac, mac);
+	refresh_stats(s);
+	*v = (struct metrics_view){.mac = mac, .name = s->cfg->ops.name,
+				   .backend = s->backend ? s->backend->ops->name : NULL,
+				   .start_unix = s->start_unix, .stats = &s->stats,
+				   .guard = s->guard_ready ? &s->guard : NULL,
+				   .rules = s->rules_ready ? &s->rules : NULL,
+				   .exposes = s->exposes_ready ? &s->exposes : NULL, .watch = &s->watch};
+}
+
+static char *metrics_text(void *ctx)
+{
+	struct metrics_view v;
+
+	metrics_view(ctx, &v);
+	return metrics_render(&v);
+}
+
 /* A control request, checked by the control socket: carried out here, on the loop. */
 static void apply_request(void *ctx, const struct control_request *req,
 			  struct control_answer *ans)
 {
 	struct service *s = ctx;
 	struct control_state st = {.guard = &s->guard, .stats = &s->stats,
-				   .exposes = &s->exposes, .refresh_stats = refresh_stats, .ctx = s};
+				   .exposes = &s->exposes, .refresh_stats = refresh_stats, .ctx = s,
+				   .rules = &s->rules, .watch = &s->watch,
+				   .metrics_text = metrics_text};
 
 	control_apply(&st, req, ans);
+	s->changed = true;
+}
+
+/*
+ * The operators' tools: the rules by origin (--policy), the captures, the audit and its
+ * flows (also for `ctl flows`), the metrics file; the relay's observer when any watches.
+ */
+static int start_watching(struct service *s, char *err, size_t err_size)
+{
+	const struct ops_config *ops = &s->cfg->ops;
+	struct audit_setup audit = {.path = ops->audit, .max_bytes = ops->audit_size,
+				    .mac = s->cfg->vm.mac, .name = ops->name, .guard = &s->guard,
+				    .rules = &s->rules};
+	char why[400];
+	int r = rulebook_init(&s->rules, &s->guard, &s->cfg->policy, ops->policy,
+			      ops->policy ? &ops->policy_rules : NULL);
+
+	if (r < 0) {
+		snprintf(err, err_size, "--policy: %s", r == -E2BIG ? "too many rules" : "out of memory");
+		return -1;
+	}
+	s->rules_ready = true;
+	s->watch = (struct watch){.guard = &s->guard, .pcap_size = ops->pcap_size};
+	if (ops->pcap && !(s->watch.pcap = pcap_writer_open(ops->pcap, ops->pcap_size, why,
+							      sizeof(why)))) {
+		snprintf(err, err_size, "--pcap: %s", why);
+		return -1;
+	}
+	if (ops->pcap_drops && !(s->watch.drops = pcap_writer_open(ops->pcap_drops, ops->pcap_size,
+								     why, sizeof(why)))) {
+		snprintf(err, err_size, "--pcap-drops: %s", why);
+		return -1;
+	}
+	if ((ops->audit || s->cfg->control) && !(s->watch.audit = audit_open(&audit, why,
+									      sizeof(why)))) {
+		snprintf(err, err_size, "--audit: %s", why);
+		return -1;
+	}
+	/* a capture may begin later (ctl pcap start): with a control socket the observer stays */
+	if (s->watch.pcap || s->watch.drops || s->watch.audit)
+		s->relay.observer = watch_observer(&s->watch);
+	s->start_unix = (int64_t)time(NULL);
+	if (ops->metrics && !(s->metrics = metrics_open(s->loop, ops->metrics, ops->metrics_interval,
+							   metrics_view, s, why, sizeof(why)))) {
+		snprintf(err, err_size, "--metrics: %s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /* The frame path: the relay between the VM and the back-end, DHCP and DNS answered on it. */
@@ -271,8 +371,8 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		.probe = {.ask = s->backend->probe ? ask_backend : NULL, .owner = s->backend},
 	};
 
-	struct dns_setup dns = {.vm = &cfg->vm, .net4 = &cfg->net4, .dns = &cfg->dns,
-				.gateway_mac = s->backend->info.gateway_mac};
+	struct dns_setup dns = {.vm = &cfg->vm, .net4 = &cfg->net4, .net6 = &cfg->net6,
+				.dns = &cfg->dns, .gateway_mac = s->backend->info.gateway_mac};
 
 	s->dhcp = dhcp4_new(&dhcp, err, err_size);
 	if (!s->dhcp)
@@ -286,7 +386,19 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 		return -1;
 	}
 	s->dns->counters = &s->stats.dns;
-	if (guard_init(&s->guard, &cfg->vm, &cfg->net4, &cfg->policy, &s->stats.names) < 0) {
+	if (cfg->net6.enabled) {
+		struct ndp_setup ndp = {.vm = &cfg->vm, .net6 = &cfg->net6, .db = s->db,
+					.self = &s->self, .network = s->backend->info.network_id,
+					.gateway_mac = s->backend->info.gateway_mac,
+					.claim_s = cfg->dhcp.lease_time};
+
+		s->ndp = ndp_new(&ndp, err, err_size);
+		if (!s->ndp)
+			return -1;
+		s->ndp->counters = &s->stats.ndp;
+	}
+	if (guard_init(&s->guard, &cfg->vm, &cfg->net4, &cfg->net6, &cfg->policy,
+		       &s->stats.names) < 0) {
 		snprintf(err, err_size, "out of memory for the policy");
 		return -1;
 	}
@@ -299,6 +411,10 @@ static int start_relay(struct service *s, char *err, size_t err_size)
 	s->relay_ready = true;
 	relay_attach(&s->relay, LOCAL_DHCP4, s->dhcp);
 	relay_attach(&s->relay, LOCAL_DNS, s->dns);
+	if (s->ndp)
+		relay_attach(&s->relay, LOCAL_NDP, s->ndp);
+	if (start_watching(s, err, err_size) < 0)
+		return -1;
 	if (exposes_init(&s->exposes, s->backend, &s->guard, &cfg->expose, err, err_size) < 0) {
 		exposes_fini(&s->exposes);
 		return -1;
@@ -321,6 +437,10 @@ static int serve(struct service *s)
 	while (!s->stop && !s->relay.vm_gone && !s->relay.failed) {
 		int r = loop_run_once(s->loop, -1);
 
+		/* after each turn: the writer threads woken, the metrics due if anything moved */
+		watch_kick(&s->watch);
+		metrics_note(s->metrics, metrics_activity(&s->stats), s->changed);
+		s->changed = false;
 		if (r < 0 && r != -EINTR) {
 			log_error("event loop: %s", strerror(-r));
 			return 1;
@@ -404,16 +524,22 @@ static void tear_down(struct service *s)
 {
 	peer_watch_stop(s->peer);
 	control_close(s->control);
+	metrics_close(s->metrics); /* the last counters */
 	if (s->exposes_ready)
 		exposes_fini(&s->exposes);
 	if (s->relay_ready)
 		relay_fini(&s->relay);
+	watch_close(&s->watch); /* every frame and line captured, written */
+	if (s->rules_ready)
+		rulebook_fini(&s->rules);
 	if (s->guard_ready)
 		guard_fini(&s->guard);
 	if (s->dhcp)
 		s->dhcp->close(s->dhcp);
 	if (s->dns)
 		s->dns->close(s->dns);
+	if (s->ndp)
+		s->ndp->close(s->ndp);
 	dns_io_sockets_free(s->dns_io);
 	if (s->backend && s->backend->ops->read_counters) /* the last look, before it goes */
 		s->backend->ops->read_counters(s->backend, &s->stats);
@@ -435,10 +561,23 @@ static void tear_down(struct service *s)
 	}
 }
 
+/* --ready-fd: the launcher is told, once, and its fd closed. */
+static void tell_ready(struct service *s)
+{
+	const struct ready_info info = {.backend = s->backend->ops->name, .info = &s->backend->info,
+					.vm = &s->cfg->vm, .net4 = &s->cfg->net4,
+					.net6 = &s->cfg->net6, .control = s->cfg->control, .name = s->cfg->ops.name};
+	int r = ready_write(s->cfg->ops.ready_fd, &info);
+
+	if (r < 0)
+		log_warn("--ready-fd: %d: %s", s->cfg->ops.ready_fd, strerror(-r));
+}
+
 int service_run(const struct config *cfg, pid_t child, int *child_status)
 {
 	struct service s = {.cfg = cfg,
-			    .backend_setup = {.backend = &cfg->backend, .vm = &cfg->vm, .net4 = &cfg->net4},
+			    .backend_setup = {.backend = &cfg->backend, .vm = &cfg->vm, .net4 = &cfg->net4,
+					      .net6 = &cfg->net6},
 			    .signals = {.on_signal = on_signal, .impl.fd = -1},
 			    .child = {.on_exit = on_child_exit, .impl.fd = -1}};
 	char err[512] = "", mac[MAC_TEXT_LEN];
@@ -458,6 +597,8 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 		mac_format(cfg->vm.mac, mac);
 		log_info("ready mac=%s backend=%s network=%s", mac, s.backend->ops->name,
 			 s.network.network_id);
+		if (cfg->ops.ready_fd >= 0)
+			tell_ready(&s);
 		status = serve(&s);
 	}
 	if (err[0])

@@ -36,12 +36,14 @@ struct backend_config {
 
 /**
  * struct backend_setup - what a back-end is asked to serve: its own section, the VM and the
- * VM's network (each the command line's, read only, outliving the back-end)
+ * VM's networks (each the command line's, read only, outliving the back-end); @net6 is
+ * never NULL (@net6->enabled false: no IPv6)
  */
 struct backend_setup {
 	const struct backend_config *backend;
 	const struct vm_config *vm;
 	const struct net4_config *net4;
+	const struct net6_config *net6;
 };
 
 /* What a back-end's port does with packet sizes (struct backend_info.offloads). */

@@ -70,6 +70,7 @@ json_object *stats_json(const struct stats *s)
 	json_object_object_add(root, "host_to_vm", direction_json(&s->host_to_vm));
 	json_object_object_add(root, "dhcp", direction_json(&s->dhcp));
 	json_object_object_add(root, "dns", direction_json(&s->dns));
+	json_object_object_add(root, "ndp", direction_json(&s->ndp));
 	json_object_object_add(offload, "joined", offload_json(&s->joined));
 	json_object_object_add(offload, "split", offload_json(&s->split));
 	json_object_object_add(offload, "from_vm", offload_json(&s->from_vm));

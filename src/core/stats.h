@@ -48,6 +48,7 @@ struct stats {
 	struct direction_counters host_to_vm;
 	struct direction_counters dhcp; /* frames the DHCP responder took */
 	struct direction_counters dns;  /* frames the DNS responder took */
+	struct direction_counters ndp;  /* frames the NDP responder took (RS, NS, DAD) */
 	struct offload_counters joined; /* vm->host: frames joined into large packets */
 	struct offload_counters split;  /* host->vm: large packets cut into frames */
 	struct offload_counters from_vm; /* --vm-offload: the VM's large packets passed on whole */
@@ -77,6 +78,7 @@ void stats_drop_detail(struct stats *s, enum drop_reason reason, const char *dir
  * stats_to_json() - the counters as one JSON object, no newline
  *
  * Shape: {"vm_to_host":{"frames":N,"bytes":N},"host_to_vm":{...},"dhcp":{...},"dns":{...},
+ *         "ndp":{...},
  *         "offload":{"joined":{"packets":N,"frames":N},"split":{...},"from_vm":{...},
  *                    "to_vm":{...}},
  *         "names":{"answers":N,"learned":N,"rebinding":N,"held":N,"released":N},

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* vm_config.h — the VM and its IPv4 network: the two sections of the command line every floor reads */
+/* vm_config.h — the VM and its IPv4 and IPv6 networks: the sections of the command line every floor reads */
 #ifndef SVM_CORE_VM_CONFIG_H
 #define SVM_CORE_VM_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proto/addr.h"
@@ -60,6 +61,23 @@ struct net4_config {
 	struct inet_prefix subnet;
 	uint32_t mask;
 	struct inet_addr range_end;
+};
+
+/**
+ * struct net6_config - the VM's IPv6 network (--ipv6, --ipv6-prefix)
+ * @enabled: --ipv6=on (the default, unless --mtu is below IPv6's 1280): off, every IPv6
+ *           frame is dropped as before IPv6 was served
+ * @prefix: the /64 the VM forms its addresses in (SLAAC): --ipv6-prefix, or a Unique Local
+ *          prefix derived from the host and the IPv4 network (app/options.c)
+ * @gateway: @prefix::1, the gateway's address on it (held by the host side)
+ * @gateway_ll: fe80::1, the gateway's link-local address: the source of its Router
+ *              Advertisements, the VM's default router
+ */
+struct net6_config {
+	bool enabled;
+	struct inet_prefix prefix;
+	struct inet_addr gateway;
+	struct inet_addr gateway_ll;
 };
 
 #endif

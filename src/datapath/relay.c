@@ -111,6 +111,16 @@ static void lane_flush(struct relay *r, struct lane *l)
 	}
 }
 
+/* Tell the observer of a frame sock-vmnet made itself. */
+static void observe_made(struct relay *r, enum relay_direction dir, const uint8_t *frame,
+			 size_t len)
+{
+	if (r->observer.seen)
+		r->observer.seen(r->observer.ctx,
+				 &(struct relay_seen){.dir = dir, .action = GUARD_PASS, .made = true,
+						      .data = frame, .len = (uint32_t)len});
+}
+
 /* responder_env.send_to_vm: a responder's frame goes to the VM at once, or is lost as busy */
 static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -118,6 +128,7 @@ static void send_to_vm(void *ctx, const uint8_t *frame, size_t len)
 	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len, NULL};
 	int n = r->vm->send(r->vm, &ref, 1);
 
+	observe_made(r, TO_VM, frame, len);
 	if (n < 0)
 		port_gone(r, r->vm, n);
 	else if (n == 0)
@@ -130,6 +141,7 @@ static void send_to_host(struct relay *r, const uint8_t *frame, size_t len)
 	struct frame_ref ref = {(uint8_t *)frame, (uint32_t)len, NULL};
 	int n = r->host->send(r->host, &ref, 1);
 
+	observe_made(r, TO_HOST, frame, len);
 	if (n < 0)
 		port_gone(r, r->host, n);
 	else if (n == 0)
@@ -163,13 +175,15 @@ static bool reject_token(struct relay *r)
 static void reject(struct relay *r, const struct frame_view *v)
 {
 	uint8_t answer[REJECT_FRAME_MAX];
+	struct inet_addr router;
 	size_t len;
 
 	if (!guard_rejects(r->guard) || !reject_token(r))
 		return;
+	router = v->ip6 ? guard_router6(r->guard, &v->ip_src) : inet_from_v4(guard_gateway(r->guard));
 	len = v->ip_proto == IPPROTO_TCP_ && v->l4
 		      ? reject_reset_sender(v, answer)
-		      : reject_icmp_prohibited(v, v->dst_mac, guard_gateway(r->guard), answer);
+		      : reject_icmp_prohibited(v, v->dst_mac, &router, answer);
 	if (len)
 		send_to_vm(r, answer, len);
 }
@@ -201,6 +215,8 @@ static void take_emitted(struct relay *r, struct lane *l)
 
 	memcpy(l->out + l->out_count, frames, n * sizeof(*frames));
 	l->out_count += (unsigned)n;
+	for (size_t i = 0; i < n; i++) /* what the host gets, as the captures see it */
+		observe_made(r, TO_HOST, frames[i].data, frames[i].len);
 }
 
 /* A drop, and with --debug which rule decided it when the policy did. */
@@ -228,6 +244,15 @@ static void vm_address(void *ctx, const struct inet_addr *addr)
 		r->on_vm_address(r->vm_address_ctx, guard_vm_address(r->guard));
 }
 
+/* responder_env.claim_address: the VM's claim of an IPv6 address won */
+static bool claim_address(void *ctx, const struct inet_addr *addr, struct inet_addr *evicted)
+{
+	struct relay *r = ctx;
+
+	guard_set_now(r->guard, clock_mono_ms());
+	return guard_claim(r->guard, addr, evicted);
+}
+
 /* responder_env.learn_answer: a DNS answer the VM is given, read by the guard's name rules */
 static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
 {
@@ -235,6 +260,8 @@ static void learn_answer(void *ctx, const uint8_t *msg, size_t len)
 
 	guard_set_now(r->guard, clock_mono_ms());
 	guard_learn_answer(r->guard, msg, len);
+	if (r->observer.answer)
+		r->observer.answer(r->observer.ctx, msg, len);
 }
 
 static void answer_locally(struct relay *r, enum local_service service,
@@ -249,6 +276,17 @@ static void answer_locally(struct relay *r, enum local_service service,
 	}
 	resp->counters->frames++;
 	resp->counters->bytes += v->len;
+}
+
+/* The VM is active: the responders that speak up now and then may do it now (no timers). */
+static void responders_vm_active(struct relay *r)
+{
+	for (int i = 0; i < LOCAL__COUNT; i++) {
+		struct responder *resp = r->responders.by_service[i];
+
+		if (resp && resp->vm_active)
+			resp->vm_active(resp, r->now_ms);
+	}
 }
 
 /* Read one batch from @l->from, judge each frame, and send what passes. */
@@ -268,8 +306,11 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 	}
 	r->now_ms = clock_mono_ms();
 	guard_set_now(r->guard, r->now_ms);
-	if (from_vm)
+	if (from_vm) {
 		guard_batch_start(r->guard); /* the last batch's segments are all sent */
+		if (b->count)
+			responders_vm_active(r);
+	}
 	for (unsigned i = 0; i < b->count; i++) {
 		struct frame_view v = {0};
 		enum guard_action action = GUARD_DROP;
@@ -281,6 +322,9 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 		struct offload_info *o = offload_any(&b->offload[i]) ? &b->offload[i] : NULL;
 
 		v.offload = o;
+		/* --ipv6=off: every IPv6 frame is "ipv6", as before IPv6 was served */
+		if (why != DROP_NONE && v.ethertype == ETHERTYPE_IPV6 && !guard_ipv6(r->guard))
+			why = DROP_IPV6;
 		if (why == DROP_NONE)
 			action = from_vm ? guard_vm_frame(r->guard, &v, &why, &service)
 					 : guard_host_frame(r->guard, &v, &why);
@@ -310,6 +354,11 @@ static void lane_pump_once(struct relay *r, struct lane *l)
 			take_emitted(r, l);
 			break;
 		}
+		if (r->observer.seen)
+			r->observer.seen(r->observer.ctx, &(struct relay_seen){
+				.dir = from_vm ? TO_HOST : TO_VM, .action = action, .why = why,
+				.rule = guard_decided_by(r->guard), .data = b->data[i],
+				.len = b->len[i], .v = v.dst_mac ? &v : NULL});
 	}
 	lane_flush(r, l);
 }
@@ -380,8 +429,14 @@ static void on_expiry(struct loop_timer *t)
 
 		if (!l->blocked_since_ms || now < l->blocked_since_ms + BLOCKED_TIMEOUT_MS)
 			continue;
-		for (unsigned i = l->out_sent; i < l->out_count; i++)
+		for (unsigned i = l->out_sent; i < l->out_count; i++) {
 			stats_drop(r->stats, l->busy_reason, l->direction, NULL);
+			if (r->observer.seen)
+				r->observer.seen(r->observer.ctx, &(struct relay_seen){
+					.dir = (enum relay_direction)d, .action = GUARD_DROP,
+					.why = l->busy_reason, .data = l->out[i].data,
+					.len = l->out[i].len});
+		}
 		l->out_sent = l->out_count = 0;
 		l->blocked_since_ms = 0;
 		if (l->from->rx_pending)
@@ -411,7 +466,8 @@ int relay_init(struct relay *r, struct loop *loop, unsigned mtu, struct frame_po
 	*r = (struct relay){.loop = loop, .vm = vm, .host = host, .guard = guard, .stats = stats,
 			    .expiry.on_expire = on_expiry};
 	r->env = (struct responder_env){.send_to_vm = send_to_vm, .vm_address = vm_address,
-					.learn_answer = learn_answer, .ctx = r, .loop = loop};
+					.learn_answer = learn_answer, .claim_address = claim_address,
+					.ctx = r, .loop = loop};
 	r->reject_tokens = RELAY_REJECT_BURST;
 	r->reject_refill_ms = clock_mono_ms();
 	lane_init(&r->lanes[TO_HOST], vm, host, &stats->vm_to_host, DROP_HOST_BUSY, "vm->host");

@@ -46,6 +46,41 @@ struct lane {
 };
 
 /**
+ * struct relay_seen - one frame as the relay dealt with it, told to an observer
+ * @dir: TO_HOST for a frame from the VM (or made for the host), TO_VM the other way
+ * @action: the guard's verdict; GUARD_PASS for a frame sock-vmnet made itself (the
+ *          segments of a GUARD_EMIT among them: told after the frame they stand in for)
+ * @made: sock-vmnet made it (a responder's answer, a reject or reset), nobody sent it
+ * @why: with GUARD_DROP and GUARD_RESET, the reason
+ * @rule: the policy's deciding rule (guard_decided_by()), or NULL when no rule decided
+ * @data: the frame's bytes, @len of them
+ * @v: the frame parsed, or NULL when it did not parse (or was made here)
+ */
+struct relay_seen {
+	enum relay_direction dir;
+	enum guard_action action;
+	bool made;
+	enum drop_reason why;
+	const struct policy_entry *rule;
+	const uint8_t *data;
+	uint32_t len;
+	const struct frame_view *v;
+};
+
+/**
+ * struct relay_observer - who watches the frame path (captures, the audit); all optional
+ * @seen: every frame read from either port, and every frame sock-vmnet made, after the
+ *        verdict; it must not keep @s or its pointers, nor wait for anything
+ * @answer: a DNS answer the VM is being given (after the guard has read it)
+ * @ctx: their first argument
+ */
+struct relay_observer {
+	void (*seen)(void *ctx, const struct relay_seen *s);
+	void (*answer)(void *ctx, const uint8_t *msg, size_t len);
+	void *ctx;
+};
+
+/**
  * struct relay - both directions between the VM and the host side
  * @watching: what the loop watches each port for now, by port (TO_HOST: the VM's)
  * @expiry: armed while a lane is blocked, for the oldest blocked batch
@@ -54,6 +89,7 @@ struct lane {
  * @env: what the responders may do (send to the VM, report the VM's address, hand the
  *       guard a DNS answer)
  * @now_ms: the time of the batch being relayed
+ * @observer: told of every frame and DNS answer (zeroed: nobody)
  */
 struct relay {
 	struct loop *loop;
@@ -68,6 +104,7 @@ struct relay {
 	struct stats *stats;
 	void (*on_vm_address)(void *ctx, uint32_t addr); /* (optional) the VM's lease changed */
 	void *vm_address_ctx;
+	struct relay_observer observer;
 	uint64_t now_ms;
 	unsigned reject_tokens;    /* answers to refused packets left in the budget */
 	uint64_t reject_refill_ms; /* when the budget was last refilled */

@@ -29,11 +29,14 @@ struct flows {
 	void *release_ctx;
 };
 
-static uint32_t bucket_of(uint8_t proto, uint32_t dst, uint16_t sport, uint16_t dport)
+static uint32_t bucket_of(uint8_t proto, const struct inet_addr *dst, uint16_t sport,
+			  uint16_t dport)
 {
-	uint64_t key = (uint64_t)dst << 32 | (uint32_t)sport << 16 | dport;
+	uint64_t hi, lo, key;
 
-	key ^= (uint64_t)proto << 61;
+	memcpy(&hi, dst->b, 8);
+	memcpy(&lo, dst->b + 8, 8);
+	key = (lo ^ hi * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)sport << 16 | dport) << 8 ^ proto;
 	key *= 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
 	return (uint32_t)(key >> 32) & (FLOW_BUCKETS - 1);
 }
@@ -91,7 +94,7 @@ bool flows_expired(const struct flow *fl, uint64_t now_ms)
 static void unlink_flow(struct flows *f, uint32_t i)
 {
 	struct flow *fl = &f->pool[i];
-	uint32_t *link = &f->buckets[bucket_of(fl->proto, fl->dst, fl->sport, fl->dport)];
+	uint32_t *link = &f->buckets[bucket_of(fl->proto, &fl->dst, fl->sport, fl->dport)];
 
 	while (*link != i)
 		link = &f->pool[*link].next;
@@ -112,7 +115,7 @@ static bool in_use(const struct flows *f, uint32_t i)
 {
 	const struct flow *fl = &f->pool[i];
 
-	for (uint32_t k = f->buckets[bucket_of(fl->proto, fl->dst, fl->sport, fl->dport)];
+	for (uint32_t k = f->buckets[bucket_of(fl->proto, &fl->dst, fl->sport, fl->dport)];
 	     k != NONE; k = f->pool[k].next)
 		if (k == i)
 			return true;
@@ -141,14 +144,15 @@ static uint32_t take_flow(struct flows *f, uint64_t now_ms)
 	return i;
 }
 
-struct flow *flows_find(struct flows *f, uint8_t proto, uint32_t dst, uint16_t sport,
-			uint16_t dport, uint64_t now_ms)
+struct flow *flows_find(struct flows *f, uint8_t proto, const struct inet_addr *dst,
+			uint16_t sport, uint16_t dport, uint64_t now_ms)
 {
 	for (uint32_t i = f->buckets[bucket_of(proto, dst, sport, dport)]; i != NONE;
 	     i = f->pool[i].next) {
 		struct flow *fl = &f->pool[i];
 
-		if (fl->dst != dst || fl->sport != sport || fl->dport != dport || fl->proto != proto)
+		if (fl->sport != sport || fl->dport != dport || fl->proto != proto ||
+		    !inet_equal(&fl->dst, dst))
 			continue;
 		if (flows_expired(fl, now_ms)) {
 			unlink_flow(f, i);
@@ -159,12 +163,12 @@ struct flow *flows_find(struct flows *f, uint8_t proto, uint32_t dst, uint16_t s
 	return NULL;
 }
 
-struct flow *flows_add(struct flows *f, uint8_t proto, uint32_t dst, uint16_t sport,
-		       uint16_t dport, uint32_t rule, uint64_t now_ms)
+struct flow *flows_add(struct flows *f, uint8_t proto, const struct inet_addr *dst,
+		       uint16_t sport, uint16_t dport, uint32_t rule, uint64_t now_ms)
 {
 	uint32_t b = bucket_of(proto, dst, sport, dport), i = take_flow(f, now_ms);
 
-	f->pool[i] = (struct flow){.dst = dst, .sport = sport, .dport = dport, .proto = proto,
+	f->pool[i] = (struct flow){.dst = *dst, .sport = sport, .dport = dport, .proto = proto,
 				   .rule = rule, .last_ms = now_ms, .next = f->buckets[b]};
 	f->buckets[b] = i;
 	f->count++;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/addr.h"
+
 /*
  * When a flow that nothing is heard of is forgotten (and its next packet judged anew):
  * - TCP, established: 2 h 4 min, the least a NAT may keep an idle connection (RFC 5382
@@ -50,8 +52,8 @@ enum flow_check {
 };
 
 /**
- * struct flow - one connection of the VM (its address is the lease: not in the key)
- * @dst: the server, host order
+ * struct flow - one connection of the VM (its address is the VM's own: not in the key)
+ * @dst: the server, of either family
  * @sport: the VM's port; @dport the server's
  * @proto: 6 or 17
  * @rule: the name rule that let it through (an index into the policy's entries)
@@ -63,7 +65,7 @@ enum flow_check {
  *      release hook when the flow goes, however it goes
  */
 struct flow {
-	uint32_t dst;
+	struct inet_addr dst;
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint8_t tcp;
@@ -93,15 +95,15 @@ void flows_free(struct flows *f);
  * flows_find() - the flow of these ends, if it is known and has not timed out at @now_ms
  * (one that has is forgotten on the way)
  */
-struct flow *flows_find(struct flows *f, uint8_t proto, uint32_t dst, uint16_t sport,
-			uint16_t dport, uint64_t now_ms);
+struct flow *flows_find(struct flows *f, uint8_t proto, const struct inet_addr *dst,
+			uint16_t sport, uint16_t dport, uint64_t now_ms);
 
 /**
  * flows_add() - remember a new flow (the oldest idle one goes if the table is full)
  * Return: the flow, zeroed but for its ends, @rule and @last_ms; NULL when out of memory.
  */
-struct flow *flows_add(struct flows *f, uint8_t proto, uint32_t dst, uint16_t sport,
-		       uint16_t dport, uint32_t rule, uint64_t now_ms);
+struct flow *flows_add(struct flows *f, uint8_t proto, const struct inet_addr *dst,
+		       uint16_t sport, uint16_t dport, uint32_t rule, uint64_t now_ms);
 
 /** flows_remove() - forget @fl (its name check released) */
 void flows_remove(struct flows *f, struct flow *fl);

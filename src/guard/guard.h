@@ -8,6 +8,7 @@
 
 #include "core/stats.h"
 #include "core/vm_config.h"
+#include "guard/claims.h"
 #include "guard/flows.h"
 #include "guard/learned.h"
 #include "guard/policy.h"
@@ -51,14 +52,24 @@ enum guard_action {
 enum local_service {
 	LOCAL_DHCP4, /* a DHCPv4 client message */
 	LOCAL_DNS,   /* a DNS query (UDP) or a segment of a DNS connection (TCP) to the gateway */
+	LOCAL_NDP,   /* a Router Solicitation, an NS for the gateway, duplicate address detection */
 	LOCAL__COUNT
 };
+
+/* What "@host" stands for: the gateway's IPv4 address, its IPv6 global and link-local ones. */
+#define GUARD_HOSTS_MAX 3
 
 /**
  * struct guard - what the guard knows: the config, the VM's current lease, the policy
  * @vm: the VM (its MAC, the MTU)
+ * @net6: its IPv6 network (@net6->enabled false: every IPv6 frame is dropped)
  * @policy_cfg: the command line's policy (--block-mode, --check-names)
  * @vm_addr: the VM's leased IPv4 address, host order; 0 before it has one
+ * @vm_ll: the link-local address the VM forms from its MAC (RFC 4291): always its own,
+ *         since the MAC is (the lease database's MAC claim)
+ * @claims: the other IPv6 addresses the VM holds (duplicate address detection, through the
+ *          NDP responder and the lease database's claims)
+ * @hosts: the addresses "@host" stands for (@host_count of them)
  * @gateway: the gateway, host order
  * @subnet: the VM's subnet, host order
  * @subnet_mask: its netmask
@@ -84,8 +95,13 @@ enum local_service {
  */
 struct guard {
 	const struct vm_config *vm;
+	const struct net6_config *net6;
 	const struct policy_config *policy_cfg;
 	uint32_t vm_addr;
+	struct inet_addr vm_ll;
+	struct claims claims;
+	struct inet_addr hosts[GUARD_HOSTS_MAX];
+	size_t host_count;
 	uint32_t gateway;
 	uint32_t subnet, subnet_mask;
 	uint32_t subnet_broadcast;
@@ -135,6 +151,7 @@ void guard_forward_del(struct guard *g, size_t i);
  * @g: the guard
  * @vm: the VM: its MAC and MTU
  * @net4: its network: subnet and gateway
+ * @net6: its IPv6 network (must outlive @g; NULL or disabled: IPv6 is dropped)
  * @policy: the command line's rules, --block-mode and --check-names
  * @names: where the name rules count what they learn (NULL: nowhere)
  *
@@ -142,8 +159,17 @@ void guard_forward_del(struct guard *g, size_t i);
  * Return: 0, or -ENOMEM.
  */
 int guard_init(struct guard *g, const struct vm_config *vm, const struct net4_config *net4,
-	       const struct policy_config *policy, struct name_counters *names);
+	       const struct net6_config *net6, const struct policy_config *policy,
+	       struct name_counters *names);
 void guard_fini(struct guard *g);
+
+/**
+ * guard_compile() - @rules compiled with the built-in ones, "@host" standing for the
+ * gateway's addresses of both families (as guard_init() compiles the command line's)
+ * Return: the policy, for guard_set_policy(), or NULL when out of memory.
+ */
+struct policy *guard_compile(const struct guard *g, const struct policy_rule *rules,
+			     size_t count);
 
 /**
  * guard_set_policy() - judge by @policy from now on (the guard owns it; the old one goes)
@@ -176,6 +202,25 @@ static inline uint32_t guard_vm_address(const struct guard *g)
 	return g->vm_addr;
 }
 
+/** guard_ipv6() - whether IPv6 is served (--ipv6=on) */
+static inline bool guard_ipv6(const struct guard *g)
+{
+	return g->net6 && g->net6->enabled;
+}
+
+/**
+ * guard_claim() - the VM holds IPv6 address @addr from now on (its claim won)
+ * @evicted: set to an address the VM had to give up to make room (CLAIMS_MAX)
+ * Return: true when one was given up (the caller lets it go in the shared table).
+ */
+bool guard_claim(struct guard *g, const struct inet_addr *addr, struct inet_addr *evicted);
+
+/** guard_unclaim() - the VM no longer holds IPv6 address @addr */
+void guard_unclaim(struct guard *g, const struct inet_addr *addr);
+
+/** guard_owns6() - whether IPv6 address @addr is the VM's (its link-local one, or claimed) */
+bool guard_owns6(const struct guard *g, const struct inet_addr *addr);
+
 /** guard_set_now() - the time (monotonic ms) what comes next is judged at: flows, TTLs */
 static inline void guard_set_now(struct guard *g, uint64_t now_ms)
 {
@@ -186,6 +231,15 @@ static inline void guard_set_now(struct guard *g, uint64_t now_ms)
 static inline uint32_t guard_gateway(const struct guard *g)
 {
 	return g->gateway;
+}
+
+/**
+ * guard_router6() - the gateway's IPv6 address an answer to @src comes from: its link-local
+ * one for a link-local source, its global one otherwise
+ */
+static inline struct inet_addr guard_router6(const struct guard *g, const struct inet_addr *src)
+{
+	return inet6_is_link_local(src) ? g->net6->gateway_ll : g->net6->gateway;
 }
 
 /** guard_rejects() - whether a refused packet gets an answer (--block-mode=reject) */
@@ -211,6 +265,25 @@ const struct policy_entry *guard_decided_by(const struct guard *g);
  */
 void guard_each_learned(const struct guard *g, uint64_t now_ms,
 			void (*fn)(const struct learned_entry *e, void *ctx), void *ctx);
+
+/**
+ * guard_learned_name() - the name a live learned address was given by, or NULL
+ * @g: the guard
+ * @addr: the address, of either family
+ *
+ * Only names that rules name are learned (guard_learn_answer()); any one of them will do.
+ */
+static inline const char *guard_learned_name(const struct guard *g,
+					     const struct inet_addr *addr)
+{
+	if (!g->learned)
+		return NULL;
+	for (const struct learned_entry *e = learned_first(g->learned, addr); e;
+	     e = learned_next(g->learned, e))
+		if (e->expires_ms > g->now_ms)
+			return e->name;
+	return NULL;
+}
 
 /**
  * guard_batch_start() - the frames judged next are a new batch: the segments emitted for
@@ -253,9 +326,10 @@ static inline const struct guard_forward *guard_forward(const struct guard *g, s
  * @msg: the DNS message (an answer to the VM's own question)
  * @len: its length
  *
- * Every A record the answer reaches through CNAMEs from a name a rule names is learned for
- * that rule, for its TTL (guard/learned.h); never an address of the ranges a name may not
- * open (loopback, link-local, multicast, reserved, the VMs' subnet): those are counted.
+ * Every A and AAAA record the answer reaches through CNAMEs from a name a rule names is
+ * learned for that rule, for its TTL (guard/learned.h); never an address of the ranges a
+ * name may not open (loopback, link-local, multicast, reserved, the VMs' subnet and IPv6
+ * prefix, IPv4 in IPv6 of those): those are counted.
  */
 void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len);
 

@@ -123,13 +123,15 @@ static enum guard_action new_connection(struct guard *g, struct flow *fl,
 
 /*
  * The payload of a segment made for @fl: as much as the VM's largest (its MSS, as near as the
- * guard can tell), at least 536 (RFC 9293 3.7.1: what every IPv4 host takes), within the MTU.
+ * guard can tell), at least 536 (RFC 9293 3.7.1: what every IPv4 host takes; IPv6: 1220,
+ * its 1280-byte minimum MTU less 60 bytes of headers, RFC 9293 3.7.1), within the MTU.
  */
 static size_t segment_size(const struct guard *g, const struct flow *fl, const struct frame_view *v)
 {
+	size_t least = v->ip6 ? IPV6_MIN_MTU - IPV6_HDR_LEN - TCP_MIN_HDR_LEN : 536;
 	size_t hdrs = v->ip_hdr_len + (size_t)(v->l4[12] >> 4) * 4;
-	size_t most = g->vm->mtu > hdrs ? g->vm->mtu - hdrs : 536;
-	size_t mss = fl->seg_max > 536 ? fl->seg_max : 536;
+	size_t most = g->vm->mtu > hdrs ? g->vm->mtu - hdrs : least;
+	size_t mss = fl->seg_max > least ? fl->seg_max : least;
 
 	return mss < most ? mss : most;
 }
@@ -242,7 +244,7 @@ enum guard_action guard_checked_segment(struct guard *g, struct flow *fl,
 	/* what the server would not take, or would take otherwise, never reaches the check */
 	if (v->ip_more_fragments)
 		return drop(reason, DROP_FRAGMENT);
-	if (v->ip[8] <= 1)
+	if (v->ip_ttl <= 1)
 		return drop(reason, DROP_CHECKED_TTL);
 	if (!checksums_ok(v))
 		return drop(reason, DROP_CHECKED_CHECKSUM);

@@ -21,7 +21,8 @@ struct answer_records {
 	} cname[ANSWER_RECORDS_MAX];
 	struct {
 		char owner[DNS_NAME_TEXT_LEN];
-		uint32_t addr, ttl;
+		struct inet_addr addr;
+		uint32_t ttl;
 	} a[ANSWER_RECORDS_MAX];
 };
 
@@ -31,10 +32,39 @@ struct answer_records {
  * 169.254.169.254 among them), multicast, reserved and broadcast, and the VMs' own subnet
  * with the gateway. Private and documentation ranges may be opened by a name.
  */
-static bool never_by_name(const struct guard *g, uint32_t a)
+static bool never_by_name4(const struct guard *g, uint32_t a)
 {
 	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 28) >= 0xe ||
 	       (a & g->subnet_mask) == g->subnet;
+}
+
+/*
+ * In IPv6 the same: the unspecified address and loopback, link-local (fe80::/10, the
+ * metadata services' fd00:ec2::254 is unique local and may be opened like a private
+ * address), site-local (deprecated: RFC 3879), multicast, the VMs' own prefix, and IPv4
+ * written in IPv6 (IPv4-mapped ::ffff:0:0/96 and IPv4-compatible ::/96, which stacks reach
+ * as IPv4, NAT64's 64:ff9b::/96 and 6to4's 2002::/16) whose IPv4 address is one of IPv4's
+ * ranges above.
+ */
+static bool never_by_name(const struct guard *g, const struct inet_addr *a)
+{
+	static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b};
+	const uint8_t *b = a->b;
+	int zeros = 0;
+
+	if (inet_is_v4(a))
+		return never_by_name4(g, inet_v4(a));
+	while (zeros < 12 && b[zeros] == 0)
+		zeros++;
+	if (zeros == 12) /* ::, ::1 and IPv4-compatible addresses (deprecated: RFC 4291 2.5.5.1) */
+		return true;
+	if (memcmp(b, nat64, sizeof(nat64)) == 0) /* NAT64's well-known prefix (RFC 6052) */
+		return never_by_name4(g, be32(b + 12));
+	if (b[0] == 0x20 && b[1] == 0x02) /* 6to4: the IPv4 address in bits 16..47 */
+		return never_by_name4(g, be32(b + 2));
+	return inet6_is_link_local(a) || (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) ||
+	       inet6_is_multicast(a) ||
+	       (guard_ipv6(g) && inet6_in_prefix64(a, &g->net6->prefix.addr));
 }
 
 static bool read_answer(const uint8_t *msg, size_t len, char qname[DNS_NAME_TEXT_LEN],
@@ -56,9 +86,14 @@ static bool read_answer(const uint8_t *msg, size_t len, char qname[DNS_NAME_TEXT
 			memcpy(out->cname[out->cnames].owner, rr.name, DNS_NAME_TEXT_LEN);
 			memcpy(out->cname[out->cnames].target, rr.target, DNS_NAME_TEXT_LEN);
 			out->cnames++;
-		} else if (rr.type == DNS_TYPE_A && rr.rdlen == 4 && out->addrs < ANSWER_RECORDS_MAX) {
+		} else if (((rr.type == DNS_TYPE_A && rr.rdlen == 4) ||
+			    (rr.type == DNS_TYPE_AAAA && rr.rdlen == 16)) &&
+			   out->addrs < ANSWER_RECORDS_MAX) {
 			memcpy(out->a[out->addrs].owner, rr.name, DNS_NAME_TEXT_LEN);
-			out->a[out->addrs].addr = be32(rr.rdata);
+			if (rr.rdlen == 4)
+				out->a[out->addrs].addr = inet_from_v4(be32(rr.rdata));
+			else
+				memcpy(out->a[out->addrs].addr.b, rr.rdata, 16);
 			out->a[out->addrs].ttl = rr.ttl;
 			out->addrs++;
 		}
@@ -97,10 +132,10 @@ static void learn_from(struct guard *g, const struct answer_records *ans,
 		for (unsigned k = 0; k < depth; k++) {
 			if (strcmp(ans->a[i].owner, chain[k]) != 0)
 				continue;
-			if (never_by_name(g, ans->a[i].addr)) {
+			if (never_by_name(g, &ans->a[i].addr)) {
 				if (g->names)
 					g->names->rebinding++;
-			} else if (learned_add(g->learned, ans->a[i].addr, rule, chain[0],
+			} else if (learned_add(g->learned, &ans->a[i].addr, rule, chain[0],
 					       ans->a[i].ttl, g->now_ms) &&
 				   g->names) {
 				g->names->learned++;
@@ -141,10 +176,11 @@ void guard_learn_answer(struct guard *g, const uint8_t *msg, size_t len)
 
 /* ---- the destination: rules and names; flows ---------------------------------------------- */
 
-struct decision guard_decide(const struct guard *g, uint32_t dst, uint8_t proto,
-			      uint16_t port, enum policy_ports ports)
+struct decision guard_decide(const struct guard *g, const struct inet_addr *dst, bool v4,
+			     uint8_t proto, uint16_t port, enum policy_ports ports)
 {
-	struct policy_verdict pv = policy_decide(g->policy, dst, proto, port, ports);
+	struct policy_verdict pv = v4 ? policy_decide(g->policy, inet_v4(dst), proto, port, ports)
+				      : policy_decide_any(g->policy, dst, proto, port, ports);
 	struct decision d = {pv.allow, pv.entry, false, pv.allow};
 	uint16_t best = pv.rank;
 
@@ -159,7 +195,7 @@ struct decision guard_decide(const struct guard *g, uint32_t dst, uint8_t proto,
 
 		if (e->expires_ms <= g->now_ms || !policy_rule_matches_port(r, proto, port))
 			continue;
-		rank = policy_name_rank(g->policy, e->rule);
+		rank = policy_name_rank(g->policy, e->rule, !v4);
 		if (rank > best) { /* a block's rank is higher than the same allow's */
 			best = rank;
 			d = (struct decision){r->allow, (int)e->rule, true, pv.allow};
@@ -219,7 +255,7 @@ static enum guard_action flow_packet(struct guard *g, struct flow *fl, const str
 enum guard_action guard_vm_unicast(struct guard *g, const struct frame_view *v,
 				    enum drop_reason *reason)
 {
-	uint32_t dst = inet_v4(&v->ip_dst);
+	const struct inet_addr *dst = &v->ip_dst;
 	bool flowing = g->flows && v->l4 &&
 		       (v->ip_proto == IPPROTO_TCP_ || v->ip_proto == IPPROTO_UDP_);
 	struct decision d;
@@ -238,7 +274,7 @@ enum guard_action guard_vm_unicast(struct guard *g, const struct frame_view *v,
 		if (fl)
 			return flow_packet(g, fl, v, reason);
 	}
-	d = guard_decide(g, dst, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
+	d = guard_decide(g, dst, v->ip != NULL, v->ip_proto, v->dst_port, POLICY_PORT_KNOWN);
 	if (!d.allow || !d.by_name || !flowing) {
 		guard_count_decision(g, d.entry);
 		return d.allow ? GUARD_PASS : drop(reason, DROP_POLICY_BLOCK);
@@ -271,7 +307,7 @@ static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v,
 	if (!opening)
 		return NULL;
 	f->connections++;
-	return flows_add(g->forward_flows, v->ip_proto, inet_v4(&v->ip_src), v->dst_port,
+	return flows_add(g->forward_flows, v->ip_proto, &v->ip_src, v->dst_port,
 			 v->src_port, FLOW_RULE_FORWARD, g->now_ms);
 }
 
@@ -282,7 +318,7 @@ static struct flow *forwarded_flow(struct guard *g, const struct frame_view *v,
 enum guard_action guard_host_flow_packet(struct guard *g, const struct frame_view *v,
 					  enum drop_reason *reason)
 {
-	uint32_t src = inet_v4(&v->ip_src);
+	const struct inet_addr *src = &v->ip_src;
 	struct flow *fl = NULL;
 
 	if (!v->l4 || (v->ip_proto != IPPROTO_TCP_ && v->ip_proto != IPPROTO_UDP_))

@@ -28,11 +28,12 @@ struct decision {
 };
 
 /**
- * guard_decide() - the verdict on a packet to @dst: the address rules, and the addresses
- * learned for name rules (each a /32 of its rule) where the ports are known
+ * guard_decide() - the verdict on a packet to @dst (@v4: an IPv4 one, as its frame says):
+ * the address rules, and the addresses learned for name rules (each a /32 or /128 of its
+ * rule) where the ports are known
  */
-struct decision guard_decide(const struct guard *g, uint32_t dst, uint8_t proto,
-			     uint16_t port, enum policy_ports ports);
+struct decision guard_decide(const struct guard *g, const struct inet_addr *dst, bool v4,
+			     uint8_t proto, uint16_t port, enum policy_ports ports);
 
 /** guard_count_decision() - @entry decided (-1: no rule): remember it, count its hit */
 void guard_count_decision(struct guard *g, int entry);
@@ -67,6 +68,37 @@ void guard_check_answer(struct guard *g, struct flow *fl, const struct frame_vie
 
 /** guard_check_release() - flows' release hook: @fl's check goes (ctx: the guard) */
 void guard_check_release(void *ctx, struct flow *fl);
+
+/**
+ * guard_vm_destination() - the destination check of a VM packet of either family whose
+ * source has been checked: groups only where a rule allows them, unicast by the rules and
+ * the names (guard.c)
+ */
+enum guard_action guard_vm_destination(struct guard *g, const struct frame_view *v,
+				       enum drop_reason *reason);
+
+/** guard_to_gateway() - UDP or TCP to the gateway: its DNS is answered here (guard.c) */
+enum guard_action guard_to_gateway(struct guard *g, const struct frame_view *v,
+				   enum drop_reason *reason, enum local_service *service);
+
+/**
+ * guard_is_foreign_dns() - DNS to another resolver while a rule names a name: the VM's DNS
+ * must be the gateway's, names are learned there
+ */
+static inline bool guard_is_foreign_dns(const struct guard *g, const struct frame_view *v)
+{
+	return g->learned && v->l4 &&
+	       (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_) &&
+	       (v->dst_port == DNS_PORT || v->dst_port == DNS_TLS_PORT);
+}
+
+/** guard_vm_ipv6() - an IPv6 frame of the VM (guard6.c; the rules listed there) */
+enum guard_action guard_vm_ipv6(struct guard *g, const struct frame_view *v,
+				enum drop_reason *reason, enum local_service *service);
+
+/** guard_host_ipv6() - an IPv6 frame from the host side for the VM (guard6.c) */
+enum guard_action guard_host_ipv6(struct guard *g, const struct frame_view *v,
+				  enum drop_reason *reason);
 
 /** guard_forward_to() - the forward that reaches the VM's @vm_port, or NULL */
 struct guard_forward *guard_forward_to(struct guard *g, uint8_t proto, uint16_t vm_port);

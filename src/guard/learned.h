@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/addr.h"
+
 /*
  * How long an address stays a name's, from the answer's TTL:
  * - at least 60 s: an answer's TTL is the resolver's cache time, not the client's. Clients
@@ -31,13 +33,13 @@
 
 /**
  * struct learned_entry - one address under one name rule
- * @addr: the address, host order
+ * @addr: the address (an A record's or an AAAA record's)
  * @rule: the rule (an index into the policy's entries)
  * @expires_ms: when it stops counting (monotonic ms)
  * @name: the name the rule matched, as the answer had it
  */
 struct learned_entry {
-	uint32_t addr;
+	struct inet_addr addr;
 	uint32_t rule;
 	uint64_t expires_ms;
 	char name[LEARNED_NAME_LEN];
@@ -58,14 +60,14 @@ void learned_free(struct learned *l);
  * the same rule again: its end moves to the later of the two. Return: false when out of
  * memory (nothing learned).
  */
-bool learned_add(struct learned *l, uint32_t addr, uint32_t rule, const char *name,
-		 uint32_t ttl_s, uint64_t now_ms);
+bool learned_add(struct learned *l, const struct inet_addr *addr, uint32_t rule,
+		 const char *name, uint32_t ttl_s, uint64_t now_ms);
 
 /**
  * learned_first() - the first entry of @addr (expired ones too: compare @expires_ms), or
  *                   NULL; learned_next() the one after @e of the same address
  */
-const struct learned_entry *learned_first(const struct learned *l, uint32_t addr);
+const struct learned_entry *learned_first(const struct learned *l, const struct inet_addr *addr);
 const struct learned_entry *learned_next(const struct learned *l, const struct learned_entry *e);
 
 /**

@@ -2,9 +2,11 @@
 /* policy.c — the VM's destination policy compiled: rules into sorted intervals, looked up per packet */
 #include "guard/policy.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard/policy_private.h"
 #include "proto/addr.h"
 #include "proto/wire.h"
 
@@ -12,15 +14,29 @@
 #define PROTO_UDP IPPROTO_UDP_
 
 /*
- * The built-in rules, under the command line's (rank bit 1 clear, see rule_rank()).
- * Refused: the IANA IPv4 Special-Purpose Address Registry (RFC 6890 and its updates;
- * entries inside a listed block, such as 192.0.0.0/29 or 0.0.0.0/32, are covered by
- * it) and the IPv4 multicast registry. The three entries that the registry calls
- * globally reachable (AS112 192.31.196.0/24 and 192.175.48.0/24, AMT 192.52.193.0/24)
- * are refused too: a VM has no business with them that an --allow cannot grant.
- * 255.255.255.255/32 is inside 240.0.0.0/4 but listed so that allowing 240/4 does not
- * open the limited broadcast. Allowed: everything else (global unicast), and the
- * gateway, added by policy_compile() as @host/32.
+ * The built-in rules, under the command line's (rank bit 1 clear, see policy_private.h).
+ *
+ * IPv4, refused: the IANA IPv4 Special-Purpose Address Registry (RFC 6890 and its updates;
+ * entries inside a listed block, such as 192.0.0.0/29 or 0.0.0.0/32, are covered by it) and
+ * the IPv4 multicast registry. The three entries that the registry calls globally
+ * reachable (AS112 192.31.196.0/24 and 192.175.48.0/24, AMT 192.52.193.0/24) are refused
+ * too: a VM has no business with them that an --allow cannot grant. 255.255.255.255/32 is
+ * inside 240.0.0.0/4 but listed so that allowing 240/4 does not open the limited broadcast.
+ *
+ * IPv6, refused: the IANA IPv6 Special-Purpose Address Registry
+ * (https://www.iana.org/assignments/iana-ipv6-special-registry, RFC 6890 and its updates,
+ * as of 2025), multicast (RFC 4291 2.7), the deprecated site-local space (RFC 3879) and the
+ * rest of ::/8, which IANA reserves (IPv4-compatible addresses among it); as for IPv4, the
+ * registry's globally reachable entries inside 2001::/23 (PCP, TURN and DNS-SD anycast,
+ * AMT, AS112, ORCHIDv2, drone remote ID) and AS112's direct delegation are refused with the
+ * rest, and so is NAT64's well-known prefix 64:ff9b::/96 (inside ::/8), which the registry
+ * calls globally reachable: a built-in allow inside a block would be more specific than a
+ * user's "--block 0.0.0.0/0" and outlive it. Where the host's network translates (an
+ * IPv6-only host), --allow 64:ff9b::/96 opens it; a name rule opens the addresses DNS64
+ * gives for its names, as any other.
+ *
+ * Allowed: everything else (global unicast: 0.0.0.0/0 is every address of both families,
+ * see policy.h), and the gateway, added by policy_compile() as @host.
  */
 static const struct {
 	const char *cidr;
@@ -46,26 +62,28 @@ static const struct {
 	{"224.0.0.0/4", false},      /* multicast (RFC 5771) */
 	{"240.0.0.0/4", false},      /* reserved (RFC 1112) */
 	{"255.255.255.255/32", false}, /* limited broadcast (RFC 919) */
+	{"::/8", false},             /* reserved (RFC 4291): ::, ::1, IPv4-mapped and -compatible */
+	{"64:ff9b:1::/48", false},   /* local-use IPv4-IPv6 translation (RFC 8215) */
+	{"100::/64", false},         /* discard-only (RFC 6666) */
+	{"100:0:0:1::/64", false},   /* dummy prefix (RFC 9780) */
+	{"2001::/23", false},        /* IETF protocol assignments, Teredo, benchmarking (RFC 2928) */
+	{"2001:db8::/32", false},    /* documentation (RFC 3849) */
+	{"2002::/16", false},        /* 6to4 (RFC 3056) */
+	{"2620:4f:8000::/48", false}, /* direct delegation AS112 (RFC 7534) */
+	{"3fff::/20", false},        /* documentation (RFC 9637) */
+	{"5f00::/16", false},        /* segment routing SIDs (RFC 9602) */
+	{"fc00::/7", false},         /* unique local (RFC 4193): our own prefix too, but @host */
+	{"fe80::/10", false},        /* link-local unicast (RFC 4291): all but @host's */
+	{"fec0::/10", false},        /* site-local, deprecated (RFC 3879) */
+	{"ff00::/8", false},         /* multicast (RFC 4291) */
 };
+
+/* Every built-in entry: the list above, then @host. */
+#define BUILTIN_ENTRIES (sizeof(builtin_rules) / sizeof(builtin_rules[0]) + 1)
 
 /* ---- ranking ------------------------------------------------------------------------ */
 
-/*
- * A rule's rank orders the rules that match a packet; the highest decides:
- *   bits 4..9  prefix length, 0..32           a longer prefix first (a name's addresses: 32),
- *   bits 2..3  qualifier: 0 none, 1 protocol,  then the more specific qualifier,
- *              2 protocol and ports
- *   bit 1      not built in                    then the command line over a default,
- *   bit 0      block                           then block over allow.
- */
-#define RANK_BLOCK 1u
-/* in interval_rank only: a qualified rule outranks the interval's winner somewhere in it */
-#define RANK_QUALIFIED_IN_PLAY 0x8000u
-
-/*
- * A rule as the IPv4 lookup sees it: its network in host order, @host resolved to the
- * gateway. (IPv6 rules, when they come, get a table of their own.)
- */
+/* A rule as the IPv4 lookup sees it: its network in host order, @host resolved to the gateway. */
 struct v4_rule {
 	bool allow;
 	uint32_t net;
@@ -74,23 +92,11 @@ struct v4_rule {
 	uint16_t port_lo, port_hi;
 };
 
-static bool has_ports(uint8_t proto, uint16_t port_lo, uint16_t port_hi)
-{
-	return proto && !(port_lo == 0 && port_hi == 65535);
-}
-
-static uint16_t rank_of(uint8_t prefix_len, uint8_t proto, bool ports, bool allow, bool builtin)
-{
-	unsigned qualifier = proto == 0 ? 0 : ports ? 2 : 1;
-
-	return (uint16_t)((unsigned)prefix_len << 4 | qualifier << 2 | (builtin ? 0u : 2u) |
-			  (allow ? 0u : RANK_BLOCK));
-}
-
 static uint16_t rule_rank(const struct v4_rule *r, bool from_command_line)
 {
-	return rank_of(r->prefix_len, r->proto, has_ports(r->proto, r->port_lo, r->port_hi),
-		       r->allow, !from_command_line);
+	return policy_rank_of(r->prefix_len, r->proto,
+			      policy_has_ports(r->proto, r->port_lo, r->port_hi), r->allow,
+			      !from_command_line);
 }
 
 /* An address rule of the lookup: which entry it is, and its rank. */
@@ -122,101 +128,79 @@ struct policy_qualified {
 	uint32_t entry;
 };
 
-/**
- * struct policy - the rules compiled for a fast lookup, built by policy_compile()
- * @interval_count: entries in @interval_start, @interval_rank and @interval_entry
- * @interval_start: ascending first addresses of the intervals that the rules' prefixes
- *                  cut the address space into; [0] is always 0
- * @interval_rank: for each interval, the rank of the winning rule without a protocol
- *                 (lowest bit set: block), and a flag for "a rule with a protocol
- *                 covers this interval and outranks that winner"
- * @interval_entry: for each interval, which rule that winner is
- * @qualified_count: entries in @qualified
- * @qualified: rules with a protocol, highest rank first
- * @entries: every rule, built-in ones first, as listed to people; @hits counts decisions
- * @name_rules: how many of them name names
- *
- * A lookup is a binary search of the intervals; only inside the network of a rule with
- * a protocol does it go on to scan the qualified rules that outrank the interval's winner.
- * No allocation.
- */
-struct policy {
-	unsigned interval_count;
-	uint32_t *interval_start;
-	uint16_t *interval_rank;
-	uint32_t *interval_entry;
-	unsigned qualified_count;
-	struct policy_qualified *qualified;
-	size_t entry_count;
-	struct policy_entry *entries;
-	uint64_t *hits;
-	size_t name_rules;
-};
 
 /*
- * Every rule in one list: the built-ins, the gateway, then the given ones (@entries), and
- * the address rules among them ranked for the lookup (@out). Return: how many are in @out.
+ * Every rule in one list, as listed to people: the built-ins, the gateway (@host), then the
+ * given ones. Return: how many.
  */
-static size_t gather_rules(struct ranked_rule *out, struct policy_entry *entries,
-			   size_t *entry_count, const struct policy_rule *rules, size_t count,
-			   uint32_t gateway)
+static size_t gather_entries(struct policy_entry *entries, const struct policy_rule *rules,
+			     size_t count)
 {
-	size_t n = 0, e = 0;
+	size_t e = 0;
 
-	for (size_t i = 0; i < sizeof(builtin_rules) / sizeof(builtin_rules[0]); i++) {
-		struct v4_rule r = {.allow = builtin_rules[i].allow, .port_hi = 65535};
+	for (size_t i = 0; i < BUILTIN_ENTRIES - 1; i++) {
+		struct policy_rule r = {.allow = builtin_rules[i].allow, .port_hi = 65535};
+		uint32_t net;
 		unsigned len;
 
-		ipv4_cidr_parse(builtin_rules[i].cidr, &r.net, &len);
-		r.prefix_len = (uint8_t)len;
-		if (entries)
-			entries[e] = (struct policy_entry){
-				.rule = {.allow = r.allow,
-					 .dst = {inet_from_v4(r.net), r.prefix_len},
-					 .port_hi = 65535},
-				.builtin = true};
-		out[n++] = (struct ranked_rule){r, rule_rank(&r, false), (uint32_t)e++};
+		if (ipv4_cidr_parse(builtin_rules[i].cidr, &net, &len))
+			r.dst = (struct inet_prefix){inet_from_v4(net), (uint8_t)len};
+		else
+			inet6_cidr_parse(builtin_rules[i].cidr, &r.dst);
+		entries[e++] = (struct policy_entry){.rule = r, .builtin = true};
 	}
-	out[n].rule = (struct v4_rule){.allow = true, .net = gateway, .prefix_len = 32,
-				       .port_hi = 65535};
-	out[n].rank = rule_rank(&out[n].rule, false);
-	out[n].entry = (uint32_t)e;
-	if (entries)
-		entries[e] = (struct policy_entry){
-			.rule = {.allow = true, .is_gateway = true,
-				 .dst = {inet_from_v4(0), 32}, .port_hi = 65535},
-			.builtin = true};
-	n++;
-	e++;
+	entries[e++] = (struct policy_entry){
+		.rule = {.allow = true, .is_gateway = true, .dst = {inet_from_v4(0), 32},
+			 .port_hi = 65535},
+		.builtin = true};
 	if (count > POLICY_MAX_RULES)
 		count = POLICY_MAX_RULES;
-	for (size_t i = 0; i < count; i++) {
-		const struct policy_rule *r = &rules[i];
+	for (size_t i = 0; i < count; i++)
+		entries[e++] = (struct policy_entry){.rule = rules[i]};
+	return e;
+}
 
-		if (entries)
-			entries[e] = (struct policy_entry){.rule = *r};
-		if (r->is_name || !inet_is_v4(&r->dst.addr)) {
-			e++;
+/*
+ * The IPv4 address rules among @entries, ranked for the lookup (@out), @host resolved to
+ * @host4. Return: how many are in @out.
+ */
+static size_t rank_v4(struct ranked_rule *out, const struct policy_entry *entries, size_t count,
+		      uint32_t host4)
+{
+	size_t n = 0;
+
+	for (size_t e = 0; e < count; e++) {
+		const struct policy_rule *r = &entries[e].rule;
+
+		if (!policy_rule_is_v4(r))
 			continue;
-		}
 		out[n].rule = (struct v4_rule){
 			.allow = r->allow,
-			.net = r->is_gateway ? gateway : inet_v4(&r->dst.addr),
-			.prefix_len = r->dst.len,
+			.net = r->is_gateway ? host4 : inet_v4(&r->dst.addr),
+			.prefix_len = r->is_gateway ? 32 : r->dst.len,
 			.proto = r->proto,
 			.port_lo = r->port_lo,
 			.port_hi = r->port_hi,
 		};
-		out[n].rank = rule_rank(&out[n].rule, true);
-		out[n].entry = (uint32_t)e++;
+		if (r->dst.len == 0 && !r->is_gateway)
+			out[n].rule.net = 0;
+		out[n].rank = rule_rank(&out[n].rule, !entries[e].builtin);
+		out[n].entry = (uint32_t)e;
 		n++;
 	}
-	if (entry_count)
-		*entry_count = e;
 	return n;
 }
 
-#define BUILTIN_ENTRIES (sizeof(builtin_rules) / sizeof(builtin_rules[0]) + 1)
+/* The hosts "@host" stands for, sorted into the families. */
+static void take_hosts(struct policy *p, const struct inet_addr *hosts, size_t host_count)
+{
+	for (size_t i = 0; i < host_count; i++) {
+		if (inet_is_v4(&hosts[i]))
+			p->host4 = inet_v4(&hosts[i]);
+		else if (p->hosts6_count < POLICY_HOSTS6_MAX)
+			p->hosts6[p->hosts6_count++] = hosts[i];
+	}
+}
 
 /* Is a qualified rule in play for @dst: does it match its network and outrank @fallback? */
 static bool in_play(const struct policy_qualified *q, uint16_t fallback, uint32_t dst)
@@ -252,6 +236,7 @@ void policy_free(struct policy *p)
 	free(p->qualified);
 	free(p->entries);
 	free(p->hits);
+	policy6_free(&p->v6);
 	free(p);
 }
 
@@ -303,7 +288,7 @@ static unsigned merge_intervals(struct policy *p, const struct ranked_rule *all,
 }
 
 struct policy *policy_compile(const struct policy_rule *rules, size_t count,
-			      const struct inet_addr *gateway)
+			      const struct inet_addr *hosts, size_t host_count)
 {
 	size_t max = BUILTIN_ENTRIES + (count > POLICY_MAX_RULES ? POLICY_MAX_RULES : count);
 	size_t points_max = 2 * max + 1, n;
@@ -322,7 +307,9 @@ struct policy *policy_compile(const struct policy_rule *rules, size_t count,
 	if (!p->interval_start || !p->interval_rank || !p->interval_entry || !p->qualified ||
 	    !p->entries || !p->hits)
 		goto fail;
-	n = gather_rules(all, p->entries, &p->entry_count, rules, count, inet_v4(gateway));
+	take_hosts(p, hosts, host_count);
+	p->entry_count = gather_entries(p->entries, rules, count);
+	n = rank_v4(all, p->entries, p->entry_count, p->host4);
 	for (size_t i = 0; i < p->entry_count; i++)
 		p->name_rules += p->entries[i].rule.is_name;
 
@@ -337,7 +324,7 @@ struct policy *policy_compile(const struct policy_rule *rules, size_t count,
 		if (r->proto)
 			p->qualified[p->qualified_count++] = (struct policy_qualified){
 				.net = r->net, .mask = mask, .rank = all[i].rank, .proto = r->proto,
-				.has_ports = has_ports(r->proto, r->port_lo, r->port_hi),
+				.has_ports = policy_has_ports(r->proto, r->port_lo, r->port_hi),
 				.allow = r->allow, .port_lo = r->port_lo, .port_hi = r->port_hi,
 				.entry = all[i].entry};
 	}
@@ -346,6 +333,10 @@ struct policy *policy_compile(const struct policy_rule *rules, size_t count,
 	p->interval_start[points++] = 0;
 	p->interval_count = merge_intervals(p, all, n, points);
 	free(all);
+	if (policy6_compile(p) < 0) {
+		policy_free(p);
+		return NULL;
+	}
 	return p;
 fail:
 	free(all);
@@ -474,11 +465,19 @@ struct policy_verdict policy_decide(const struct policy *p, uint32_t dst, uint8_
 	return (struct policy_verdict){false, -1, fallback};
 }
 
+struct policy_verdict policy_decide_any(const struct policy *p, const struct inet_addr *dst,
+					uint8_t proto, uint16_t port, enum policy_ports ports)
+{
+	if (!inet_is_v4(dst))
+		return policy6_decide(p, dst, proto, port, ports);
+	return policy_decide(p, inet_v4(dst), proto, port, ports);
+}
+
 bool policy_allows(const struct policy *p, const struct inet_addr *dst, uint8_t proto,
 		   uint16_t port, enum policy_ports ports)
 {
 	if (!inet_is_v4(dst))
-		return false; /* no IPv6 destination is allowed yet */
+		return policy6_decide(p, dst, proto, port, ports).allow;
 	return policy_decide(p, inet_v4(dst), proto, port, ports).allow;
 }
 
@@ -519,11 +518,12 @@ bool policy_has_names(const struct policy *p)
 	return p->name_rules > 0;
 }
 
-uint16_t policy_name_rank(const struct policy *p, size_t i)
+uint16_t policy_name_rank(const struct policy *p, size_t i, bool v6)
 {
 	const struct policy_rule *r = &p->entries[i].rule;
 
-	return rank_of(32, r->proto, has_ports(r->proto, r->port_lo, r->port_hi), r->allow, false);
+	return policy_rank_of(v6 ? 128 : 32, r->proto,
+			      policy_has_ports(r->proto, r->port_lo, r->port_hi), r->allow, false);
 }
 
 /* ---- the reference ------------------------------------------------------------------------ */
@@ -570,20 +570,33 @@ static bool reference_proto(const struct ranked_rule *all, size_t n, uint32_t ds
 }
 
 bool policy_allows_reference(const struct policy_rule *rules, size_t count,
-			     const struct inet_addr *gateway, const struct inet_addr *dst_addr,
-			     uint8_t proto, uint16_t port, enum policy_ports ports)
+			     const struct inet_addr *hosts, size_t host_count,
+			     const struct inet_addr *dst_addr, uint8_t proto, uint16_t port,
+			     enum policy_ports ports)
 {
 	size_t max = BUILTIN_ENTRIES + (count > POLICY_MAX_RULES ? POLICY_MAX_RULES : count);
 	struct ranked_rule *all = malloc(max * sizeof(*all));
+	struct policy_entry *entries = malloc(max * sizeof(*entries));
+	struct policy hosts_of = {0};
 	uint32_t dst = inet_v4(dst_addr);
 	bool allowed = false;
-	size_t n;
+	size_t n, e;
 
-	if (!all || !inet_is_v4(dst_addr)) {
+	if (!all || !entries) {
 		free(all);
+		free(entries);
 		return false;
 	}
-	n = gather_rules(all, NULL, NULL, rules, count, inet_v4(gateway));
+	take_hosts(&hosts_of, hosts, host_count);
+	e = gather_entries(entries, rules, count);
+	if (!inet_is_v4(dst_addr)) {
+		allowed = policy6_reference(entries, e, hosts_of.hosts6, hosts_of.hosts6_count,
+					    dst_addr, proto, port, ports);
+		free(all);
+		free(entries);
+		return allowed;
+	}
+	n = rank_v4(all, entries, e, hosts_of.host4);
 	switch (ports) {
 	case POLICY_PORT_KNOWN:
 		if (proto != PROTO_TCP && proto != PROTO_UDP)
@@ -602,5 +615,6 @@ bool policy_allows_reference(const struct policy_rule *rules, size_t count,
 		break;
 	}
 	free(all);
+	free(entries);
 	return allowed;
 }

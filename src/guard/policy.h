@@ -17,34 +17,44 @@
  * Rule syntax (after --allow/--block; options.c splits the value at commas):
  *
  *   RULE   = TARGET | PROTO ":" [TARGET] [":" PORTS]
+ *          | IPV6 | PROTO ":[" IPV6 "]" [":" PORTS]
  *   TARGET = CIDR | "@host" | NAME | "*." NAME     empty TARGET = 0.0.0.0/0
  *   CIDR   = A.B.C.D ["/" 0-32]        bare address = /32; host bits must be clear
+ *   IPV6   = an IPv6 address ["/" 0-128] (bare: /128; host bits must be clear); with a
+ *            protocol it goes in brackets, its colons are not the rule's
+ *   A /0 is every address of both families: 0.0.0.0/0 and ::/0 are the same rule
  *   NAME   = a host name (letters, digits, '-', '_'; an IDN in its xn-- form); case and a
  *            trailing dot do not matter. "*.NAME" is every name below NAME, not NAME itself
- *   PROTO  = "tcp" | "udp" | "icmp" | 1-255
+ *   PROTO  = "tcp" | "udp" | "icmp" | "icmpv6" | 1-255   ("icmp" is each family's:
+ *            ICMPv6 in IPv6; "icmpv6" only that)
  *   PORTS  = PORT ["-" PORT]           0-65535, tcp and udp only; destination port
  *
  * e.g. 203.0.113.0/24, @host, tcp:203.0.113.0/24:443, udp::53, tcp:github.com:443,
- *      '*.githubusercontent.com', udp:'*.example.net'
+ *      '*.githubusercontent.com', udp:'*.example.net', 2001:db8:100::/64,
+ *      tcp:[2001:db8::/32]:443
  *
  * A name stands for the addresses the VM's DNS answers give it (guard/learned.c), each as a
- * /32 while its answer's TTL lasts. Which rule decides (the most specific one that matches):
- *   1. the longest prefix (a name's addresses are /32);
+ * /32 (an IPv6 one as a /128) while its answer's TTL lasts. @host is the gateway: its IPv4
+ * address and, with IPv6, its global and link-local ones. Which rule decides (the most
+ * specific one that matches; IPv4 and IPv6 rules each judge their own family):
+ *   1. the longest prefix (a name's addresses are /32 and /128);
  *   2. then a rule with ports over a rule with only a protocol, over a rule with neither;
  *   3. then a rule of the command line (or added later) over a built-in default;
  *   4. then block over allow.
- * The built-in defaults: allow 0.0.0.0/0 and the gateway (@host, so DNS on it too); block
- * every block of the IANA IPv4 special-purpose registry and multicast (see policy.c).
+ * The built-in defaults: allow 0.0.0.0/0 (both families) and the gateway (@host, so DNS on it
+ * too); block every block of the IANA IPv4 and IPv6 special-purpose registries and
+ * multicast (see policy.c).
  */
 
 /**
  * struct policy_rule - one --allow or --block entry, as parsed
  * @allow: true for --allow, false for --block
- * @is_gateway: the rule named "@host": it means the gateway address /32
+ * @is_gateway: the rule named "@host": it means the gateway's addresses (/32, /128)
  * @is_name: the target is a name (@name), not an address
- * @dst: the destination network (host bits clear); 0.0.0.0/32 when @is_gateway or @is_name
+ * @dst: the destination network (host bits clear), of either family (a /0 of both);
+ *       0.0.0.0/32 when @is_gateway or @is_name
  * @name: with @is_name, the name or the names below it
- * @proto: 0 for any protocol, else an IPv4 protocol number (6 tcp, 17 udp, 1 icmp, ...)
+ * @proto: 0 for any protocol, else a protocol number (6 tcp, 17 udp, 1 icmp, 58 icmpv6...)
  * @port_lo: first destination port (0 with @port_hi 65535 = any port)
  * @port_hi: last destination port
  */
@@ -106,7 +116,7 @@ bool policy_rule_parse(const char *text, bool allow, struct policy_rule *out, ch
  * Return: @buf.
  */
 char *policy_rule_format(const struct policy_rule *r, char *buf, size_t size);
-/* "255:" + "*." and a name of 253, or an address "/128", + ":65535-65535" + NUL */
+/* "255:" + "*." and a name of 253, or "[" an address "/128]", + ":65535-65535" + NUL */
 #define POLICY_RULE_TEXT_LEN 280
 
 /** policy_rule_same() - whether @a and @b are the same rule (same verdict, same text) */
@@ -161,12 +171,14 @@ struct policy;
  * policy_compile() - build the lookup structure from the built-in and given rules
  * @rules: the rules (at most POLICY_MAX_RULES)
  * @count: their number
- * @gateway: the address "@host" stands for (IPv4)
+ * @hosts: the addresses "@host" stands for: the gateway's IPv4 address and, with IPv6, its
+ *         global and link-local ones
+ * @host_count: how many (1 to 3)
  *
  * Return: the compiled policy (policy_free() it), or NULL when out of memory.
  */
 struct policy *policy_compile(const struct policy_rule *rules, size_t count,
-			      const struct inet_addr *gateway);
+			      const struct inet_addr *hosts, size_t host_count);
 void policy_free(struct policy *p);
 
 /**
@@ -180,10 +192,14 @@ void policy_free(struct policy *p);
 struct policy_verdict policy_decide(const struct policy *p, uint32_t dst, uint8_t proto,
 				    uint16_t port, enum policy_ports ports);
 
+/** policy_decide_any() - policy_decide() for a destination of either family */
+struct policy_verdict policy_decide_any(const struct policy *p, const struct inet_addr *dst,
+					uint8_t proto, uint16_t port, enum policy_ports ports);
+
 /**
  * policy_allows() - may the VM send this packet to @dst, by the address rules?
  * @p: a compiled policy
- * @dst: destination address (an IPv6 one is never allowed yet)
+ * @dst: destination address, of either family
  * Return: true to allow.
  */
 bool policy_allows(const struct policy *p, const struct inet_addr *dst, uint8_t proto,
@@ -210,9 +226,9 @@ bool policy_has_names(const struct policy *p);
 
 /**
  * policy_name_rank() - the rank an address learned for name rule @i has, were it a /32
- *                      rule (to compare with policy_decide()'s)
+ *                      rule (@v6: a /128), to compare with policy_decide()'s
  */
-uint16_t policy_name_rank(const struct policy *p, size_t i);
+uint16_t policy_name_rank(const struct policy *p, size_t i, bool v6);
 
 /**
  * policy_allows_reference() - policy_allows() by a plain scan of every rule
@@ -221,7 +237,8 @@ uint16_t policy_name_rank(const struct policy *p, size_t i);
  * Same arguments as policy_compile() and policy_allows() together. Name rules are ignored.
  */
 bool policy_allows_reference(const struct policy_rule *rules, size_t count,
-			     const struct inet_addr *gateway, const struct inet_addr *dst,
-			     uint8_t proto, uint16_t port, enum policy_ports ports);
+			     const struct inet_addr *hosts, size_t host_count,
+			     const struct inet_addr *dst, uint8_t proto, uint16_t port,
+			     enum policy_ports ports);
 
 #endif

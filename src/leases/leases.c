@@ -11,7 +11,7 @@
 
 #define SELF_IS_OWNER "owner_pid = ?10 AND owner_start = ?11 AND owner_boot = ?12"
 
-/* Parameters ?10..?13 are always the calling instance (bound by stmt_get()). */
+/* Parameters ?10..?13 are always the calling instance (bound by lease_stmt()). */
 const char *const lease_stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -68,6 +68,17 @@ const char *const lease_stmt_sql[ST__COUNT] = {
 		    "quarantined_until, updated FROM leases ORDER BY network, address",
 	[ST_PEEK] = "SELECT network, address, mac, " OWNER_COLS ", bound, expires, "
 		    "quarantined_until, updated FROM leases WHERE network = ?1 AND address = ?2",
+	/* IPv6 addresses claimed by duplicate address detection (claims6.c) */
+	[ST_ADDR_CLAIM_GET] = "SELECT mac, " OWNER_COLS ", until FROM addr_claims "
+			      "WHERE network = ?1 AND address = ?2",
+	[ST_ADDR_CLAIM_PUT] = "INSERT OR REPLACE INTO addr_claims (network, address, mac, "
+			      OWNER_COLS ", until, claimed) VALUES (?1, ?2, ?3, ?10, ?11, ?12, "
+			      "?13, ?4, ?5)",
+	[ST_ADDR_CLAIM_DEL] = "DELETE FROM addr_claims WHERE network = ?1 AND address = ?2 AND "
+			      SELF_IS_OWNER,
+	[ST_ADDR_CLAIM_DEL_ALL] = "DELETE FROM addr_claims WHERE network = ?1 AND " SELF_IS_OWNER,
+	[ST_ADDR_CLAIM_LIST] = "SELECT network, address, mac, " OWNER_COLS ", until, claimed "
+			       "FROM addr_claims ORDER BY network, address",
 };
 
 /* ---- owners ------------------------------------------------------------------------- */
@@ -91,7 +102,7 @@ enum lease_owner_state lease_owner_state(const struct process_identity *o,
 	return start == o->start_time ? OWNER_RUNNING : OWNER_GONE;
 }
 
-static bool owner_is(const struct process_identity *a, const struct process_identity *b)
+bool lease_owner_is(const struct process_identity *a, const struct process_identity *b)
 {
 	return a->pid == b->pid && a->start_time == b->start_time &&
 	       strcmp(a->boot_id, b->boot_id) == 0;
@@ -106,7 +117,7 @@ static enum lease_result failure(struct lease_db *db)
 }
 
 /* A statement, reset, with the calling instance bound to ?10..?13 when it uses them. */
-static sqlite3_stmt *stmt_get(struct lease_db *db, enum stmt_id id, const struct process_identity *self)
+sqlite3_stmt *lease_stmt(struct lease_db *db, enum stmt_id id, const struct process_identity *self)
 {
 	sqlite3_stmt *s = db->stmt[id];
 
@@ -123,7 +134,7 @@ static sqlite3_stmt *stmt_get(struct lease_db *db, enum stmt_id id, const struct
 }
 
 /* Run a statement that returns no row. */
-static int stmt_exec(struct lease_db *db, sqlite3_stmt *s)
+int lease_stmt_exec(struct lease_db *db, sqlite3_stmt *s)
 {
 	int r = sqlite3_step(s);
 
@@ -132,24 +143,24 @@ static int stmt_exec(struct lease_db *db, sqlite3_stmt *s)
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-static int tx_begin(struct lease_db *db)
+int lease_tx_begin(struct lease_db *db)
 {
-	return stmt_exec(db, stmt_get(db, ST_BEGIN, NULL));
+	return lease_stmt_exec(db, lease_stmt(db, ST_BEGIN, NULL));
 }
 
-static int tx_commit(struct lease_db *db)
+int lease_tx_commit(struct lease_db *db)
 {
-	return stmt_exec(db, stmt_get(db, ST_COMMIT, NULL));
+	return lease_stmt_exec(db, lease_stmt(db, ST_COMMIT, NULL));
 }
 
-static void tx_rollback(struct lease_db *db)
+void lease_tx_rollback(struct lease_db *db)
 {
 	if (!sqlite3_get_autocommit(db->db))
-		stmt_exec(db, stmt_get(db, ST_ROLLBACK, NULL));
+		lease_stmt_exec(db, lease_stmt(db, ST_ROLLBACK, NULL));
 }
 
 /* Columns @col.. hold OWNER_COLS: read them into @o. */
-static void column_owner(sqlite3_stmt *s, int col, struct process_identity *o)
+void lease_column_owner(sqlite3_stmt *s, int col, struct process_identity *o)
 {
 	const unsigned char *boot = sqlite3_column_text(s, col + 2);
 
@@ -161,7 +172,7 @@ static void column_owner(sqlite3_stmt *s, int col, struct process_identity *o)
 	snprintf(o->boot_id, sizeof(o->boot_id), "%s", boot ? (const char *)boot : "");
 }
 
-static void bind_addr(sqlite3_stmt *s, int col, const struct inet_addr *a)
+void lease_bind_addr(sqlite3_stmt *s, int col, const struct inet_addr *a)
 {
 	sqlite3_bind_blob(s, col, a->b, INET_ADDR_LEN, SQLITE_TRANSIENT);
 }
@@ -188,17 +199,17 @@ int lease_claim_mac(struct lease_db *db, const char *network, const uint8_t mac[
 
 	mac_format(mac, mac_str);
 	*holder = 0;
-	if (tx_begin(db) < 0)
+	if (lease_tx_begin(db) < 0)
 		goto db_error;
-	s = stmt_get(db, ST_CLAIM_GET, self);
+	s = lease_stmt(db, ST_CLAIM_GET, self);
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, mac_str, -1, SQLITE_STATIC);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW: {
 		struct process_identity other;
 
-		column_owner(s, 0, &other);
-		if (!owner_is(&other, self) &&
+		lease_column_owner(s, 0, &other);
+		if (!lease_owner_is(&other, self) &&
 		    lease_owner_state(&other, &db->self, sqlite3_column_int64(s, 4), now) ==
 			    OWNER_RUNNING) {
 			*holder = other.pid;
@@ -214,24 +225,24 @@ int lease_claim_mac(struct lease_db *db, const char *network, const uint8_t mac[
 	}
 	sqlite3_reset(s);
 	if (result == 0) {
-		s = stmt_get(db, ST_CLAIM_PRUNE, NULL);
+		s = lease_stmt(db, ST_CLAIM_PRUNE, NULL);
 		sqlite3_bind_int64(s, 1, now);
-		if (stmt_exec(db, s) < 0)
+		if (lease_stmt_exec(db, s) < 0)
 			goto db_error;
-		s = stmt_get(db, ST_CLAIM_PUT, self);
+		s = lease_stmt(db, ST_CLAIM_PUT, self);
 		sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, mac_str, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, until);
 		sqlite3_bind_int64(s, 4, now);
-		if (stmt_exec(db, s) < 0)
+		if (lease_stmt_exec(db, s) < 0)
 			goto db_error;
 	}
-	if (tx_commit(db) < 0)
+	if (lease_tx_commit(db) < 0)
 		goto db_error;
 	return result;
 db_error:
 	lease_set_db_err(db, err, err_size);
-	tx_rollback(db);
+	lease_tx_rollback(db);
 	return -1;
 }
 
@@ -242,21 +253,25 @@ int lease_unclaim(struct lease_db *db, const char *network, const uint8_t mac[6]
 	sqlite3_stmt *s;
 
 	mac_format(mac, mac_str);
-	if (tx_begin(db) < 0)
+	if (lease_tx_begin(db) < 0)
 		return -1;
-	s = stmt_get(db, ST_LET_GO_ALL, self);
+	s = lease_stmt(db, ST_LET_GO_ALL, self);
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now);
-	if (stmt_exec(db, s) < 0)
+	if (lease_stmt_exec(db, s) < 0)
 		goto fail;
-	s = stmt_get(db, ST_CLAIM_DEL, self);
+	s = lease_stmt(db, ST_CLAIM_DEL, self);
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, mac_str, -1, SQLITE_STATIC);
-	if (stmt_exec(db, s) < 0 || tx_commit(db) < 0)
+	if (lease_stmt_exec(db, s) < 0)
+		goto fail;
+	s = lease_stmt(db, ST_ADDR_CLAIM_DEL_ALL, self); /* the VM's IPv6 addresses go too */
+	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
+	if (lease_stmt_exec(db, s) < 0 || lease_tx_commit(db) < 0)
 		goto fail;
 	return 0;
 fail:
-	tx_rollback(db);
+	lease_tx_rollback(db);
 	return -1;
 }
 
@@ -272,8 +287,8 @@ static bool row_is_free(struct lease_db *db, sqlite3_stmt *s, int col,
 {
 	struct process_identity o;
 
-	column_owner(s, col, &o);
-	if (owner_is(&o, req->self))
+	lease_column_owner(s, col, &o);
+	if (lease_owner_is(&o, req->self))
 		return true;
 	return lease_owner_state(&o, &db->self, sqlite3_column_int64(s, col + 4), req->now) !=
 	       OWNER_RUNNING;
@@ -294,9 +309,9 @@ static int requested_is_free(struct lease_db *db, const struct lease_request *re
 
 	if (!in_range(&req->requested, &req->first, &req->last))
 		return 0;
-	s = stmt_get(db, ST_ROW_GET, req->self);
+	s = lease_stmt(db, ST_ROW_GET, req->self);
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, &req->requested);
+	lease_bind_addr(s, 2, &req->requested);
 	r = sqlite3_step(s);
 	if (r == SQLITE_DONE)
 		r = 1; /* never handed out */
@@ -312,13 +327,13 @@ static int requested_is_free(struct lease_db *db, const struct lease_request *re
 static int find_sticky(struct lease_db *db, const struct lease_request *req, const char *mac,
 		       struct inet_addr *addr)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_BY_MAC, req->self);
+	sqlite3_stmt *s = lease_stmt(db, ST_BY_MAC, req->self);
 	int r;
 
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, mac, -1, SQLITE_STATIC);
-	bind_addr(s, 3, &req->first);
-	bind_addr(s, 4, &req->last);
+	lease_bind_addr(s, 3, &req->first);
+	lease_bind_addr(s, 4, &req->last);
 	sqlite3_bind_int64(s, 5, req->now);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		if (row_is_free(db, s, 1, req)) {
@@ -344,14 +359,14 @@ static bool addr_next(struct inet_addr *a)
 static int find_never_used(struct lease_db *db, const struct lease_request *req,
 			   struct inet_addr *addr)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_IN_POOL, NULL);
+	sqlite3_stmt *s = lease_stmt(db, ST_IN_POOL, NULL);
 	struct inet_addr want = req->first;
 	bool past_end = false;
 	int r;
 
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, &req->first);
-	bind_addr(s, 3, &req->last);
+	lease_bind_addr(s, 2, &req->first);
+	lease_bind_addr(s, 3, &req->last);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct inet_addr row = column_addr(s, 0);
 
@@ -372,13 +387,13 @@ static int find_never_used(struct lease_db *db, const struct lease_request *req,
 static int find_least_recent(struct lease_db *db, const struct lease_request *req,
 			     struct inet_addr *addr, unsigned *held)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_LRU, req->self);
+	sqlite3_stmt *s = lease_stmt(db, ST_LRU, req->self);
 	int r;
 
 	*held = 0;
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, &req->first);
-	bind_addr(s, 3, &req->last);
+	lease_bind_addr(s, 2, &req->first);
+	lease_bind_addr(s, 3, &req->last);
 	sqlite3_bind_int64(s, 4, req->now);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		if (row_is_free(db, s, 1, req)) {
@@ -396,30 +411,30 @@ static int find_least_recent(struct lease_db *db, const struct lease_request *re
 static int take(struct lease_db *db, const struct lease_request *req, const char *mac,
 		const struct inet_addr *addr)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_TAKE, req->self);
+	sqlite3_stmt *s = lease_stmt(db, ST_TAKE, req->self);
 
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, addr);
+	lease_bind_addr(s, 2, addr);
 	sqlite3_bind_text(s, 3, mac, -1, SQLITE_STATIC);
 	if (req->client_id && req->client_id_len)
 		sqlite3_bind_blob(s, 4, req->client_id, (int)req->client_id_len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, req->bind);
 	sqlite3_bind_int64(s, 6, req->lease_end);
 	sqlite3_bind_int64(s, 7, req->now);
-	if (stmt_exec(db, s) < 0)
+	if (lease_stmt_exec(db, s) < 0)
 		return -1;
-	s = stmt_get(db, ST_LET_GO_OTHERS, req->self);
+	s = lease_stmt(db, ST_LET_GO_OTHERS, req->self);
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, addr);
+	lease_bind_addr(s, 2, addr);
 	sqlite3_bind_int64(s, 3, req->now);
-	if (stmt_exec(db, s) < 0)
+	if (lease_stmt_exec(db, s) < 0)
 		return -1;
 	/* keep the MAC claim alive as long as the lease, for owners out of /proc's sight */
-	s = stmt_get(db, ST_CLAIM_EXTEND, req->self);
+	s = lease_stmt(db, ST_CLAIM_EXTEND, req->self);
 	sqlite3_bind_text(s, 1, req->network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, mac, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, req->lease_end);
-	return stmt_exec(db, s);
+	return lease_stmt_exec(db, s);
 }
 
 /* How many addresses [@first, @last] holds, for messages (capped: IPv6 pools are huge). */
@@ -444,7 +459,7 @@ enum lease_result lease_allocate(struct lease_db *db, const struct lease_request
 	int found = 0;
 
 	mac_format(req->mac, mac);
-	if (tx_begin(db) < 0)
+	if (lease_tx_begin(db) < 0)
 		goto db_error;
 	if (req->requested_only) {
 		found = requested_is_free(db, req);
@@ -471,13 +486,13 @@ enum lease_result lease_allocate(struct lease_db *db, const struct lease_request
 	}
 	if (found < 0 || (found == 1 && take(db, req, mac, addr) < 0))
 		goto db_error;
-	if (tx_commit(db) < 0)
+	if (lease_tx_commit(db) < 0)
 		goto db_error;
 	return result;
 db_error:
 	lease_set_db_err(db, err, err_size);
 	result = failure(db);
-	tx_rollback(db);
+	lease_tx_rollback(db);
 	return result;
 }
 
@@ -485,25 +500,25 @@ enum lease_result lease_release(struct lease_db *db, const char *network,
 				const struct inet_addr *addr, const struct process_identity *self,
 				int64_t now)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_RELEASE, self);
+	sqlite3_stmt *s = lease_stmt(db, ST_RELEASE, self);
 
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, addr);
+	lease_bind_addr(s, 2, addr);
 	sqlite3_bind_int64(s, 3, now);
-	return stmt_exec(db, s) == 0 ? LEASE_OK : failure(db);
+	return lease_stmt_exec(db, s) == 0 ? LEASE_OK : failure(db);
 }
 
 enum lease_result lease_decline(struct lease_db *db, const char *network,
 				const struct inet_addr *addr, const struct process_identity *self,
 				int64_t until, int64_t now)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_DECLINE, self);
+	sqlite3_stmt *s = lease_stmt(db, ST_DECLINE, self);
 
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, addr);
+	lease_bind_addr(s, 2, addr);
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, until);
-	return stmt_exec(db, s) == 0 ? LEASE_OK : failure(db);
+	return lease_stmt_exec(db, s) == 0 ? LEASE_OK : failure(db);
 }
 
 /* The current result of ST_LIST or ST_PEEK as a row; its strings live until the reset. */
@@ -518,7 +533,7 @@ static void read_row(struct lease_db *db, sqlite3_stmt *s, int64_t now, struct l
 		.quarantined_until = sqlite3_column_int64(s, 9),
 		.updated = sqlite3_column_int64(s, 10),
 	};
-	column_owner(s, 3, &row->owner);
+	lease_column_owner(s, 3, &row->owner);
 	row->state = lease_owner_state(&row->owner, &db->self, row->expires, now);
 	if (!row->network)
 		row->network = "";
@@ -535,7 +550,7 @@ int lease_list(struct lease_db *db, void (*fn)(const struct lease_row *row, void
 
 	if (db->empty)
 		return 0;
-	s = stmt_get(db, ST_LIST, NULL);
+	s = lease_stmt(db, ST_LIST, NULL);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		struct lease_row row;
 
@@ -553,11 +568,11 @@ int lease_list(struct lease_db *db, void (*fn)(const struct lease_row *row, void
 int lease_peek(struct lease_db *db, const char *network, const struct inet_addr *addr,
 	       struct lease_row *row)
 {
-	sqlite3_stmt *s = stmt_get(db, ST_PEEK, NULL);
+	sqlite3_stmt *s = lease_stmt(db, ST_PEEK, NULL);
 	int r;
 
 	sqlite3_bind_text(s, 1, network, -1, SQLITE_STATIC);
-	bind_addr(s, 2, addr);
+	lease_bind_addr(s, 2, addr);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		read_row(db, s, time(NULL), row);

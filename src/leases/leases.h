@@ -92,7 +92,8 @@ int lease_claim_mac(struct lease_db *db, const char *network, const uint8_t mac[
 		    int64_t *holder, char *err, size_t err_size);
 
 /**
- * lease_unclaim() - this instance ends: free what it holds, keep the MAC→address memory
+ * lease_unclaim() - this instance ends: free what it holds (its IPv6 address claims too),
+ * keep the MAC→address memory
  * Return: 0, or -1 on a database error.
  */
 int lease_unclaim(struct lease_db *db, const char *network, const uint8_t mac[6],
@@ -198,6 +199,56 @@ int lease_list(struct lease_db *db, void (*fn)(const struct lease_row *row, void
  */
 int lease_peek(struct lease_db *db, const char *network, const struct inet_addr *addr,
 	       struct lease_row *row);
+
+/* ---- IPv6 addresses claimed by duplicate address detection (claims6.c) ------------------- */
+
+/**
+ * lease_claim_addr() - this instance's VM @mac claims IPv6 address @addr on @network
+ * @db: the database
+ * @network: the back-end's name for the network
+ * @addr: the address (the target of the VM's duplicate address detection)
+ * @mac: the VM's MAC
+ * @self: this instance
+ * @until: unix time until which the claim holds for an owner in another PID namespace
+ * @now: unix time
+ * @holder: with LEASE_TAKEN, the MAC of the VM that holds it
+ *
+ * The first claim wins while its owner runs, whoever asks later (lease_owner_state()): a
+ * claim of an owner that ended (SIGKILL, crash, reboot) is free again. One transaction.
+ * Return: LEASE_OK (this instance's now, or already), LEASE_TAKEN, LEASE_BUSY or
+ * LEASE_DB_ERROR.
+ */
+enum lease_result lease_claim_addr(struct lease_db *db, const char *network,
+				   const struct inet_addr *addr, const uint8_t mac[6],
+				   const struct process_identity *self, int64_t until, int64_t now,
+				   uint8_t holder[6]);
+
+/**
+ * lease_release_addr() - this instance lets @addr go (its VM gave it up). lease_unclaim()
+ * lets every claim of the instance go at its end. Return: LEASE_OK, LEASE_BUSY or
+ * LEASE_DB_ERROR.
+ */
+enum lease_result lease_release_addr(struct lease_db *db, const char *network,
+				     const struct inet_addr *addr,
+				     const struct process_identity *self);
+
+/** struct lease_addr_claim - one claimed IPv6 address, for listing */
+struct lease_addr_claim {
+	const char *network;
+	struct inet_addr address;
+	const char *mac;
+	struct process_identity owner;
+	enum lease_owner_state state;
+	int64_t claimed;
+};
+
+/**
+ * lease_list_addr_claims() - call @fn for every claimed address, by network then address
+ * Return: 0 (also for a database that has no claims yet), or -1 with @err set.
+ */
+int lease_list_addr_claims(struct lease_db *db,
+			   void (*fn)(const struct lease_addr_claim *c, void *ctx), void *ctx,
+			   char *err, size_t err_size);
 
 /** lease_db_sqlite_error() - the last SQLite error message of @db */
 const char *lease_db_sqlite_error(struct lease_db *db);

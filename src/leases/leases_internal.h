@@ -35,6 +35,11 @@ enum stmt_id {
 	ST_DECLINE,
 	ST_LIST,
 	ST_PEEK,
+	ST_ADDR_CLAIM_GET,
+	ST_ADDR_CLAIM_PUT,
+	ST_ADDR_CLAIM_DEL,
+	ST_ADDR_CLAIM_DEL_ALL,
+	ST_ADDR_CLAIM_LIST,
 	ST__COUNT
 };
 
@@ -78,5 +83,20 @@ void lease_set_db_err(struct lease_db *db, char *err, size_t err_size);
 
 /** lease_is_busy() - does the SQLite result @code mean another process holds the lock? */
 bool lease_is_busy(int code);
+
+/* ---- leases.c's plumbing, shared with claims6.c ------------------------------------------- */
+
+/** lease_stmt() - statement @id, reset, with @self bound to ?10..?13 when it uses them */
+sqlite3_stmt *lease_stmt(struct lease_db *db, enum stmt_id id, const struct process_identity *self);
+/** lease_stmt_exec() - run a statement that returns no row. Return: 0 or -1 */
+int lease_stmt_exec(struct lease_db *db, sqlite3_stmt *s);
+int lease_tx_begin(struct lease_db *db);
+int lease_tx_commit(struct lease_db *db);
+void lease_tx_rollback(struct lease_db *db);
+/** lease_column_owner() - columns @col.. of @s hold OWNER_COLS: read them into @o */
+void lease_column_owner(sqlite3_stmt *s, int col, struct process_identity *o);
+void lease_bind_addr(sqlite3_stmt *s, int col, const struct inet_addr *a);
+/** lease_owner_is() - the same process (pid, start time, boot) */
+bool lease_owner_is(const struct process_identity *a, const struct process_identity *b);
 
 #endif

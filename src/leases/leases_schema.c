@@ -60,7 +60,23 @@ static const char schema_sql[] =
 	" owner_pid_ns INTEGER NOT NULL,"
 	" until INTEGER NOT NULL," /* claim's end for an owner in another PID namespace */
 	" started INTEGER NOT NULL,"
-	" PRIMARY KEY (network, mac)) WITHOUT ROWID;";
+	" PRIMARY KEY (network, mac)) WITHOUT ROWID;"
+	/*
+	 * IPv6 addresses the VMs claimed by duplicate address detection: the first claim of an
+	 * address on a network wins while its owner runs (claims6.c). A table added to schema 2
+	 * as it is: an older sock-vmnet leaves it alone, so no version bump shuts it out.
+	 */
+	"CREATE TABLE IF NOT EXISTS addr_claims ("
+	" network TEXT NOT NULL,"
+	" address BLOB NOT NULL,"          /* 16 bytes */
+	" mac TEXT NOT NULL,"              /* the VM's */
+	" owner_pid INTEGER NOT NULL,"
+	" owner_start INTEGER NOT NULL,"
+	" owner_boot TEXT NOT NULL,"
+	" owner_pid_ns INTEGER NOT NULL,"
+	" until INTEGER NOT NULL,"         /* the claim's end for an owner in another PID namespace */
+	" claimed INTEGER NOT NULL,"
+	" PRIMARY KEY (network, address)) WITHOUT ROWID;";
 
 /* ST_LIST for a schema-1 database, read as it is (the listing changes nothing) */
 static const char list_v1_sql[] = "SELECT network, inet_v4(address), mac, " OWNER_COLS
@@ -221,6 +237,21 @@ static int64_t pragma_int(struct lease_db *db, const char *sql)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+/* Whether the database has table @name (one an older version did not make). */
+static bool table_exists(struct lease_db *db, const char *name)
+{
+	sqlite3_stmt *s;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
+			       "name = ?1", -1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
 }
 
 /* PRAGMA quick_check says "ok" for a sound database, otherwise what is wrong. */
@@ -413,7 +444,10 @@ struct lease_db *lease_db_open(const char *path, bool read_only, char *err, size
 	for (int i = 0; i < ST__COUNT && !db->empty; i++) {
 		const char *sql = lease_stmt_sql[i];
 
-		if (read_only && i != ST_LIST && i != ST_PEEK)
+		if (read_only && i != ST_LIST && i != ST_PEEK && i != ST_ADDR_CLAIM_LIST)
+			continue;
+		/* a database no instance of this version has written yet has no claims */
+		if (read_only && i == ST_ADDR_CLAIM_LIST && !table_exists(db, "addr_claims"))
 			continue;
 		if (read_only && i == ST_PEEK && db->version == 1)
 			continue;

@@ -139,3 +139,80 @@ bool inet_prefix_contains(const struct inet_prefix *p, const struct inet_addr *a
 		return false;
 	return rest == 0 || ((p->addr.b[whole] ^ a->b[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
+
+bool inet6_cidr_parse(const char *text, struct inet_prefix *p)
+{
+	char buf[INET_TEXT_LEN];
+	const char *slash = strchr(text, '/');
+	size_t addr_len = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long len = 128;
+
+	if (addr_len >= sizeof(buf))
+		return false;
+	memcpy(buf, text, addr_len);
+	buf[addr_len] = '\0';
+	if (!strchr(buf, ':') || inet_pton(AF_INET6, buf, p->addr.b) != 1 || inet_is_v4(&p->addr))
+		return false;
+	if (slash) {
+		char *end;
+
+		if (!isdigit((unsigned char)slash[1]))
+			return false;
+		len = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || len > 128)
+			return false;
+	}
+	p->len = (uint8_t)len;
+	return true;
+}
+
+/* The bit count of @p's prefix in the 16-byte form (IPv4's behind the 96 mapped bits). */
+static unsigned prefix_bits(const struct inet_prefix *p)
+{
+	return inet_is_v4(&p->addr) ? 96u + p->len : p->len;
+}
+
+bool inet_prefix_host_bits(const struct inet_prefix *p)
+{
+	struct inet_prefix q = *p;
+
+	inet_prefix_clear_host_bits(&q);
+	return !inet_equal(&q.addr, &p->addr);
+}
+
+void inet_prefix_clear_host_bits(struct inet_prefix *p)
+{
+	unsigned bits = prefix_bits(p);
+
+	for (unsigned i = 0; i < 16; i++) {
+		if (bits >= 8) {
+			bits -= 8;
+			continue;
+		}
+		p->addr.b[i] &= (uint8_t)(0xff << (8 - bits));
+		bits = 0;
+	}
+}
+
+void inet6_solicited_node(const struct inet_addr *a, struct inet_addr *group)
+{
+	static const uint8_t head[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+
+	memcpy(group->b, head, sizeof(head));
+	memcpy(group->b + 13, a->b + 13, 3);
+}
+
+void inet6_link_local_of_mac(const uint8_t mac[6], struct inet_addr *out)
+{
+	memset(out->b, 0, sizeof(out->b));
+	out->b[0] = 0xfe;
+	out->b[1] = 0x80;
+	out->b[8] = mac[0] ^ 0x02; /* the universal/local bit inverted */
+	out->b[9] = mac[1];
+	out->b[10] = mac[2];
+	out->b[11] = 0xff;
+	out->b[12] = 0xfe;
+	out->b[13] = mac[3];
+	out->b[14] = mac[4];
+	out->b[15] = mac[5];
+}

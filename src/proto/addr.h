@@ -128,4 +128,47 @@ struct inet_prefix {
 /** inet_prefix_contains() - whether @a is inside @p (and of its family) */
 bool inet_prefix_contains(const struct inet_prefix *p, const struct inet_addr *a);
 
+/**
+ * inet6_cidr_parse() - read "2001:db8::/32" or a bare IPv6 address (= /128)
+ * @text: the text
+ * @p: the prefix as written (host bits as given)
+ * Return: true on success; inet_prefix_host_bits() tells whether host bits are set.
+ */
+bool inet6_cidr_parse(const char *text, struct inet_prefix *p);
+
+/** inet_prefix_host_bits() - whether @p's address has bits set beyond its length */
+bool inet_prefix_host_bits(const struct inet_prefix *p);
+
+/** inet_prefix_clear_host_bits() - @p's address with the bits beyond its length cleared */
+void inet_prefix_clear_host_bits(struct inet_prefix *p);
+
+/* ---- IPv6 addresses (RFC 4291) --------------------------------------------------------- */
+
+/** inet6_is_link_local() - fe80::/10 */
+static inline bool inet6_is_link_local(const struct inet_addr *a)
+{
+	return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/** inet6_is_multicast() - ff00::/8 (never true of an IPv4-mapped address) */
+static inline bool inet6_is_multicast(const struct inet_addr *a)
+{
+	return a->b[0] == 0xff;
+}
+
+/** inet6_solicited_node() - the solicited-node multicast group of @a: ff02::1:ff00:0/104 */
+void inet6_solicited_node(const struct inet_addr *a, struct inet_addr *group);
+
+/**
+ * inet6_link_local_of_mac() - the link-local address a host forms from its MAC: fe80::/64
+ * and the modified EUI-64 interface identifier (RFC 4291 2.5.1, appendix A; RFC 2464 4)
+ */
+void inet6_link_local_of_mac(const uint8_t mac[6], struct inet_addr *out);
+
+/** inet6_in_prefix64() - whether @a is inside the /64 @prefix (IPv6 only) */
+static inline bool inet6_in_prefix64(const struct inet_addr *a, const struct inet_addr *prefix)
+{
+	return memcmp(a->b, prefix->b, 8) == 0;
+}
+
 #endif

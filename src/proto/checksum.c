@@ -82,3 +82,11 @@ uint64_t checksum_pseudo_ipv4(const uint8_t *ip, uint8_t proto, uint16_t l4_len)
 	pseudo[11] = (uint8_t)l4_len;
 	return checksum_add(0, pseudo, sizeof(pseudo));
 }
+
+uint64_t checksum_pseudo_ipv6(const uint8_t *ip6, uint8_t proto, uint32_t l4_len)
+{
+	uint8_t tail[8] = {(uint8_t)(l4_len >> 24), (uint8_t)(l4_len >> 16), (uint8_t)(l4_len >> 8),
+			   (uint8_t)l4_len, 0, 0, 0, proto};
+
+	return checksum_add(checksum_add(0, ip6 + 8, 32), tail, sizeof(tail));
+}

@@ -46,4 +46,15 @@ static inline uint16_t checksum_final(uint64_t sum)
  */
 uint64_t checksum_pseudo_ipv4(const uint8_t *ip, uint8_t proto, uint16_t l4_len);
 
+/**
+ * checksum_pseudo_ipv6() - the sum of an IPv6 pseudo-header (RFC 8200 8.1)
+ * @ip6: the IPv6 header, for its source and destination addresses (a Routing header's
+ *       final destination is not looked for: nothing here sends one)
+ * @proto: the upper-layer protocol
+ * @l4_len: the upper-layer packet's length
+ *
+ * Return: a running sum to continue with checksum_add().
+ */
+uint64_t checksum_pseudo_ipv6(const uint8_t *ip6, uint8_t proto, uint32_t l4_len);
+
 #endif

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* frame.c — bounds-checked views of Ethernet, ARP, IPv4, UDP, TCP and ICMP headers */
+/* frame.c — bounds-checked views of Ethernet, ARP, IPv4, IPv6, UDP, TCP, ICMP and ICMPv6 headers */
 #include "proto/frame.h"
 
 #include <stdio.h>
+
+#include "proto/ipv6_chain.h"
 
 static enum drop_reason parse_arp(struct frame_view *v)
 {
@@ -24,11 +26,10 @@ static enum drop_reason parse_arp(struct frame_view *v)
 	return DROP_NONE;
 }
 
-static enum drop_reason parse_l4(struct frame_view *v)
+/* frame_parse_l4()'s body, inlined into the IPv4 path (guard_bench: a call costs 2 ns a frame) */
+static inline enum drop_reason parse_l4(struct frame_view *v, const uint8_t *l4, size_t l4_len,
+					enum drop_reason malformed)
 {
-	const uint8_t *l4 = v->ip + v->ip_hdr_len;
-	size_t l4_len = v->ip_total_len - v->ip_hdr_len;
-
 	if (v->ip_frag_offset != 0)
 		return DROP_NONE; /* a later fragment has no transport header */
 
@@ -38,7 +39,7 @@ static enum drop_reason parse_l4(struct frame_view *v)
 			return DROP_RUNT;
 		/* a UDP length beyond the IP payload is malformed (unless fragmented) */
 		if (!v->ip_more_fragments && (be16(l4 + 4) < UDP_HDR_LEN || be16(l4 + 4) > l4_len))
-			return DROP_IP_MALFORMED;
+			return malformed;
 		v->src_port = be16(l4);
 		v->dst_port = be16(l4 + 2);
 		v->payload = l4 + UDP_HDR_LEN;
@@ -51,7 +52,7 @@ static enum drop_reason parse_l4(struct frame_view *v)
 			return DROP_RUNT;
 		doff = (size_t)(l4[12] >> 4) * 4;
 		if (doff < TCP_MIN_HDR_LEN || doff > l4_len)
-			return DROP_IP_MALFORMED;
+			return malformed;
 		v->src_port = be16(l4);
 		v->dst_port = be16(l4 + 2);
 		v->payload = l4 + doff;
@@ -59,12 +60,15 @@ static enum drop_reason parse_l4(struct frame_view *v)
 		break;
 	}
 	case IPPROTO_ICMP_:
+	default:
+		/* ICMP and ICMPv6, each in its own family only: ICMP in IPv6 is an unknown
+		 * protocol, and back */
+		if (v->ip_proto != (v->ip ? IPPROTO_ICMP_ : IPPROTO_ICMPV6_))
+			break;
 		if (l4_len < ICMP_MIN_LEN)
 			return DROP_RUNT;
 		v->icmp_type = l4[0];
 		v->icmp_code = l4[1];
-		break;
-	default:
 		break;
 	}
 	v->l4 = l4;
@@ -90,11 +94,18 @@ static enum drop_reason parse_ipv4(struct frame_view *v)
 	v->ip_hdr_len = hdr_len;
 	v->ip_total_len = total_len;
 	v->ip_proto = ip[9];
+	v->ip_ttl = ip[8];
 	v->ip_src = inet_from_v4(be32(ip + 12));
 	v->ip_dst = inet_from_v4(be32(ip + 16));
 	v->ip_more_fragments = frag & IPV4_FLAG_MF;
 	v->ip_frag_offset = frag & IPV4_OFFSET_MASK;
-	return parse_l4(v);
+	return parse_l4(v, ip + hdr_len, total_len - hdr_len, DROP_IP_MALFORMED);
+}
+
+enum drop_reason frame_parse_l4(struct frame_view *v, const uint8_t *l4, size_t l4_len,
+				enum drop_reason malformed)
+{
+	return parse_l4(v, l4, l4_len, malformed);
 }
 
 enum drop_reason frame_parse(struct frame_view *v, const uint8_t *data, size_t len)
@@ -108,14 +119,12 @@ enum drop_reason frame_parse(struct frame_view *v, const uint8_t *data, size_t l
 	v->l3 = data + ETH_HDR_LEN;
 	v->l3_len = len - ETH_HDR_LEN;
 
-	switch (v->ethertype) {
-	case ETHERTYPE_ARP:
-		return parse_arp(v);
-	case ETHERTYPE_IPV4:
+	/* IPv4 first, as before IPv6 came (guard_bench: a switch of three cost 6 instructions) */
+	if (v->ethertype == ETHERTYPE_IPV4)
 		return parse_ipv4(v);
-	default:
-		return DROP_NONE;
-	}
+	if (v->ethertype == ETHERTYPE_IPV6)
+		return ipv6_chain_walk(v);
+	return v->ethertype == ETHERTYPE_ARP ? parse_arp(v) : DROP_NONE;
 }
 
 char *frame_summary(const struct frame_view *v, char *buf, size_t size)
@@ -137,6 +146,11 @@ char *frame_summary(const struct frame_view *v, char *buf, size_t size)
 		inet_format(&v->ip_dst, dst);
 		snprintf(buf, size, "ipv4 proto=%u src=%s:%u dst=%s:%u len=%zu", v->ip_proto, src,
 			 v->src_port, dst, v->dst_port, v->len);
+	} else if (v->ip6) {
+		inet_format(&v->ip_src, src);
+		inet_format(&v->ip_dst, dst);
+		snprintf(buf, size, "ipv6 proto=%u src=[%s]:%u dst=[%s]:%u exts=%u len=%zu",
+			 v->ip_proto, src, v->src_port, dst, v->dst_port, v->ip6_ext_count, v->len);
 	} else {
 		mac_format(v->src_mac, mac);
 		snprintf(buf, size, "eth type=0x%04x src=%s len=%zu", v->ethertype, mac, v->len);

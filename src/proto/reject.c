@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "proto/byteorder.h"
-#include "proto/ipv4_frame.h"
+#include "proto/ip_frame.h"
 
 /* TCP flags of @v (its header is there whenever l4 is: frame_parse() checked the length). */
 static uint8_t tcp_flags(const struct frame_view *v)
@@ -23,9 +23,8 @@ static uint32_t sequence_length(const struct frame_view *v)
 
 size_t reject_reset_sender(const struct frame_view *v, uint8_t *out)
 {
-	struct ipv4_ends ends = {.src_mac = v->dst_mac, .dst_mac = v->src_mac,
-				 .src_ip = inet_v4(&v->ip_dst), .dst_ip = inet_v4(&v->ip_src),
-				 .src_port = v->dst_port, .dst_port = v->src_port};
+	struct ip_ends ends = {.src_mac = v->dst_mac, .dst_mac = v->src_mac, .src = v->ip_dst,
+			       .dst = v->ip_src, .src_port = v->dst_port, .dst_port = v->src_port};
 	struct tcp_fields tcp = {.flags = TCP_RST};
 	uint8_t flags;
 
@@ -37,19 +36,18 @@ size_t reject_reset_sender(const struct frame_view *v, uint8_t *out)
 		tcp.flags |= TCP_ACK;
 		tcp.ack = be32(v->l4 + 4) + sequence_length(v);
 	}
-	return ipv4_tcp_frame(out, 0, &ends, &tcp);
+	return ip_tcp_frame(out, 0, &ends, &tcp);
 }
 
 size_t reject_reset_receiver_at(const struct frame_view *v, uint32_t seq, uint8_t *out)
 {
-	struct ipv4_ends ends = {.src_mac = v->src_mac, .dst_mac = v->dst_mac,
-				 .src_ip = inet_v4(&v->ip_src), .dst_ip = inet_v4(&v->ip_dst),
-				 .src_port = v->src_port, .dst_port = v->dst_port};
+	struct ip_ends ends = {.src_mac = v->src_mac, .dst_mac = v->dst_mac, .src = v->ip_src,
+			       .dst = v->ip_dst, .src_port = v->src_port, .dst_port = v->dst_port};
 	struct tcp_fields tcp = {.flags = TCP_RST, .seq = seq};
 
 	if (!v->l4 || v->ip_proto != IPPROTO_TCP_ || (tcp_flags(v) & TCP_RST))
 		return 0;
-	return ipv4_tcp_frame(out, 0, &ends, &tcp);
+	return ip_tcp_frame(out, 0, &ends, &tcp);
 }
 
 size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out)
@@ -57,22 +55,48 @@ size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out)
 	return v->l4 ? reject_reset_receiver_at(v, be32(v->l4 + 4), out) : 0;
 }
 
-/* An ICMP error (types 3, 4, 5, 11, 12) is never answered with another. */
+/* An ICMP error (types 3, 4, 5, 11, 12; ICMPv6 types below 128) is never answered with another. */
 static bool is_icmp_error(const struct frame_view *v)
 {
+	if (v->ip6)
+		return v->ip_proto == IPPROTO_ICMPV6_ && (!v->l4 || v->icmp_type < 128);
 	return v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type != ICMP_TYPE_ECHO_REQUEST &&
 	       v->icmp_type != ICMP_TYPE_ECHO_REPLY && v->icmp_type != 13 && v->icmp_type != 14;
 }
 
-size_t reject_icmp_prohibited(const struct frame_view *v, const uint8_t router_mac[6],
-			      uint32_t router_ip, uint8_t *out)
+static bool to_a_group(const struct frame_view *v)
 {
-	struct ipv4_ends ends = {.src_mac = router_mac, .dst_mac = v->src_mac, .src_ip = router_ip,
-				 .dst_ip = inet_v4(&v->ip_src)};
+	return mac_is_multicast(v->dst_mac) ||
+	       (v->ip6 ? inet6_is_multicast(&v->ip_dst) : (inet_v4(&v->ip_dst) >> 28) == 0xe);
+}
+
+/* ICMPv6 destination unreachable, "administratively prohibited" (RFC 4443 3.1). */
+static size_t prohibited6(const struct frame_view *v, const uint8_t router_mac[6],
+			  const struct inet_addr *router, uint8_t *out)
+{
+	struct ip_ends ends = {.src_mac = router_mac, .dst_mac = v->src_mac, .src = *router,
+			       .dst = v->ip_src};
+	size_t quoted = v->ip_total_len < REJECT_QUOTE6_MAX ? v->ip_total_len : REJECT_QUOTE6_MAX;
+	uint8_t *body = out + IPV6_ICMP_BODY_OFFSET;
+
+	put_be32(body, 0); /* unused */
+	memcpy(body + 4, v->ip6, quoted);
+	return ipv6_icmp_frame(out, 4 + quoted, &ends, ICMPV6_DEST_UNREACH,
+			       ICMPV6_CODE_ADMIN_PROHIBITED, IPV6_DEFAULT_HOP_LIMIT);
+}
+
+size_t reject_icmp_prohibited(const struct frame_view *v, const uint8_t router_mac[6],
+			      const struct inet_addr *router, uint8_t *out)
+{
+	struct ipv4_ends ends = {.src_mac = router_mac, .dst_mac = v->src_mac,
+				 .src_ip = inet_v4(router), .dst_ip = inet_v4(&v->ip_src)};
 	size_t quoted;
 
-	if (!v->ip || v->ip_frag_offset || is_icmp_error(v) || mac_is_multicast(v->dst_mac) ||
-	    (inet_v4(&v->ip_dst) >> 28) == 0xe)
+	if ((!v->ip && !v->ip6) || v->ip_frag_offset || is_icmp_error(v) || to_a_group(v))
+		return 0;
+	if (v->ip6)
+		return inet_is_v4(router) ? 0 : prohibited6(v, router_mac, router, out);
+	if (!inet_is_v4(router))
 		return 0;
 	/* the offending header and the first 8 bytes of its payload (RFC 792) */
 	quoted = v->ip_hdr_len + 8;

@@ -11,12 +11,18 @@
 /* ICMP destination unreachable, "communication administratively prohibited" (RFC 1812 5.2.7.1) */
 #define ICMP_CODE_ADMIN_PROHIBITED 13
 
-/* Room enough for any answer built here: headers and the offending header's 60 + 8 bytes. */
-#define REJECT_FRAME_MAX (ETH_HDR_LEN + IPV4_HDR_LEN + 8 + 60 + 8)
+/*
+ * How much of an offending IPv6 packet an ICMPv6 error quotes: as much as fits in IPv6's
+ * minimum MTU (RFC 4443 2.4 (c)), 1280 less the error's own 48 bytes of headers.
+ */
+#define REJECT_QUOTE6_MAX (IPV6_MIN_MTU - IPV6_HDR_LEN - 8)
+
+/* Room enough for any answer built here: the largest is an ICMPv6 error's. */
+#define REJECT_FRAME_MAX (ETH_HDR_LEN + IPV6_HDR_LEN + 8 + REJECT_QUOTE6_MAX)
 
 /**
  * reject_reset_sender() - a TCP RST to whoever sent @v, as from its destination
- * @v: a TCP segment (parsed, with its TCP header)
+ * @v: a TCP segment (parsed, with its TCP header), of either family
  * @out: the answer, REJECT_FRAME_MAX bytes
  *
  * RFC 9293 3.10.7.1: if @v acknowledges something, the reset's sequence number is that
@@ -39,16 +45,18 @@ size_t reject_reset_receiver(const struct frame_view *v, uint8_t *out);
 size_t reject_reset_receiver_at(const struct frame_view *v, uint32_t seq, uint8_t *out);
 
 /**
- * reject_icmp_prohibited() - ICMP "administratively prohibited" about @v, from a router
- * @v: an IPv4 packet (not itself an ICMP error, not a non-first fragment)
+ * reject_icmp_prohibited() - "administratively prohibited" about @v, from a router: ICMP
+ * destination unreachable code 13 (RFC 1812 5.2.7.1), or ICMPv6 destination unreachable
+ * code 1 (RFC 4443 3.1)
+ * @v: an IP packet (not itself an ICMP error, not a non-first fragment)
  * @router_mac: the router's MAC, the answer's Ethernet source
- * @router_ip: its address (host order), the answer's source
+ * @router: its address, the answer's source, of @v's family
  * @out: the answer, REJECT_FRAME_MAX bytes
  *
- * Return: the answer's length, or 0 for a packet that must not get one (RFC 1812 4.3.2.7:
- * an ICMP error, a fragment other than the first, a broadcast or multicast).
+ * Return: the answer's length, or 0 for a packet that must not get one (RFC 1812 4.3.2.7,
+ * RFC 4443 2.4 (e): an ICMP error, a fragment other than the first, a broadcast or multicast).
  */
 size_t reject_icmp_prohibited(const struct frame_view *v, const uint8_t router_mac[6],
-			      uint32_t router_ip, uint8_t *out);
+			      const struct inet_addr *router, uint8_t *out);
 
 #endif

@@ -12,16 +12,16 @@
 /**
  * tcp_segment_checksums_ok() - whether @v's IPv4 header checksum and TCP checksum are right,
  * as the server's kernel would find them (it drops the segment otherwise)
- * @v: an IPv4 TCP segment, parsed, not a fragment
+ * @v: a TCP segment, parsed, not a fragment (IPv6: its TCP checksum only)
  */
 bool tcp_segment_checksums_ok(const struct frame_view *v);
 
 /**
  * tcp_segments_build() - @len bytes from sequence number @seq, cut into segments after the
- * model of @tmpl: its Ethernet, IPv4 and TCP headers (options too) with each segment's
- * sequence number, lengths, IPv4 identification (@tmpl's, counting up), flags (@tmpl's ACK;
- * PSH, and FIN when @fin, on the last) and checksums set
- * @tmpl: a parsed IPv4 TCP segment of the same connection and direction
+ * model of @tmpl: its Ethernet, IP and TCP headers (options and IPv6 extension headers too)
+ * with each segment's sequence number, lengths, IPv4 identification (@tmpl's, counting up),
+ * flags (@tmpl's ACK; PSH, and FIN when @fin, on the last) and checksums set
+ * @tmpl: a parsed TCP segment (IPv4 or IPv6) of the same connection and direction
  * @seq: the first byte's sequence number
  * @data: the bytes
  * @len: how many (> 0)

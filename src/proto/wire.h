@@ -27,10 +27,48 @@
 #define IPV4_FRAGMENT_MASK (IPV4_FLAG_MF | IPV4_OFFSET_MASK) /* either: a fragment */
 #define IPV4_LIMITED_BROADCAST UINT32_C(0xffffffff)
 
-/* IP protocol numbers (IANA); the trailing underscore keeps clear of <netinet/in.h> */
+/* IPv6 (RFC 8200) */
+#define IPV6_HDR_LEN 40
+#define IPV6_MIN_MTU 1280 /* RFC 8200 5: every link carries 1280-byte packets */
+#define IPV6_FRAG_HDR_LEN 8
+#define IPV6_FRAG_OFFSET_MASK 0xfff8 /* in the fragment header's third and fourth bytes */
+#define IPV6_FRAG_MF 0x0001
+
+/* IP protocol numbers and IPv6 next headers (IANA); the trailing underscore keeps clear of
+ * <netinet/in.h> */
+#define IPPROTO_HOPOPTS_ 0
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
+#define IPPROTO_ROUTING_ 43
+#define IPPROTO_FRAGMENT_ 44
+#define IPPROTO_ESP_ 50
+#define IPPROTO_AH_ 51
+#define IPPROTO_ICMPV6_ 58
+#define IPPROTO_NONE_ 59
+#define IPPROTO_DSTOPTS_ 60
+#define IPPROTO_MOBILITY_ 135
+#define IPPROTO_HIP_ 139
+#define IPPROTO_SHIM6_ 140
+#define IPPROTO_EXP1_ 253 /* RFC 3692 experimental, RFC 4727 */
+#define IPPROTO_EXP2_ 254
+
+/* ICMPv6 (RFC 4443), MLD (RFC 2710, RFC 3810) and Neighbor Discovery (RFC 4861) */
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_CODE_ADMIN_PROHIBITED 1
+#define ICMPV6_PACKET_TOO_BIG 2
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+#define ICMPV6_MLD_QUERY 130
+#define ICMPV6_MLD_REPORT 131
+#define ICMPV6_MLD_DONE 132
+#define ICMPV6_ND_RS 133
+#define ICMPV6_ND_RA 134
+#define ICMPV6_ND_NS 135
+#define ICMPV6_ND_NA 136
+#define ICMPV6_ND_REDIRECT 137
+#define ICMPV6_MLD2_REPORT 143
+#define ND_HOP_LIMIT 255 /* RFC 4861 6.1, 7.1: a hop limit of 255 proves a neighbour sent it */
 
 /* Layer 4 */
 #define UDP_HDR_LEN 8
@@ -56,8 +94,12 @@
 #define DHCP_CLIENT_PORT 68
 #define DNS_PORT 53
 #define DNS_TLS_PORT 853 /* DNS over TLS (RFC 7858), and over QUIC (RFC 9250) on UDP */
+#define DHCPV6_CLIENT_PORT 546 /* RFC 8415 7.2 */
+#define DHCPV6_SERVER_PORT 547
 
 /* Headers in front of a UDP payload in an untagged IPv4 frame without options */
 #define ETH_IPV4_UDP_HDR_LEN (ETH_HDR_LEN + IPV4_HDR_LEN + UDP_HDR_LEN)
+/* ... and in an IPv6 frame without extension headers */
+#define ETH_IPV6_UDP_HDR_LEN (ETH_HDR_LEN + IPV6_HDR_LEN + UDP_HDR_LEN)
 
 #endif

@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "proto/byteorder.h"
 #include "proto/dns_msg.h"
-#include "proto/ipv4_frame.h"
+#include "proto/ip_frame.h"
 #include "responder/tcp_lite.h"
 
 /*
@@ -39,7 +39,9 @@ struct dns_server;
 /**
  * struct dns_query - one UDP query sent upstream, waiting for its answer
  * @h: its own upstream socket (-1: the slot is free)
- * @vm_ip: who asked (the VM's address), host order; @vm_port its port
+ * @vm_ip: who asked (the VM's address), @vm_port its port
+ * @gw_ip: the gateway's address it asked (answers come from it: IPv4's, or IPv6's global or
+ *         link-local one)
  * @vm_id: the query's ID as the VM sent it (restored in the answer)
  * @up_id: the ID used upstream, random
  * @server: index of the upstream server asked
@@ -49,7 +51,7 @@ struct dns_server;
  */
 struct dns_query {
 	int h;
-	uint32_t vm_ip;
+	struct inet_addr vm_ip, gw_ip;
 	uint16_t vm_port;
 	uint16_t vm_id, up_id;
 	unsigned server;
@@ -98,6 +100,8 @@ struct dns_server {
 	struct dns_io *io;
 	uint8_t gateway_mac[6];
 	uint32_t gateway;
+	struct inet_addr gateways[3]; /* what it answers as: IPv4's, IPv6's global and link-local */
+	size_t gateway_count;
 	struct inet_addr servers[MAX_DNS_SERVERS];
 	unsigned server_count;
 	struct dns_query queries[DNS_PENDING_MAX];
@@ -138,11 +142,11 @@ static uint32_t random32(struct dns_server *s)
 
 /* ---- to the VM -------------------------------------------------------------------------- */
 
-static struct ipv4_ends ends_to_vm(const struct dns_server *s, uint32_t vm_ip, uint16_t vm_port)
+static struct ip_ends ends_to_vm(const struct dns_server *s, const struct inet_addr *vm_ip,
+				 const struct inet_addr *gw_ip, uint16_t vm_port)
 {
-	return (struct ipv4_ends){.src_mac = s->gateway_mac, .dst_mac = s->vm_mac,
-				  .src_ip = s->gateway, .dst_ip = vm_ip, .src_port = DNS_PORT,
-				  .dst_port = vm_port};
+	return (struct ip_ends){.src_mac = s->gateway_mac, .dst_mac = s->vm_mac, .src = *gw_ip,
+				.dst = *vm_ip, .src_port = DNS_PORT, .dst_port = vm_port};
 }
 
 /*
@@ -188,12 +192,13 @@ static void read_answers(struct dns_server *s, struct dns_conn *c, const uint8_t
  * An answer to the VM over UDP. One that does not fit in a frame of the VM's MTU is cut to
  * its header and question with TC set: the VM asks again over TCP (RFC 1035 4.2.1).
  */
-static void answer_vm_udp(struct dns_server *s, uint32_t vm_ip, uint16_t vm_port,
-			  const uint8_t *msg, size_t len)
+static void answer_vm_udp(struct dns_server *s, const struct inet_addr *vm_ip,
+			  const struct inet_addr *gw_ip, uint16_t vm_port, const uint8_t *msg,
+			  size_t len)
 {
-	size_t room = s->frame_cap - 1 - IPV4_UDP_PAYLOAD_OFFSET;
-	uint8_t *payload = s->frame + IPV4_UDP_PAYLOAD_OFFSET;
-	struct ipv4_ends ends = ends_to_vm(s, vm_ip, vm_port);
+	struct ip_ends ends = ends_to_vm(s, vm_ip, gw_ip, vm_port);
+	size_t room = s->frame_cap - 1 - ip_udp_payload_offset(&ends);
+	uint8_t *payload = s->frame + ip_udp_payload_offset(&ends);
 
 	if (len > room) {
 		struct dns_reader r;
@@ -209,7 +214,7 @@ static void answer_vm_udp(struct dns_server *s, uint32_t vm_ip, uint16_t vm_port
 	} else {
 		memcpy(payload, msg, len);
 	}
-	s->resp.env->send_to_vm(s->resp.env->ctx, s->frame, ipv4_udp_frame(s->frame, len, &ends, 0));
+	s->resp.env->send_to_vm(s->resp.env->ctx, s->frame, ip_udp_frame(s->frame, len, &ends));
 }
 
 /* No resolver to ask: SERVFAIL at once rather than let the VM wait. */
@@ -224,7 +229,7 @@ static void answer_servfail(struct dns_server *s, const struct frame_view *v, si
 				     DNS_RCODE_SERVFAIL)); /* QR, opcode and RD kept, RA */
 	put_be16(msg + 4, 1);
 	memset(msg + 6, 0, 6);
-	answer_vm_udp(s, inet_v4(&v->ip_src), v->src_port, msg, question_end);
+	answer_vm_udp(s, &v->ip_src, &v->ip_dst, v->src_port, msg, question_end);
 }
 
 /* ---- the timer: the earliest of every deadline --------------------------------------------- */
@@ -297,7 +302,8 @@ static enum drop_reason on_udp_query(struct dns_server *s, const struct frame_vi
 			q = &s->queries[i];
 	if (!q)
 		return DROP_DNS_BUSY;
-	*q = (struct dns_query){.h = -1, .vm_ip = inet_v4(&v->ip_src), .vm_port = v->src_port,
+	*q = (struct dns_query){.h = -1, .vm_ip = v->ip_src, .gw_ip = v->ip_dst,
+				.vm_port = v->src_port,
 				.vm_id = r.hdr.id, .question = question};
 	q->up_id = (uint16_t)random32(s);
 	/* the query as it goes upstream: the VM's, with our ID; kept for the next server */
@@ -332,7 +338,7 @@ static void on_udp_answer(struct dns_server *s, struct dns_query *q)
 			continue;
 		put_be16(s->buf, q->vm_id);
 		learn(s, s->buf, (size_t)len);
-		answer_vm_udp(s, q->vm_ip, q->vm_port, s->buf, (size_t)len);
+		answer_vm_udp(s, &q->vm_ip, &q->gw_ip, q->vm_port, s->buf, (size_t)len);
 		query_free(s, q);
 		rearm(s);
 		return;
@@ -362,13 +368,13 @@ static void emit_segment(void *ctx, struct tcp_lite *t, const struct tcp_fields 
 			 const uint8_t *data, size_t len)
 {
 	struct dns_server *s = ctx;
-	struct ipv4_ends ends = ends_to_vm(s, t->peer_ip, t->peer_port);
+	struct ip_ends ends = ends_to_vm(s, &t->peer_ip, &t->local_ip, t->peer_port);
 
-	if (IPV4_TCP_PAYLOAD_OFFSET + len > s->frame_cap)
+	if (ip_tcp_payload_offset(&ends) + len > s->frame_cap)
 		return;
 	if (len) /* a segment without data (SYN-ACK, ACK, FIN) may come with no @data at all */
-		memcpy(s->frame + IPV4_TCP_PAYLOAD_OFFSET, data, len);
-	s->resp.env->send_to_vm(s->resp.env->ctx, s->frame, ipv4_tcp_frame(s->frame, len, &ends, f));
+		memcpy(s->frame + ip_tcp_payload_offset(&ends), data, len);
+	s->resp.env->send_to_vm(s->resp.env->ctx, s->frame, ip_tcp_frame(s->frame, len, &ends, f));
 }
 
 static const struct tcp_lite_ops tcp_ops = {.emit = emit_segment};
@@ -386,13 +392,11 @@ static void conn_free(struct dns_server *s, struct dns_conn *c)
 
 static struct dns_conn *conn_find(struct dns_server *s, const struct frame_view *v)
 {
-	uint32_t ip = inet_v4(&v->ip_src);
-
 	for (unsigned i = 0; i < DNS_TCP_MAX; i++) {
 		struct dns_conn *c = &s->conns[i];
 
-		if (c->tcp.state != TCP_LITE_FREE && c->tcp.peer_ip == ip &&
-		    c->tcp.peer_port == v->src_port)
+		if (c->tcp.state != TCP_LITE_FREE && inet_equal(&c->tcp.peer_ip, &v->ip_src) &&
+		    c->tcp.peer_port == v->src_port && inet_equal(&c->tcp.local_ip, &v->ip_dst))
 			return c;
 	}
 	return NULL;
@@ -401,11 +405,11 @@ static struct dns_conn *conn_find(struct dns_server *s, const struct frame_view 
 static void refuse(struct dns_server *s, const struct frame_view *v)
 {
 	struct tcp_fields rst;
-	struct ipv4_ends ends = ends_to_vm(s, inet_v4(&v->ip_src), v->src_port);
+	struct ip_ends ends = ends_to_vm(s, &v->ip_src, &v->ip_dst, v->src_port);
 
 	if (tcp_lite_refuse(v, &rst))
 		s->resp.env->send_to_vm(s->resp.env->ctx, s->frame,
-					ipv4_tcp_frame(s->frame, 0, &ends, &rst));
+					ip_tcp_frame(s->frame, 0, &ends, &rst));
 }
 
 /*
@@ -490,7 +494,8 @@ static enum drop_reason on_tcp_segment(struct dns_server *s, const struct frame_
 		}
 		*c = (struct dns_conn){.owner = s, .h = -1};
 		if (!tcp_lite_accept(&c->tcp, v, random32(s),
-				     (uint16_t)(s->vm_mtu - IPV4_HDR_LEN - TCP_MIN_HDR_LEN),
+				     (uint16_t)(s->vm_mtu - (v->ip6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) -
+						TCP_MIN_HDR_LEN),
 				     &tcp_ops, s))
 			return DROP_DNS_BUSY;
 	} else if (!c) {
@@ -586,7 +591,17 @@ static void dns_close(struct responder *r)
 	free(s);
 }
 
-size_t dns_resolv_conf_servers(const char *path, uint32_t skip, uint32_t *out, size_t max)
+/* Whether @a is one of @list's @n addresses. */
+static bool listed(const struct inet_addr *a, const struct inet_addr *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (inet_equal(a, &list[i]))
+			return true;
+	return false;
+}
+
+size_t dns_resolv_conf_servers(const char *path, const struct inet_addr *skip, size_t skip_count,
+			       struct inet_addr *out, size_t max)
 {
 	FILE *f = fopen(path, "re");
 	char line[256];
@@ -596,12 +611,15 @@ size_t dns_resolv_conf_servers(const char *path, uint32_t skip, uint32_t *out, s
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
 		char word[16], value[64];
-		uint32_t addr;
+		struct inet_addr addr;
 
-		/* "nameserver ADDR"; IPv6 servers and anything unparsable are left out */
+		/*
+		 * "nameserver ADDR" of either family; a link-local one with its scope
+		 * (fe80::1%eth0) says nothing that reaches it from here, and is left out
+		 */
 		if (sscanf(line, " %15s %63s", word, value) == 2 &&
-		    strcmp(word, "nameserver") == 0 && ipv4_parse(value, &addr) && addr != skip &&
-		    addr != 0)
+		    strcmp(word, "nameserver") == 0 && inet_parse(value, &addr) &&
+		    !inet_is_unspecified(&addr) && !listed(&addr, skip, skip_count))
 			out[n++] = addr;
 	}
 	fclose(f);
@@ -611,19 +629,20 @@ size_t dns_resolv_conf_servers(const char *path, uint32_t skip, uint32_t *out, s
 /* --dns, or the host's resolvers; never the gateway itself (that would loop). */
 static void find_servers(struct dns_server *s, const char *resolv_conf)
 {
-	uint32_t found[MAX_DNS_SERVERS];
+	struct inet_addr found[MAX_DNS_SERVERS];
 	size_t n = 0;
 
 	if (s->cfg->count) {
 		for (size_t i = 0; i < s->cfg->count; i++)
-			if (inet_is_v4(&s->cfg->servers[i]))
-				found[n++] = inet_v4(&s->cfg->servers[i]);
+			found[n++] = s->cfg->servers[i];
 	} else {
-		n = dns_resolv_conf_servers(resolv_conf, s->gateway, found, MAX_DNS_SERVERS);
+		n = dns_resolv_conf_servers(resolv_conf, s->gateways, s->gateway_count, found,
+					    MAX_DNS_SERVERS);
 	}
 	for (size_t i = 0; i < n; i++)
-		if (found[i] != s->gateway && found[i])
-			s->servers[s->server_count++] = inet_from_v4(found[i]);
+		if (!listed(&found[i], s->gateways, s->gateway_count) &&
+		    !inet_is_unspecified(&found[i]))
+			s->servers[s->server_count++] = found[i];
 }
 
 struct responder *dns_new(const struct dns_setup *setup, char *err, size_t err_size)
@@ -641,6 +660,11 @@ struct responder *dns_new(const struct dns_setup *setup, char *err, size_t err_s
 	s->vm_mtu = setup->vm->mtu;
 	s->io = setup->io;
 	s->gateway = inet_v4(&setup->net4->gateway);
+	s->gateways[s->gateway_count++] = setup->net4->gateway;
+	if (setup->net6 && setup->net6->enabled) {
+		s->gateways[s->gateway_count++] = setup->net6->gateway;
+		s->gateways[s->gateway_count++] = setup->net6->gateway_ll;
+	}
 	memcpy(s->gateway_mac, setup->gateway_mac, 6);
 	/* a whole frame of the VM's MTU, and the byte the relay's buffers have too */
 	s->frame_cap = (size_t)s->vm_mtu + ETH_HDR_LEN + 1;
@@ -666,7 +690,7 @@ struct responder *dns_new(const struct dns_setup *setup, char *err, size_t err_s
 	}
 	ipv4_format(s->gateway, gw);
 	if (!s->server_count)
-		log_warn("dns: no IPv4 resolver in --dns or /etc/resolv.conf: the VM's queries get "
+		log_warn("dns: no resolver in --dns or /etc/resolv.conf: the VM's queries get "
 			 "SERVFAIL");
 	log_info("dns ready listen=%s:53 upstream=%s", gw, s->server_count ? list : "none");
 	return &s->resp;

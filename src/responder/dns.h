@@ -14,7 +14,7 @@
 
 #define MAX_DNS_SERVERS 3
 
-/** struct dns_config - where the VM's DNS queries go (none given: /etc/resolv.conf's) */
+/** struct dns_config - where the VM's DNS queries go (none given: /etc/resolv.conf's), of either family */
 struct dns_config {
 	struct inet_addr servers[MAX_DNS_SERVERS];
 	size_t count;
@@ -84,6 +84,8 @@ void dns_io_sockets_free(struct dns_io *io);
  * struct dns_setup - what the DNS responder works with
  * @vm: the VM (its MAC, the MTU)
  * @net4: its network (the gateway it answers as)
+ * @net6: its IPv6 network (NULL or disabled: none), whose gateway addresses it answers as
+ *        too
  * @dns: --dns
  * @gateway_mac: the source of its answers
  * @io: how it reaches the resolvers
@@ -95,6 +97,7 @@ void dns_io_sockets_free(struct dns_io *io);
 struct dns_setup {
 	const struct vm_config *vm;
 	const struct net4_config *net4;
+	const struct net6_config *net6;
 	const struct dns_config *dns;
 	const uint8_t *gateway_mac;
 	struct dns_io *io;
@@ -109,13 +112,16 @@ struct dns_setup {
 struct responder *dns_new(const struct dns_setup *setup, char *err, size_t err_size);
 
 /**
- * dns_resolv_conf_servers() - the IPv4 "nameserver" lines of a resolv.conf
+ * dns_resolv_conf_servers() - the "nameserver" lines of a resolv.conf, of either family
  * @path: the file (/etc/resolv.conf)
- * @skip: an address to leave out (the gateway: forwarding to ourselves would loop)
- * @out: the servers, host order, in the file's order; a loopback stub (127.0.0.53) too
+ * @skip: addresses to leave out (the gateway's: forwarding to ourselves would loop)
+ * @skip_count: how many
+ * @out: the servers in the file's order; a loopback stub (127.0.0.53, ::1) too, a link-local
+ *       one with its scope (fe80::1%eth0) not
  * @max: room in @out
  * Return: how many were found (0 when the file cannot be read).
  */
-size_t dns_resolv_conf_servers(const char *path, uint32_t skip, uint32_t *out, size_t max);
+size_t dns_resolv_conf_servers(const char *path, const struct inet_addr *skip, size_t skip_count,
+			       struct inet_addr *out, size_t max);
 
 #endif

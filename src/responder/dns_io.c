@@ -62,15 +62,20 @@ static int open_socket(struct dns_io *io, const struct inet_addr *server, int ty
 	struct sockets_io *s = of(io);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(DNS_PORT),
 				 .sin_addr.s_addr = htonl(inet_v4(server))};
+	struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_port = htons(DNS_PORT)};
+	bool v4 = inet_is_v4(server);
 	struct io_source **slot = find(s, -1), *is;
 	int fd;
 
 	if (!slot)
 		return -EMFILE;
-	fd = os_socket(AF_INET, type, 0);
+	memcpy(&sa6.sin6_addr, server->b, 16);
+	fd = os_socket(v4 ? AF_INET : AF_INET6, type, 0);
 	if (fd < 0)
 		return fd;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, v4 ? (struct sockaddr *)&sa : (struct sockaddr *)&sa6,
+		    v4 ? sizeof(sa) : sizeof(sa6)) < 0 &&
+	    errno != EINPROGRESS) {
 		int e = -errno;
 
 		close(fd);

@@ -3,6 +3,7 @@
 #ifndef SVM_RESPONDER_RESPONDER_H
 #define SVM_RESPONDER_RESPONDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,23 +24,30 @@
  * @learn_answer: (may be NULL) a DNS answer, whole, that the VM is being given; the guard's
  *                name rules learn addresses from it — the one road from a responder to
  *                the guard, as @vm_address is for the VM's address
- * @ctx: for all three
+ * @claim_address: (may be NULL) the VM's claim of IPv6 address @addr won: the guard lets it
+ *                 use it. Return: true when the VM had to give up another for it (its
+ *                 CLAIMS_MAX), then in @evicted
+ * @ctx: for all of them
  * @loop: the loop the responder may put its own sockets and timers in
  */
 struct responder_env {
 	void (*send_to_vm)(void *ctx, const uint8_t *frame, size_t len);
 	void (*vm_address)(void *ctx, const struct inet_addr *addr);
 	void (*learn_answer)(void *ctx, const uint8_t *msg, size_t len);
+	bool (*claim_address)(void *ctx, const struct inet_addr *addr, struct inet_addr *evicted);
 	void *ctx;
 	struct loop *loop;
 };
 
 /**
- * struct responder - one local service on the frame path (DHCPv4 now; NDP, DHCPv6 next)
+ * struct responder - one local service on the frame path (DHCPv4, DNS, NDP)
  * @name: for logs ("dhcp")
  * @handle: answer one frame the guard routed here (GUARD_LOCAL). Replies go out through
  *          @env->send_to_vm. Return: DROP_NONE when the frame was taken (answered or
  *          quietly consumed), else why it was dropped, to be counted.
+ * @vm_active: (may be NULL) the VM sent frames at @now_ms (the relay calls it once per batch
+ *             from the VM): a responder that must speak up now and then does so without a
+ *             timer of its own, so that an idle VM costs no wake-up
  * @close: release everything (a DHCP responder lets its lease go)
  * @env: set before the first @handle
  * @counters: frames and bytes the responder took; set by the service
@@ -49,6 +57,7 @@ struct responder_env {
 struct responder {
 	const char *name;
 	enum drop_reason (*handle)(struct responder *r, const struct frame_view *v);
+	void (*vm_active)(struct responder *r, uint64_t now_ms);
 	void (*close)(struct responder *r);
 	const struct responder_env *env;
 	struct direction_counters *counters;

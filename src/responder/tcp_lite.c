@@ -148,8 +148,9 @@ bool tcp_lite_accept(struct tcp_lite *c, const struct frame_view *v, uint32_t is
 	uint16_t mss = peer_mss(v);
 
 	*c = (struct tcp_lite){
-		.peer_ip = inet_v4(&v->ip_src),
+		.peer_ip = v->ip_src,
 		.peer_port = v->src_port,
+		.local_ip = v->ip_dst,
 		.iss = iss,
 		.snd_una = iss,
 		.snd_nxt = iss + 1, /* the SYN */

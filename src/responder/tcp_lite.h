@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "proto/frame.h"
-#include "proto/ipv4_frame.h"
+#include "proto/ip_frame.h"
 
 /*
  * A service that sock-vmnet answers itself on the frame path (DNS over TCP to the gateway)
@@ -54,7 +54,8 @@ struct tcp_lite_ops {
 /**
  * struct tcp_lite - one connection
  * @state: see enum tcp_lite_state
- * @peer_ip: the peer's address, host order; @peer_port its port
+ * @peer_ip: the peer's address (either family); @peer_port its port
+ * @local_ip: ours, as the peer addressed it (the gateway's IPv4 or one of its IPv6 ones)
  * @iss: our initial sequence number
  * @snd_una: the oldest byte not acknowledged; @snd_nxt the next to send
  * @snd_wnd: the peer's window (bytes from @snd_una it takes)
@@ -69,8 +70,9 @@ struct tcp_lite_ops {
  */
 struct tcp_lite {
 	enum tcp_lite_state state;
-	uint32_t peer_ip;
+	struct inet_addr peer_ip;
 	uint16_t peer_port;
+	struct inet_addr local_ip;
 	uint32_t iss, snd_una, snd_nxt;
 	uint32_t snd_wnd;
 	uint16_t mss;
@@ -91,7 +93,7 @@ struct tcp_lite {
  * @c: a free connection
  * @v: the SYN (a parsed TCP segment from the peer, SYN without ACK)
  * @iss: our initial sequence number (random)
- * @our_mss: the largest segment we take (the VM's MTU less 40)
+ * @our_mss: the largest segment we take (the VM's MTU less 40, less 60 in IPv6)
  * @ops: how segments go out; @ctx for them
  *
  * Answers SYN-ACK. Return: false when the buffers cannot be had (nothing sent).

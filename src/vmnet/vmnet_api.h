@@ -151,6 +151,8 @@ extern const char *const vmnet_shared_interface_name_key API_AVAILABLE(macos(10.
 extern const char *const vmnet_start_address_key API_AVAILABLE(macos(10.15));
 extern const char *const vmnet_end_address_key API_AVAILABLE(macos(10.15));
 extern const char *const vmnet_subnet_mask_key API_AVAILABLE(macos(10.15));
+/* shared mode's NAT66 prefix, a string: "The prefix must be a ULA i.e. start with fd00::/8" */
+extern const char *const vmnet_nat66_prefix_key API_AVAILABLE(macos(10.15));
 extern const char *const vmnet_enable_tso_key API_AVAILABLE(macos(11.0));
 extern const char *const vmnet_enable_isolation_key API_AVAILABLE(macos(11.0));
 #ifdef SVM_VMNET_HAVE_CHECKSUM_OFFLOAD
@@ -239,6 +241,15 @@ vmnet_return_t vmnet_network_configuration_set_ipv4_subnet(vmnet_network_configu
 	API_AVAILABLE(macos(26.0));
 vmnet_return_t vmnet_network_configuration_set_mtu(vmnet_network_configuration_ref config,
 						   uint32_t mtu) API_AVAILABLE(macos(26.0));
+/* IPv6 of a network: NAT66 and vmnet's router advertisements are on, the prefix a random ULA */
+vmnet_return_t vmnet_network_configuration_set_ipv6_prefix(vmnet_network_configuration_ref config,
+							   const struct in6_addr *prefix,
+							   uint8_t prefix_len)
+	API_AVAILABLE(macos(26.0));
+void vmnet_network_configuration_disable_nat66(vmnet_network_configuration_ref config)
+	API_AVAILABLE(macos(26.0));
+void vmnet_network_configuration_disable_router_advertisement(vmnet_network_configuration_ref config)
+	API_AVAILABLE(macos(26.0));
 vmnet_network_ref vmnet_network_create(vmnet_network_configuration_ref configuration,
 				       vmnet_return_t *status) API_AVAILABLE(macos(26.0));
 interface_ref vmnet_interface_start_with_network(vmnet_network_ref network,

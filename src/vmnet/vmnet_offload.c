@@ -28,14 +28,42 @@ static void ip_checksum_anew(uint8_t *ip, size_t ihl)
 	put_be16(ip + 10, checksum_final(checksum_add(0, ip, ihl)));
 }
 
+/*
+ * An IPv6 frame whose upper layer (TCP or UDP, right after the fixed header: what a host's
+ * stack sends) may hold only its pseudo-header sum, as an IPv4 one may: the same treatment.
+ */
+static void small_frame6(uint8_t *pkt, size_t len, struct offload_info *info)
+{
+	uint8_t *ip6 = pkt + ETH_HDR_LEN;
+	size_t l4_len = len - ETH_HDR_LEN - IPV6_HDR_LEN, field;
+
+	if (be16(ip6 + 4) != l4_len)
+		return;
+	if (ip6[6] == IPPROTO_TCP_ && l4_len >= TCP_MIN_HDR_LEN)
+		field = 16;
+	else if (ip6[6] == IPPROTO_UDP_ && l4_len >= UDP_HDR_LEN)
+		field = 6;
+	else
+		return;
+	put_be16(ip6 + IPV6_HDR_LEN + field,
+		 checksum_fold(checksum_pseudo_ipv6(ip6, ip6[6], (uint32_t)l4_len)));
+	info->needs_csum = true;
+	info->csum_start = ETH_HDR_LEN + IPV6_HDR_LEN;
+	info->csum_offset = (uint16_t)field;
+}
+
 /* A frame that fits: its TCP or UDP checksum field gets the pseudo-header sum, to be completed. */
 static void small_frame(uint8_t *pkt, size_t len, struct offload_info *info)
 {
 	size_t ihl = ipv4_whole(pkt, len), l4_len, field;
 	uint8_t *ip = pkt + ETH_HDR_LEN;
 
-	if (!ihl)
+	if (!ihl) {
+		if (len >= ETH_HDR_LEN + IPV6_HDR_LEN && be16(pkt + 12) == ETHERTYPE_IPV6 &&
+		    (ip[0] >> 4) == 6)
+			small_frame6(pkt, len, info);
 		return;
+	}
 	l4_len = len - ETH_HDR_LEN - ihl;
 	if (ip[9] == IPPROTO_TCP_ && l4_len >= TCP_MIN_HDR_LEN)
 		field = 16;

@@ -58,6 +58,22 @@ def _load_integration():
 
 
 itg = _load_integration()
+
+
+def _load_ipv6_vm():
+    """tests/integration/ipv6_vm.py (the IPv6 addresses of the wan side, with_v6_wan)."""
+    name = "svm_ipv6_vm"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, HERE.parent / "integration" / "ipv6_vm.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
+v6 = _load_ipv6_vm()
+WAN6, HOST_WAN6, WAN6_ALLOW = v6.WAN6, v6.HOST_WAN6, v6.WAN6_ALLOW
 Topology, Netns, run = itg.Topology, itg.Netns, itg.run
 SOCK_VMNET, PYTHON = itg.SOCK_VMNET, itg.PYTHON
 WAN_IP, HOST_WAN_IP, GATEWAY, VM_MAC = itg.WAN_IP, itg.HOST_WAN_IP, itg.GATEWAY, itg.VM_MAC
@@ -65,6 +81,7 @@ WAN_ALLOW = itg.WAN_ALLOW
 
 DNS_NAME = "svm-e2e.test"
 DNS_ANSWER = "203.0.113.80"     # what dnsmasq in wan answers for DNS_NAME
+DNS_ANSWER6 = "2001:db8:100::80"  # and for its AAAA, in a Lab with IPv6
 HTTP_PORT, BLOB_PORT, UPLOAD_PORT = 8080, 8082, 8083
 BLOB_SIZE = 4 << 20             # host -> guest transfer, bytes
 UPLOAD_SIZE = 2 << 20           # guest -> host transfer, bytes
@@ -85,8 +102,9 @@ def blob_bytes() -> bytes:
 # Served in the wan namespace: a page, a blob to download and a sink that hashes uploads.
 # socketserver, not http.server: nothing here may do a reverse DNS lookup.
 WAN_SERVER = r"""
-import hashlib, random, socketserver, sys, threading
+import hashlib, random, socket, socketserver, sys, threading
 http_port, blob_port, upload_port, size, seed, upload_size = map(int, sys.argv[1:7])
+ipv6 = sys.argv[7:] == ["ipv6"]
 blob = random.Random(seed).randbytes(size)
 
 class Page(socketserver.StreamRequestHandler):
@@ -120,8 +138,18 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        super().server_bind()
+
 servers = [Server(("0.0.0.0", p), h) for p, h in
            ((http_port, Page), (blob_port, Blob), (upload_port, Upload))]
+if ipv6:
+    servers += [Server6(("::", p), h) for p, h in
+                ((http_port, Page), (blob_port, Blob), (upload_port, Upload))]
 for s in servers:
     threading.Thread(target=s.serve_forever, daemon=True).start()
 print("ready", flush=True)
@@ -353,13 +381,16 @@ class GuestRun:
 class Lab:
     """Host and wan namespaces with dnsmasq and the wan servers; boots guests on them."""
 
-    def __init__(self, tmp, name: str, dns: bool = True):
+    def __init__(self, tmp, name: str, dns: bool = True, ipv6: bool = False):
         self.tmp = Path(tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name)
         self.topo = Topology(self.tmp)
         self.procs = []
+        self.ipv6 = ipv6  # IPv6 between host and wan, an AAAA answer, servers on :: too
         try:
+            if ipv6:
+                v6.with_v6_wan(self.topo)
             if dns:
                 self._start_dnsmasq()
             self._start_wan_server()
@@ -374,6 +405,7 @@ class Lab:
             ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
              "--no-hosts", "--bind-interfaces", f"--listen-address={WAN_IP}",
              "--port=53", f"--address=/{DNS_NAME}/{DNS_ANSWER}", "--log-queries",
+             *([f"--address=/{DNS_NAME}/{DNS_ANSWER6}"] if self.ipv6 else []),
              "--log-facility=-", f"--pid-file={self.tmp / 'dnsmasq.pid'}", "--user=root"],
             stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(p)
@@ -392,7 +424,8 @@ class Lab:
         self.wan_log = self.tmp / "wan-server.log"
         log = open(self.wan_log, "w")
         p = self.topo.wan.popen([PYTHON, "-u", "-c", WAN_SERVER, HTTP_PORT, BLOB_PORT,
-                                 UPLOAD_PORT, BLOB_SIZE, BLOB_SEED, UPLOAD_SIZE],
+                                 UPLOAD_PORT, BLOB_SIZE, BLOB_SEED, UPLOAD_SIZE,
+                                 *(["ipv6"] if self.ipv6 else [])],
                                 stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(p)
         log.close()
@@ -436,13 +469,14 @@ class Lab:
 
     def boot(self, scenario: str, transport: str = "run", image=None, timeout: float = 120,
              on_start=None, live_stats_after: Optional[str] = None, checkpoint=None,
-             name: Optional[str] = None, vmnet_extra=()) -> GuestRun:
+             name: Optional[str] = None, vmnet_extra=(), ipv6: bool = False) -> GuestRun:
         """Boot the guest on sock-vmnet over @transport and wait until it powers off.
 
         on_start(log): called once sock-vmnet is ready (e.g. to seed the neighbour table).
         live_stats_after: an SVM-RESULT key; once the guest prints it, the counters are
         asked for with SIGUSR1 while the guest (and the TAP, the bridge port) still runs.
         checkpoint: callable(log) run at that same moment; its value is kept.
+        ipv6: the guest's kernel with IPv6 (else ipv6.disable=1).
         """
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}")
@@ -450,7 +484,7 @@ class Lab:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         log_path = ARTIFACTS / f"{name}.sock-vmnet.log"
         args = self.vmnet_args(vmnet_extra)
-        common = dict(image=image, mac=VM_MAC, timeout=timeout, ipv6=False, name=name)
+        common = dict(image=image, mac=VM_MAC, timeout=timeout, ipv6=ipv6, name=name)
         vmnet_proc = None
         guest_end = None
 

@@ -68,7 +68,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		for (int lease = 0; lease < 2; lease++) {
 			struct inet_addr leased = inet_from_v4(lease ? LEASE : 0);
 
-			guard_init(&guards[s][lease], &c->vm, &c->net4, &c->policy, NULL);
+			guard_init(&guards[s][lease], &c->vm, &c->net4, &c->net6, &c->policy, NULL);
 			guard_set_vm_address(&guards[s][lease], &leased);
 		}
 	}

@@ -2,7 +2,8 @@
 /* fuzz_policy.c — libFuzzer target: rule parsing, and the compiled lookup against the plain scan */
 /*
  * Input: rules, one a line ("+RULE" allows, "-RULE" blocks, anything else allows), then
- * optionally a NUL byte and queries of 7 bytes each (address, protocol, port, big-endian).
+ * optionally a NUL byte and queries: read as 7-byte IPv4 ones (address, protocol, port,
+ * big-endian), and the same bytes again as 19-byte IPv6 ones (16-byte address first).
  * Checks: a rule that parses prints back (policy_rule_format) to text that parses to the
  * same rule; and policy_allows() answers as policy_allows_reference() at the queries and at
  * the edges of every rule, for known ports, every port, and (once) any traffic.
@@ -16,6 +17,10 @@
 #define MAX_FUZZ_RULES 16
 #define MAX_QUERIES 16
 #define GATEWAY 0xc0a84001u
+#define HOSTS 3
+
+/* @host: the gateway's IPv4 address, its IPv6 one and its link-local one */
+static struct inet_addr hosts[HOSTS];
 
 static struct policy *compiled;
 
@@ -47,18 +52,65 @@ static void check_rule_round_trip(const struct policy_rule *r)
 	      text);
 }
 
-static void compare(const struct policy_rule *rules, size_t n, uint32_t dst, uint8_t proto,
-		    uint16_t port, bool any_too)
+static void compare6(const struct policy_rule *rules, size_t n, const struct inet_addr *d,
+		     uint8_t proto, uint16_t port, bool any_too)
 {
 	static const enum policy_ports modes[] = {POLICY_PORT_KNOWN, POLICY_PORT_EVERY,
 						  POLICY_PORT_ANY};
 
-	struct inet_addr d = inet_from_v4(dst), g = inet_from_v4(GATEWAY);
-
 	for (size_t m = 0; m < (any_too ? 3u : 2u); m++)
-		check(policy_allows(compiled, &d, proto, port, modes[m]) ==
-			      policy_allows_reference(rules, n, &g, &d, proto, port, modes[m]),
+		check(policy_allows(compiled, d, proto, port, modes[m]) ==
+			      policy_allows_reference(rules, n, hosts, HOSTS, d, proto, port,
+						      modes[m]),
 		      "compiled lookup and reference disagree");
+}
+
+static void compare(const struct policy_rule *rules, size_t n, uint32_t dst, uint8_t proto,
+		    uint16_t port, bool any_too)
+{
+	struct inet_addr d = inet_from_v4(dst);
+
+	compare6(rules, n, &d, proto, port, any_too);
+}
+
+/* An IPv4 network's edges and their neighbours (@host: the gateway's IPv4 address) */
+static void compare_edges4(const struct policy_rule *rules, size_t n, const struct policy_rule *r)
+{
+	uint32_t net = r->is_gateway ? GATEWAY : inet_v4(&r->dst.addr);
+	uint32_t last = net | ~(r->dst.len ? ~0u << (32 - r->dst.len) : 0u);
+
+	compare(rules, n, net, 6, r->port_lo, false);
+	compare(rules, n, last, 17, r->port_hi, false);
+	compare(rules, n, net - 1, 6, (uint16_t)(r->port_hi + 1), false);
+	compare(rules, n, last + 1, 1, 0, false);
+}
+
+/* @a plus @delta (+1 or -1), as a 128-bit number, wrapping */
+static struct inet_addr step(struct inet_addr a, int delta)
+{
+	for (int i = 15; i >= 0; i--) {
+		a.b[i] = (uint8_t)(a.b[i] + delta);
+		if ((delta > 0 && a.b[i] != 0) || (delta < 0 && a.b[i] != 0xff))
+			break;
+	}
+	return a;
+}
+
+/* An IPv6 network's edges and their neighbours, for the protocols and ports of @r */
+static void compare_edges6(const struct policy_rule *rules, size_t n, const struct policy_rule *r,
+			   const struct inet_addr *net, unsigned len)
+{
+	struct inet_addr last = *net, before, after;
+
+	for (unsigned bit = len; bit < 128; bit++)
+		last.b[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	before = step(*net, -1);
+	after = step(last, 1);
+	compare6(rules, n, net, 6, r->port_lo, false);
+	compare6(rules, n, &last, 17, r->port_hi, false);
+	compare6(rules, n, &last, 58, 0, false);
+	compare6(rules, n, &before, 6, (uint16_t)(r->port_hi + 1), false);
+	compare6(rules, n, &after, 58, 0, false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -90,21 +142,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(text);
 
-	{
-		struct inet_addr g = inet_from_v4(GATEWAY);
-
-		policy_free(compiled);
-		compiled = policy_compile(rules, n, &g);
-		check(compiled != NULL, "out of memory");
-	}
+	hosts[0] = inet_from_v4(GATEWAY);
+	hosts[1] = (struct inet_addr){{0xfd, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03, [15] = 1}};
+	hosts[2] = (struct inet_addr){{0xfe, 0x80, [15] = 1}};
+	policy_free(compiled);
+	compiled = policy_compile(rules, n, hosts, HOSTS);
+	check(compiled != NULL, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		uint32_t net = rules[i].is_gateway ? GATEWAY : inet_v4(&rules[i].dst.addr);
-		uint32_t last = net | ~(rules[i].dst.len ? ~0u << (32 - rules[i].dst.len) : 0u);
+		static const struct inet_addr zero6;
 
-		compare(rules, n, net, 6, rules[i].port_lo, false);
-		compare(rules, n, last, 17, rules[i].port_hi, false);
-		compare(rules, n, net - 1, 6, (uint16_t)(rules[i].port_hi + 1), false);
-		compare(rules, n, last + 1, 1, 0, false);
+		if (rules[i].is_gateway) {
+			for (int h = 1; h < HOSTS; h++)
+				compare_edges6(rules, n, &rules[i], &hosts[h], 128);
+		} else if (!inet_is_v4(&rules[i].dst.addr)) {
+			compare_edges6(rules, n, &rules[i], &rules[i].dst.addr, rules[i].dst.len);
+			continue;
+		} else if (rules[i].dst.len == 0) {
+			compare_edges6(rules, n, &rules[i], &zero6, 0); /* a /0: both families */
+		}
+		compare_edges4(rules, n, &rules[i]);
 	}
 	if (nul) {
 		const uint8_t *q = nul + 1, *end = data + size;
@@ -113,6 +169,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			compare(rules, n, (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
 					       (uint32_t)q[2] << 8 | q[3],
 				q[4], (uint16_t)(q[5] << 8 | q[6]), queries == 0);
+		for (q = nul + 1, queries = 0; end - q >= 19 && queries < MAX_QUERIES;
+		     q += 19, queries++) {
+			struct inet_addr d;
+
+			memcpy(d.b, q, 16);
+			compare6(rules, n, &d, q[16], (uint16_t)(q[17] << 8 | q[18]), queries == 0);
+		}
 	}
 	return 0;
 }

@@ -14,8 +14,12 @@ dhcp_msg seeds: DHCP client messages (UDP payloads to port 67).
 dns_msg seeds: DNS queries and answers, compressed names and CNAME chains among them.
 server_name seeds: first bytes of connections: real TLS ClientHellos, HTTP requests, SSH.
 name_check seeds: events of a checked flow (fuzz_name_check.c): requests, decoys, evasions.
-names seeds: DNS answers with A records and CNAME chains, rebinding addresses among them.
+names seeds: DNS answers with A and AAAA records and CNAME chains, rebinding addresses among them.
 control seeds: control socket request lines.
+ipv6 seeds: a control byte (bit 0 host side, bit 1 claimed addresses, bits 2-3 rule set; see
+fuzz_ipv6.c) and an IPv6 frame: ND, MLD, extension header chains, attacks.
+ndp seeds: command sequences for the NDP responder behind the guard (fuzz_ndp.c).
+policy_file seeds: --policy files (rules, comments, CRs, bad lines).
 vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
 dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.c).
 Standard library only, so CI needs nothing more than python3.
@@ -200,6 +204,16 @@ def policy_seeds():
     yield "lpm", (b"+203.0.113.0/24\n-203.0.113.128/25\n+203.0.113.200\n-203.0.113.0/24\n\0"
                   + query("203.0.113.200", 1, 0) + query("203.0.113.129", 6, 22))
     yield "errors", b"10.0.0.0/33\ntcp:1.2.3.4:99999\nicmp:@host:8\n203.0.113.0/24:443\n@gw\n::\n"
+    # IPv6: the queries are read again as 19-byte ones (fuzz_policy.c)
+    q6 = lambda addr, proto, port: socket.inet_pton(socket.AF_INET6, addr) + \
+        struct.pack("!BH", proto, port)
+    yield "ipv6", (b"+2001:db8:100::/64\n+tcp:[2001:db8::/32]:443\n-[2001:db8::53]\n"
+                   b"+icmpv6:\n+udp:[ff02::fb]:5353\n-fd00::/8\n\0" +
+                   q6("2001:db8:100::2", 17, 9) + q6("2001:db8:7::1", 6, 443) +
+                   q6("fd00:1:2:3::1", 17, 53) + q6("2606:4700::1111", 58, 0))
+    yield "ipv6-sandbox", (b"-0.0.0.0/0\n+@host\n+64:ff9b::/96\n+tcp:[::]:22\n\0" +
+                           q6("fe80::1", 17, 53) + q6("64:ff9b::808:808", 17, 53) +
+                           q6("2a00::1", 6, 22) + q6("::ffff:1.2.3.4", 6, 443))
 
 
 def dhcp_message(msg_type, options=b"", chaddr=VM, overload_fields=b""):
@@ -329,6 +343,11 @@ def names_seeds():
     yield "rebinding", dns_answer("x.cdn.test", [("x.cdn.test", 1, 5, a("169.254.169.254")),
                                                 ("x.cdn.test", 1, 5, a("127.0.0.1"))])
     yield "block", dns_answer("bad.cdn.test", [("bad.cdn.test", 1, 30, a("9.9.9.9"))])
+    yield "aaaa", dns_answer("allowed.test", [("allowed.test", 28, 30, ip6("2001:db8::1234"))])
+    yield "rebinding6", dns_answer("allowed.test", [
+        ("allowed.test", 28, 5, ip6(x)) for x in
+        ("::1", "fe80::1", "fd00:1:2:3::5", "::ffff:127.0.0.1", "64:ff9b::a9fe:a9fe",
+         "2002:7f00:1::1", "ff02::1", "fec0::1")])
 
 
 def control_seeds():
@@ -338,6 +357,164 @@ def control_seeds():
     yield "bad", b'{"cmd":"rule-add","verdict":"allow","rule":1}'
     yield "expose-add", b'{"cmd":"expose-add","spec":"127.0.0.1:8080-8081:80-81/udp"}'
     yield "exposes", b'{"cmd":"exposes"}'
+    yield "flows", b'{"cmd":"flows"}'
+    yield "metrics", b'{"cmd":"metrics"}'
+    yield "reload", b'{"cmd":"reload"}'
+    yield "pcap-start", b'{"cmd":"pcap-start","file":"/var/tmp/vm1.pcap"}'
+    yield "pcap-start-rel", b'{"cmd":"pcap-start","file":"vm1.pcap"}'
+    yield "pcap-stop", b'{"cmd":"pcap-stop"}'
+
+
+def policy_file_seeds():
+    yield "build-vm", (b"# the build VM: GitHub and Debian, nothing else\n"
+                       b"block 0.0.0.0/0\n"
+                       b"allow tcp:github.com:443, tcp:*.github.com:443   # GitHub\n"
+                       b"\tallow\ttcp:deb.debian.org:80\r\n"
+                       b"allow @host\n\n")
+    yield "ports", b"allow udp:10.0.0.0/8:53-54\nblock icmp:@host\nblock 47\n"
+    yield "bad-line", b"allow 10.0.0.0/8\npermit 1.2.3.4\n"
+    yield "empty-rule", b"allow ,\nblock 1.2.3.4,,\n"
+    yield "host-bits", b"block 10.0.0.1/8 # wrong\n"
+    yield "no-newline", b"block udp::53"
+
+
+# ---- IPv6 (fuzz_ipv6.c, fuzz_ndp.c) ---------------------------------------------------------
+PREFIX6 = "fd00:1:2:3::"
+VM_LL6, GW6, GW_LL6 = "fe80::5054:ff:fe12:3456", "fd00:1:2:3::1", "fe80::1"
+CLAIMED6 = "fd00:1:2:3:200::10"     # the first of fuzz_ipv6.c's claimed addresses
+WAN6 = "2001:db8::1"
+ALL_NODES6, ALL_ROUTERS6, MLDV2 = "ff02::1", "ff02::2", "ff02::16"
+GW_MAC6 = bytes.fromhex("027376400001")
+
+
+def ip6(a):
+    return socket.inet_pton(socket.AF_INET6, a)
+
+
+def mcast_mac6(a):
+    return b"\x33\x33" + ip6(a)[12:]
+
+
+def solicited6(a):
+    return socket.inet_ntop(socket.AF_INET6, ip6("ff02::1:ff00:0")[:13] + ip6(a)[13:])
+
+
+def ipv6(src, dst, nh, payload, hlim=64):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nh, hlim, ip6(src), ip6(dst)) + \
+        payload
+
+
+def ext(nh, body=b"\0" * 6):
+    """An extension header of 8-byte units: next header, length, then @body (padded)."""
+    body += b"\0" * (-(len(body) + 2) % 8)
+    return struct.pack("!BB", nh, (len(body) + 2) // 8 - 1) + body
+
+
+def frag6(nh, offset=0, more=False, ident=7):
+    return struct.pack("!BBHI", nh, 0, offset << 3 | int(more), ident)
+
+
+def icmp6(src, dst, kind, body, code=0):
+    pseudo = ip6(src) + ip6(dst) + struct.pack("!IxxxB", 4 + len(body), 58)
+    csum = checksum(pseudo + struct.pack("!BBH", kind, code, 0) + body)
+    return struct.pack("!BBH", kind, code, csum) + body
+
+
+def nd(src, dst, kind, body, via=b"", nh_first=58):
+    """ND message (hop limit 255), after the extension headers @via (their first is @nh_first)."""
+    return ipv6(src, dst, nh_first if via else 58, via + icmp6(src, dst, kind, body), 255)
+
+
+def ns_body(target, sllao=None):
+    return b"\0" * 4 + ip6(target) + (b"\x01\x01" + sllao if sllao else b"")
+
+
+def na_body(target, flags, tllao=VM):
+    return bytes([flags, 0, 0, 0]) + ip6(target) + b"\x02\x01" + tllao
+
+
+def ra_body():
+    pio = struct.pack("!BBBBIII16s", 3, 4, 64, 0xc0, 86400, 14400, 0, ip6("2001:db8:bad::"))
+    return struct.pack("!BBHII", 64, 0, 1800, 0, 0) + b"\x01\x01" + OTHER + pio
+
+
+def vm6(dst_mac, ip_packet):
+    return eth(dst_mac, VM, 0x86dd, ip_packet)
+
+
+def host6(dst_mac, ip_packet):
+    return eth(dst_mac, BRIDGE, 0x86dd, ip_packet)
+
+
+def ipv6_seeds():
+    vm, host, claimed = b"\x02", b"\x03", b"\x02"  # control bytes: VM, host, with claims
+    yield "rs", b"\x00" + vm6(mcast_mac6(ALL_ROUTERS6), nd(VM_LL6, ALL_ROUTERS6, 133, b"\0" * 4 +
+                                                           b"\x01\x01" + VM))
+    yield "rs-unspecified", b"\x00" + vm6(mcast_mac6(ALL_ROUTERS6),
+                                          nd("::", ALL_ROUTERS6, 133, b"\0" * 4))
+    yield "dad", b"\x00" + vm6(mcast_mac6(solicited6(CLAIMED6)),
+                               nd("::", solicited6(CLAIMED6), 135, ns_body(CLAIMED6)))
+    yield "ns-gateway", claimed + vm6(mcast_mac6(solicited6(GW6)),
+                                      nd(CLAIMED6, solicited6(GW6), 135, ns_body(GW6, VM)))
+    yield "na-own", claimed + vm6(GW_MAC6, nd(CLAIMED6, GW_LL6, 136, na_body(CLAIMED6, 0x60)))
+    yield "na-gateway", claimed + vm6(mcast_mac6(ALL_NODES6),
+                                      nd(CLAIMED6, ALL_NODES6, 136, na_body(GW6, 0xa0)))
+    mld = struct.pack("!HH", 0, 1) + struct.pack("!BBH16s", 4, 0, 0, ip6("ff02::1:ff12:3456"))
+    hbh_ra = ext(58, b"\x05\x02\x00\x00\x01\x00")  # Router Alert, PadN
+    yield "mld2-report", b"\x00" + vm6(mcast_mac6(MLDV2), ipv6(VM_LL6, MLDV2, 0, hbh_ra + icmp6(
+        VM_LL6, MLDV2, 143, mld), 1))
+    yield "ra", b"\x00" + vm6(mcast_mac6(ALL_NODES6), nd(VM_LL6, ALL_NODES6, 134, ra_body()))
+    yield "ra-hbh", b"\x00" + vm6(mcast_mac6(ALL_NODES6), nd(VM_LL6, ALL_NODES6, 134, ra_body(),
+                                                           ext(58), 0))
+    yield "ra-fragment", b"\x00" + vm6(mcast_mac6(ALL_NODES6), nd(
+        VM_LL6, ALL_NODES6, 134, ra_body(), frag6(58, 0, True), 44))
+    yield "ra-long-chain", b"\x00" + vm6(mcast_mac6(ALL_NODES6), nd(
+        VM_LL6, ALL_NODES6, 134, ra_body(), b"".join(ext(60) for _ in range(8)) + ext(58), 60))
+    yield "later-fragment", b"\x00" + vm6(mcast_mac6(ALL_NODES6), ipv6(
+        VM_LL6, ALL_NODES6, 44, frag6(58, 8) + b"\x86\0\0\0" + bytes(16), 255))
+    yield "later-fragment-header", b"\x00" + vm6(mcast_mac6(ALL_NODES6), ipv6(
+        VM_LL6, ALL_NODES6, 44, frag6(60, 8) + ext(58) + bytes(16), 255))
+    yield "truncated", b"\x00" + vm6(GW_MAC6, ipv6(VM_LL6, WAN6, 0, ext(60)[:6]))
+    yield "routing0", claimed + vm6(GW_MAC6, ipv6(CLAIMED6, WAN6, 43, struct.pack(
+        "!BBBB4x16s", 17, 2, 0, 1, ip6("2001:db8::99")) + udp(1000, 53)))
+    yield "ah-udp", claimed + vm6(GW_MAC6, ipv6(CLAIMED6, WAN6, 51, struct.pack(
+        "!BBHII", 17, 2, 0, 1, 1) + b"\0" * 4 + udp(1000, 53)))
+    yield "redirect", claimed + vm6(GW_MAC6, nd(CLAIMED6, VM_LL6, 137, b"\0" * 4 + ip6(WAN6) +
+                                                ip6(GW6)))
+    yield "dhcp6-server", claimed + vm6(mcast_mac6("ff02::1:2"), ipv6(
+        VM_LL6, "ff02::1:2", 17, udp(547, 546)))
+    yield "ping-wan", bytes([0x02 | 4]) + vm6(GW_MAC6, ipv6(
+        CLAIMED6, WAN6, 58, icmp6(CLAIMED6, WAN6, 128, b"\0\1\0\1ping")))
+    yield "dns-gateway", claimed + vm6(GW_MAC6, ipv6(CLAIMED6, GW6, 17, udp(4000, 53, b"\0" * 12)))
+    yield "syn-443", bytes([0x02 | 12]) + vm6(GW_MAC6, ipv6(CLAIMED6, WAN6, 6, tcp(4000, 443, b"")))
+    yield "mapped", claimed + vm6(GW_MAC6, ipv6(CLAIMED6, "::ffff:10.0.0.1", 17, udp(1, 2)))
+    yield "host-ns", host + host6(mcast_mac6(solicited6(CLAIMED6)), nd(
+        GW_LL6, solicited6(CLAIMED6), 135, ns_body(CLAIMED6, GW_MAC6)))
+    yield "host-na", host + host6(VM, nd(GW_LL6, CLAIMED6, 136, na_body(WAN6, 0x60, GW_MAC6)))
+    yield "host-echo-reply", host + host6(VM, ipv6(WAN6, CLAIMED6, 58, icmp6(
+        WAN6, CLAIMED6, 129, b"\0\1\0\1ping")))
+    yield "host-ra", host + host6(mcast_mac6(ALL_NODES6), nd(GW_LL6, ALL_NODES6, 134, ra_body()))
+    yield "host-mdns", bytes([0x03 | 4]) + host6(mcast_mac6("ff02::fb"), ipv6(
+        "fe80::99", "ff02::fb", 17, udp(5353, 5353)))
+
+
+def ndp_seeds():
+    """Commands of fuzz_ndp.c: [command, length, bytes...]; time passes by the length."""
+    def c(cmd, *args):
+        return bytes([cmd, len(args)]) + bytes(args)
+
+    def wait(seconds):
+        return bytes([3, seconds]) + bytes(seconds)
+    rs, ns, lock, loop, active, other = 1, 2, 4, 5, 6, 7
+    yield "rs", c(rs, 0, 1) + c(rs, 0, 1) + wait(4) + c(rs, 0, 0)
+    yield "dad-then-use", c(ns, 3, 0) + c(ns, 1, 3 | 8) + c(ns, 1, 3 | 4 | 8) + c(active)
+    yield "dad-gateway", c(ns, 1, 0) + c(ns, 2, 0)
+    yield "dad-taken", c(other, 4) + c(ns, 4, 0) + wait(61) + c(ns, 4, 0) + c(other, 4)
+    yield "dad-locked", c(lock) + c(ns, 5, 0) + c(loop) + c(lock) + c(loop) + c(ns, 5, 0)
+    yield "ns-spoofed", c(ns, 1, 1 | 8 | 16) + c(ns, 6, 2)
+    yield "refresh", c(active) + wait(90) + c(active) + wait(95) * 40 + c(active)
+    yield "raw-dad", b"\x00" + bytes([len(dad := vm6(mcast_mac6(solicited6(CLAIMED6)), nd(
+        "::", solicited6(CLAIMED6), 135, ns_body(CLAIMED6))))]) + dad
 
 
 def main():
@@ -349,6 +526,8 @@ def main():
                           ("dns_msg", dns_seeds()), ("vm_stream", stream_seeds()),
                           ("server_name", server_name_seeds()), ("names", names_seeds()),
                           ("control", control_seeds()), ("name_check", name_check_seeds()),
+                          ("policy_file", policy_file_seeds()),
+                          ("ipv6", ipv6_seeds()), ("ndp", ndp_seeds()),
                           ("vnet_hdr", vnet_hdr_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:

@@ -27,7 +27,7 @@ from scapy.layers.l2 import ARP, Ether
 from scapy.layers.dhcp import BOOTP, DHCP
 
 ROOT = Path(__file__).resolve().parents[2]
-SOCK_VMNET = Path(os.environ.get("SOCK_VMNET", ROOT / "build" / "sock-vmnet"))
+SOCK_VMNET = Path(os.environ.get("SOCK_VMNET", ROOT / "build" / "sock-vmnet")).absolute()
 PYTHON = "/usr/bin/python3"
 
 HOST_WAN_IP = "203.0.113.1"
@@ -116,7 +116,7 @@ class Netns:
 class Vmnet:
     """One running sock-vmnet; this process holds the VM's end of its socketpair."""
 
-    def __init__(self, topo, mac, args, lease_db, name, prefix=()):
+    def __init__(self, topo, mac, args, lease_db, name, prefix=(), pass_fds=()):
         self.topo = topo
         self.mac = mac
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -125,7 +125,8 @@ class Vmnet:
         self._stderr = open(self.stderr_path, "w")
         argv = (list(prefix) + [SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac}"]
                 + ([f"--lease-db={lease_db}"] if lease_db else []) + list(args))
-        self.proc = topo.host.popen(argv, pass_fds=[theirs.fileno()], stdout=self._stderr,
+        self.proc = topo.host.popen(argv, pass_fds=[theirs.fileno()] + list(pass_fds),
+                                    stdout=self._stderr,
                                     stderr=self._stderr)
         theirs.close()
         self.returncode = None
@@ -312,11 +313,11 @@ class Topology:
             self.cleanup()
             raise
 
-    def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True, prefix=()):
+    def start_vmnet(self, args=(), mac=VM_MAC, lease_db=None, ready=True, prefix=(), pass_fds=()):
         """sock-vmnet in the host namespace, under @prefix (a command that execs the rest);
-        @lease_db "" gives no --lease-db (its default)."""
+        @lease_db "" gives no --lease-db (its default); @pass_fds: more descriptors for it."""
         vm = Vmnet(self, mac, args, self.lease_db if lease_db is None else lease_db,
-                   f"vmnet{len(self.instances)}", prefix)
+                   f"vmnet{len(self.instances)}", prefix, pass_fds)
         self.instances.append(vm)
         if ready:
             vm.wait_ready()

@@ -91,7 +91,7 @@ def parse_events(path):
 class TapVM:
     """A VM namespace attached to a Vmnet (from conftest) through a TAP relay."""
 
-    def __init__(self, topo, vmnet, mtu=1500, seconds=600, offload=None):
+    def __init__(self, topo, vmnet, mtu=1500, seconds=600, offload=None, ipv6=False):
         """@offload: None, or the VM offloads as a virtio-net guest of krunkit does: its tap0
         sends 64 KiB TSO packets with partial checksums, and the relay passes them on as
         krunkit does ("krunkit": no header) or with the 12-byte header ("vnet-hdr")."""
@@ -104,6 +104,10 @@ class TapVM:
         self.procs = []
         try:
             self.ns = Netns(topo.id + "-vm" + vmnet.mac[-2:])
+            if ipv6:
+                # tap0 is born taking no RA: the IPv6 client under test (dhcpcd) does it
+                for conf in ("all", "default"):
+                    self.ns.run(["sysctl", "-q", "-w", f"net.ipv6.conf.{conf}.accept_ra=0"])
             fd = vmnet.sock.fileno()
             self.relay = self.ns.popen([PYTHON, str(Path(__file__).resolve()), fd, vmnet.mac, mtu,
                                         seconds] + ([offload] if offload else []),
@@ -113,8 +117,10 @@ class TapVM:
             r, _, _ = select.select([self.relay.stdout], [], [], 10)
             if not r or "ready" not in self.relay.stdout.readline():
                 raise AssertionError(f"tap relay did not start: {self.relay.stderr.read()}")
-            # no IPv6 chatter (router solicitations) in this namespace's tap0
-            self.ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.tap0.disable_ipv6=1"], check=False)
+            # no IPv6 chatter (router solicitations) in this namespace's tap0, unless asked
+            if not ipv6:
+                self.ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.tap0.disable_ipv6=1"],
+                            check=False)
         except Exception:
             self.cleanup()
             raise

@@ -118,7 +118,8 @@ def vm_attacks(vm, token):
          / UDP(sport=40000, dport=ECHO_PORT) / m("vlan")),
         ("qinq", "vlan", Ether(src=me, dst=gw_mac) / Dot1AD(vlan=5) / Dot1Q(vlan=6)
          / IP(src=ip, dst=WAN_IP) / UDP(sport=40000, dport=ECHO_PORT) / m("qinq")),
-        ("ipv6", "ipv6", Ether(src=me, dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
+        # IPv6 is served (test_ipv6.py has its attacks): a spoofed source is refused here too
+        ("ipv6", "ip6-src", Ether(src=me, dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
          / UDP(sport=1, dport=2) / m("ipv6")),
         ("ethertype", "ethertype", Ether(src=me, dst=gw_mac, type=0x88b5) / m("ethertype")),
         # an ARP request that would pass but for its length (an IPv4 frame that long arrives
@@ -283,7 +284,7 @@ def test_host_side_frames_not_for_the_vm_never_reach_it(topo, vm_on):
          / UDP(sport=138, dport=138) / m("subnet-broadcast")),
         ("redirect", "icmp-redirect", from_bridge() / ICMP(type=5, code=1, gw=GATEWAY)
          / m("redirect")),
-        ("ipv6", "ipv6", Ether(src=bridge_mac, dst=me) / IPv6(src="fe80::1", dst="fe80::2")
+        ("ipv6", "not-for-vm", Ether(src=bridge_mac, dst=me) / IPv6(src="fe80::1", dst="fe80::2")
          / UDP(sport=1, dport=2) / m("ipv6")),
         ("vlan", "vlan", Ether(src=bridge_mac, dst=me) / Dot1Q(vlan=5) / IP(src=GATEWAY, dst=ip)
          / UDP(sport=1, dport=2) / m("vlan")),

@@ -125,3 +125,29 @@ def test_the_gateway_is_the_hosts_loopback_and_no_other_subnet_address_is(topo, 
     finally:
         server.kill()
         server.wait()
+
+
+def test_an_ordinary_user_gets_ipv6_through_libslirp(topo, unprivileged):
+    """IPv6 on the user back-end: sock-vmnet's RA and NDP, libslirp's NAT66 through the
+    host's IPv6 (its sockets), the gateway answering ping and DNS over IPv6."""
+    from ipv6_vm import HOST_WAN6, UDP6_ECHO, VM6, WAN6, WAN6_ALLOW, with_v6_wan
+    from scapy.layers.inet6 import ICMPv6ND_RA, IPv6
+
+    prefix, _ = unprivileged
+    with_v6_wan(topo)
+    echo = topo.wan_popen(UDP6_ECHO, "7777")
+    wait_line(echo)
+    net = topo.start_vmnet(WAN6_ALLOW, lease_db="", prefix=prefix)
+    vm6 = VM6(ScapyVM(net))
+    ra = vm6.solicit()
+    assert ra is not None, net.stderr()
+    assert vm6.claim(vm6.slaac)
+    # libslirp answers ping for the gateway's addresses, and carries UDP to the wan host
+    assert vm6.ping6(ra.gateway), net.stderr()
+    got = vm6.udp6(WAN6, 7777, b"user6")
+    assert got == f"echo:user6 from {HOST_WAN6}".encode(), got
+    # ping to anyone else libslirp cannot carry: refused, counted
+    assert not vm6.ping6(WAN6, timeout=1)
+    # libslirp's own RAs never reach the VM (they come every 200-600 s: not waited for)
+    drops = net.live_stats()["drops"]
+    assert drops["host-write-error"] >= 1, drops

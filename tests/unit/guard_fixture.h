@@ -47,7 +47,7 @@ static inline void setup_guard(const char *const *rules, enum check_names check)
 		cfg.policy.count = (size_t)i + 1;
 	}
 	memset(&names, 0, sizeof(names));
-	assert_int_equal(guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.policy, &names), 0);
+	assert_int_equal(guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.net6, &cfg.policy, &names), 0);
 	guard_set_vm_address(&guard, &lease);
 	guard_set_now(&guard, T0);
 }

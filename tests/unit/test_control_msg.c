@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -71,10 +72,45 @@ static void bad_requests_say_why(void **state)
 	refused(big, sizeof(big), "longer than 4096");
 }
 
+static void operators_commands(void **state)
+{
+	struct control_request r;
+
+	(void)state;
+	assert_int_equal(ok("{\"cmd\":\"flows\"}").cmd, CONTROL_FLOWS);
+	assert_int_equal(ok("{\"cmd\":\"metrics\"}").cmd, CONTROL_METRICS);
+	assert_int_equal(ok("{\"cmd\":\"reload\"}").cmd, CONTROL_RELOAD);
+	assert_int_equal(ok("{\"cmd\":\"pcap-stop\"}").cmd, CONTROL_PCAP_STOP);
+	r = ok("{\"cmd\":\"pcap-start\",\"file\":\"/var/tmp/vm 1.pcap\"}");
+	assert_int_equal(r.cmd, CONTROL_PCAP_START);
+	assert_string_equal(r.file, "/var/tmp/vm 1.pcap");
+	refused("{\"cmd\":\"pcap-start\"}", 20, "\"file\" must be a string");
+	refused("{\"cmd\":\"pcap-start\",\"file\":7}", 29, "\"file\" must be a string");
+	refused("{\"cmd\":\"pcap-start\",\"file\":\"x.pcap\"}", 36, "an absolute path");
+	refused("{\"cmd\":\"pcap-start\",\"file\":\"\"}", 30, "an absolute path");
+	/* a NUL inside the string would cut the path short: refused */
+	refused("{\"cmd\":\"pcap-start\",\"file\":\"/a\\u0000b\"}", 39, "an absolute path");
+}
+
+static void long_paths_are_refused(void **state)
+{
+	char line[CONTROL_LINE_MAX];
+	int n;
+
+	(void)state;
+	n = snprintf(line, sizeof(line), "{\"cmd\":\"pcap-start\",\"file\":\"/");
+	memset(line + n, 'a', CONTROL_PATH_MAX);
+	n += CONTROL_PATH_MAX;
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "\"}");
+	refused(line, (size_t)n, "longer than 1023 bytes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(commands),
+		cmocka_unit_test(operators_commands),
+		cmocka_unit_test(long_paths_are_refused),
 		cmocka_unit_test(bad_requests_say_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include "fake_dns_io.h"
 #include "proto/byteorder.h"
 #include "proto/dns_msg.h"
+#include "proto/ip_frame.h"
 #include "proto/ipv4_frame.h"
 #include "responder/dns.h"
 #include "test_config.h"
@@ -34,9 +35,10 @@ static void write_conf(const char *text)
 	fclose(f);
 }
 
-static void resolv_conf_ipv4_servers_in_order(void **state)
+static void resolv_conf_servers_in_order(void **state)
 {
-	uint32_t out[3] = {0};
+	struct inet_addr out[4] = {0}, gw = inet_from_v4(0xc0a84001);
+	char text[INET_TEXT_LEN];
 
 	(void)state;
 	write_conf("# generated\n"
@@ -44,26 +46,29 @@ static void resolv_conf_ipv4_servers_in_order(void **state)
 		   "nameserver 127.0.0.53\n"
 		   "options edns0 trust-ad\n"
 		   "nameserver 2001:db8::1\n"
+		   "nameserver fe80::1%eth0\n" /* no scope here: left out */
 		   "  nameserver\t192.0.2.53  # trailing words\n"
 		   "nameserver 192.168.64.1\n" /* the gateway: would loop */
 		   "nameserver not-an-address\n"
 		   "nameserver 198.51.100.53\n"
 		   "nameserver 198.51.100.54\n");
-	assert_int_equal(dns_resolv_conf_servers(path, 0xc0a84001, out, 3), 3);
-	assert_int_equal(out[0], 0x7f000035);
-	assert_int_equal(out[1], 0xc0000235);
-	assert_int_equal(out[2], 0xc6336435);
+	assert_int_equal(dns_resolv_conf_servers(path, &gw, 1, out, 4), 4);
+	assert_int_equal(inet_v4(&out[0]), 0x7f000035);
+	inet_format(&out[1], text);
+	assert_string_equal(text, "2001:db8::1");
+	assert_int_equal(inet_v4(&out[2]), 0xc0000235);
+	assert_int_equal(inet_v4(&out[3]), 0xc6336435);
 	unlink(path);
 }
 
 static void resolv_conf_missing_or_empty(void **state)
 {
-	uint32_t out[3];
+	struct inet_addr out[3];
 
 	(void)state;
-	assert_int_equal(dns_resolv_conf_servers("/nonexistent/resolv.conf", 0, out, 3), 0);
+	assert_int_equal(dns_resolv_conf_servers("/nonexistent/resolv.conf", NULL, 0, out, 3), 0);
 	write_conf("");
-	assert_int_equal(dns_resolv_conf_servers(path, 0, out, 3), 0);
+	assert_int_equal(dns_resolv_conf_servers(path, NULL, 0, out, 3), 0);
 	unlink(path);
 	/* a line longer than the read buffer does not confuse the next one */
 	write_conf(
@@ -73,8 +78,8 @@ static void resolv_conf_missing_or_empty(void **state)
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
 		"nameserver 10.0.0.1\n");
-	assert_int_equal(dns_resolv_conf_servers(path, 0, out, 3), 1);
-	assert_int_equal(out[0], 0x0a000001);
+	assert_int_equal(dns_resolv_conf_servers(path, NULL, 0, out, 3), 1);
+	assert_int_equal(inet_v4(&out[0]), 0x0a000001);
 	unlink(path);
 }
 
@@ -126,11 +131,15 @@ static int setup_with(void **state, unsigned servers)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[200];
-	struct dns_setup setup = {.vm = &f->cfg.vm, .net4 = &f->cfg.net4, .dns = &f->cfg.dns,
-				  .gateway_mac = gw_mac, .io = &f->io.io,
+	struct dns_setup setup = {.vm = &f->cfg.vm, .net4 = &f->cfg.net4, .net6 = &f->cfg.net6,
+				  .dns = &f->cfg.dns, .gateway_mac = gw_mac, .io = &f->io.io,
 				  .resolv_conf = "/nonexistent"};
 
 	test_config(&f->cfg, vm_mac);
+	f->cfg.net6 = (struct net6_config){.enabled = true,
+					   .prefix = {{{0xfd, 0x12, [7] = 1}}, 64},
+					   .gateway = {{0xfd, 0x12, [7] = 1, [15] = 1}},
+					   .gateway_ll = {{0xfe, 0x80, [15] = 1}}};
 	f->cfg.dns.count = servers;
 	f->cfg.dns.servers[0] = inet_from_v4(SERVER_A);
 	f->cfg.dns.servers[1] = inet_from_v4(SERVER_B);
@@ -270,6 +279,65 @@ static void udp_query_is_relayed_and_answered(void **state)
 	assert_int_equal(be16(v.payload), 0x1234); /* the VM's own ID */
 	assert_int_equal(be32(v.payload + v.payload_len - 4), 0xcb007102);
 	assert_false(f->io.s[h].open); /* a socket per query, closed once answered */
+}
+
+/* The VM @vm asks the gateway's IPv6 address @gw over UDP, or opens a TCP connection to it. */
+static enum drop_reason vm_udp6(struct fixture *f, const struct inet_addr *vm,
+				const struct inet_addr *gw, const uint8_t *msg, size_t len)
+{
+	struct ip_ends ends = {.src_mac = vm_mac, .dst_mac = gw_mac, .src = *vm, .dst = *gw,
+			       .src_port = 40006, .dst_port = 53};
+
+	memcpy(f->frame + ip_udp_payload_offset(&ends), msg, len);
+	assert_int_equal(frame_parse(&f->v, f->frame, ip_udp_frame(f->frame, len, &ends)),
+			 DROP_NONE);
+	return f->r->handle(f->r, &f->v);
+}
+
+static void answered_over_ipv6_from_the_address_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct inet_addr vm = f->cfg.net6.gateway, ll_vm = {{0xfe, 0x80, [15] = 0x22}};
+	uint8_t q[300], a[400];
+	size_t len = query(q, 0x6666, "www.example.com");
+	struct frame_view v;
+	struct ip_ends e;
+	struct tcp_fields t = {.seq = 5, .flags = TCP_SYN, .window = 65535, .mss = 1440};
+	int h;
+
+	vm.b[15] = 0x10;
+	assert_int_equal(vm_udp6(f, &vm, &f->cfg.net6.gateway, q, len), DROP_NONE);
+	h = fake_dns_last(&f->io);
+	fake_dns_answer(&f->io, h, a, answer(a, f->io.s[h].sent, len, 0xcb007102));
+	assert_int_equal(f->nsent, 1);
+	assert_int_equal(frame_parse(&v, f->to_vm[0].frame, f->to_vm[0].len), DROP_NONE);
+	assert_non_null(v.ip6);
+	assert_true(inet_equal(&v.ip_src, &f->cfg.net6.gateway));
+	assert_true(inet_equal(&v.ip_dst, &vm));
+	assert_int_equal(v.dst_port, 40006);
+	assert_int_equal(be16(v.payload), 0x6666);
+	assert_int_equal(checksum_final(checksum_add(checksum_pseudo_ipv6(v.ip6, IPPROTO_UDP_,
+									    (uint32_t)v.l4_len),
+						      v.l4, v.l4_len)),
+			 0);
+	/* to the link-local address: from it */
+	f->nsent = 0;
+	assert_int_equal(vm_udp6(f, &ll_vm, &f->cfg.net6.gateway_ll, q, len), DROP_NONE);
+	h = fake_dns_last(&f->io);
+	fake_dns_answer(&f->io, h, a, answer(a, f->io.s[h].sent, len, 0xcb007102));
+	assert_int_equal(frame_parse(&v, f->to_vm[0].frame, f->to_vm[0].len), DROP_NONE);
+	assert_true(inet_equal(&v.ip_src, &f->cfg.net6.gateway_ll));
+	/* TCP: a SYN-ACK from the gateway's IPv6 address, an MSS for IPv6's headers */
+	f->nsent = 0;
+	e = (struct ip_ends){.src_mac = vm_mac, .dst_mac = gw_mac, .src = vm,
+			     .dst = f->cfg.net6.gateway, .src_port = 40007, .dst_port = 53};
+	assert_int_equal(frame_parse(&f->v, f->frame, ip_tcp_frame(f->frame, 0, &e, &t)), DROP_NONE);
+	assert_int_equal(f->r->handle(f->r, &f->v), DROP_NONE);
+	assert_int_equal(f->nsent, 1);
+	assert_int_equal(frame_parse(&v, f->to_vm[0].frame, f->to_vm[0].len), DROP_NONE);
+	assert_true(inet_equal(&v.ip_src, &f->cfg.net6.gateway));
+	assert_int_equal(v.l4[13], TCP_SYN | TCP_ACK);
+	assert_int_equal(be16(v.l4 + 22), 1440); /* the VM's, below ours: 1500 - 60 */
 }
 
 /* Issue 11 item 12: answers are matched on the socket, the ID and the question. */
@@ -495,7 +563,9 @@ static void tcp_segment_of_no_connection_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(resolv_conf_ipv4_servers_in_order),
+		cmocka_unit_test(resolv_conf_servers_in_order),
+		cmocka_unit_test_setup_teardown(answered_over_ipv6_from_the_address_asked, setup,
+						teardown),
 		cmocka_unit_test(resolv_conf_missing_or_empty),
 		cmocka_unit_test_setup_teardown(udp_query_is_relayed_and_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(forged_and_stray_answers_are_ignored, setup,

@@ -48,7 +48,7 @@ static void setup_guard(const char *rules, uint32_t lease)
 			fail_msg("rule %s: %s", w, err);
 		cfg.policy.count++;
 	}
-	assert_int_equal(guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.policy, NULL), 0);
+	assert_int_equal(guard_init(&guard, &cfg.vm, &cfg.net4, &cfg.net6, &cfg.policy, NULL), 0);
 	guard_set_vm_address(&guard, &leased);
 }
 
@@ -179,6 +179,9 @@ static enum drop_reason judge(const struct frame *f, bool from_vm, int *action)
 	enum guard_action a;
 
 	*action = GUARD_DROP;
+	/* as the relay counts them: with IPv6 off, every IPv6 frame is "ipv6" */
+	if (why != DROP_NONE && v.ethertype == ETHERTYPE_IPV6 && !guard_ipv6(&guard))
+		return DROP_IPV6;
 	if (why != DROP_NONE)
 		return why;
 	a = from_vm ? guard_vm_frame(&guard, &v, &why, &service) : guard_host_frame(&guard, &v, &why);

@@ -960,9 +960,70 @@ static void database_of_the_previous_version_opens(void **state)
 	assert_non_null(f->db);
 }
 
+/* ---- IPv6 address claims (claims6.c) ------------------------------------------------------ */
+
+static void count_claim(const struct lease_addr_claim *c, void *ctx)
+{
+	unsigned *n = ctx;
+
+	if (c->state == OWNER_RUNNING)
+		n[0]++;
+	else
+		n[1]++;
+}
+
+static void addresses_go_to_the_first_claim(void **state)
+{
+	struct fixture *f = *state;
+	struct process_identity a = f->self, b = other_running(f, 1), gone = other_gone(f, 2);
+	uint8_t mac_a[6] = {0x52, 0x54, 0, 0, 0, 0xa}, mac_b[6] = {0x52, 0x54, 0, 0, 0, 0xb};
+	uint8_t holder[6];
+	struct inet_addr x = {{0xfd, 0x12, [15] = 0x10}}, y = x;
+	unsigned counts[2] = {0, 0};
+	char err[256];
+
+	y.b[15] = 0x11;
+	assert_int_equal(lease_claim_addr(f->db, NET, &x, mac_a, &a, f->now + 600, f->now, holder),
+			 LEASE_OK);
+	/* again by the same instance: still its own */
+	assert_int_equal(lease_claim_addr(f->db, NET, &x, mac_a, &a, f->now + 600, f->now, holder),
+			 LEASE_OK);
+	/* another running instance is told who holds it */
+	assert_int_equal(lease_claim_addr(f->db, NET, &x, mac_b, &b, f->now + 600, f->now, holder),
+			 LEASE_TAKEN);
+	assert_memory_equal(holder, mac_a, 6);
+	/* ... on this network only */
+	assert_int_equal(lease_claim_addr(f->db, "other0", &x, mac_b, &b, f->now + 600, f->now,
+					  holder),
+			 LEASE_OK);
+	/* an owner that ended holds nothing */
+	assert_int_equal(lease_claim_addr(f->db, NET, &y, mac_b, &gone, f->now + 600, f->now,
+					  holder),
+			 LEASE_OK);
+	assert_int_equal(lease_claim_addr(f->db, NET, &y, mac_a, &a, f->now + 600, f->now, holder),
+			 LEASE_OK);
+	assert_int_equal(lease_list_addr_claims(f->db, count_claim, counts, err, sizeof(err)), 0);
+	assert_int_equal(counts[0], 3);
+	/* a release lets it go; only the holder's counts */
+	assert_int_equal(lease_release_addr(f->db, NET, &x, &b), LEASE_OK);
+	assert_int_equal(lease_claim_addr(f->db, NET, &x, mac_b, &b, f->now + 600, f->now, holder),
+			 LEASE_TAKEN);
+	assert_int_equal(lease_release_addr(f->db, NET, &x, &a), LEASE_OK);
+	assert_int_equal(lease_claim_addr(f->db, NET, &x, mac_b, &b, f->now + 600, f->now, holder),
+			 LEASE_OK);
+	/* the instance's end lets every claim of it go */
+	assert_int_equal(lease_claim_mac(f->db, NET, mac_a, &a, f->now + 600, f->now,
+					 &(int64_t){0}, err, sizeof(err)),
+			 0);
+	assert_int_equal(lease_unclaim(f->db, NET, mac_a, &a, f->now), 0);
+	assert_int_equal(lease_claim_addr(f->db, NET, &y, mac_b, &b, f->now + 600, f->now, holder),
+			 LEASE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(addresses_go_to_the_first_claim, setup, teardown),
 		cmocka_unit_test_setup_teardown(database_of_the_previous_version_opens, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(simultaneous_first_opens_all_succeed, setup,

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -166,6 +167,64 @@ static void bad_addresses_are_refused(void **state)
 		     "--end-addr: the range leaves no address for the VM");
 }
 
+static void ipv6_on_by_default_with_a_stable_prefix(void **state)
+{
+	struct inet_prefix first;
+	char text[INET_TEXT_LEN];
+
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_true(cfg.net6.enabled);
+	assert_int_equal(cfg.net6.prefix.len, 64);
+	assert_int_equal(cfg.net6.prefix.addr.b[0], 0xfd);
+	first = cfg.net6.prefix;
+	inet_format(&cfg.net6.gateway_ll, text);
+	assert_string_equal(text, "fe80::1");
+	assert_memory_equal(cfg.net6.gateway.b, first.addr.b, 15);
+	assert_int_equal(cfg.net6.gateway.b[15], 1);
+	/* the same network again: the same prefix; another IPv4 network: another one */
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:57"), OPTIONS_OK);
+	assert_true(inet_equal(&first.addr, &cfg.net6.prefix.addr));
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--start-addr=10.0.5.1",
+			       "--end-addr=10.0.5.200"),
+			 OPTIONS_OK);
+	assert_false(inet_equal(&first.addr, &cfg.net6.prefix.addr));
+
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix",
+			       "2001:db8:100::/64"),
+			 OPTIONS_OK);
+	inet_format(&cfg.net6.gateway, text);
+	assert_string_equal(text, "2001:db8:100::1");
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=off"), OPTIONS_OK);
+	assert_false(cfg.net6.enabled);
+	/* a link too small for IPv6: off, unless asked for */
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--mtu=576"), OPTIONS_OK);
+	assert_false(cfg.net6.enabled);
+}
+
+static void bad_ipv6_values_are_refused(void **state)
+{
+	(void)state;
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=yes"),
+		     "--ipv6: \"yes\" is neither on nor off");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=fd00::/48"),
+		     "--ipv6-prefix: \"fd00::/48\" is a /48: SLAAC needs a /64 (RFC 4862)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=fd00::1/64"),
+		     "--ipv6-prefix: \"fd00::1/64\" has bits set beyond /64");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=10.0.0.0/8"),
+		     "--ipv6-prefix: \"10.0.0.0/8\" is not an IPv6 prefix (want PREFIX/64, e.g. "
+		     "fd00:1:2:3::/64)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6-prefix=fe80::/64"),
+		     "--ipv6-prefix: \"fe80::/64\" is not a unicast network a VM may have "
+		     "(multicast, link-local, site-local and ::/8 are not)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=on", "--mtu=1000"),
+		     "--mtu: 1000 is below IPv6's minimum of 1280 (RFC 8200 5): give --ipv6=off "
+		     "or a larger --mtu");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--ipv6=off",
+			   "--ipv6-prefix=fd00::/64"),
+		     "--ipv6-prefix: IPv6 is off (--ipv6=off or --mtu below 1280)");
+}
+
 static void bad_mtu_and_bridge_are_refused(void **state)
 {
 	(void)state;
@@ -247,7 +306,7 @@ static void dns_and_policy_lists_are_split(void **state)
 	assert_int_equal(cfg.policy.rules[1].dst.len, 32);
 	assert_false(cfg.policy.rules[2].allow);
 	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--dns=1.1.1"),
-		     "--dns: \"1.1.1\" is not an IPv4 address");
+		     "--dns: \"1.1.1\" is not an IP address");
 	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--allow=10.0.0.0/33"),
 			 OPTIONS_ERROR);
 	assert_true(strncmp(err, "--allow: ", 9) == 0);
@@ -264,6 +323,60 @@ static void run_mode_takes_no_vm_socket(void **state)
 	assert_string_equal(err, "--fd: not with \"run\", which makes the VM socket");
 	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--vm-fd-number=4"),
 		     "--vm-fd-number: only with \"run\"");
+}
+
+static void operators_options(void **state)
+{
+	char ready[32], policy[] = "/tmp/test_options.XXXXXX", arg[64], want[160];
+	int fd = mkstemp(policy);
+
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56"), OPTIONS_OK);
+	assert_int_equal(cfg.ops.pcap_size, 16u << 20);
+	assert_int_equal(cfg.ops.metrics_interval, 15);
+	assert_int_equal(cfg.ops.ready_fd, -1);
+	snprintf(ready, sizeof(ready), "--ready-fd=%d", pipe_fd);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap=/tmp/a.pcap",
+			       "--pcap-drops", "/tmp/d.pcap", "--pcap-size=2M", "--metrics=/tmp/m.prom",
+			       "--metrics-interval=60", "--name=ci-7.a_b:c@d", "--audit=/tmp/a.jsonl",
+			       "--audit-size=100k", ready),
+			 OPTIONS_OK);
+	assert_string_equal(cfg.ops.pcap, "/tmp/a.pcap");
+	assert_string_equal(cfg.ops.pcap_drops, "/tmp/d.pcap");
+	assert_int_equal(cfg.ops.pcap_size, 2u << 20);
+	assert_int_equal(cfg.ops.audit_size, 100u << 10);
+	assert_int_equal(cfg.ops.metrics_interval, 60);
+	assert_string_equal(cfg.ops.name, "ci-7.a_b:c@d");
+	assert_int_equal(cfg.ops.ready_fd, pipe_fd);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=65535"),
+		     "--pcap-size: \"65535\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=2T"),
+		     "--pcap-size: \"2T\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--pcap-size=-1"),
+		     "--pcap-size: \"-1\" is not a size from 65536 bytes to 1T (a number, K, M or G)");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--metrics-interval=86401"),
+		     "--metrics-interval: \"86401\" is not a number of seconds from 1 to 86400");
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--name=a/b"),
+		     "--name: \"a/b\" is not a name (1 to 64 letters, digits, '-', '_', '.', ':', "
+		     "'@')");
+	snprintf(arg, sizeof(arg), "--ready-fd=%d", dgram_fd);
+	snprintf(want, sizeof(want), "--ready-fd: %d is the VM's --fd", dgram_fd);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg), want);
+	/* --policy: read at once, its rules kept apart from --allow's */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "allow 10.0.0.0/8\nblock udp::53 # dns\n", 37), 37);
+	close(fd);
+	snprintf(arg, sizeof(arg), "--policy=%s", policy);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg, "--allow=1.2.3.4"),
+			 OPTIONS_OK);
+	assert_int_equal(cfg.ops.policy_rules.count, 2);
+	assert_int_equal(cfg.policy.count, 1);
+	options_free(&cfg);
+	assert_null(cfg.ops.policy_rules.rules);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", arg, arg),
+		     "--policy: given twice (one file; put every rule in it)");
+	options_free(&cfg);
+	unlink(policy);
 }
 
 /*
@@ -302,9 +415,12 @@ int main(void)
 		cmocka_unit_test(bad_addresses_are_refused),
 		cmocka_unit_test(bad_mtu_and_bridge_are_refused),
 		cmocka_unit_test(vm_offload_takes_three_modes_on_a_datagram_socket),
+		cmocka_unit_test(ipv6_on_by_default_with_a_stable_prefix),
+		cmocka_unit_test(bad_ipv6_values_are_refused),
 		cmocka_unit_test(unknown_and_stray_arguments_are_refused),
 		cmocka_unit_test(dns_and_policy_lists_are_split),
 		cmocka_unit_test(run_mode_takes_no_vm_socket),
+		cmocka_unit_test(operators_options),
 		cmocka_unit_test(socket_paths_fit_sun_path),
 	};
 	return cmocka_run_group_tests(tests, make_fds, NULL);

@@ -35,7 +35,7 @@ static bool lookup_reference(uint32_t dst, uint8_t proto, uint16_t port, enum po
 {
 	struct inet_addr d = inet_from_v4(dst), g = inet_from_v4(gateway);
 
-	return policy_allows_reference(rules, rule_count, &g, &d, proto, port, mode);
+	return policy_allows_reference(rules, rule_count, &g, 1, &d, proto, port, mode);
 }
 
 static void compile_rules(void)
@@ -43,7 +43,7 @@ static void compile_rules(void)
 	struct inet_addr g = inet_from_v4(gateway);
 
 	policy_free(compiled);
-	compiled = policy_compile(rules, rule_count, &g);
+	compiled = policy_compile(rules, rule_count, &g, 1);
 	assert_non_null(compiled);
 }
 
@@ -208,10 +208,10 @@ static void parse_errors_say_what_and_why(void **state)
 	expect_error("@gateway", "\"@gateway\": \"@gateway\" is not a known name (the only one "
 		     "is @host, the gateway)");
 	expect_error("sctp:10.0.0.0/8", "\"sctp:10.0.0.0/8\": \"sctp\" is not a protocol (tcp, "
-		     "udp, icmp or a number 1-255; leave the rule without one to match every "
+		     "udp, icmp, icmpv6 or a number 1-255; leave the rule without one to match every "
 		     "protocol)");
-	expect_error("0:10.0.0.0/8", "\"0:10.0.0.0/8\": \"0\" is not a protocol (tcp, udp, icmp "
-		     "or a number 1-255; leave the rule without one to match every protocol)");
+	expect_error("0:10.0.0.0/8", "\"0:10.0.0.0/8\": \"0\" is not a protocol (tcp, udp, icmp, "
+		     "icmpv6 or a number 1-255; leave the rule without one to match every protocol)");
 	expect_error("tcp:10.0.0.0/8:99999", "\"tcp:10.0.0.0/8:99999\": \"99999\" is not a port "
 		     "or a port range (0-65535, e.g. 443 or 8000-8999)");
 	expect_error("tcp:10.0.0.0/8:", "\"tcp:10.0.0.0/8:\": \"\" is not a port or a port range "

@@ -135,7 +135,7 @@ static int setup(void **state)
 	fx->loop = loop_new();
 	fake_init(&fx->vm, "vm");
 	fake_init(&fx->host, "host");
-	assert_int_equal(guard_init(&fx->guard, &fx->cfg.vm, &fx->cfg.net4, &fx->cfg.policy,
+	assert_int_equal(guard_init(&fx->guard, &fx->cfg.vm, &fx->cfg.net4, &fx->cfg.net6, &fx->cfg.policy,
 				    &fx->stats.names),
 			 0);
 	assert_int_equal(relay_init(&fx->dp, fx->loop, fx->cfg.vm.mtu, &fx->vm.port,

@@ -124,6 +124,42 @@ static void test_partial_checksum_of_a_small_frame_is_completed(void **state)
 	assert_checksums_valid(frame, len); /* the IPv4 header's was 0: made anew too */
 }
 
+/* An IPv6 TCP segment from vmnet with only its pseudo-header sum: completed as an IPv4 one. */
+static void test_partial_checksum_of_an_ipv6_frame_is_completed(void **state)
+{
+	uint8_t *ip6 = pkt + ETH_HDR_LEN, *tcp = ip6 + 40, frame[MAX_FRAME + 1];
+	size_t l4_len = TCP_HDR + 333, len = ETH_HDR_LEN + 40 + l4_len;
+	struct offload_info info;
+	struct packet_splitter s;
+
+	(void)state;
+	memset(pkt, 0, len);
+	put_be16(pkt + 12, 0x86dd);
+	ip6[0] = 0x60;
+	put_be16(ip6 + 4, (uint16_t)l4_len);
+	ip6[6] = IPPROTO_TCP_;
+	ip6[7] = 64;
+	ip6[8] = 0xfd;
+	ip6[23] = 1;
+	ip6[24] = 0xfd;
+	ip6[39] = 2;
+	tcp[12] = (TCP_HDR / 4) << 4;
+	for (size_t k = 0; k < l4_len - TCP_HDR; k++)
+		tcp[TCP_HDR + k] = data_byte(k);
+	put_be16(tcp + 16, checksum_fold(checksum_pseudo_ipv6(ip6, IPPROTO_TCP_, (uint32_t)l4_len)));
+	assert_int_equal(vmnet_rx_offload(pkt, len, MAX_FRAME, true, &info), DROP_NONE);
+	assert_true(info.needs_csum);
+	assert_int_equal(info.csum_start, ETH_HDR_LEN + 40);
+	assert_int_equal(info.csum_offset, 16);
+	assert_int_equal(packet_split_start(&s, pkt, len, &info, MAX_FRAME), DROP_NONE);
+	assert_int_equal(packet_split_next(&s, frame, sizeof(frame)), len);
+	assert_int_equal(checksum_fold(checksum_add(checksum_pseudo_ipv6(frame + ETH_HDR_LEN,
+									 IPPROTO_TCP_,
+									 (uint32_t)l4_len),
+						    frame + ETH_HDR_LEN + 40, l4_len)),
+			 0xffff);
+}
+
 static void test_without_checksum_offload_frames_pass_untouched(void **state)
 {
 	size_t len = build_tcp(pkt, 700, 1, 9, CSUM_GARBAGE);
@@ -224,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_large_tcp_packet_is_cut_at_the_mss),
 		cmocka_unit_test(test_partial_checksum_of_a_small_frame_is_completed),
+		cmocka_unit_test(test_partial_checksum_of_an_ipv6_frame_is_completed),
 		cmocka_unit_test(test_without_checksum_offload_frames_pass_untouched),
 		cmocka_unit_test(test_udp_without_checksum_stays_so),
 		cmocka_unit_test(test_large_packets_that_are_not_tcp_are_oversize),

@@ -59,19 +59,28 @@ static int addr_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* The gateway address leaving the bridge; the address events of other links do not count. */
+/* A gateway address leaving the bridge; the address events of other links do not count. */
 static unsigned addr_event(const struct host_watch *w, const struct nlmsghdr *nlh)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	const struct nlattr *a;
+	struct inet_addr gone;
 
 	if (nlh->nlmsg_type != RTM_DELADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    ifa->ifa_family != AF_INET || (int)ifa->ifa_index != w->bridge_index ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
+	    (int)ifa->ifa_index != w->bridge_index ||
 	    mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) < 0)
 		return 0;
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+	if (a && ifa->ifa_family == AF_INET6 && mnl_attr_get_payload_len(a) == 16) {
+		memcpy(gone.b, mnl_attr_get_payload(a), 16);
+		for (int i = 0; i < 2; i++)
+			if (w->gateway6[i] && inet_equal(&gone, w->gateway6[i]))
+				return HOST_WATCH_LINKS;
+		return 0;
+	}
+	if (!a || ifa->ifa_family != AF_INET || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 		return 0;
 	return ntohl(mnl_attr_get_u32(a)) == w->gateway ? HOST_WATCH_LINKS : 0;
 }
@@ -96,7 +105,8 @@ static int links_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * Any change to a table, chain, rule, set or element of "ip sock_vmnet": in each of these
+ * Any change to a table, chain, rule, set or element of "ip sock_vmnet" (and, with IPv6,
+ * "ip6 sock_vmnet"): in each of these
  * messages the first attribute (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE,
  * NFTA_SET_TABLE, NFTA_SET_ELEM_LIST_TABLE: all 1) names the table.
  */
@@ -108,7 +118,9 @@ static int nft_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *attr;
 
 	if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*gen) || gen->nfgen_family != NFPROTO_IPV4)
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*gen) ||
+	    (gen->nfgen_family != NFPROTO_IPV4 &&
+	     !(gen->nfgen_family == NFPROTO_IPV6 && w->gateway6[0])))
 		return MNL_CB_OK;
 	switch (type) {
 	case NFT_MSG_NEWTABLE: case NFT_MSG_DELTABLE:
@@ -225,7 +237,9 @@ int host_watch_start(struct host_watch *w, struct loop *loop, char *err, size_t 
 	w->loop = loop;
 	w->settle.on_expire = on_settled;
 	w->links.fd = w->nft.fd = -1;
-	w->links_sock = subscribe(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+	w->links_sock = subscribe(NETLINK_ROUTE,
+				  RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+					  (w->gateway6[0] ? RTMGRP_IPV6_IFADDR : 0),
 				  "links and addresses", err, err_size);
 	if (!w->links_sock)
 		goto fail;

@@ -7,12 +7,13 @@
 #include <stdint.h>
 
 #include "core/loop.h"
+#include "proto/addr.h"
 
 struct mnl_socket;
 
 /* What changed (host_watch's @on_change): a bit each, gathered over the settling delay. */
-#define HOST_WATCH_LINKS 0x1u   /* the bridge, the TAP's place on it or the gateway address */
-#define HOST_WATCH_NAT 0x2u     /* the nftables table "ip sock_vmnet" */
+#define HOST_WATCH_LINKS 0x1u   /* the bridge, the TAP's place on it or the gateway addresses */
+#define HOST_WATCH_NAT 0x2u     /* the nftables tables "ip sock_vmnet" and "ip6 sock_vmnet" */
 #define HOST_WATCH_TAP_GONE 0x4u /* the TAP itself was deleted: nothing to repair */
 
 /**
@@ -21,11 +22,12 @@ struct mnl_socket;
  * @bridge_index: its ifindex, kept current by the owner after each repair
  * @tap_index: the TAP's ifindex
  * @gateway: the gateway address, host order
+ * @gateway6: with IPv6, the gateway's global and link-local addresses (else NULL)
  * @on_change: called from the loop once events settle, with the HOST_WATCH_* seen
  * @settle_ms: how long after the first event @on_change waits for the rest of the burst
  *
  * Only events that concern this instance count: a deleted or downed bridge, the TAP
- * leaving it, the gateway address gone, any change to the NAT table. Other instances'
+ * leaving it, a gateway address gone, any change to the NAT tables. Other instances'
  * TAPs coming and going, other tables and other addresses are read and ignored. A lost
  * event (the socket's buffer overflowed) counts as every kind of change.
  */
@@ -34,6 +36,7 @@ struct host_watch {
 	int bridge_index;
 	int tap_index;
 	uint32_t gateway;
+	const struct inet_addr *gateway6[2];
 	void (*on_change)(struct host_watch *w, unsigned what);
 	unsigned settle_ms;
 	/* private */

@@ -459,6 +459,13 @@ static int settle_links(struct tap *t, unsigned lock_wait_ms, unsigned *made, ch
 		snprintf(err, err_size, "--bridge: %s", why);
 		goto out;
 	}
+	if (setup->net6->enabled &&
+	    netlink_bridge_ensure6(t->nl, bridge.ifindex, setup->backend->bridge,
+				   &setup->net6->prefix, &setup->net6->gateway,
+				   &setup->net6->gateway_ll, made, why, sizeof(why)) < 0) {
+		snprintf(err, err_size, "--ipv6-prefix: %s", why);
+		goto out;
+	}
 	if (bridge_owner_check(t->nl, &bridge, t->index, TAP_NAME_PREFIX, setup->backend->lease_db, err,
 			       err_size) < 0)
 		goto out;
@@ -485,17 +492,25 @@ out:
 static int settle_nat(struct tap *t, bool *changed, char *err, size_t err_size)
 {
 	const struct backend_setup *setup = t->setup;
+	bool changed6 = false;
 
-	return nat_ensure(setup->backend->bridge, inet_v4(&setup->net4->subnet.addr), setup->net4->subnet.len,
-			  changed, err, err_size);
+	if (nat_ensure(setup->backend->bridge, inet_v4(&setup->net4->subnet.addr),
+		       setup->net4->subnet.len, changed, err, err_size) < 0)
+		return -1;
+	if (setup->net6->enabled &&
+	    nat6_ensure(setup->backend->bridge, &setup->net6->prefix, &changed6, err, err_size) < 0)
+		return -1;
+	*changed = *changed || changed6;
+	return 0;
 }
 
 /* One line for a repair: what this instance had to make again. */
 static void log_repair(const struct tap *t, unsigned made, bool nat)
 {
-	log_info("repaired bridge=%s tap=%s:%s%s%s%s%s", t->setup->backend->bridge, t->name,
+	log_info("repaired bridge=%s tap=%s:%s%s%s%s%s%s", t->setup->backend->bridge, t->name,
 		 made & NETLINK_MADE_BRIDGE ? " bridge created again;" : "",
 		 made & NETLINK_MADE_GATEWAY ? " gateway address restored;" : "",
+		 made & NETLINK_MADE_GATEWAY6 ? " IPv6 gateway addresses restored;" : "",
 		 made & NETLINK_MADE_UP ? " bridge brought up;" : "",
 		 made & MADE_ATTACHED ? " tap attached again;" : "",
 		 nat ? " NAT table " NAT_TABLE " restored;" : "");
@@ -625,6 +640,8 @@ static struct backend *tap_open(const struct backend_setup *setup, struct loop *
 		.bridge = setup->backend->bridge,
 		.tap_index = t->index,
 		.gateway = inet_v4(&setup->net4->gateway),
+		.gateway6 = {setup->net6->enabled ? &setup->net6->gateway : NULL,
+			     setup->net6->enabled ? &setup->net6->gateway_ll : NULL},
 		.on_change = on_host_change,
 		.settle_ms = REPAIR_SETTLE_MS + (unsigned)t->index % REPAIR_SPREAD_MS,
 	};

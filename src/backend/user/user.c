@@ -327,17 +327,52 @@ static int user_recv(struct frame_port *p, struct frame_batch *b)
  * address as it is (socket.c, sotranslate_out; older releases took the whole subnet for the
  * loopback). Another address of the VM's own subnet names nobody on this network — no other
  * VM is there — so it goes nowhere, whatever the policy allows: not out to whatever that
- * subnet is on the host's networks, not to the host's loopback.
+ * subnet is on the host's networks, not to the host's loopback. The same for another
+ * address of the IPv6 prefix than the gateway's (libslirp's vhost6: it answers for the
+ * gateway's global and link-local addresses, ip6.h in6_equal_router).
  */
 static bool to_another_of_the_subnet(const struct user *u, const uint8_t *f, uint32_t len)
 {
+	const struct net6_config *net6 = u->setup->net6;
+	struct inet_addr dst6;
 	uint32_t dst;
 
+	if (len >= ETH_HDR_LEN + IPV6_HDR_LEN && be16(f + 12) == ETHERTYPE_IPV6) {
+		memcpy(dst6.b, f + ETH_HDR_LEN + 24, 16);
+		return net6->enabled && inet6_in_prefix64(&dst6, &net6->prefix.addr) &&
+		       !inet_equal(&dst6, &net6->gateway);
+	}
 	if (len < ETH_HDR_LEN + 20 || be16(f + 12) != ETHERTYPE_IPV4)
 		return false;
 	dst = be32(f + ETH_HDR_LEN + 16);
 	return (dst & u->setup->net4->mask) == inet_v4(&u->setup->net4->subnet.addr) &&
 	       dst != inet_v4(&u->setup->net4->gateway);
+}
+
+/*
+ * An ICMPv6 echo request to anyone but libslirp itself: libslirp 4.7 carries none ("external
+ * icmpv6 not supported yet", ip6_icmp.c icmp6_input), so it is refused here, counted, rather
+ * than logged by libslirp for every ping.
+ */
+static bool unsupported_echo6(const struct user *u, const uint8_t *f, uint32_t len)
+{
+	const struct net6_config *net6 = u->setup->net6;
+	const uint8_t *ip6 = f + ETH_HDR_LEN;
+	struct inet_addr dst6;
+
+	if (len < ETH_HDR_LEN + IPV6_HDR_LEN + 4 || be16(f + 12) != ETHERTYPE_IPV6 ||
+	    ip6[6] != IPPROTO_ICMPV6_ || ip6[IPV6_HDR_LEN] != ICMPV6_ECHO_REQUEST)
+		return false;
+	memcpy(dst6.b, ip6 + 24, 16);
+	return !inet_equal(&dst6, &net6->gateway) && !inet_equal(&dst6, &net6->gateway_ll);
+}
+
+/* A Neighbor Advertisement (no extension headers: the guard let it through as one). */
+static bool is_advertisement(const uint8_t *f, uint32_t len)
+{
+	return len >= ETH_HDR_LEN + IPV6_HDR_LEN + 4 && be16(f + 12) == ETHERTYPE_IPV6 &&
+	       f[ETH_HDR_LEN + 6] == IPPROTO_ICMPV6_ &&
+	       f[ETH_HDR_LEN + IPV6_HDR_LEN] == ICMPV6_ND_NA;
 }
 
 /*
@@ -351,23 +386,37 @@ static int user_send(struct frame_port *p, const struct frame_ref *frames, unsig
 {
 	struct user *u = container_of(p, struct user, port);
 
+	bool advertised = false;
+
 	for (unsigned i = 0; i < n; i++) {
 		struct offload_info *o = frames[i].offload;
 
 		if (to_another_of_the_subnet(u, frames[i].data, frames[i].len)) {
 			stats_drop(p->stats, DROP_POLICY_BLOCK, "vm->host", NULL);
-			continue;
+		} else if (unsupported_echo6(u, frames[i].data, frames[i].len)) {
+			stats_drop(p->stats, DROP_HOST_WRITE, "vm->host", NULL);
+		} else {
+			/* --vm-offload: libslirp checks every checksum, and takes a large segment
+			 * whole */
+			if (o && o->needs_csum) {
+				offload_finish_csum(frames[i].data, frames[i].len, o);
+				o->needs_csum = false;
+			}
+			advertised = advertised || is_advertisement(frames[i].data, frames[i].len);
+			slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
 		}
-		/* --vm-offload: libslirp checks every checksum, and takes a large segment whole */
-		if (o && o->needs_csum) {
-			offload_finish_csum(frames[i].data, frames[i].len, o);
-			o->needs_csum = false;
-		}
-		slirp_input(u->slirp, frames[i].data, (int)frames[i].len);
 	}
+	/*
+	 * libslirp holds what it has for an IPv6 address whose MAC it is asking for (if.c,
+	 * if_encap6) and sends it only from if_start(), which runs at the end of its poll: the
+	 * VM's answer (a Neighbor Advertisement) would otherwise leave it waiting for the next
+	 * socket event, or its 1 s expiry.
+	 */
+	if (advertised)
+		serve_sockets(u);
 	if (u->q_len)
 		p->rx_pending = true;
-	if (n)
+	if (n && !advertised)
 		settle(u);
 	return (int)n;
 }
@@ -476,19 +525,27 @@ static void user_close(struct backend *b)
 	user_free(container_of(b, struct user, backend));
 }
 
-static struct backend *user_open(const struct backend_setup *setup, struct loop *loop, char *err,
-				 size_t err_size)
+/* libslirp's network: the VM's, with libslirp's own DHCP and DNS off */
+static void slirp_config_of(const struct backend_setup *setup, SlirpConfig *sc)
 {
-	struct user *u = calloc(1, sizeof(*u));
 	uint32_t gateway = inet_v4(&setup->net4->gateway);
-	SlirpConfig sc = {
+
+	*sc = (SlirpConfig){
 		.version = 4,
 		.restricted = 0,
 		.in_enabled = true,
 		.vnetwork = {htonl(inet_v4(&setup->net4->subnet.addr))},
 		.vnetmask = {htonl(setup->net4->mask)},
 		.vhost = {htonl(gateway)},
-		.in6_enabled = false,
+		/*
+		 * IPv6: libslirp's NAT66 (its sockets, the host's IPv6) with the prefix as its
+		 * network and the gateway as its own address; its NDP answers nothing the VM
+		 * asks (sock-vmnet's responder does, on the frame path) and its periodic RAs
+		 * are refused by the guard (only sock-vmnet's own RAs reach the VM). Its RA timer
+		 * is the one wake-up an idle IPv6 instance has: every 200-600 s (ip6_icmp.c,
+		 * NDP_Interval), which libslirp offers no way to turn off.
+		 */
+		.in6_enabled = setup->net6->enabled,
 		.vdhcp_start = {htonl(gateway + 1)},
 		/*
 		 * Not the gateway: with its DNS on, libslirp sends its name server's address to
@@ -503,8 +560,23 @@ static struct backend *user_open(const struct backend_setup *setup, struct loop 
 		.disable_dns = true,  /* sock-vmnet answers the gateway's DNS itself */
 		.disable_dhcp = true, /* and its DHCP */
 	};
+	if (setup->net6->enabled) {
+		memcpy(&sc->vprefix_addr6, setup->net6->prefix.addr.b, 16);
+		sc->vprefix_len = setup->net6->prefix.len;
+		memcpy(&sc->vhost6, setup->net6->gateway.b, 16);
+		memcpy(&sc->vnameserver6, setup->net6->gateway.b, 16); /* its DNS is off anyway */
+	}
+}
+
+static struct backend *user_open(const struct backend_setup *setup, struct loop *loop, char *err,
+				 size_t err_size)
+{
+	struct user *u = calloc(1, sizeof(*u));
+	uint32_t gateway = inet_v4(&setup->net4->gateway);
+	SlirpConfig sc;
 	size_t frame = sizeof(uint32_t) + (size_t)setup->vm->mtu + ETH_HDR_LEN;
 
+	slirp_config_of(setup, &sc);
 	if (!u) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;

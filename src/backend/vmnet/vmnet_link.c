@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/vmnet/vmnet_nat66.h"
 #include "core/log.h"
 #include "proto/addr.h"
 #include "proto/wire.h"
@@ -181,6 +182,7 @@ static xpc_object_t interface_desc(const struct backend_setup *setup, bool class
 	xpc_dictionary_set_string(d, vmnet_end_address_key, text);
 	ipv4_format(setup->net4->mask, text);
 	xpc_dictionary_set_string(d, vmnet_subnet_mask_key, text);
+	vmnet_nat66_desc(d, setup);
 	return d;
 }
 
@@ -238,6 +240,8 @@ static vmnet_network_ref network_now(const struct backend_setup *setup, vmnet_re
 	*status = vmnet_network_configuration_set_ipv4_subnet(conf, &subnet, &mask);
 	if (*status == VMNET_SUCCESS)
 		*status = vmnet_network_configuration_set_mtu(conf, setup->vm->mtu);
+	if (*status == VMNET_SUCCESS)
+		*status = vmnet_nat66_network(conf, setup);
 	if (*status == VMNET_SUCCESS)
 		net = vmnet_network_create(conf, status);
 	CFRelease(conf);
@@ -401,6 +405,10 @@ int vmnet_link_start(struct vmnet_link *l, const struct backend_setup *setup, ch
 		free(r);
 		snprintf(err, err_size, "--vmnet-virtio-header: vmnet has a virtio header from macOS "
 			 "15.4 on (and SDK 15.5): not here");
+		return -1;
+	}
+	if (vmnet_nat66_check(setup, err, err_size) < 0) {
+		free(r);
 		return -1;
 	}
 	l->queue = dispatch_queue_create("sock-vmnet.vmnet", DISPATCH_QUEUE_SERIAL);

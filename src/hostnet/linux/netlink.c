@@ -383,6 +383,108 @@ int netlink_bridge_ensure(struct netlink *nl, const char *name, uint32_t gateway
 	return 0;
 }
 
+/** struct addr6_scan - a dump of the IPv6 addresses, looked through for ours and for conflicts */
+struct addr6_scan {
+	int bridge_ifindex;
+	const struct inet_prefix *prefix;
+	const struct inet_addr *want[2];
+	bool have[2];
+	char conflict[96];
+};
+
+static int addr6_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr6_scan *scan = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {0};
+	const struct nlattr *a;
+	struct inet_addr addr;
+
+	if (ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || mnl_attr_get_payload_len(a) != 16)
+		return MNL_CB_OK;
+	memcpy(addr.b, mnl_attr_get_payload(a), 16);
+	for (int i = 0; i < 2; i++)
+		if ((int)ifa->ifa_index == scan->bridge_ifindex && inet_equal(&addr, scan->want[i]) &&
+		    ifa->ifa_prefixlen == 64)
+			scan->have[i] = true;
+	/* another interface in the VMs' /64 (link-local addresses are each link's own) */
+	if (!scan->conflict[0] && (int)ifa->ifa_index != scan->bridge_ifindex &&
+	    inet_prefix_contains(scan->prefix, &addr)) {
+		char name[IF_NAMESIZE] = "?", text[INET_TEXT_LEN];
+
+		if_indextoname(ifa->ifa_index, name);
+		inet_format(&addr, text);
+		snprintf(scan->conflict, sizeof(scan->conflict), "%s/%u on %s", text,
+			 ifa->ifa_prefixlen, name);
+	}
+	return MNL_CB_OK;
+}
+
+static int add_address6(struct netlink *nl, int ifindex, const struct inet_addr *addr)
+{
+	struct nlmsghdr *nlh =
+		new_request(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = 64;
+	ifa->ifa_flags = IFA_F_NODAD;
+	ifa->ifa_index = (unsigned)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, addr->b);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr->b);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	return transact(nl, nlh, NULL, NULL);
+}
+
+int netlink_bridge_ensure6(struct netlink *nl, int ifindex, const char *name,
+			   const struct inet_prefix *prefix, const struct inet_addr *gateway,
+			   const struct inet_addr *gateway_ll, unsigned *made, char *err,
+			   size_t err_size)
+{
+	struct addr6_scan scan = {.bridge_ifindex = ifindex, .prefix = prefix,
+				  .want = {gateway, gateway_ll}};
+	struct nlmsghdr *nlh = new_request(nl, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	char text[INET_TEXT_LEN];
+	int r;
+
+	ifa->ifa_family = AF_INET6;
+	r = transact(nl, nlh, addr6_cb, &scan);
+	if (r < 0) {
+		snprintf(err, err_size, "cannot list IPv6 addresses: %s", strerror(-r));
+		return -1;
+	}
+	if (scan.conflict[0]) {
+		inet_format(&prefix->addr, text);
+		snprintf(err, err_size, "\"%s\" needs %s/64 but %s is already in that prefix "
+			 "(pick another --ipv6-prefix)", name, text, scan.conflict);
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (scan.have[i])
+			continue;
+		r = add_address6(nl, ifindex, scan.want[i]);
+		if (r == -EACCES || r == -EPERM) {
+			snprintf(err, err_size, "\"%s\" takes no IPv6 address: IPv6 is off there "
+				 "(net.ipv6.conf.%s.disable_ipv6); give --ipv6=off", name, name);
+			return -1;
+		}
+		if (r < 0 && r != -EEXIST) {
+			inet_format(scan.want[i], text);
+			snprintf(err, err_size, "cannot add %s/64 to \"%s\": %s", text, name,
+				 strerror(-r));
+			return -1;
+		}
+		if (r == 0)
+			*made |= NETLINK_MADE_GATEWAY6;
+	}
+	return 0;
+}
+
 int netlink_link_attach(struct netlink *nl, int ifindex, int master, unsigned mtu, char *err,
 			size_t err_size)
 {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/addr.h"
+
 struct netlink;
 struct nlmsghdr;
 
@@ -41,6 +43,7 @@ struct netlink_link {
 #define NETLINK_MADE_BRIDGE 0x1u  /* created the bridge */
 #define NETLINK_MADE_GATEWAY 0x2u /* added the gateway address */
 #define NETLINK_MADE_UP 0x4u      /* brought the bridge up */
+#define NETLINK_MADE_GATEWAY6 0x8u /* added the gateway's IPv6 addresses (netlink_bridge_ensure6()) */
 
 struct netlink *netlink_open(char *err, size_t err_size);
 void netlink_close(struct netlink *nl);
@@ -65,6 +68,28 @@ void netlink_close(struct netlink *nl);
 int netlink_bridge_ensure(struct netlink *nl, const char *name, uint32_t gateway,
 			  unsigned prefix_len, struct netlink_link *bridge, unsigned *made, char *err,
 			  size_t err_size);
+
+/**
+ * netlink_bridge_ensure6() - make sure bridge @ifindex holds the gateway's IPv6 addresses
+ * @nl: the netlink socket
+ * @ifindex: the bridge
+ * @name: its name, for messages
+ * @prefix: the VMs' /64
+ * @gateway: @prefix::1, added as a /64 (the route to the VMs' prefix)
+ * @gateway_ll: fe80::1, added as a /64 beside the bridge's own link-local address
+ * @made: NETLINK_MADE_GATEWAY6 is or'ed in when an address had to be added
+ * @err: why not, one line (the caller names the option)
+ * @err_size: size of @err
+ *
+ * Both without duplicate address detection (IFA_F_NODAD): usable at once, and sock-vmnet
+ * answers for them on the VMs' side anyway. Another interface holding an address in
+ * @prefix is an error, never reconfigured; so is a bridge whose IPv6 the host turned off.
+ * Return: 0, or -1 with @err set.
+ */
+int netlink_bridge_ensure6(struct netlink *nl, int ifindex, const char *name,
+			   const struct inet_prefix *prefix, const struct inet_addr *gateway,
+			   const struct inet_addr *gateway_ll, unsigned *made, char *err,
+			   size_t err_size);
 
 /**
  * netlink_link_attach() - enslave @ifindex to @master, set its MTU and bring it up
