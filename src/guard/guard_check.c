@@ -209,13 +209,14 @@ static enum guard_action judge_payload(struct guard *g, struct flow *fl, const s
 /*
  * The checksums as the server will find them: a partial TCP checksum (a VM that offloads)
  * is completed on the way, by the host's kernel or by sock-vmnet, and is right then only
- * if it holds the pseudo-header sum; the IPv4 header's is the VM's own either way.
+ * if it holds the pseudo-header sum (IPv4's or IPv6's); the IPv4 header's is the VM's own
+ * either way (IPv6 has none).
  */
 static bool checksums_ok(const struct frame_view *v)
 {
 	if (!v->offload || !v->offload->needs_csum)
 		return tcp_segment_checksums_ok(v);
-	return checksum_final(checksum_add(0, v->ip, v->ip_hdr_len)) == 0 &&
+	return (v->ip6 || checksum_final(checksum_add(0, v->ip, v->ip_hdr_len)) == 0) &&
 	       offload_partial_ok(v->data, v->len, v->offload);
 }
 

@@ -30,6 +30,7 @@ enum gso_kind {
 	GSO_NONE,  /* not a large packet */
 	GSO_TCP4,  /* IPv4 TCP segments of gso_size data bytes */
 	GSO_UDP4,  /* IPv4 UDP datagrams of gso_size data bytes (Linux: UDP_L4, "USO") */
+	GSO_TCP6,  /* IPv6 TCP segments (no extension headers) of gso_size data bytes */
 	GSO_OTHER, /* anything else: refused */
 };
 
@@ -54,7 +55,8 @@ struct offload_info {
  * The longest frame of a VM whose hypervisor offloads (krunkit's offloading=on): libkrun's
  * buffer of 65562 bytes holds a 12-byte virtio_net_hdr_v1 and the frame (libkrun
  * src/devices/src/virtio/net/mod.rs MAX_BUFFER_SIZE; unixgram.rs sets macOS's SO_SNDBUF to
- * 65550, "it determines the maximum frame size"). An IPv4 TSO packet is at most 14 + 65535.
+ * 65550, "it determines the maximum frame size"). An IPv4 TSO packet is at most 14 + 65535;
+ * an IPv6 one 14 + 65536 (Linux's GSO_MAX_SIZE counts the IPv6 header), which fits.
  */
 #define OFFLOAD_FRAME_MAX 65550
 
@@ -75,7 +77,7 @@ static inline unsigned offload_segments(const struct offload_info *info, size_t 
 /**
  * offload_check() - check a packet against the description that came with it
  * @frame: the packet, from its Ethernet header
- * @len: its length; a frame padded beyond its IPv4 length is cut to it (a checksum left to
+ * @len: its length; a frame padded beyond its IP length is cut to it (a checksum left to
  *       the host would take the padding in)
  * @max_frame: the longest frame of the link (MTU + Ethernet header): the segments of a GSO
  *             packet must fit it, and a packet that asks for nothing
@@ -84,10 +86,12 @@ static inline unsigned offload_segments(const struct offload_info *info, size_t 
  *        packet whose data fits one segment becomes a plain one
  *
  * The rules are those of Linux's virtio_net_hdr_to_skb() (include/linux/virtio_net.h), and
- * stricter: GSO only of IPv4 TCP (the one type libkrun, vmnet and the TAP here offer), not
+ * stricter: GSO only of TCP, IPv4 (GSO_TCP4) or IPv6 (GSO_TCP6) as the type says, not
  * ECN-marked, with a partial checksum, no SYN, RST or URG, a gso_size other than 0 whose
- * segments fit the MTU, the IPv4 length that of the frame; a partial checksum only of an
- * unfragmented IPv4 TCP or UDP packet, at exactly its TCP (16) or UDP (6) checksum field.
+ * segments fit the MTU, the IP length that of the frame; a partial checksum only of an
+ * unfragmented IPv4 TCP or UDP packet, or an IPv6 one whose TCP or UDP header follows the
+ * fixed header (no extension headers, see offload_check.c), at exactly its TCP (16) or
+ * UDP (6) checksum field.
  * Return: DROP_NONE; DROP_GSO_TYPE, DROP_GSO_SIZE, DROP_CSUM_OFFLOAD, DROP_IP_MALFORMED or
  * DROP_OVERSIZE.
  */
@@ -97,18 +101,20 @@ enum drop_reason offload_check(const uint8_t *frame, uint32_t *len, size_t max_f
 /**
  * offload_infer() - what a VM whose hypervisor drops the virtio-net header meant (krunkit)
  * @frame: the frame (a whole checksum of a large packet is turned into a partial one)
- * @len: its length (cut to its IPv4 length when its checksum is left partial)
+ * @len: its length (cut to its IP length when its checksum is left partial)
  * @max_frame: MTU + Ethernet header
  * @info: filled in
  *
  * libkrun's unixgram back-end strips the guest's header (unixgram.rs write_frame(): it sends
  * from hdr_len on), so with offloading=on a frame longer than the MTU is a TSO packet of
- * IPv4 TCP (the guest has HOST_TSO4 only), whose segment size was lost: it is cut at the
- * MSS the MTU allows, as vmnet cuts (vmnet_offload.c). And any TCP or UDP checksum may be
+ * IPv4 TCP (krunkit's guest has HOST_TSO4), or of IPv6 TCP (a libkrun guest given
+ * HOST_TSO6, krun_add_net_unixgram()'s NET_ALL_FEATURES), whose segment size was lost: it is
+ * cut at the MSS the MTU allows, as vmnet cuts (vmnet_offload.c). And any TCP or UDP
+ * checksum of either family may be
  * partial (the guest has CSUM): one that holds exactly the pseudo-header sum is taken as
  * partial. Nothing is lost by that when it was in fact whole: a whole checksum equal to the
  * pseudo-header sum is what completing that sum gives again.
- * Return: as offload_check(); a large packet that is not IPv4 TCP is DROP_GSO_TYPE, one
+ * Return: as offload_check(); a large packet that is not TCP is DROP_GSO_TYPE, one
  * whose checksum is neither partial nor whole DROP_CSUM_OFFLOAD.
  */
 enum drop_reason offload_infer(uint8_t *frame, uint32_t *len, size_t max_frame,
@@ -127,7 +133,7 @@ void offload_finish_csum(uint8_t *frame, size_t len, const struct offload_info *
 
 /**
  * offload_partial_ok() - whether a partial checksum holds exactly the pseudo-header sum of
- * its IPv4 packet, so that completing it gives the right checksum
+ * its IPv4 or IPv6 packet, so that completing it gives the right checksum
  * @frame: a packet that passed offload_check() with needs_csum
  * @len: its length
  * @info: its description

@@ -24,13 +24,15 @@ enum drop_reason vnet_hdr_read(const uint8_t hdr[VNET_HDR_LEN], const uint8_t *f
 	/* DATA_VALID means something only towards a VM; RSC_INFO (4) and the rest: refused */
 	if ((flags & ~(VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)) || (type & VNET_GSO_ECN))
 		return DROP_VNET_FLAGS;
-	if (type != VNET_GSO_NONE && type != VNET_GSO_TCPV4)
+	if (type != VNET_GSO_NONE && type != VNET_GSO_TCPV4 && type != VNET_GSO_TCPV6)
 		return DROP_GSO_TYPE;
 	/* the kernel: hdr_len past the packet is refused, as are csum offsets past it */
 	if (le16(hdr + 2) > *len)
 		return DROP_CSUM_OFFLOAD;
 	*info = (struct offload_info){
-		.gso = type == VNET_GSO_TCPV4 ? GSO_TCP4 : GSO_NONE,
+		.gso = type == VNET_GSO_TCPV4	? GSO_TCP4
+		       : type == VNET_GSO_TCPV6 ? GSO_TCP6
+						: GSO_NONE,
 		.needs_csum = flags & VNET_F_NEEDS_CSUM,
 		.gso_size = le16(hdr + 4),
 		.csum_start = le16(hdr + 6),
@@ -46,7 +48,9 @@ void vnet_hdr_write(uint8_t hdr[VNET_HDR_LEN], const struct offload_info *info)
 	if (!info)
 		return;
 	hdr[0] = info->needs_csum ? VNET_F_NEEDS_CSUM : 0;
-	hdr[1] = info->gso == GSO_TCP4 ? VNET_GSO_TCPV4 : VNET_GSO_NONE;
+	hdr[1] = info->gso == GSO_TCP4	 ? VNET_GSO_TCPV4
+		 : info->gso == GSO_TCP6 ? VNET_GSO_TCPV6
+					 : VNET_GSO_NONE;
 	put_le16(hdr + 2, info->hdr_len);
 	put_le16(hdr + 4, info->gso == GSO_NONE ? 0 : info->gso_size);
 	if (info->needs_csum) {

@@ -18,7 +18,7 @@
  *
  *   off size field        sock-vmnet
  *   0   u8   flags        1 NEEDS_CSUM, 2 DATA_VALID; any other bit refused
- *   1   u8   gso_type     0 NONE, 1 TCPV4; UDP (3), TCPV6 (4), UDP_L4 (5) and the ECN bit
+ *   1   u8   gso_type     0 NONE, 1 TCPV4, 4 TCPV6; UDP (3), UDP_L4 (5) and the ECN bit
  *                         (0x80) refused
  *   2   le16 hdr_len      a hint: replaced by the packet's own header length
  *   4   le16 gso_size     data bytes per segment (the MSS)
@@ -33,13 +33,14 @@
 #define VNET_F_DATA_VALID 0x02
 #define VNET_GSO_NONE 0
 #define VNET_GSO_TCPV4 1
+#define VNET_GSO_TCPV6 4
 #define VNET_GSO_ECN 0x80
 
 /**
  * vnet_hdr_read() - a VM's header and the frame after it, checked against each other
  * @hdr: the VNET_HDR_LEN bytes
  * @frame: the frame
- * @len: its length (cut to its IPv4 length when padded, see offload_check())
+ * @len: its length (cut to its IP length when padded, see offload_check())
  * @max_frame: MTU + Ethernet header
  * @info: filled in
  *

@@ -328,6 +328,254 @@ static void test_a_read_packet_cuts_into_the_vms_segments(void **state)
 	assert_true(tcp_csum_ok(pkt, len));
 }
 
+/* ---- IPv6 --------------------------------------------------------------------------- */
+
+#define HDRS6 (ETH_HDR_LEN + IPV6_HDR_LEN + TCP_HDR)
+#define MSS6 (MTU - IPV6_HDR_LEN - TCP_HDR)
+#define START6 (ETH_HDR_LEN + IPV6_HDR_LEN)
+
+static void set_l4_csum6(uint8_t *f, size_t len, uint8_t proto, size_t off, enum csum c)
+{
+	uint8_t *ip6 = f + ETH_HDR_LEN, *l4 = f + START6;
+	uint32_t l4_len = (uint32_t)(len - START6);
+
+	put_be16(l4 + off, 0);
+	if (c == CSUM_PARTIAL)
+		put_be16(l4 + off, checksum_fold(checksum_pseudo_ipv6(ip6, proto, l4_len)));
+	else
+		put_be16(l4 + off, checksum_final(checksum_add(checksum_pseudo_ipv6(ip6, proto, l4_len),
+							       l4, l4_len)) ^
+					   (c == CSUM_WRONG ? 0x0101 : 0));
+}
+
+/*
+ * The IPv4 packet of build_tcp() as IPv6: fd00:5356::2 -> 2001:db8:100::2, the same TCP
+ * header and @data bytes after the fixed header.
+ */
+static size_t build_tcp6(uint8_t *f, size_t data, uint8_t flags, enum csum c)
+{
+	uint8_t *ip6 = f + ETH_HDR_LEN, *tcp = f + START6;
+	uint8_t tcp_hdr[TCP_HDR];
+	size_t len = HDRS6 + data;
+
+	build_tcp(f, 0, flags, CSUM_WHOLE);
+	memcpy(tcp_hdr, f + ETH_HDR_LEN + 20, TCP_HDR);
+	put_be16(f + 12, ETHERTYPE_IPV6);
+	memset(ip6, 0, IPV6_HDR_LEN);
+	ip6[0] = 0x60;
+	put_be16(ip6 + 4, (uint16_t)(len - START6));
+	ip6[6] = 6;
+	ip6[7] = 64;
+	memcpy(ip6 + 8, (uint8_t[]){0xfd, 0, 0x53, 0x56, [15] = 2}, 16);
+	memcpy(ip6 + 24, (uint8_t[]){0x20, 0x01, 0x0d, 0xb8, 0x01, 0, [15] = 2}, 16);
+	memcpy(tcp, tcp_hdr, TCP_HDR);
+	for (size_t k = 0; k < data; k++)
+		tcp[TCP_HDR + k] = data_byte(k);
+	set_l4_csum6(f, len, 6, 16, c);
+	return len;
+}
+
+/* An IPv6 UDP datagram of @data bytes, its checksum as @c says. */
+static size_t build_udp6(uint8_t *f, size_t data, enum csum c)
+{
+	uint8_t *ip6 = f + ETH_HDR_LEN, *udp = f + START6;
+	size_t len = START6 + UDP_HDR_LEN + data;
+
+	build_tcp6(f, 0, 0x10, CSUM_WHOLE);
+	ip6[6] = 17;
+	put_be16(ip6 + 4, (uint16_t)(len - START6));
+	put_be16(udp, 40000);
+	put_be16(udp + 2, 53);
+	put_be16(udp + 4, (uint16_t)(len - START6));
+	for (size_t k = 0; k < data; k++)
+		udp[UDP_HDR_LEN + k] = data_byte(k);
+	set_l4_csum6(f, len, 17, 6, c);
+	return len;
+}
+
+/* @f's TCP or UDP checksum over IPv6 is whole and right. */
+static bool csum6_ok(const uint8_t *f, size_t len)
+{
+	const uint8_t *ip6 = f + ETH_HDR_LEN;
+	uint32_t l4 = (uint32_t)(len - START6);
+
+	return checksum_final(checksum_add(checksum_pseudo_ipv6(ip6, ip6[6], l4), f + START6, l4)) ==
+	       0;
+}
+
+/* The packet with an 8-byte Destination Options header (PadN) between IPv6 and TCP. */
+static size_t with_dstopts(uint8_t *f, size_t len)
+{
+	uint8_t *ip6 = f + ETH_HDR_LEN;
+
+	memmove(f + START6 + 8, f + START6, len - START6);
+	memcpy(f + START6, (uint8_t[]){ip6[6], 0, 1, 4, 0, 0, 0, 0}, 8);
+	ip6[6] = 60;
+	put_be16(ip6 + 4, (uint16_t)(be16(ip6 + 4) + 8));
+	return len + 8;
+}
+
+static enum drop_reason read6(uint8_t flags, uint8_t type, uint16_t gso_size, uint16_t start,
+			      uint16_t off, uint32_t *len, struct offload_info *info)
+{
+	uint8_t h[VNET_HDR_LEN];
+
+	hdr(h, flags, type, HDRS6, gso_size, start, off);
+	return vnet_hdr_read(h, pkt, len, MAX_FRAME, info);
+}
+
+/* A Linux guest's IPv6 TSO packet (HOST_TSO6), as its header says, read and written back. */
+static void test_an_ipv6_tso_packet_is_read_and_written_back_the_same(void **state)
+{
+	uint32_t len = (uint32_t)build_tcp6(pkt, 65536 - IPV6_HDR_LEN - TCP_HDR, 0x18,
+					    CSUM_PARTIAL);
+	struct offload_info info;
+	uint8_t h[VNET_HDR_LEN], back[VNET_HDR_LEN];
+
+	(void)state;
+	assert_true(len <= OFFLOAD_FRAME_MAX);
+	assert_int_equal(read6(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, MSS6, START6, 16, &len, &info),
+			 DROP_NONE);
+	assert_int_equal(len, ETH_HDR_LEN + 65536);
+	assert_int_equal(info.gso, GSO_TCP6);
+	assert_true(info.needs_csum);
+	assert_int_equal(info.gso_size, MSS6);
+	assert_int_equal(info.hdr_len, HDRS6);
+	assert_int_equal(info.csum_start, START6);
+	assert_int_equal(info.csum_offset, 16);
+	assert_int_equal(offload_segments(&info, len), (len - HDRS6 + MSS6 - 1) / MSS6);
+	assert_true(offload_partial_ok(pkt, len, &info));
+	vnet_hdr_write(back, &info);
+	hdr(h, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, HDRS6, MSS6, START6, 16);
+	h[10] = 1;
+	assert_memory_equal(back, h, VNET_HDR_LEN);
+	offload_finish_csum(pkt, len, &info);
+	assert_true(csum6_ok(pkt, len));
+}
+
+static void test_an_ipv6_header_that_lies_is_refused_with_its_reason(void **state)
+{
+	const uint8_t N = VNET_F_NEEDS_CSUM, T6 = VNET_GSO_TCPV6;
+	uint32_t full = (uint32_t)build_tcp6(pkt, 20000, 0x10, CSUM_PARTIAL), len;
+	struct offload_info info;
+
+#define READ6(f, t, size, start, off) (len = full, read6(f, t, size, start, off, &len, &info))
+	(void)state;
+	assert_int_equal(READ6(N, T6, MSS6, START6, 16), DROP_NONE);
+	/* the type of the other family, either way */
+	assert_int_equal(READ6(N, VNET_GSO_TCPV4, MSS6, START6, 16), DROP_GSO_TYPE);
+	assert_int_equal(READ6(0, T6, MSS6, START6, 16), DROP_VNET_FLAGS);
+	assert_int_equal(READ6(N, T6 | VNET_GSO_ECN, MSS6, START6, 16), DROP_VNET_FLAGS);
+	/* gso_size 0, or segments past the MTU (an IPv6 header is 20 bytes longer) */
+	assert_int_equal(READ6(N, T6, 0, START6, 16), DROP_GSO_SIZE);
+	assert_int_equal(READ6(N, T6, MSS6 + 1, START6, 16), DROP_GSO_SIZE);
+	assert_int_equal(READ6(N, T6, MSS, START6, 16), DROP_GSO_SIZE);
+	/* the checksum anywhere but at TCP's: IPv4's start, UDP's offset, past the packet */
+	assert_int_equal(READ6(N, T6, MSS6, 34, 16), DROP_CSUM_OFFLOAD);
+	assert_int_equal(READ6(N, T6, MSS6, START6, 6), DROP_CSUM_OFFLOAD);
+	assert_int_equal(READ6(N, 0, 0, START6, 6), DROP_CSUM_OFFLOAD);
+	assert_int_equal(READ6(N, T6, MSS6, 65000, 16), DROP_CSUM_OFFLOAD);
+	/* a payload length past the frame */
+	len = full - 1;
+	assert_int_equal(read6(N, T6, MSS6, START6, 16, &len, &info), DROP_IP_MALFORMED);
+	/* TCPV6 with SYN; on UDP; a partial checksum on ICMPv6 */
+	full = (uint32_t)build_tcp6(pkt, 3000, 0x02, CSUM_PARTIAL);
+	assert_int_equal(READ6(N, T6, MSS6, START6, 16), DROP_GSO_TYPE);
+	full = (uint32_t)build_udp6(pkt, 3000, CSUM_PARTIAL);
+	assert_int_equal(READ6(N, T6, MSS6, START6, 6), DROP_GSO_TYPE);
+	pkt[ETH_HDR_LEN + 6] = 58;
+	assert_int_equal(READ6(N, 0, 0, START6, 2), DROP_CSUM_OFFLOAD);
+	/* extension headers: not offloadable, refused when the header claims it */
+	full = (uint32_t)with_dstopts(pkt, build_tcp6(pkt, 3000, 0x10, CSUM_PARTIAL));
+	assert_int_equal(READ6(N, T6, MSS6, START6 + 8, 16), DROP_GSO_TYPE);
+	assert_int_equal(READ6(N, 0, 0, START6 + 8, 16), DROP_CSUM_OFFLOAD);
+	assert_int_equal(READ6(0, 0, 0, 0, 0), DROP_OVERSIZE); /* nothing claimed: a frame */
+	full = (uint32_t)with_dstopts(pkt, build_tcp6(pkt, 100, 0x10, CSUM_WHOLE));
+	assert_int_equal(READ6(0, 0, 0, 0, 0), DROP_NONE);
+#undef READ6
+}
+
+static void test_ipv6_partial_checksums_are_completed_and_padding_cut(void **state)
+{
+	struct offload_info info;
+	uint8_t h[VNET_HDR_LEN];
+	uint32_t len;
+
+	(void)state;
+	/* one segment's worth under TCPV6 is a plain packet with a partial checksum */
+	len = (uint32_t)build_tcp6(pkt, MSS6, 0x10, CSUM_PARTIAL);
+	assert_int_equal(read6(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, MSS6, START6, 16, &len, &info),
+			 DROP_NONE);
+	assert_int_equal(info.gso, GSO_NONE);
+	assert_true(info.needs_csum);
+	/* a short frame padded to 74 bytes: the payload length says where it ends */
+	len = (uint32_t)build_tcp6(pkt, 0, 0x10, CSUM_PARTIAL);
+	hdr(h, VNET_F_NEEDS_CSUM, 0, 0, 0, START6, 16);
+	len += 8;
+	assert_int_equal(vnet_hdr_read(h, pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_int_equal(len, HDRS6);
+	offload_finish_csum(pkt, len, &info);
+	assert_true(csum6_ok(pkt, len));
+	/* UDP */
+	len = (uint32_t)build_udp6(pkt, 700, CSUM_PARTIAL);
+	hdr(h, VNET_F_NEEDS_CSUM, 0, 0, 0, START6, 6);
+	assert_int_equal(vnet_hdr_read(h, pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_true(offload_partial_ok(pkt, len, &info));
+	offload_finish_csum(pkt, len, &info);
+	assert_true(csum6_ok(pkt, len));
+	/* a partial checksum of another address is not the pseudo-header sum */
+	len = (uint32_t)build_tcp6(pkt, 500, 0x10, CSUM_PARTIAL);
+	assert_int_equal(read6(VNET_F_NEEDS_CSUM, 0, 0, START6, 16, &len, &info), DROP_NONE);
+	pkt[ETH_HDR_LEN + 8 + 15] = 3;
+	assert_false(offload_partial_ok(pkt, len, &info));
+}
+
+/* krunkit's headerless frames, IPv6: partial checksums found, a large TCP frame is TSO6. */
+static void test_krunkit_ipv6_frames_are_inferred(void **state)
+{
+	struct offload_info info;
+	uint32_t len;
+
+	(void)state;
+	len = (uint32_t)build_tcp6(pkt, 1000, 0x18, CSUM_WHOLE);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_false(offload_any(&info));
+	len = (uint32_t)build_tcp6(pkt, 1000, 0x18, CSUM_PARTIAL);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_true(info.needs_csum);
+	assert_int_equal(info.gso, GSO_NONE);
+	assert_int_equal(info.csum_start, START6);
+	offload_finish_csum(pkt, len, &info);
+	assert_true(csum6_ok(pkt, len));
+	len = (uint32_t)build_udp6(pkt, 200, CSUM_PARTIAL);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_true(info.needs_csum);
+	assert_int_equal(info.csum_offset, 6);
+	/* behind an extension header: as it is, for the guard to judge */
+	len = (uint32_t)with_dstopts(pkt, build_tcp6(pkt, 500, 0x18, CSUM_PARTIAL));
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_false(offload_any(&info));
+
+	len = (uint32_t)build_tcp6(pkt, 60000, 0x18, CSUM_PARTIAL);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_int_equal(info.gso, GSO_TCP6);
+	assert_int_equal(info.gso_size, MSS6);
+	assert_int_equal(info.hdr_len, HDRS6);
+	len = (uint32_t)build_tcp6(pkt, 60000, 0x18, CSUM_WHOLE);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_NONE);
+	assert_true(offload_partial_ok(pkt, len, &info));
+	offload_finish_csum(pkt, len, &info);
+	assert_true(csum6_ok(pkt, len));
+	len = (uint32_t)build_tcp6(pkt, 60000, 0x18, CSUM_WRONG);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_CSUM_OFFLOAD);
+	len = (uint32_t)build_udp6(pkt, 3000, CSUM_PARTIAL);
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_GSO_TYPE);
+	len = (uint32_t)with_dstopts(pkt, build_tcp6(pkt, 3000, 0x18, CSUM_PARTIAL));
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_GSO_TYPE);
+	len = (uint32_t)build_tcp6(pkt, 3000, 0x10, CSUM_PARTIAL) + 2; /* padded */
+	assert_int_equal(offload_infer(pkt, &len, MAX_FRAME, &info), DROP_GSO_TYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +586,10 @@ int main(void)
 		cmocka_unit_test(test_a_packet_of_one_segment_and_padding_are_plain),
 		cmocka_unit_test(test_krunkit_frames_are_inferred),
 		cmocka_unit_test(test_a_read_packet_cuts_into_the_vms_segments),
+		cmocka_unit_test(test_an_ipv6_tso_packet_is_read_and_written_back_the_same),
+		cmocka_unit_test(test_an_ipv6_header_that_lies_is_refused_with_its_reason),
+		cmocka_unit_test(test_ipv6_partial_checksums_are_completed_and_padding_cut),
+		cmocka_unit_test(test_krunkit_ipv6_frames_are_inferred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,9 +52,15 @@ extern const struct backend_ops backend_tap;
 #define REPAIR_GIVE_UP_MS 5000
 
 /*
- * What the TAP may hand us: checksums left to us and IPv4 TSO packets, which we cut
- * for the VM (offload_split.c). ECN-marked TSO and UDP fragmentation offload are not
- * taken: the kernel then segments those itself, as it does for a TAP without offload.
+ * What the TAP may hand us: checksums left to us (either family) and IPv4 TSO packets,
+ * which we cut for the VM (offload_split.c) or, with --vm-offload, hand to it whole. IPv6
+ * TSO (TUN_F_TSO6) is not taken: krunkit's guest takes GUEST_TSO4 only (libkrun's
+ * COMPAT_NET_FEATURES), and a VM's socket says nothing of what it negotiated, so the
+ * host's kernel cuts IPv6 TCP for the VM at its MTU — what --vm-offload promises a VM is
+ * no more than that. The VM's own IPv6 TSO packets (GSO_TCP6) are taken all the same: a
+ * TAP takes every GSO type it is written, whatever TUNSETOFFLOAD said. ECN-marked TSO and
+ * UDP fragmentation offload are not taken: the kernel then segments those itself, as it
+ * does for a TAP without offload.
  */
 #define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4)
 
@@ -155,6 +161,7 @@ static struct offload_info offload_of(const struct virtio_net_hdr *vh)
 	return (struct offload_info){
 		.gso = vh->gso_type == VIRTIO_NET_HDR_GSO_NONE    ? GSO_NONE
 		       : vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ? GSO_TCP4
+		       : vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV6 ? GSO_TCP6
 								  : GSO_OTHER,
 		.needs_csum = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
 		.gso_size = vh->gso_size,
@@ -291,6 +298,7 @@ static struct virtio_net_hdr vh_of(const struct offload_info *info)
 	return (struct virtio_net_hdr){
 		.flags = info->needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0,
 		.gso_type = info->gso == GSO_TCP4   ? VIRTIO_NET_HDR_GSO_TCPV4
+			    : info->gso == GSO_TCP6 ? VIRTIO_NET_HDR_GSO_TCPV6
 			    : info->gso == GSO_UDP4 ? VIRTIO_NET_HDR_GSO_UDP_L4
 						    : VIRTIO_NET_HDR_GSO_NONE,
 		.hdr_len = info->hdr_len,
