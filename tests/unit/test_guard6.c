@@ -13,6 +13,7 @@
 #include "proto/byteorder.h"
 #include "proto/ip_frame.h"
 #include "proto/ndp_msg.h"
+#include "proto/offload.h"
 #include "proto/tcp_segment.h"
 #include "test_config.h"
 
@@ -589,6 +590,130 @@ static void name_check_holds_for_ipv6_flows(void **state)
 	assert_int_equal(why, DROP_NAME_MISMATCH);
 }
 
+/* ---- a large packet from a VM that offloads (--vm-offload), IPv6 -------------------------- */
+
+#define API "2001:db8:5::1"
+#define START6 (ETH_HDR_LEN + IPV6_HDR_LEN)
+#define MSS6 (1500 - IPV6_HDR_LEN - TCP_MIN_HDR_LEN)
+
+static uint8_t big[OFFLOAD_FRAME_MAX];
+static struct offload_info big_info;
+
+/* @v's source port set to @sport, its TCP checksum made right again, parsed anew. */
+static void set_sport(struct frame_view *v, uint8_t *f, size_t len, uint16_t sport)
+{
+	uint8_t *tcp = f + START6;
+	uint32_t l4 = (uint32_t)(len - START6);
+
+	put_be16(tcp, sport);
+	put_be16(tcp + 16, 0);
+	put_be16(tcp + 16, checksum_final(checksum_add(checksum_pseudo_ipv6(f + ETH_HDR_LEN,
+									    IPPROTO_TCP_, l4),
+							tcp, l4)));
+	assert_int_equal(frame_parse(v, f, len), DROP_NONE);
+}
+
+/*
+ * A GSO_TCP6 packet of @len data bytes from @src:@sport to API:80, @head first and 'b's
+ * after, its checksum left partial (the IPv6 pseudo-header sum), as a guest with TSO6 sends.
+ */
+static const struct frame_view *gso6(const char *src, uint16_t sport, uint32_t seq,
+				     const char *head, size_t len)
+{
+	struct ip_ends e = ends(src, API, true);
+	struct tcp_fields f = {.seq = seq, .ack = 1, .flags = TCP_ACK | TCP_PSH, .window = 65535};
+	size_t off = ip_tcp_payload_offset(&e), n;
+
+	e.src_port = sport;
+	memset(big + off, 'b', len);
+	memcpy(big + off, head, strlen(head));
+	n = ip_tcp_frame(big, len, &e, &f);
+	put_be16(big + START6 + 16,
+		 checksum_fold(checksum_pseudo_ipv6(big + ETH_HDR_LEN, IPPROTO_TCP_,
+						    (uint32_t)(n - START6))));
+	assert_int_equal(frame_parse(&view, big, n), DROP_NONE);
+	big_info = (struct offload_info){.gso = GSO_TCP6, .needs_csum = true, .gso_size = MSS6,
+					 .hdr_len = (uint16_t)off, .csum_start = START6,
+					 .csum_offset = 16};
+	view.offload = &big_info;
+	return &view;
+}
+
+/* A SYN from VM_GUA:@sport to API:80. */
+static void syn6(uint16_t sport)
+{
+	tcp6(VM_GUA, API, 80, TCP_SYN, "", 0, true);
+	set_sport(&view, frame, frame_len, sport);
+	vm_passes();
+}
+
+/*
+ * An IPv6 64 KiB packet is judged once, whole, as an IPv4 one is: source, policy, names; a
+ * partial checksum right only as the IPv6 pseudo-header sum; what the name check releases
+ * of it goes on as IPv6 segments of its MSS with whole checksums.
+ */
+static void a_large_ipv6_segment_is_judged_whole(void **state)
+{
+	static const char *const rules[] = {"-0.0.0.0/0", "-::/0", "+tcp:api.allowed.test:80",
+					    NULL};
+	static const char ok_post[] = "POST /up HTTP/1.1\r\nHost: api.allowed.test\r\n"
+				      "Content-Length: 40000\r\n\r\n";
+	static const char evil_post[] = "POST /up HTTP/1.1\r\nHost: evil.test\r\n"
+					"Content-Length: 40000\r\n\r\n";
+	size_t len = sizeof(ok_post) - 1 + 40000, n, off = 0;
+	static char want[sizeof(ok_post) + 40000];
+	const struct frame_ref *fr;
+	enum local_service service;
+	enum drop_reason why;
+
+	(void)state;
+	setup6(rules, true);
+	learn6("api.allowed.test", API);
+	syn6(5601);
+	gso6(VM_GUA, 5601, 101, ok_post, len);
+	vm_passes();
+	syn6(5602);
+	gso6(VM_GUA, 5602, 101, evil_post, len);
+	assert_int_equal(vm_verdict(&why, &service), GUARD_RESET);
+	assert_int_equal(why, DROP_NAME_MISMATCH);
+	/* a partial checksum that is not the pseudo-header sum (IPv4's, say) */
+	syn6(5603);
+	gso6(VM_GUA, 5603, 101, ok_post, len);
+	big[START6 + 16] ^= 0x40;
+	vm_drops(DROP_CHECKED_CHECKSUM);
+	/* as a frame it is longer than the MTU; from an address not claimed it is spoofed */
+	gso6(VM_GUA, 5604, 101, ok_post, len);
+	view.offload = NULL;
+	vm_drops(DROP_OVERSIZE);
+	gso6(OTHER_VM, 5604, 101, ok_post, len);
+	vm_drops(DROP_IP6_SRC);
+	/* a head held, its end in a large packet: released as IPv6 segments of its MSS */
+	syn6(5605);
+	tcp6(VM_GUA, API, 80, TCP_ACK, ok_post, 10, true);
+	put_be32((uint8_t *)view.l4 + 4, 101);
+	set_sport(&view, frame, frame_len, 5605);
+	assert_int_equal(vm_verdict(&why, &service), GUARD_HOLD);
+	gso6(VM_GUA, 5605, 111, ok_post + 10, len - 10);
+	assert_int_equal(vm_verdict(&why, &service), GUARD_EMIT);
+	n = guard_emitted(&guard, &fr);
+	assert_int_equal(n, (len + MSS6 - 1) / MSS6);
+	memset(want, 'b', len);
+	memcpy(want, ok_post, sizeof(ok_post) - 1);
+	for (size_t i = 0; i < n; i++) {
+		struct frame_view e;
+
+		assert_int_equal(frame_parse(&e, fr[i].data, fr[i].len), DROP_NONE);
+		assert_non_null(e.ip6);
+		assert_null(fr[i].offload);
+		assert_true(tcp_segment_checksums_ok(&e));
+		assert_true(fr[i].len <= ETH_HDR_LEN + cfg.vm.mtu);
+		assert_int_equal(be32(e.l4 + 4), 101 + off);
+		assert_memory_equal(e.payload, want + off, e.payload_len);
+		off += e.payload_len;
+	}
+	assert_int_equal(off, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +728,7 @@ int main(void)
 		cmocka_unit_test(claims_hold_at_most_their_number),
 		cmocka_unit_test(aaaa_answers_open_names),
 		cmocka_unit_test(name_check_holds_for_ipv6_flows),
+		cmocka_unit_test(a_large_ipv6_segment_is_judged_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }
