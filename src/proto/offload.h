@@ -191,7 +191,7 @@ void joined_checksum(struct joined_packet *m);
  * @pkt: the packet (Ethernet frame), not owned
  * @len: its length
  * @info: what the host asked for
- * @ip_hdr_len: IPv4 header bytes (GSO only)
+ * @ip_hdr_len: IP header bytes (GSO only)
  * @next: offset in @pkt of the next segment's data (GSO) or 0 before the only frame
  * @index: segments produced so far
  * @done: nothing left
@@ -210,7 +210,8 @@ struct packet_splitter {
  * packet_split_start() - check a packet the host handed over and prepare to cut it
  *
  * A packet that asks for nothing passes unchanged; one that only needs its checksum
- * gets it (any protocol); a GSO packet must be IPv4 TCP or UDP with its headers complete.
+ * gets it (any protocol); a GSO packet must be IPv4 TCP or UDP, or IPv6 TCP right after
+ * the fixed header (a VM's GSO_TCP6, cut for libslirp), with its headers complete.
  * @s: the splitter
  * @pkt: the packet, starting at the Ethernet header
  * @len: its length

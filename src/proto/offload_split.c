@@ -1,22 +1,41 @@
 // SPDX-License-Identifier: MIT
-/* offload_split.c — cuts a large TCP or UDP packet from the host into frames of the VM's MTU */
+/* offload_split.c — cuts a large TCP or UDP packet into frames of the VM's MTU (the host's; a VM's IPv6 one for libslirp) */
 #include <string.h>
 
 #include "proto/checksum.h"
 #include "proto/offload.h"
 
-/* check_gso() - the headers of a GSO packet are whole and describe IPv4 TCP or UDP */
+/* The IPv6 header of a GSO_TCP6 packet: TCP right after it, its payload the rest. */
+static bool ipv6_tcp_whole(const struct packet_splitter *s)
+{
+	const uint8_t *ip6 = s->pkt + ETH_HDR_LEN;
+
+	return s->len >= ETH_HDR_LEN + IPV6_HDR_LEN + TCP_MIN_HDR_LEN &&
+	       be16(s->pkt + 12) == ETHERTYPE_IPV6 && (ip6[0] >> 4) == 6 &&
+	       ip6[6] == IPPROTO_TCP_ && be16(ip6 + 4) == s->len - ETH_HDR_LEN - IPV6_HDR_LEN;
+}
+
+/*
+ * check_gso() - the headers of a GSO packet are whole and describe IPv4 TCP or UDP, or IPv6
+ * TCP without extension headers (a VM's GSO_TCP6, see offload_check.c)
+ */
 static enum drop_reason check_gso(struct packet_splitter *s, size_t max_frame)
 {
 	const uint8_t *ip = s->pkt + ETH_HDR_LEN;
-	uint8_t proto = s->info.gso == GSO_TCP4 ? IPPROTO_TCP_ : IPPROTO_UDP_;
+	uint8_t proto = s->info.gso == GSO_UDP4 ? IPPROTO_UDP_ : IPPROTO_TCP_;
 	size_t l4_min = proto == IPPROTO_TCP_ ? TCP_MIN_HDR_LEN : UDP_HDR_LEN, l4_hdr_len, hdr_len;
 
-	if (s->len < ETH_HDR_LEN + IPV4_HDR_LEN + l4_min || be16(s->pkt + 12) != ETHERTYPE_IPV4 ||
-	    (ip[0] >> 4) != 4 || (ip[0] & 0xf) < 5 || ip[9] != proto ||
-	    (be16(ip + 6) & IPV4_FRAGMENT_MASK) || s->info.gso_size == 0)
+	if (s->info.gso == GSO_TCP6) {
+		if (!ipv6_tcp_whole(s) || s->info.gso_size == 0)
+			return DROP_IP_MALFORMED;
+		s->ip_hdr_len = IPV6_HDR_LEN;
+	} else if (s->len < ETH_HDR_LEN + IPV4_HDR_LEN + l4_min ||
+		   be16(s->pkt + 12) != ETHERTYPE_IPV4 || (ip[0] >> 4) != 4 || (ip[0] & 0xf) < 5 ||
+		   ip[9] != proto || (be16(ip + 6) & IPV4_FRAGMENT_MASK) || s->info.gso_size == 0) {
 		return DROP_IP_MALFORMED;
-	s->ip_hdr_len = (size_t)(ip[0] & 0xf) * 4;
+	} else {
+		s->ip_hdr_len = (size_t)(ip[0] & 0xf) * 4;
+	}
 	if (s->len < ETH_HDR_LEN + s->ip_hdr_len + l4_min)
 		return DROP_IP_MALFORMED;
 	l4_hdr_len = proto == IPPROTO_TCP_ ? (size_t)(ip[s->ip_hdr_len + 12] >> 4) * 4 : UDP_HDR_LEN;
@@ -34,7 +53,7 @@ enum drop_reason packet_split_start(struct packet_splitter *s, const uint8_t *pk
 				    const struct offload_info *info, size_t max_frame)
 {
 	*s = (struct packet_splitter){.pkt = pkt, .len = len, .info = *info};
-	if (info->gso == GSO_TCP4 || info->gso == GSO_UDP4)
+	if (info->gso == GSO_TCP4 || info->gso == GSO_UDP4 || info->gso == GSO_TCP6)
 		return check_gso(s, max_frame);
 	if (info->gso != GSO_NONE)
 		return DROP_IP_MALFORMED;
@@ -89,7 +108,9 @@ size_t packet_split_next(struct packet_splitter *s, uint8_t *out, size_t out_cap
 {
 	size_t hdr_len = s->info.hdr_len, data, l4_len;
 	uint8_t *ip = out + ETH_HDR_LEN, *l4 = ip + s->ip_hdr_len;
-	bool last, tcp = s->info.gso == GSO_TCP4;
+	bool last, tcp = s->info.gso != GSO_UDP4, v6 = s->info.gso == GSO_TCP6;
+	uint8_t proto;
+	uint64_t pseudo;
 	size_t csum_at = tcp ? 16 : 6;
 
 	if (s->done)
@@ -105,18 +126,24 @@ size_t packet_split_next(struct packet_splitter *s, uint8_t *out, size_t out_cap
 	memcpy(out + hdr_len, s->pkt + s->next, data);
 	l4_len = hdr_len - ETH_HDR_LEN - s->ip_hdr_len + data;
 
-	put_be16(ip + 2, (uint16_t)(s->ip_hdr_len + l4_len));
-	put_be16(ip + 4, (uint16_t)(be16(ip + 4) + s->index));
-	put_be16(ip + 10, 0);
-	put_be16(ip + 10, checksum_final(checksum_add(0, ip, s->ip_hdr_len)));
+	if (v6) { /* no header checksum, no identification: the payload length alone */
+		put_be16(ip + 4, (uint16_t)l4_len);
+		proto = ip[6];
+		pseudo = checksum_pseudo_ipv6(ip, proto, (uint32_t)l4_len);
+	} else {
+		put_be16(ip + 2, (uint16_t)(s->ip_hdr_len + l4_len));
+		put_be16(ip + 4, (uint16_t)(be16(ip + 4) + s->index));
+		put_be16(ip + 10, 0);
+		put_be16(ip + 10, checksum_final(checksum_add(0, ip, s->ip_hdr_len)));
+		proto = ip[9];
+		pseudo = checksum_pseudo_ipv4(ip, proto, (uint16_t)l4_len);
+	}
 	if (tcp)
 		tcp_segment(s, l4, last);
 	else
 		put_be16(l4 + 4, (uint16_t)l4_len);
 	put_be16(l4 + csum_at, 0);
-	put_be16(l4 + csum_at, l4_checksum(ip[9], checksum_add(checksum_pseudo_ipv4(ip, ip[9],
-									       (uint16_t)l4_len),
-							  l4, l4_len)));
+	put_be16(l4 + csum_at, l4_checksum(proto, checksum_add(pseudo, l4, l4_len)));
 	s->next += data;
 	s->index++;
 	s->done = last;

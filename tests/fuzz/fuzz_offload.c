@@ -7,7 +7,8 @@
  *              segments must come back as the VM sent them (the IP ID aside when DF allows
  *              the host to renumber it), each within the MTU and with valid checksums.
  *   bit 0 = 1: a packet from the host: 8 bytes of offload description (a byte of flags:
- *              bits 0-1 enum gso_kind, bit 2 needs_csum; a byte unused; gso_size,
+ *              bits 0-1 enum gso_kind (3 is GSO_TCP6, which the host's TAP is not asked
+ *              for and the splitter refuses), bit 2 needs_csum; a byte unused; gso_size,
  *              csum_start, csum_offset, big-endian), then the packet. Every frame cut from
  *              it must fit the VM's MTU; GSO segments must carry valid checksums.
  */

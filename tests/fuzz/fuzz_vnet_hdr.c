@@ -7,9 +7,11 @@
  *   bit 0 = 1: a frame alone, as --vm-offload=on reads it (offload_infer());
  *   bits 1-2:  the MTU: 1500, 576, 9000 or 65521.
  * Whatever is taken must keep the promises the back-ends rely on: within the bytes given;
- * a GSO packet IPv4 TCP with its segments within the MTU and a gso_size that is not 0; a
- * partial checksum's offsets at the packet's own TCP/UDP checksum; cut as the host's kernel
- * cuts it, the segments give back its data in order with whole checksums; a partial checksum
+ * a GSO packet TCP of the family its type names (GSO_TCP4: IPv4, GSO_TCP6: IPv6 with TCP
+ * right after the fixed header) with its segments within the MTU and a gso_size that is not
+ * 0; a partial checksum's offsets at the packet's own TCP/UDP checksum; cut as the host's
+ * kernel cuts it (or, IPv6, sock-vmnet for libslirp), the segments give back its data in
+ * order with whole checksums; a partial checksum
  * that holds the pseudo-header sum completes to a right one; and the header written for it
  * reads back the same.
  */
@@ -35,8 +37,15 @@ static void check(bool ok, const char *what)
 
 static bool ip_checksum_ok(const uint8_t *f)
 {
+	if (be16(f + 12) == ETHERTYPE_IPV6)
+		return true; /* none in IPv6 */
 	return checksum_final(checksum_add(0, f + ETH_HDR_LEN,
 					   (size_t)(f[ETH_HDR_LEN] & 0xf) * 4)) == 0;
+}
+
+static bool is_ipv6(const uint8_t *f)
+{
+	return be16(f + 12) == ETHERTYPE_IPV6;
 }
 
 static bool l4_checksum_ok(const uint8_t *f, size_t len)
@@ -44,6 +53,11 @@ static bool l4_checksum_ok(const uint8_t *f, size_t len)
 	const uint8_t *ip = f + ETH_HDR_LEN;
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4, l4_len = len - ETH_HDR_LEN - ihl;
 
+	if (is_ipv6(f)) {
+		l4_len = len - ETH_HDR_LEN - IPV6_HDR_LEN;
+		return checksum_final(checksum_add(checksum_pseudo_ipv6(ip, ip[6], (uint32_t)l4_len),
+						   ip + IPV6_HDR_LEN, l4_len)) == 0;
+	}
 	return checksum_final(checksum_add(checksum_pseudo_ipv4(ip, ip[9], (uint16_t)l4_len),
 					   ip + ihl, l4_len)) == 0;
 }
@@ -61,8 +75,11 @@ static void promises(uint8_t *pkt, uint32_t len, uint32_t given, size_t max_fram
 		check(len <= max_frame, "a plain frame longer than the MTU");
 		return;
 	}
-	check(len >= ETH_HDR_LEN + IPV4_HDR_LEN && be16(pkt + 12) == ETHERTYPE_IPV4,
-	      "offloaded, not IPv4");
+	check((len >= ETH_HDR_LEN + IPV4_HDR_LEN && be16(pkt + 12) == ETHERTYPE_IPV4) ||
+		      (len >= ETH_HDR_LEN + IPV6_HDR_LEN && is_ipv6(pkt) &&
+		       be16(pkt + ETH_HDR_LEN + 4) == len - ETH_HDR_LEN - IPV6_HDR_LEN &&
+		       info->csum_start == ETH_HDR_LEN + IPV6_HDR_LEN),
+	      "offloaded, not IPv4 nor IPv6 of its length without extension headers");
 	check(info->hdr_len <= len && info->hdr_len > info->csum_start, "hdr_len outside");
 	check(info->needs_csum, "GSO without a partial checksum");
 	check((size_t)info->csum_start + info->csum_offset + 2 <= len, "csum offsets outside");
@@ -70,7 +87,9 @@ static void promises(uint8_t *pkt, uint32_t len, uint32_t given, size_t max_fram
 	if (info->gso == GSO_NONE) {
 		check(len <= max_frame, "a plain frame longer than the MTU");
 	} else {
-		check(info->gso == GSO_TCP4 && pkt[ETH_HDR_LEN + 9] == IPPROTO_TCP_, "GSO not TCP");
+		check(is_ipv6(pkt) ? info->gso == GSO_TCP6 && pkt[ETH_HDR_LEN + 6] == IPPROTO_TCP_
+				   : info->gso == GSO_TCP4 && pkt[ETH_HDR_LEN + 9] == IPPROTO_TCP_,
+		      "GSO not TCP of its family");
 		check(info->gso_size > 0 && info->hdr_len + (size_t)info->gso_size <= max_frame,
 		      "segments beyond the MTU");
 		check(len > info->hdr_len + (size_t)info->gso_size, "one segment kept as GSO");

@@ -6,7 +6,7 @@
 offload seeds: VM frames to join (bulk TCP segments) and host packets to cut (see
 fuzz_offload.c).
 vnet_hdr seeds: a VM's 64 KiB TSO packet behind its virtio-net header, a partial UDP checksum,
-a header that lies, and krunkit's headerless frames (see fuzz_vnet_hdr.c).
+a header that lies, and krunkit's headerless frames, IPv4 and IPv6 (see fuzz_vnet_hdr.c).
 guard seeds: a control byte (bit 0 host side, bit 1 leased, bits 2-4 rule set; see
 fuzz_guard.c) and an Ethernet frame, one of each kind the guard has a rule for.
 policy seeds: rule lines, a NUL, and 7-byte queries (see fuzz_policy.c).
@@ -162,6 +162,11 @@ def offload_seeds():
     yield "host-gso", b"\1" + struct.pack("!BBHHH", 1 | 4, 0, 1448, 34, 16) + whole
     yield "host-csum", b"\1" + struct.pack("!BBHHH", 4, 0, 0, 34, 6) + \
         eth(VM, BRIDGE, 0x0800, ipv4(WAN, LEASE, 17, udp(53, 40000)))
+    # IPv6: a checksum left to us (either family), and a TSO6 packet the splitter refuses
+    yield "host-csum6", b"\1" + struct.pack("!BBHHH", 4, 0, 0, 54, 6) + \
+        udp6_datagram(b"r" * 200, partial=True)
+    yield "host-gso6", b"\1" + struct.pack("!BBHHH", 3 | 4, 0, 1428, 54, 16) + \
+        tcp6_segment(1, bytes(range(256)) * 16, partial=True)
 
 
 def partial(frame):
@@ -190,6 +195,44 @@ def vnet_hdr_seeds():
     yield "krunkit-tso", b"\1" + large
     yield "krunkit-whole", b"\1" + tcp_segment(1, bytes(range(256)) * 80)
     yield "krunkit-small", b"\1" + partial(tcp_segment(1, b"x" * 900))
+    # IPv6: TSO6 (gso_type 4, csum_start 54), a partial UDP checksum, extension headers
+    large6 = tcp6_segment(1, bytes(range(256)) * 80, partial=True)
+    yield "tso6", b"\0" + hdr(1, 4, 1428, 54, 16) + large6
+    yield "tso6-lies", b"\0" + hdr(1, 1, 1428, 54, 16) + large6
+    yield "csum6-udp", b"\0" + hdr(1, 0, 0, 54, 6) + udp6_datagram(b"q" * 300, partial=True)
+    yield "csum6-ext", b"\0" + hdr(1, 0, 0, 62, 16) + \
+        tcp6_segment(1, b"e" * 100, partial=True, dstopts=True)
+    yield "krunkit-tso6", b"\1" + large6
+    yield "krunkit-small6", b"\1" + tcp6_segment(1, b"x" * 900, partial=True)
+    yield "krunkit-whole6", b"\1" + tcp6_segment(1, bytes(range(256)) * 80)
+
+
+def l4_over_ipv6(nh, l4, partial, dstopts):
+    """@l4 (checksum field at 16 for TCP, 6 for UDP, zero) from the VM's ULA address to WAN6,
+    its checksum whole or @partial; a Destination Options header in front when @dstopts."""
+    src, dst = "fd00:5356::2", "2001:db8:100::2"
+    off = 16 if nh == 6 else 6
+    pseudo = ip6(src) + ip6(dst) + struct.pack("!IxxxB", len(l4), nh)
+    if partial:
+        s = sum(struct.unpack("!%dH" % (len(pseudo) // 2), pseudo))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+    else:
+        s = checksum(pseudo + l4) or (0xffff if nh == 17 else 0)
+    l4 = l4[:off] + struct.pack("!H", s) + l4[off + 2:]
+    if dstopts:
+        l4, nh = struct.pack("!BB", nh, 0) + b"\1\4\0\0\0\0" + l4, 60
+    return eth(BRIDGE, VM, 0x86dd, ipv6(src, dst, nh, l4))
+
+
+def tcp6_segment(seq, payload, partial=False, dstopts=False):
+    th = struct.pack("!HHIIBBHHH", 40000, 5201, seq, 7, 0x50, 0x18, 501, 0, 0)
+    return l4_over_ipv6(6, th + payload, partial, dstopts)
+
+
+def udp6_datagram(payload, partial=False):
+    uh = struct.pack("!HHHH", 40000, 443, 8 + len(payload), 0)
+    return l4_over_ipv6(17, uh + payload, partial, False)
 
 
 def query(addr, proto, port):

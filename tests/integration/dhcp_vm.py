@@ -34,6 +34,7 @@ IFF_NO_PI = 0x1000
 IFF_VNET_HDR = 0x4000
 TUN_F_CSUM = 0x01
 TUN_F_TSO4 = 0x02
+TUN_F_TSO6 = 0x04
 VNET_HDR_LEN = 12
 
 # A shell script for udhcpc (-s): applies the lease, then records the event and its variables.
@@ -91,10 +92,13 @@ def parse_events(path):
 class TapVM:
     """A VM namespace attached to a Vmnet (from conftest) through a TAP relay."""
 
-    def __init__(self, topo, vmnet, mtu=1500, seconds=600, offload=None, ipv6=False):
+    def __init__(self, topo, vmnet, mtu=1500, seconds=600, offload=None, ipv6=False,
+                 slaac=False, tso6=False):
         """@offload: None, or the VM offloads as a virtio-net guest of krunkit does: its tap0
         sends 64 KiB TSO packets with partial checksums, and the relay passes them on as
-        krunkit does ("krunkit": no header) or with the 12-byte header ("vnet-hdr")."""
+        krunkit does ("krunkit": no header) or with the 12-byte header ("vnet-hdr").
+        @tso6: its IPv6 TCP too (a guest with HOST_TSO6: krunkit's has TSO4 only).
+        @slaac: with @ipv6, the kernel itself takes the RA (SLAAC, DAD, default route)."""
         from conftest import Netns  # the shared fixture module
         self.topo = topo
         self.vmnet = vmnet
@@ -104,13 +108,14 @@ class TapVM:
         self.procs = []
         try:
             self.ns = Netns(topo.id + "-vm" + vmnet.mac[-2:])
-            if ipv6:
+            if ipv6 and not slaac:
                 # tap0 is born taking no RA: the IPv6 client under test (dhcpcd) does it
                 for conf in ("all", "default"):
                     self.ns.run(["sysctl", "-q", "-w", f"net.ipv6.conf.{conf}.accept_ra=0"])
             fd = vmnet.sock.fileno()
             self.relay = self.ns.popen([PYTHON, str(Path(__file__).resolve()), fd, vmnet.mac, mtu,
-                                        seconds] + ([offload] if offload else []),
+                                        seconds] + ([offload] if offload else []) +
+                                       (["tso6"] if offload and tso6 else []),
                                        pass_fds=[fd], stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, text=True)
             self.procs.append(self.relay)
@@ -189,7 +194,7 @@ class TapVM:
             self.ns.delete()
 
 
-def relay_main(fd, mac, mtu, seconds, offload=None):
+def relay_main(fd, mac, mtu, seconds, offload=None, tso6=False):
     tap = os.open("/dev/net/tun", os.O_RDWR)
     import fcntl
     fcntl.ioctl(tap, TUNSETIFF, struct.pack("16sH", b"tap0",
@@ -198,7 +203,7 @@ def relay_main(fd, mac, mtu, seconds, offload=None):
         # libkrun's COMPAT_NET_FEATURES: CSUM and TSO4 towards the device, a 12-byte header
         fcntl.ioctl(tap, TUNSETVNETHDRSZ, struct.pack("i", VNET_HDR_LEN))
         fcntl.ioctl(tap, TUNSETVNETLE, struct.pack("i", 1))
-        fcntl.ioctl(tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4)
+        fcntl.ioctl(tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | (TUN_F_TSO6 if tso6 else 0))
     # krunkit drops the guest's header towards the socket and writes an empty one back
     strip = VNET_HDR_LEN if offload == "krunkit" else 0
     empty = bytes(VNET_HDR_LEN) if offload == "krunkit" else b""
@@ -235,4 +240,4 @@ def relay_main(fd, mac, mtu, seconds, offload=None):
 
 if __name__ == "__main__":
     relay_main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
-               sys.argv[5] if len(sys.argv) > 5 else None)
+               sys.argv[5] if len(sys.argv) > 5 else None, sys.argv[6:] == ["tso6"])

@@ -530,6 +530,43 @@ static void test_ipv6_partial_checksums_are_completed_and_padding_cut(void **sta
 	assert_false(offload_partial_ok(pkt, len, &info));
 }
 
+/*
+ * A VM's IPv6 TSO packet cut as libslirp needs it (it refuses IPv6 past its MTU): segments
+ * of the MTU, the payload length each its own, whole checksums, the data in order, FIN and
+ * PSH on the last only.
+ */
+static void test_an_ipv6_tso_packet_cuts_into_the_vms_segments(void **state)
+{
+	size_t data = 40000, got = 0;
+	uint32_t len = (uint32_t)build_tcp6(pkt, data, 0x19, CSUM_PARTIAL);
+	struct packet_splitter s;
+	struct offload_info info;
+	unsigned n = 0;
+
+	(void)state;
+	assert_int_equal(read6(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, MSS6, START6, 16, &len, &info),
+			 DROP_NONE);
+	assert_int_equal(packet_split_start(&s, pkt, len, &info, MAX_FRAME), DROP_NONE);
+	for (size_t l; (l = packet_split_next(&s, seg, sizeof(seg))) > 0; n++) {
+		bool last = got + (l - HDRS6) == data;
+
+		assert_true(l <= MAX_FRAME);
+		assert_int_equal(be16(seg + ETH_HDR_LEN + 4), l - START6);
+		assert_true(csum6_ok(seg, l));
+		assert_int_equal(be32(seg + START6 + 4), 1000 + got);
+		assert_int_equal(seg[START6 + 13], last ? 0x19 : 0x10);
+		for (size_t k = 0; k < l - HDRS6; k++)
+			assert_int_equal(seg[HDRS6 + k], data_byte(got + k));
+		got += l - HDRS6;
+	}
+	assert_int_equal(got, data);
+	assert_int_equal(n, (data + MSS6 - 1) / MSS6);
+	/* its header must say what it is: an IPv4 packet is no GSO_TCP6 */
+	info.gso = GSO_TCP6;
+	len = (uint32_t)build_tcp(pkt, data, 0x18, CSUM_PARTIAL);
+	assert_int_equal(packet_split_start(&s, pkt, len, &info, MAX_FRAME), DROP_IP_MALFORMED);
+}
+
 /* krunkit's headerless frames, IPv6: partial checksums found, a large TCP frame is TSO6. */
 static void test_krunkit_ipv6_frames_are_inferred(void **state)
 {
@@ -589,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_an_ipv6_tso_packet_is_read_and_written_back_the_same),
 		cmocka_unit_test(test_an_ipv6_header_that_lies_is_refused_with_its_reason),
 		cmocka_unit_test(test_ipv6_partial_checksums_are_completed_and_padding_cut),
+		cmocka_unit_test(test_an_ipv6_tso_packet_cuts_into_the_vms_segments),
 		cmocka_unit_test(test_krunkit_ipv6_frames_are_inferred),
 	};
 

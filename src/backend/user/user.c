@@ -63,6 +63,7 @@ static void slirp_mac_of(uint32_t addr, uint8_t mac[6])
  * @queue: frames for the VM: [len u32][frame] records in a byte ring
  * @poll_timer: slirp's next timeout (its TCP timers), armed only while it asks for one
  * @timers: the timers libslirp made (timer_new), in a list
+ * @seg: one frame of the VM's MTU: a segment of a VM's IPv6 TSO packet, cut for libslirp
  */
 struct user {
 	struct backend backend;
@@ -78,6 +79,7 @@ struct user {
 	struct loop_timer poll_timer;
 	struct user_timer *timers;
 	struct claimed_forward *forwards; /* held: -1 where slirp's own socket holds it */
+	uint8_t *seg;
 };
 
 /**
@@ -382,6 +384,21 @@ static bool is_advertisement(const uint8_t *f, uint32_t len)
  * TCP host→VM at MTU 1500 that was one pipe write, one read and one more wakeup per batch
  * of the VM's ACKs.
  */
+/* A VM's IPv6 TSO packet (checked: offload_check()) to libslirp as segments of its MSS. */
+static void input_segments(struct user *u, const uint8_t *pkt, size_t len,
+			   const struct offload_info *o)
+{
+	size_t max_frame = (size_t)u->setup->vm->mtu + ETH_HDR_LEN, n;
+	struct packet_splitter s;
+
+	if (packet_split_start(&s, pkt, len, o, max_frame) != DROP_NONE) {
+		stats_drop(u->port.stats, DROP_GSO_TYPE, "vm->host", NULL);
+		return;
+	}
+	while ((n = packet_split_next(&s, u->seg, max_frame)) > 0)
+		slirp_input(u->slirp, u->seg, (int)n);
+}
+
 static int user_send(struct frame_port *p, const struct frame_ref *frames, unsigned n)
 {
 	struct user *u = container_of(p, struct user, port);
@@ -396,8 +413,13 @@ static int user_send(struct frame_port *p, const struct frame_ref *frames, unsig
 		} else if (unsupported_echo6(u, frames[i].data, frames[i].len)) {
 			stats_drop(p->stats, DROP_HOST_WRITE, "vm->host", NULL);
 		} else {
-			/* --vm-offload: libslirp checks every checksum, and takes a large segment
-			 * whole */
+			/* --vm-offload: libslirp checks every checksum, and takes a large IPv4
+			 * segment whole; IPv6 ones past its MTU it refuses (ip6_input(): "ip_pl >
+			 * if_mtu" answers Packet Too Big), so those are cut here */
+			if (o && o->gso == GSO_TCP6) {
+				input_segments(u, frames[i].data, frames[i].len, o);
+				continue;
+			}
 			if (o && o->needs_csum) {
 				offload_finish_csum(frames[i].data, frames[i].len, o);
 				o->needs_csum = false;
@@ -517,6 +539,7 @@ static void user_free(struct user *u)
 		close(u->bell[1]);
 	}
 	free(u->queue);
+	free(u->seg);
 	free(u);
 }
 
@@ -588,7 +611,8 @@ static struct backend *user_open(const struct backend_setup *setup, struct loop 
 			       ? USER_QUEUE_BYTES
 			       : USER_QUEUE_MIN_FRAMES * frame;
 	u->queue = malloc(u->queue_cap);
-	if (!u->queue || os_pipe(u->bell) < 0 || slirp_fds_init(&u->fds, err, err_size) < 0) {
+	u->seg = malloc(frame);
+	if (!u->queue || !u->seg || os_pipe(u->bell) < 0 || slirp_fds_init(&u->fds, err, err_size) < 0) {
 		if (!err[0])
 			snprintf(err, err_size, "user: out of memory");
 		goto fail;
