@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* offload_split.c — cuts a large TCP or UDP packet into frames of the VM's MTU (the host's; a VM's IPv6 one for libslirp) */
+/* offload_split.c — a large TCP or UDP packet cut into frames of the VM's MTU (the host's; a VM's IPv6 TSO for libslirp) */
 #include <string.h>
 
 #include "proto/checksum.h"

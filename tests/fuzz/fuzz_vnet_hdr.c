@@ -55,8 +55,9 @@ static bool l4_checksum_ok(const uint8_t *f, size_t len)
 
 	if (is_ipv6(f)) {
 		l4_len = len - ETH_HDR_LEN - IPV6_HDR_LEN;
-		return checksum_final(checksum_add(checksum_pseudo_ipv6(ip, ip[6], (uint32_t)l4_len),
-						   ip + IPV6_HDR_LEN, l4_len)) == 0;
+		uint64_t pseudo = checksum_pseudo_ipv6(ip, ip[6], (uint32_t)l4_len);
+
+		return checksum_final(checksum_add(pseudo, ip + IPV6_HDR_LEN, l4_len)) == 0;
 	}
 	return checksum_final(checksum_add(checksum_pseudo_ipv4(ip, ip[9], (uint16_t)l4_len),
 					   ip + ihl, l4_len)) == 0;

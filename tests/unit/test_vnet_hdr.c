@@ -343,9 +343,10 @@ static void set_l4_csum6(uint8_t *f, size_t len, uint8_t proto, size_t off, enum
 	if (c == CSUM_PARTIAL)
 		put_be16(l4 + off, checksum_fold(checksum_pseudo_ipv6(ip6, proto, l4_len)));
 	else
-		put_be16(l4 + off, checksum_final(checksum_add(checksum_pseudo_ipv6(ip6, proto, l4_len),
-							       l4, l4_len)) ^
-					   (c == CSUM_WRONG ? 0x0101 : 0));
+		put_be16(l4 + off,
+			 checksum_final(checksum_add(checksum_pseudo_ipv6(ip6, proto, l4_len), l4,
+						     l4_len)) ^
+				 (c == CSUM_WRONG ? 0x0101 : 0));
 }
 
 /*
@@ -398,9 +399,9 @@ static bool csum6_ok(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip6 = f + ETH_HDR_LEN;
 	uint32_t l4 = (uint32_t)(len - START6);
+	uint64_t pseudo = checksum_pseudo_ipv6(ip6, ip6[6], l4);
 
-	return checksum_final(checksum_add(checksum_pseudo_ipv6(ip6, ip6[6], l4), f + START6, l4)) ==
-	       0;
+	return checksum_final(checksum_add(pseudo, f + START6, l4)) == 0;
 }
 
 /* The packet with an 8-byte Destination Options header (PadN) between IPv6 and TCP. */

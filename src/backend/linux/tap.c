@@ -201,6 +201,9 @@ static int tap_recv_whole(struct tap *t, struct frame_batch *b)
 			continue;
 		}
 		why = offload_check(b->data[n], &len, max_frame, &b->offload[n]);
+		/* never asked for (TAP_OFFLOADS): a VM is promised IPv4 TSO only */
+		if (why == DROP_NONE && b->offload[n].gso == GSO_TCP6)
+			why = DROP_GSO_TYPE;
 		if (why != DROP_NONE) {
 			stats_drop(p->stats, why, "host->vm", NULL);
 			continue;

@@ -612,7 +612,8 @@ static struct backend *user_open(const struct backend_setup *setup, struct loop 
 			       : USER_QUEUE_MIN_FRAMES * frame;
 	u->queue = malloc(u->queue_cap);
 	u->seg = malloc(frame);
-	if (!u->queue || !u->seg || os_pipe(u->bell) < 0 || slirp_fds_init(&u->fds, err, err_size) < 0) {
+	if (!u->queue || !u->seg || os_pipe(u->bell) < 0 ||
+	    slirp_fds_init(&u->fds, err, err_size) < 0) {
 		if (!err[0])
 			snprintf(err, err_size, "user: out of memory");
 		goto fail;
