@@ -13,12 +13,13 @@ import time
 
 import pytest
 from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrDestOpt
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 from conftest import BACKEND, PYTHON, WAN_ALLOW, WAN_IP, run, wait_line
 from dhcp_vm import TapVM
-from ipv6_vm import WAN6, WAN6_ALLOW, with_v6_wan
+from ipv6_vm import VM6, WAN6, WAN6_ALLOW, with_v6_wan
 
 MODES = ["on", "vnet-hdr"]
 PEER = {"on": "krunkit", "vnet-hdr": "vnet-hdr"}
@@ -262,6 +263,70 @@ def test_a_large_packet_is_judged_whole_and_a_lying_one_refused(topo, vm_on, mod
         assert drops[reason] == len(hdrs), (reason, drops)
     assert after["offload"]["from_vm"]["packets"] == 1
     assert after["offload"]["from_vm"]["frames"] == -(-len(data) // 1460)
+
+
+def partial6(frame):
+    """@frame (scapy, IPv6 with TCP or UDP after any extension headers) as bytes, its checksum
+    left partial: the IPv6 pseudo-header sum."""
+    raw = bytearray(bytes(frame))
+    l4 = frame[TCP] if frame.haslayer(TCP) else frame[UDP]
+    start = len(raw) - len(bytes(l4))
+    pseudo = (bytes(raw[22:54]) + struct.pack("!I", len(raw) - start) +
+              bytes([0, 0, 0, 6 if frame.haslayer(TCP) else 17]))
+    s = sum(struct.unpack("!20H", pseudo))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    off = start + (16 if frame.haslayer(TCP) else 6)
+    raw[off:off + 2] = struct.pack("!H", s)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_large_ipv6_packet_that_lies_is_refused_by_name(topo, vm_on, mode):
+    """IPv6 through --vm-offload, the VM played by scapy: a spoofed 20 kB IPv6 TSO packet is
+    refused by the guard (ip6-src), headers that lie about an IPv6 packet by their reason,
+    extension headers cannot claim an offload; none of them crosses as a large packet."""
+    vm6 = VM6(vm_on(*WAN6_ALLOW, f"--vm-offload={mode}"))
+    assert vm6.solicit() is not None and vm6.claim(vm6.slaac), vm6.net.stderr()
+    data = bytes(range(256)) * 80
+
+    def seg(src=None, ext=False, udp=False):
+        l4 = UDP(sport=40000, dport=PORT) if udp else TCP(sport=40000, dport=PORT, flags="PA",
+                                                          seq=1, ack=1)
+        ip = IPv6(src=src or vm6.slaac, dst=WAN6)
+        if ext:
+            ip = ip / IPv6ExtHdrDestOpt()
+        return partial6(Ether(src=vm6.mac, dst=vm6.router_mac) / ip / l4 / data)
+
+    N, T6 = 1, 4
+    mss6 = 1500 - 40 - 20
+    before = vm6.net.live_stats()
+    # an address in the prefix that the VM never claimed
+    vm6.net.send(seg(src=vm6.ra.address(0xbad)), le_hdr(N, T6, 74, mss6, 54, 16))
+    lies = {"gso-type": [], "gso-size": [], "csum-offload": []}
+    if mode == "vnet-hdr":
+        lies["gso-type"] = [(seg(), le_hdr(N, 1, 74, mss6, 54, 16)),
+                            (seg(udp=True), le_hdr(N, T6, 62, mss6, 54, 6)),
+                            (seg(ext=True), le_hdr(N, T6, 82, mss6, 62, 16))]
+        lies["gso-size"] = [(seg(), le_hdr(N, T6, 74, 0, 54, 16)),
+                            (seg(), le_hdr(N, T6, 74, mss6 + 1, 54, 16))]
+        lies["csum-offload"] = [(seg(), le_hdr(N, T6, 74, mss6, 34, 16)),
+                                (seg(), le_hdr(N, T6, 74, mss6, 54, 6))]
+    else:
+        # krunkit's VM has no header: a large IPv6 packet that is not TCP after the fixed
+        # header is what lies
+        lies["gso-type"] = [(seg(udp=True), None), (seg(ext=True), None)]
+    for reason, sends in lies.items():
+        for frame, hdr in sends:
+            vm6.net.send(frame, hdr)
+    # a frame the VM did not send wrongly comes through the same socket after them
+    assert vm6.ping6(vm6.ra.gateway), vm6.net.stderr()
+    after = vm6.net.live_stats()
+    drops = {r: after["drops"][r] - before["drops"][r] for r in after["drops"]}
+    assert drops["ip6-src"] == 1, {r: n for r, n in drops.items() if n}
+    for reason, sends in lies.items():
+        assert drops[reason] == len(sends), (reason, drops)
+    assert after["offload"]["from_vm"]["packets"] == before["offload"]["from_vm"]["packets"]
 
 
 def net_log(vm):
