@@ -7,8 +7,8 @@
  *              segments must come back as the VM sent them (the IP ID aside when DF allows
  *              the host to renumber it), each within the MTU and with valid checksums.
  *   bit 0 = 1: a packet from the host: 8 bytes of offload description (a byte of flags:
- *              bits 0-1 enum gso_kind (3 is GSO_TCP6, which the host's TAP is not asked
- *              for and the splitter refuses), bit 2 needs_csum; a byte unused; gso_size,
+ *              bits 0-1 enum gso_kind (3 is GSO_TCP6: a VM's, cut for libslirp), bit 2
+ *              needs_csum; a byte unused; gso_size,
  *              csum_start, csum_offset, big-endian), then the packet. Every frame cut from
  *              it must fit the VM's MTU; GSO segments must carry valid checksums.
  */
@@ -32,12 +32,20 @@ static void check(bool ok, const char *what)
 	}
 }
 
-/* the IP header and TCP checksums of a frame the splitter produced */
+/* the IP header (IPv4) and TCP/UDP checksums of a frame the splitter produced */
 static bool frame_checksums_ok(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + ETH_HDR_LEN;
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4, l4_len = len - ETH_HDR_LEN - ihl;
 
+	if (be16(f + 12) == ETHERTYPE_IPV6) { /* TCP right after the fixed header (GSO_TCP6) */
+		uint64_t pseudo;
+
+		l4_len = len - ETH_HDR_LEN - IPV6_HDR_LEN;
+		pseudo = checksum_pseudo_ipv6(ip, ip[6], (uint32_t)l4_len);
+		return be16(ip + 4) == l4_len &&
+		       checksum_final(checksum_add(pseudo, ip + IPV6_HDR_LEN, l4_len)) == 0;
+	}
 	return checksum_final(checksum_add(0, ip, ihl)) == 0 &&
 	       checksum_final(checksum_add(checksum_pseudo_ipv4(ip, ip[9], (uint16_t)l4_len),
 					   ip + ihl, l4_len)) == 0;
