@@ -136,7 +136,9 @@ class Instance:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.log = open(Path(tmp) / f"{name}.log", "w+")
         self.proc = ns.popen([SOCK_VMNET, f"--fd={theirs.fileno()}", f"--mac={mac_text(mac)}",
-                              f"--lease-db={tmp}/leases.db"] + list(args),
+                              f"--lease-db={tmp}/leases.db",
+                              # the namespace has no IPv6 (quiet_namespace()): nor the VMs
+                              "--ipv6=off"] + list(args),
                              pass_fds=[theirs.fileno()], stdout=self.log, stderr=self.log)
         theirs.close()
 
