@@ -14,6 +14,7 @@
 
 #include "app/options.h"
 #include "app/service.h"
+#include "core/log.h"
 #include "os/process.h"
 #include "os/socket.h"
 #include "transport/vm_transport.h"
@@ -122,6 +123,52 @@ static int exit_code(int wstatus)
 	return 1;
 }
 
+/*
+ * krunkit_offloads() - whether @cmd gives krunkit a virtio-net device on fd @fd_number with
+ * offloading on: "--device virtio-net,type=unixgram,fd=N,mac=…,offloading=on" (krunkit's
+ * docs/usage.md; src/virtio.rs parses the option list, "offloading" taking on/off and
+ * true/false). Such a guest sends TSO4 packets and partial checksums with no header on
+ * the socket (src/virtio.rs COMPAT_NET_FEATURES: CSUM, HOST_TSO4, …), which only
+ * --vm-offload=on takes.
+ */
+bool krunkit_offloads(char *const *cmd, int fd_number)
+{
+	char want_fd[24];
+
+	snprintf(want_fd, sizeof(want_fd), "fd=%d", fd_number);
+	for (; *cmd; cmd++) {
+		const char *p = *cmd;
+		bool ours = false, offloading = false;
+
+		if (strncmp(p, "virtio-net,", 11) != 0)
+			continue;
+		for (p += 11; *p;) {
+			size_t n = strcspn(p, ",");
+
+			if (n == strlen(want_fd) && strncmp(p, want_fd, n) == 0)
+				ours = true;
+			else if ((n == 13 && strncmp(p, "offloading=on", n) == 0) ||
+				 (n == 15 && strncmp(p, "offloading=true", n) == 0))
+				offloading = true;
+			else if (n > 11 && strncmp(p, "offloading=", 11) == 0)
+				offloading = false;
+			p += n + (p[n] == ',');
+		}
+		if (ours && offloading)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the options before "--" (argv[1] to @sep) say --vm-offload themselves. */
+static bool vm_offload_given(char **argv, int sep)
+{
+	for (int i = 1; i < sep; i++)
+		if (strncmp(argv[i], "--vm-offload", 12) == 0)
+			return true;
+	return false;
+}
+
 /* argv index of the first "--", or -1. */
 static int find_separator(int argc, char **argv)
 {
@@ -156,6 +203,16 @@ int run_main(int argc, char **argv)
 	if (sep == argc - 1) {
 		fprintf(stderr, "sock-vmnet: run: no hypervisor command after \"--\"\n");
 		return RUN_EXIT_USAGE;
+	}
+	if (!vm_offload_given(argv, sep) && krunkit_offloads(argv + sep + 1, cfg.vm.fd_number)) {
+		if (cfg.backend.offload) {
+			cfg.vm.offload = VM_OFFLOAD_ON;
+			log_info("run: krunkit's virtio-net on fd %d has offloading on: --vm-offload=on",
+				 cfg.vm.fd_number);
+		} else {
+			log_warn("run: krunkit's virtio-net on fd %d has offloading on, but --offload=off:"
+				 " its large packets will be dropped", cfg.vm.fd_number);
+		}
 	}
 	/* an inherited SIG_IGN would reap the child before service.c can collect it */
 	signal(SIGCHLD, SIG_DFL);

@@ -3,6 +3,8 @@
 #ifndef SVM_APP_RUN_H
 #define SVM_APP_RUN_H
 
+#include <stdbool.h>
+
 /**
  * run_main() - the "run" subcommand
  * @argc: arguments after "run"... argv[0] is "run"
@@ -17,5 +19,12 @@
  * (the command is then stopped with SIGTERM).
  */
 int run_main(int argc, char **argv);
+
+/**
+ * krunkit_offloads() - whether the hypervisor command @cmd (NULL-terminated) gives krunkit
+ * a virtio-net device on fd @fd_number with offloading=on: then `run` takes --vm-offload=on
+ * unless its options say otherwise
+ */
+bool krunkit_offloads(char *const *cmd, int fd_number);
 
 #endif

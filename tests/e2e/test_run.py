@@ -192,3 +192,36 @@ def test_child_dies_with_us(topo, tmp_path):
         except FileNotFoundError:
             return True
     assert _wait_for(gone, 5), f"pid {child} outlived sock-vmnet"
+
+
+# A "krunkit" that sends one 3000-byte IPv4 UDP frame on fd 3 (larger than the MTU: only
+# a socket with large packets takes it as one) and waits a little for it to be judged.
+BIG_FRAME = r"""
+import socket, struct, sys, time
+s = socket.socket(fileno=3)
+mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+payload = bytes(3000 - 14 - 20 - 8)
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), 1, 0, 64, 17, 0,
+                 bytes([192, 168, 64, 50]), bytes([203, 0, 113, 5]))
+udp = struct.pack("!HHHH", 40000, 9, 8 + len(payload), 0)
+s.send(b"\xff" * 6 + mac + b"\x08\x00" + ip + udp + payload)
+time.sleep(0.5)
+"""
+
+
+@pytest.mark.parametrize("device,extra,reason", [
+    # krunkit told to offload on our fd: --vm-offload=on, a large frame is judged (not TCP:
+    # no TSO packet it could be)
+    ("virtio-net,type=unixgram,fd=3,mac={mac},offloading=on", [], "gso-type"),
+    # offloading off (krunkit's unixgram default), or --vm-offload=off said: plain frames
+    ("virtio-net,type=unixgram,fd=3,mac={mac}", [], "oversize"),
+    ("virtio-net,type=unixgram,fd=3,mac={mac},offloading=on", ["--vm-offload=off"], "oversize"),
+])
+def test_run_takes_krunkits_offloading(topo, tmp_path, device, extra, reason):
+    cmd = [en.PYTHON, "-c", BIG_FRAME, en.VM_MAC, "--device", device.format(mac=en.VM_MAC)]
+    rc, _, err = vmnet_run(topo, tmp_path, cmd, extra)
+    assert rc == 0, err
+    said = "has offloading on: --vm-offload=on" in err
+    assert said == (reason == "gso-type" and not extra), err
+    drops = json.loads(err.rstrip().splitlines()[-1])["drops"]
+    assert drops[reason] == 1, drops
