@@ -16,8 +16,13 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT INT TERM
 src=$scratch/sock-vmnet
 mkdir -p "$src"
-(cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - ) |
-	tar -xf - -C "$src"
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - ) |
+		tar -xf - -C "$src"
+else
+	# no git here, or a tree git will not read (another owner): all but VCS and build dirs
+	(cd "$root" && tar -cf - --exclude-vcs --exclude='./build*' .) | tar -xf - -C "$src"
+fi
 echo "deb-check: dpkg-buildpackage -us -uc -b"
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$scratch/build.log" 2>&1 ||
 	{ tail -n 40 "$scratch/build.log"; echo "deb-check: the package does not build" >&2; exit 1; }
