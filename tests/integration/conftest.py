@@ -14,6 +14,7 @@ that talk to it pass ``--allow 203.0.113.0/24`` (``WAN_ALLOW``).
 import itertools
 import json
 import os
+import pwd
 import re
 import signal
 import socket
@@ -37,6 +38,33 @@ GATEWAY = "192.168.64.1"
 VM_MAC = "52:54:00:12:34:56"
 
 _counter = itertools.count()
+
+
+
+def _user(name):
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        return None
+
+
+# Who sock-vmnet is after setup when started as root (--sandbox=on, no --user): the
+# sock-vmnet user if the machine has one, else nobody (a pwd.struct_passwd).
+SANDBOX_USER = _user("sock-vmnet") or _user("nobody")
+
+
+def open_to_sandbox_user(path):
+    """Make @path (a test's own directory) the sandbox user's, and the directories above it
+    searchable, as an operator would: sock-vmnet writes its metrics, rotates its captures
+    and removes its sockets there after it gave up root."""
+    path = Path(path)
+    os.chown(path, SANDBOX_USER.pw_uid, SANDBOX_USER.pw_gid)
+    for parent in path.parents:
+        if parent == Path("/tmp") or parent == Path("/"):
+            break
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod((mode & 0o7777) | 0o001)
 
 # The same suite runs through the vmnet back-end in the simulation build (make vmnet-sim:
 # SVM_BACKEND=vmnet, SOCK_VMNET=build-sim/sock-vmnet), whose bridge is then called as the
@@ -341,6 +369,7 @@ def topo(tmp_path):
         pytest.skip("needs root for network namespaces")
     if not SOCK_VMNET.exists():
         pytest.skip(f"{SOCK_VMNET} is not built")
+    open_to_sandbox_user(tmp_path)
     t = Topology(tmp_path)
     yield t
     t.cleanup()
