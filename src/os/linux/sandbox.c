@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -28,54 +31,57 @@
 
 /*
  * The allow-list: every system call a running instance makes after setup, by every
- * back-end of a Linux build, found by running the integration suites of the tap, user and
- * vmnet (simulated) back-ends with the filter logging instead of killing, and the e2e
- * suite (a QEMU guest). Names, not numbers: libseccomp resolves them for the architecture
- * it builds the filter for, and one an architecture lacks (open on arm64) is left out.
- * kill, tgkill, clone, clone3 and socket are not here: sandbox_confine() allows them only
- * on certain arguments.
+ * back-end of a Linux build. Found by running the integration suites of the tap, user and
+ * vmnet (simulated) back-ends under strace (the calls after the filter's seccomp(), every
+ * thread), and proven by running them, and the end-to-end suite, with the filter on: a
+ * call missing here ends the test's sock-vmnet with SIGSYS. Names, not numbers: libseccomp
+ * resolves them for the architecture it builds the filter for, and one an architecture
+ * lacks (open on arm64) is left out. clone, clone3, kill, tgkill, socket and ioctl are not
+ * here: allow_some() allows them on certain arguments only.
  */
 static const char *const allowed[] = {
-	/* the loop: epoll, signals as a descriptor, timers; a pidfd for whoever holds the VM's
-	 * end of the socket (the peer watch: it follows a hand-over) */
-	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "epoll_create1",
-	"timerfd_create", "timerfd_settime", "timerfd_gettime", "signalfd4", "pidfd_open",
-	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "restart_syscall",
-	"clock_gettime", "clock_getres", "gettimeofday", "time", "clock_nanosleep", "nanosleep",
-	/* descriptors: frames, files, pipes and eventfds (writer threads, libslirp, the sim) */
-	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
-	"close", "fcntl", "dup", "dup3", "pipe2", "eventfd2", "poll", "ppoll", "select",
-	"pselect6", "ioctl", "lseek",
-	/* sockets: the VM's, the DNS proxy's upstreams, libslirp's NAT, netlink (bridge,
-	 * links, nftables: the tap back-end's repairs and forwards), the control socket */
+	/* the loop: epoll; signals blocked (read from a signalfd); the pidfd of whoever holds
+	 * the VM's end now (the peer watch follows a hand-over); the lease database's busy
+	 * waits and the simulation's queues sleep */
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "pidfd_open", "rt_sigprocmask",
+	"rt_sigaction", "rt_sigreturn", "restart_syscall", "clock_gettime", "gettimeofday",
+	"clock_nanosleep", "nanosleep",
+	/* descriptors: frames, files, the writer threads' pipes, libslirp's and glib's polls,
+	 * sim/xnu's eventfds (the darwin-loop test build) */
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "close", "fcntl", "lseek",
+	"pipe2", "eventfd2", "poll", "ppoll", "select", "pselect6",
+	/* sockets: the VM's, the DNS proxy's upstreams, libslirp's NAT and forwards, netlink
+	 * (the tap back-end's repairs and forwards: links, addresses, nftables), the control
+	 * socket's clients */
 	"recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg", "bind", "connect",
 	"listen", "accept", "accept4", "getsockname", "getpeername", "setsockopt", "getsockopt",
-	"shutdown", "socketpair",
-	/* files: the lease database (SQLite: WAL, locks, fsync), the policy file read again,
-	 * metrics written then renamed, captures and audit rotated, /proc read for the lease
-	 * owners' identity, a capture's libpcap dlopen()ed when `ctl pcap start` asks */
-	"openat", "open", "newfstatat", "fstat", "stat", "lstat", "statx", "fstatfs", "access",
-	"faccessat", "faccessat2", "readlink", "readlinkat", "getdents64", "fsync", "fdatasync",
-	"ftruncate", "fallocate", "flock", "rename", "renameat", "renameat2", "unlink",
-	"unlinkat", "fchmod", "fchown", "getcwd", "umask",
-	/* memory: malloc, SQLite's -shm mapping, thread stacks, malloc_trim */
+	"shutdown",
+	/* files: the lease database (SQLite: WAL, fcntl locks, fdatasync, its -shm grown), the
+	 * policy file read again, the metrics written then renamed, captures and the audit
+	 * rotated, a capture begun by ctl (libpcap dlopen()ed), /proc read for the lease
+	 * owners' identity, the sockets removed at exit */
+	"openat", "open", "newfstatat", "fstat", "stat", "lstat", "statx", "access",
+	"faccessat", "faccessat2", "readlink", "readlinkat", "fsync", "fdatasync", "ftruncate",
+	"fallocate", "rename", "renameat", "renameat2", "unlink", "unlinkat", "fchmod",
+	"umask",
+	/* memory: malloc, SQLite's -shm mapping, libpcap's mapping, thread stacks */
 	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
-	/* threads: the capture and audit writers, the vmnet simulation's queues */
-	"futex", "set_robust_list", "get_robust_list", "rseq", "set_tid_address", "sched_yield",
-	"sched_getaffinity", "membarrier",
-	/* identity: ours (the lease owner), the hypervisor's end, random numbers */
-	"getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getrandom",
-	"uname", "sysinfo", "prlimit64", "getrlimit",
-	/* the end: the hypervisor reaped, exit */
-	"wait4", "waitid", "exit", "exit_group",
+	/* threads: the capture and audit writers (begun by ctl too), the simulation's queues */
+	"futex", "set_robust_list", "rseq", "exit",
+	/* who we are (the lease owner's identity, raise()), random numbers (DNS ids, DHCP),
+	 * glibc's qsort() asking for the memory size (sysinfo) */
+	"getpid", "gettid", "getuid", "geteuid", "getrandom", "sysinfo",
+	/* the end: the hypervisor of run reaped, exit */
+	"wait4", "exit_group",
 };
 
 #ifdef SVM_SANITIZER
 /* ThreadSanitizer's and AddressSanitizer's runtimes after setup: their background thread,
  * the reports (symbolised from /proc/self/maps), the shadow memory's upkeep. */
 static const char *const allowed_sanitizers[] = {
-	"prctl", "sched_getparam", "sched_getscheduler", "getrusage", "mincore",
-	"process_vm_readv", "personality", "arch_prctl",
+	"prctl", "sched_yield", "sched_getparam", "sched_getscheduler", "getrusage", "mincore",
+	"process_vm_readv", "personality", "arch_prctl", "sigaltstack", "getppid", "dup",
+	"dup2", "dup3", "getdents64", "uname",
 };
 #endif
 
@@ -99,12 +105,27 @@ static int allow_all(scmp_filter_ctx ctx, const char *const *names, size_t count
 	return allowed_here;
 }
 
-/* A test of the first argument (libseccomp's SCMP_A0() leaves datum_b to C's zeroing,
- * which clang's -Wmissing-field-initializers refuses) */
-static struct scmp_arg_cmp arg0(enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+/* A test of argument @n (libseccomp's SCMP_A0() leaves datum_b to C's zeroing, which
+ * clang's -Wmissing-field-initializers refuses) */
+static struct scmp_arg_cmp arg(unsigned n, enum scmp_compare op, scmp_datum_t a,
+			       scmp_datum_t b)
 {
-	return (struct scmp_arg_cmp){.arg = 0, .op = op, .datum_a = a, .datum_b = b};
+	return (struct scmp_arg_cmp){.arg = n, .op = op, .datum_a = a, .datum_b = b};
 }
+
+/* The requests ioctl() may make: bytes waiting (libslirp, sim/xnu), an interface's name
+ * from its index (glibc's if_indextoname(), for a netlink address event) */
+static const unsigned long ioctls[] = {FIONREAD, SIOCGIFNAME};
+
+/* The sockets socket() may make: families, and for netlink the protocol */
+static const struct {
+	int family, protocol; /* protocol -1: any */
+} sockets[] = {
+	{AF_UNIX, -1}, {AF_INET, -1}, {AF_INET6, -1},
+	{AF_NETLINK, NETLINK_ROUTE},     /* links, addresses (the tap back-end's repairs) */
+	{AF_NETLINK, NETLINK_NETFILTER}, /* nftables (forwards, the NAT table restored) */
+	{AF_NETLINK, NETLINK_SOCK_DIAG}, /* the peer watch's probe */
+};
 
 /*
  * The calls allowed on certain arguments only:
@@ -113,31 +134,44 @@ static struct scmp_arg_cmp arg0(enum scmp_compare op, scmp_datum_t a, scmp_datum
  *   glibc's pthread_create() falls back to clone.
  * - kill: to this process and to the hypervisor (@lim->child); tgkill: to this process's
  *   threads (raise(), abort()).
- * - socket: the four families in use (unix, IPv4, IPv6, netlink); no raw packets, no
- *   AF_ALG, no vsock, no Bluetooth...
+ * - socket: the families and netlink protocols above; no raw or packet sockets, no
+ *   AF_ALG, no vsock, no other netlink (no audit, no kernel uevents)
+ * - ioctl: the requests above only (no TIOCSTI into a terminal on stderr, no TUNSETIFF)
+ * Return: how many system calls they allow (clone3 not counted), or -1.
  */
 static int allow_some(scmp_filter_ctx ctx, const struct sandbox_limits *lim)
 {
-	static const int families[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
 	scmp_datum_t self = (scmp_datum_t)getpid();
 
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-			     arg0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)) < 0 ||
+			     arg(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-			     arg0(SCMP_CMP_EQ, self, 0)) < 0 ||
+			     arg(0, SCMP_CMP_EQ, self, 0)) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-			     arg0(SCMP_CMP_EQ, self, 0)) < 0)
+			     arg(0, SCMP_CMP_EQ, self, 0)) < 0)
 		return -1;
 	if (lim->child > 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-			     arg0(SCMP_CMP_EQ, (scmp_datum_t)lim->child, 0)) < 0)
+			     arg(0, SCMP_CMP_EQ, (scmp_datum_t)lim->child, 0)) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				     arg0(SCMP_CMP_EQ, (scmp_datum_t)families[i], 0)) < 0)
+	for (size_t i = 0; i < sizeof(sockets) / sizeof(sockets[0]); i++) {
+		struct scmp_arg_cmp family = arg(0, SCMP_CMP_EQ, (scmp_datum_t)sockets[i].family, 0);
+		int r = sockets[i].protocol < 0
+				? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, family)
+				: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, family,
+						   arg(2, SCMP_CMP_EQ,
+						       (scmp_datum_t)sockets[i].protocol, 0));
+
+		if (r < 0)
 			return -1;
-	return 4; /* clone, kill, tgkill, socket (clone3 fails: not counted) */
+	}
+	/* the request is an int to the kernel: its upper half is not compared */
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     arg(1, SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i])) < 0)
+			return -1;
+	return 5; /* clone, kill, tgkill, socket, ioctl */
 }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
