@@ -79,6 +79,18 @@ static const char *const allowed[] = {
 	"epoll_pwait", "ppoll", "renameat", "renameat2", "unlinkat", "readlinkat",
 };
 
+#ifdef SVM_SIM_XNU
+/*
+ * The darwin-loop test build (-Dsim_os=darwin, never shipped): sim/xnu's kqueue makes its
+ * EVFILT_SIGNAL a signalfd updated as signals are added and deleted, and its LOCAL_PEERPID
+ * looks for the socket's holder in /proc/PID/fd and asks sock_diag in the socket's network
+ * namespace (setns, which fails without privilege: it then asks in ours).
+ */
+static const char *const allowed_sim_xnu[] = {
+	"signalfd4", "setns", "getdents64",
+};
+#endif
+
 #ifdef SVM_SANITIZER
 /*
  * The sanitizers' runtimes after setup, found as the main list was (strace, and the
@@ -133,7 +145,12 @@ static struct scmp_arg_cmp arg(unsigned n, enum scmp_compare op, scmp_datum_t a,
 
 /* The requests ioctl() may make: bytes waiting (libslirp, sim/xnu), an interface's name
  * from its index (glibc's if_indextoname(), for a netlink address event) */
-static const unsigned long ioctls[] = {FIONREAD, SIOCGIFNAME};
+static const unsigned long ioctls[] = {
+	FIONREAD, SIOCGIFNAME,
+#ifdef SVM_SIM_XNU
+	SIOCGSKNS, /* sim/xnu's LOCAL_PEERPID: the socket's network namespace */
+#endif
+};
 
 /* The sockets socket() may make: families, and for netlink the protocol */
 static const struct {
@@ -215,6 +232,12 @@ static int build_filter(scmp_filter_ctx ctx, const struct sandbox_limits *limits
 	if (r < 0)
 		return -1;
 	n += r;
+#ifdef SVM_SIM_XNU
+	r = allow_all(ctx, allowed_sim_xnu, COUNT(allowed_sim_xnu));
+	if (r < 0)
+		return -1;
+	n += r;
+#endif
 #ifdef SVM_SANITIZER
 	r = allow_all(ctx, allowed_sanitizers, COUNT(allowed_sanitizers));
 	if (r < 0)
