@@ -264,6 +264,7 @@ def term(*_):
     open(sys.argv[1], "w").write(str(os.getuid()))
     sys.exit(5)
 signal.signal(signal.SIGTERM, term)
+open(sys.argv[2], "w").close()  # its handler is in place
 time.sleep(60)
 """
 
@@ -272,14 +273,15 @@ def test_run_stops_its_root_hypervisor_after_the_drop(topo):
     """`sock-vmnet run` started the hypervisor as root: stopping it at exit is a signal to a
     root process, which the CAP_KILL kept for it (and a filter that lets kill reach that one
     process only) allows."""
-    stopped = topo.tmp / "stopped"
+    stopped, waiting = topo.tmp / "stopped", topo.tmp / "waiting"
     log = topo.tmp / "run.stderr"
     proc = topo.host.popen([SOCK_VMNET, "run", "--mac=52:54:00:12:34:56",
                             f"--lease-db={topo.lease_db}", "--", "/usr/bin/python3", "-c",
-                            HYPERVISOR, stopped], stderr=open(log, "w"))
+                            HYPERVISOR, stopped, waiting], stderr=open(log, "w"))
     try:
         deadline = time.monotonic() + 10
-        while " INFO ready " not in log.read_text() and time.monotonic() < deadline:
+        while not (" INFO ready " in log.read_text() and waiting.exists()) \
+                and time.monotonic() < deadline:
             time.sleep(0.05)
         st = status(proc.pid)
         kept = CAP_NET_ADMIN if BACKEND != "user" else 0
