@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# test_sandbox.py — after setup: no root, only what the back-end needs kept, the seccomp allow-list
+# test_sandbox.py — after setup: no root, only what the back-end needs kept, a seccomp allow-list
 """sock-vmnet started as root gives root up when its setup is done (the sandbox user, else
 nobody; CAP_NET_ADMIN kept where the back-end changes the host's network at run time) and
 installs its system-call allow-list on every thread. What it does at exit still happens

@@ -3,13 +3,13 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/netlink.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -35,10 +35,10 @@
  * vmnet (simulated) back-ends under strace (the calls of every thread after the filter's
  * seccomp() returned), with the paths those runs do not reach added (each said below),
  * and proven by running the suites with the filter on: a call missing here ends the
- * test's sock-vmnet with SIGSYS. Names, not numbers: libseccomp
- * resolves them for the architecture it builds the filter for, and one an architecture
- * lacks (open on arm64) is left out. clone, clone3, kill, tgkill, socket and ioctl are not
- * here: allow_some() allows them on certain arguments only.
+ * test's sock-vmnet with SIGSYS. Names, not numbers: libseccomp resolves them for the
+ * architecture it builds the filter for, and one an architecture lacks is left out.
+ * clone, clone3, kill, tgkill, socket and ioctl are not here: allow_some() allows them on
+ * certain arguments only.
  */
 static const char *const allowed[] = {
 	/* the loop: epoll; signals blocked (read from a signalfd); the pidfd of whoever holds
