@@ -8,9 +8,10 @@ set -euo pipefail
 
 # build: compilers (clang's runtime for the libFuzzer targets), Meson, the libraries it links
 # (libslirp's pkg-config file names glib-2.0: its headers must be there to resolve it;
-# libpcap for the captures), scdoc for the manual page
+# libpcap for the captures; libseccomp for the sandbox), scdoc for the manual page
 BUILD=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmnl-dev libnftables-dev
-       libsqlite3-dev libjson-c-dev libcmocka-dev libslirp-dev libglib2.0-dev libpcap-dev scdoc)
+       libseccomp-dev libsqlite3-dev libjson-c-dev libcmocka-dev libslirp-dev libglib2.0-dev
+       libpcap-dev scdoc)
 # the macOS cross-compile of the portable folders (scripts/macos-check.sh): an archiver and
 # Mach-O linker for clang, and what fetches and checks zig's macOS headers from npm
 MACOS=(llvm-14 lld-14 curl ca-certificates openssl)

@@ -60,6 +60,7 @@ struct config {
 	struct backend_config backend;
 	struct ops_config ops;
 	const char *user, *group; /* drop privileges to these after setup */
+	bool sandbox;             /* --sandbox: the default identity and the allow-list */
 	const char *control;      /* --control: the control socket's path, or NULL */
 	bool debug;
 };

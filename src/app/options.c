@@ -96,7 +96,10 @@ static const char usage_text[] =
 	"\n"
 	"Other:\n"
 	"  --control=PATH        a control socket (JSON lines; see `sock-vmnet ctl`)\n"
-	"  --user=USER, --group=GROUP  drop privileges to these after setup\n"
+	"  --user=USER, --group=GROUP  the identity after setup (as root, by default: the\n"
+	"                        sock-vmnet user if there is one, else nobody)\n"
+	"  --sandbox=on|off      after setup, give up root and allow only the system calls a\n"
+	"                        running instance makes (on)\n"
 	"  --vm-fd-number=N      with \"run\": the hypervisor's fd number for the VM socket (3)\n"
 	"  --debug               log debug messages, including every drop (rate-limited)\n"
 	"  --help, --version\n"
@@ -696,6 +699,16 @@ static enum options_result parse_group(struct parse_ctx *c, const char *arg)
 	return OPTIONS_OK;
 }
 
+static enum options_result parse_sandbox(struct parse_ctx *c, const char *arg)
+{
+	int on = parse_on_off(c, arg);
+
+	if (on < 0)
+		return OPTIONS_ERROR;
+	c->cfg->sandbox = on;
+	return OPTIONS_OK;
+}
+
 static enum options_result parse_debug(struct parse_ctx *c, const char *arg)
 {
 	(void)arg;
@@ -769,6 +782,7 @@ static const struct opt_row option_table[] = {
 	{"expose", true, OPT_ANYWHERE, parse_expose},
 	{"user", true, OPT_ANYWHERE, parse_user},
 	{"group", true, OPT_ANYWHERE, parse_group},
+	{"sandbox", true, OPT_ANYWHERE, parse_sandbox},
 	{"socket", true, OPT_VM_SOCKET, parse_socket},
 	{"listen", true, OPT_VM_SOCKET, parse_listen},
 	{"vm-fd-number", true, OPT_RUN_ONLY, parse_vm_fd_number},
@@ -965,6 +979,7 @@ enum options_result options_parse(int argc, char **argv, bool need_vm, struct co
 		.backend = {.name = "auto", .bridge = DEFAULT_BRIDGE, .offload = true},
 		.ops = {.pcap_size = PCAP_SIZE_DEFAULT, .metrics_interval = METRICS_INTERVAL_DEFAULT_S,
 			.audit_size = AUDIT_SIZE_DEFAULT, .ready_fd = -1},
+		.sandbox = true,
 	};
 
 	getopt_table(long_options);

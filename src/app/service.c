@@ -503,12 +503,6 @@ static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 		snprintf(err, err_size, "--backend: %s", why);
 		return -1;
 	}
-	if (cfg->expose.count && cfg->user && ops->expose_privileged) {
-		snprintf(err, err_size, "--expose: the %s back-end forwards through the host's "
-			 "firewall when the VM gets its address, which needs the privileges --user "
-			 "drops", ops->name);
-		return -1;
-	}
 	if (claim_lease(s, ops, err, err_size) < 0)
 		return -1;
 	s->vm = vm_transport_open(&cfg->vm, err, err_size);
@@ -517,7 +511,10 @@ static int set_up(struct service *s, pid_t child, char *err, size_t err_size)
 	s->backend = ops->open(&s->backend_setup, s->loop, err, err_size);
 	if (!s->backend || start_relay(s, err, err_size) < 0)
 		return -1;
-	return privileges_drop(cfg, err, err_size);
+	/* before the drop: its probe enters the VM socket's network namespace (Linux) */
+	if (!child && (cfg->vm.transport == VM_FD_DGRAM || cfg->vm.transport == VM_FD_STREAM))
+		s->peer = peer_watch_start(s->loop, s->vm->fd, on_vm_gone, s);
+	return privileges_drop(cfg, ops->keep, child, err, err_size);
 }
 
 static void tear_down(struct service *s)
@@ -550,8 +547,11 @@ static void tear_down(struct service *s)
 	release_lease(s);
 	if (s->child.pid && !s->child_done) {
 		/* we are going first: take the hypervisor with us and collect its status */
-		kill(s->child.pid, SIGTERM);
-		waitpid(s->child.pid, &s->child_status, 0);
+		if (kill(s->child.pid, SIGTERM) == 0)
+			waitpid(s->child.pid, &s->child_status, 0);
+		else /* (its parent-death signal stops it when we are gone) */
+			log_warn("cannot stop the hypervisor (pid %d): %s", (int)s->child.pid,
+				 strerror(errno));
 	}
 	stats_print(&s->stats, stderr);
 	if (s->loop) {
@@ -592,8 +592,6 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 		 * it uses.
 		 */
 		memory_trim();
-		if (!child && (cfg->vm.transport == VM_FD_DGRAM || cfg->vm.transport == VM_FD_STREAM))
-			s.peer = peer_watch_start(s.loop, s.vm->fd, on_vm_gone, &s);
 		mac_format(cfg->vm.mac, mac);
 		log_info("ready mac=%s backend=%s network=%s", mac, s.backend->ops->name,
 			 s.network.network_id);

@@ -11,6 +11,7 @@
 #include "core/frame_port.h"
 #include "core/loop.h"
 #include "core/vm_config.h"
+#include "os/sandbox.h"
 #include "vmnet/vmnet_config.h"
 
 #define BACKEND_NETWORK_ID_SIZE 64
@@ -89,8 +90,8 @@ struct stats;
  * @expose_apply: forward @e's ports to the VM at @vm_addr (host order), or stop (0) and
  *                keep the claim. Return: 0, or -1 with @err
  * @expose_release: stop forwarding @e and give its ports back
- * @expose_privileged: forwarding changes the host's firewall when the VM gets its address:
- *                     it needs the privileges --user drops after setup
+ * @keep: what it needs after setup (enum sandbox_keep), when sock-vmnet gives up root:
+ *        measured by running its tests without (see README, "The sandbox")
  */
 struct backend_ops {
 	const char *name;
@@ -104,7 +105,7 @@ struct backend_ops {
 	int (*expose_apply)(struct backend *b, const struct expose *e, uint32_t vm_addr, char *err,
 			    size_t err_size);
 	void (*expose_release)(struct backend *b, const struct expose *e);
-	bool expose_privileged;
+	unsigned keep;
 };
 
 /**

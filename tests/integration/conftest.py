@@ -14,10 +14,13 @@ that talk to it pass ``--allow 203.0.113.0/24`` (``WAN_ALLOW``).
 import itertools
 import json
 import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +40,26 @@ GATEWAY = "192.168.64.1"
 VM_MAC = "52:54:00:12:34:56"
 
 _counter = itertools.count()
+
+
+
+def _user(name):
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        return None
+
+
+# Who sock-vmnet is after setup when started as root (--sandbox=on, no --user): the
+# sock-vmnet user if the machine has one, else nobody (a pwd.struct_passwd).
+SANDBOX_USER = _user("sock-vmnet") or _user("nobody")
+
+
+def open_to_sandbox_user(path):
+    """Make @path, a directory of the test's, the sandbox user's, as an operator would:
+    sock-vmnet writes its metrics, rotates its captures and removes its sockets there after
+    it gave up root."""
+    os.chown(path, SANDBOX_USER.pw_uid, SANDBOX_USER.pw_gid)
 
 # The same suite runs through the vmnet back-end in the simulation build (make vmnet-sim:
 # SVM_BACKEND=vmnet, SOCK_VMNET=build-sim/sock-vmnet), whose bridge is then called as the
@@ -343,17 +366,25 @@ class Topology:
 
 
 @pytest.fixture
-def topo(tmp_path):
+def topo():
     if os.geteuid() != 0:
         pytest.skip("needs root for network namespaces")
     if not SOCK_VMNET.exists():
         pytest.skip(f"{SOCK_VMNET} is not built")
-    t = Topology(tmp_path)
+    # The test's files, in a directory of the sandbox user's (see open_to_sandbox_user())
+    # under /tmp: pytest's own are root's alone, and every pytest that starts makes its root
+    # directory 0700 again.
+    tmp = Path(tempfile.mkdtemp(prefix="svm-test-"))
+    open_to_sandbox_user(tmp)
+    t = Topology(tmp)
     yield t
     t.cleanup()
-    if SANITIZER:
-        reports = [vm.stderr() for vm in t.instances if "Sanitizer" in vm.stderr()]
-        assert not reports, f"{SANITIZER} sanitizer report:\n" + "\n".join(reports)
+    try:
+        if SANITIZER:
+            reports = [vm.stderr() for vm in t.instances if "Sanitizer" in vm.stderr()]
+            assert not reports, f"{SANITIZER} sanitizer report:\n" + "\n".join(reports)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture

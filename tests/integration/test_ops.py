@@ -18,8 +18,8 @@ from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import Ether
 from scapy.utils import rdpcap
 
-from conftest import (GATEWAY, SOCK_VMNET, UDP_ECHO, VM_MAC, WAN_ALLOW, WAN_IP, ScapyVM, run,
-                      wait_line)
+from conftest import (GATEWAY, SOCK_VMNET, UDP_ECHO, VM_MAC, WAN_ALLOW, WAN_IP, ScapyVM,
+                      open_to_sandbox_user, run, wait_line)
 
 BLOCKED = "10.9.8.7"  # private: refused by the built-in rules
 NOBODY = "203.0.113.9"
@@ -122,6 +122,8 @@ def test_pcap_started_and_stopped_by_ctl(topo):
     vm = leased(ScapyVM(topo.start_vmnet(WAN_ALLOW + [f"--control={sock}"])))
     cwd = topo.tmp / "here"
     cwd.mkdir()
+    # the file is made after setup, by the user sock-vmnet runs as then
+    open_to_sandbox_user(cwd)
     r = run([SOCK_VMNET, "ctl", str(sock), "pcap", "start", "live.pcap"], cwd=cwd)
     answer = json.loads(r.stdout)
     assert answer["ok"] and answer["pcap"]["file"] == str(cwd / "live.pcap")

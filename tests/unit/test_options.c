@@ -79,7 +79,19 @@ static void defaults_match_the_seed(void **state)
 	assert_string_equal(cfg.backend.bridge, "svmnet0");
 	assert_int_equal(cfg.vm.mtu, 1500);
 	assert_false(cfg.debug);
+	assert_true(cfg.sandbox);
 	assert_memory_equal(cfg.vm.mac, "\x52\x54\x00\x12\x34\x56", 6);
+}
+
+static void sandbox_is_on_or_off(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--sandbox=off"), OPTIONS_OK);
+	assert_false(cfg.sandbox);
+	assert_int_equal(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--sandbox", "on"), OPTIONS_OK);
+	assert_true(cfg.sandbox);
+	expect_error(parse(dgram_arg, "--mac=52:54:00:12:34:56", "--sandbox=yes"),
+		     "--sandbox: \"yes\" is neither on nor off");
 }
 
 static void both_spellings_work(void **state)
@@ -409,6 +421,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_match_the_seed),
 		cmocka_unit_test(both_spellings_work),
+		cmocka_unit_test(sandbox_is_on_or_off),
 		cmocka_unit_test(stream_socket_is_accepted),
 		cmocka_unit_test(bad_mac_is_refused),
 		cmocka_unit_test(bad_fd_is_refused),

@@ -781,7 +781,9 @@ const struct backend_ops backend_tap = {
 	.close = tap_close,
 	.read_counters = tap_read_counters,
 	.usable = tap_usable,
-	.expose_privileged = true,
+	/* its bridge, TAP and NAT table repaired (host_watch), its forwards made when the VM
+	 * gets its address, all of it removed at exit: netlink and nftables */
+	.keep = SANDBOX_KEEP_NET_ADMIN,
 	.expose_reserve = tap_expose_reserve,
 	.expose_apply = tap_expose_apply,
 	.expose_release = tap_expose_release,

@@ -335,4 +335,16 @@ const struct backend_ops backend_vmnet = {
 	.expose_reserve = vmnet_expose_reserve,
 	.expose_apply = vmnet_expose_apply,
 	.expose_release = vmnet_expose_release,
+#ifdef SVM_VMNET_SIM
+	/* the simulation's forwards are nftables rules made on the loop's thread */
+	.keep = SANDBOX_KEEP_NET_ADMIN,
+#else
+	/*
+	 * Nothing: vmnet needs root to start an interface only; reading, writing and
+	 * stopping it need none (vmnet-helper, github.com/nirs/vmnet-helper README: "requires
+	 * root only to start the vmnet interface, then immediately drops privileges"). macOS
+	 * could keep nothing anyway (os/darwin/sandbox.c).
+	 */
+	.keep = 0,
+#endif
 };
