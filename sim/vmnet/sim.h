@@ -120,9 +120,13 @@ void sim_network_release(struct vmnet_network *n);
  * struct sim_host - the host side of one interface: a TAP on the bridge
  * @fd: the TAP (non-blocking)
  * @vnet: the TAP carries a virtio_net_hdr (TSO or checksum offload asked for)
+ * @ra_fd: the packet socket vmnet's router advertisement goes out by, opened with the TAP:
+ *         vmnet sends it from outside sock-vmnet's process, so neither the privilege it
+ *         gives up nor its system call filter may stop the simulation (-1: none)
  */
 struct sim_host {
 	int fd;
+	int ra_fd;
 	char name[16];
 	bool vnet;
 	bool ra;                  /* vmnet's router advertisement is still to be sent */

@@ -80,9 +80,8 @@ void sim_host_advertise(struct sim_host *h)
 	struct ip_ends e = {.dst_mac = to.sll_addr, .dst = {{0xff, 0x02, [15] = 1}}};
 	struct ndp_ra ra = {.hop_limit = 64, .router_lifetime = 1800, .prefix = {h->prefix6, 64},
 			    .valid = 2592000, .preferred = 604800};
-	int fd;
 
-	if (!h->ra)
+	if (!h->ra || h->ra_fd < 0)
 		return;
 	h->ra = false;
 	nl = netlink_open(err, sizeof(err));
@@ -95,12 +94,9 @@ void sim_host_advertise(struct sim_host *h)
 	e.src_mac = br.mac;
 	ra.sllao = br.mac;
 	to.sll_ifindex = br.ifindex;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0 || sendto(fd, frame, ndp_build_ra(frame, &e, &ra), 0, (struct sockaddr *)&to,
-			     sizeof(to)) < 0)
+	if (sendto(h->ra_fd, frame, ndp_build_ra(frame, &e, &ra), 0, (struct sockaddr *)&to,
+		   sizeof(to)) < 0)
 		sim_log("router advertisement: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
 }
 
 /* The bridge the TAP joins: shared and host mode's (made with the gateway), or bridged's. */
@@ -147,7 +143,7 @@ vmnet_return_t sim_host_open(struct sim_host *h, const struct sim_net *net, unsi
 	vmnet_return_t status;
 	int master, index;
 
-	h->fd = -1;
+	h->fd = h->ra_fd = -1;
 	if (!nl) {
 		sim_log("%s", err);
 		return VMNET_FAILURE;
@@ -166,6 +162,9 @@ vmnet_return_t sim_host_open(struct sim_host *h, const struct sim_net *net, unsi
 	}
 	netlink_close(nl);
 	h->ra = net->ra;
+	if (h->ra && status == VMNET_SUCCESS &&
+	    (h->ra_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) < 0)
+		sim_log("router advertisement: %s", strerror(errno));
 	h->prefix6 = net->prefix6;
 	snprintf(h->bridge, sizeof(h->bridge), "%s", bridge);
 	if (status == VMNET_SUCCESS)
@@ -179,5 +178,7 @@ void sim_host_close(struct sim_host *h)
 	/* not persistent: the TAP goes with its descriptor */
 	if (h->fd >= 0)
 		close(h->fd);
-	h->fd = -1;
+	if (h->ra_fd >= 0)
+		close(h->ra_fd);
+	h->fd = h->ra_fd = -1;
 }
