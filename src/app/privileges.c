@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,25 @@ struct identity {
 	char name[64]; /* the user's name, or "uid N" */
 };
 
+/*
+ * With --socket, sock-vmnet connects to the hypervisor's own socket once its first datagram
+ * came (vfkit, krunkit, QEMU's dgram netdev bind one), and a unix socket takes datagrams
+ * only from who may write its file: its owner, as a socket is made by the umask (0755 or
+ * so). The hypervisor's user is who ran sock-vmnet with sudo (vmnet-helper drops to the
+ * same, SUDO_UID); without sudo that user is unknown and root stays (--user names it).
+ */
+static struct passwd *socket_peer_user(void)
+{
+	const char *text = getenv("SUDO_UID");
+	char *end;
+	unsigned long uid;
+
+	if (!text || !*text)
+		return NULL;
+	uid = strtoul(text, &end, 10);
+	return *end || uid == 0 || uid > UINT32_MAX ? NULL : getpwuid((uid_t)uid);
+}
+
 /* --user and --group, resolved; or the default. Return: 1 to switch, 0 to stay, -1. */
 static int choose(const struct config *cfg, struct identity *id, char *err, size_t err_size)
 {
@@ -36,6 +56,14 @@ static int choose(const struct config *cfg, struct identity *id, char *err, size
 		if (!pw) {
 			snprintf(err, err_size, "--user: \"%s\" is not a user", cfg->user);
 			return -1;
+		}
+	} else if (!cfg->group && cfg->sandbox && geteuid() == 0 &&
+		   cfg->vm.transport == VM_SOCKET_DGRAM) {
+		pw = socket_peer_user();
+		if (!pw) {
+			log_info("sandbox: staying root: --socket writes to the hypervisor's own "
+				 "socket, which only its owner may (--user names that user)");
+			return 0;
 		}
 	} else if (!cfg->group && cfg->sandbox && geteuid() == 0) {
 		for (size_t i = 0; !pw && i < sizeof(default_users) / sizeof(default_users[0]); i++)

@@ -23,10 +23,12 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional
@@ -384,6 +386,12 @@ class Lab:
     def __init__(self, tmp, name: str, dns: bool = True, ipv6: bool = False):
         self.tmp = Path(tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        # --socket and --listen paths: sock-vmnet removes them after it gave up root
+        # (--sandbox, by default), so their directory is the sandbox user's, outside
+        # pytest's root-only tree
+        self.sock_dir = Path(tempfile.mkdtemp(prefix="svm-e2e-"))
+        os.chmod(self.sock_dir, 0o755)
+        itg.open_to_sandbox_user(self.sock_dir)
         self.name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", name)
         self.topo = Topology(self.tmp)
         self.procs = []
@@ -504,11 +512,11 @@ class Lab:
                 ours.close()
                 net = qg.StreamFd(guest_end)
             elif transport == "listen":
-                path = self.tmp / "vm-stream.sock"
+                path = self.sock_dir / "vm-stream.sock"
                 vmnet_proc = self._popen_vmnet(args + [f"--listen={path}"], log_path)
                 net = qg.StreamUnix(path, server=False)
             else:  # socket
-                path = self.tmp / "vm-dgram.sock"
+                path = self.sock_dir / "vm-dgram.sock"
                 vmnet_proc = self._popen_vmnet(args + [f"--socket={path}"], log_path)
                 net = DgramUnix(self.tmp / "qemu-dgram.sock", path)
             log = VmnetLog(log_path, lambda: vmnet_proc.pid if vmnet_proc.poll() is None
@@ -556,6 +564,7 @@ class Lab:
                 except subprocess.TimeoutExpired:
                     pass
         self.topo.cleanup()
+        shutil.rmtree(self.sock_dir, ignore_errors=True)
 
 
 def _wait(proc, timeout: float) -> bool:
