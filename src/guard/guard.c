@@ -25,6 +25,9 @@
  *    (RFC 1858) [fragment]. UDP and TCP to the gateway's port 53, where the policy allows
  *    the gateway's DNS, go to sock-vmnet's own DNS responder [GUARD_LOCAL, LOCAL_DNS]; a
  *    fragment of such a datagram cannot be answered [fragment].
+ *  - The host (the gateway): closed by default [policy-block] but for its DNS, DHCP, ARP
+ *    and ping (an unfragmented echo request); a rule of the command line for the gateway
+ *    decides instead (`--allow @host`, `--allow tcp:@host:8080`, `--block @host`).
  *  - Destination: multicast and broadcast (Ethernet group address, 224/4, 255.255.255.255,
  *    the subnet's broadcast) only where a rule allows it, never a group Ethernet address
  *    carrying a unicast IP [multicast]; unicast as the policy says [policy-block]. A
@@ -400,6 +403,30 @@ static enum guard_action vm_arp(const struct guard *g, const struct frame_view *
 	return GUARD_PASS;
 }
 
+/* An ICMP echo request in one piece (a ping of up to the MTU). */
+static bool is_whole_echo_request(const struct frame_view *v)
+{
+	return v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type == ICMP_TYPE_ECHO_REQUEST &&
+	       !v->ip_more_fragments;
+}
+
+/*
+ * A ping of the gateway: the host's kernel (tap, vmnet) or libslirp (user) answer it, no
+ * service of the host's; the built-in block of @host lets it through (policy.c), a rule of
+ * the command line for the gateway decides instead (`--block @host` closes it).
+ */
+static enum guard_action ping_gateway(struct guard *g, const struct frame_view *v,
+				      enum drop_reason *reason)
+{
+	struct policy_verdict d = policy_decide(g->policy, g->gateway, v->ip_proto, 0,
+						POLICY_PORT_KNOWN);
+
+	guard_count_decision(g, d.entry);
+	if (d.allow || policy_is_host_default(g->policy, d.entry))
+		return GUARD_PASS;
+	return drop(reason, DROP_POLICY_BLOCK);
+}
+
 /* The destination check of a VM packet whose source has been checked. */
 static enum guard_action vm_ipv4_destination(struct guard *g, const struct frame_view *v,
 					     enum drop_reason *reason)
@@ -417,6 +444,8 @@ static enum guard_action vm_ipv4_destination(struct guard *g, const struct frame
 			return drop(reason, DROP_MULTICAST);
 		return GUARD_PASS;
 	}
+	if (first && dst == g->gateway && is_whole_echo_request(v))
+		return ping_gateway(g, v, reason);
 	if (first)
 		return guard_vm_unicast(g, v, reason);
 	d = guard_decide(g, dst, v->ip_proto, 0, POLICY_PORT_EVERY);
@@ -431,17 +460,21 @@ static enum guard_action vm_ipv4_destination(struct guard *g, const struct frame
 
 /*
  * UDP or TCP to the gateway: its port 53 is sock-vmnet's DNS, answered on the frame path,
- * where the policy lets the VM reach it (`--block @host` closes it too); whole datagrams and
- * segments only. Other ports of the gateway are the host's, as the policy says.
+ * open under the built-in block of @host (policy.c) unless a rule of the command line
+ * closes it (`--block @host`); whole datagrams and segments only. Other ports of the
+ * gateway are the host's, closed unless a rule opens them (`--allow @host`).
  */
 static enum guard_action to_gateway(struct guard *g, const struct frame_view *v,
 				    enum drop_reason *reason, enum local_service *service)
 {
+	struct policy_verdict d;
+
 	if (!v->l4 || v->dst_port != DNS_PORT)
 		return vm_ipv4_destination(g, v, reason);
 	if (v->ip_more_fragments)
 		return drop(reason, DROP_FRAGMENT); /* a DNS message in pieces: not answered */
-	if (!policy_allows(g->policy, &v->ip_dst, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN))
+	d = policy_decide(g->policy, g->gateway, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN);
+	if (!d.allow && !policy_is_host_default(g->policy, d.entry))
 		return drop(reason, DROP_POLICY_BLOCK);
 	*service = LOCAL_DNS;
 	return GUARD_LOCAL;

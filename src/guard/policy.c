@@ -19,8 +19,16 @@
  * globally reachable (AS112 192.31.196.0/24 and 192.175.48.0/24, AMT 192.52.193.0/24)
  * are refused too: a VM has no business with them that an --allow cannot grant.
  * 255.255.255.255/32 is inside 240.0.0.0/4 but listed so that allowing 240/4 does not
- * open the limited broadcast. Allowed: everything else (global unicast), and the
- * gateway, added by policy_compile() as @host/32.
+ * open the limited broadcast. Allowed: everything else (global unicast).
+ *
+ * The gateway, added by gather_rules() as @host/32, is refused too: on the user back-end it
+ * is the host's loopback, and a VM should reach no more of its host than of any other
+ * machine, on every back-end alike (podman's slirp4netns default, allow_host_loopback=false,
+ * is the same). What sock-vmnet answers itself stays open under this built-in block only:
+ * the guard lets the gateway's DNS and ping through when this entry decides
+ * (policy_is_host_default()), and DHCP and ARP never ask the policy. `--allow @host` or a
+ * narrower rule such as `--allow tcp:@host:8080` (a /32 of the command line, which outranks
+ * it) opens the rest; `--block @host` closes DNS and ping too.
  */
 static const struct {
 	const char *cidr;
@@ -177,13 +185,13 @@ static size_t gather_rules(struct ranked_rule *out, struct policy_entry *entries
 				.builtin = true};
 		out[n++] = (struct ranked_rule){r, rule_rank(&r, false), (uint32_t)e++};
 	}
-	out[n].rule = (struct v4_rule){.allow = true, .net = gateway, .prefix_len = 32,
+	out[n].rule = (struct v4_rule){.allow = false, .net = gateway, .prefix_len = 32,
 				       .port_hi = 65535};
 	out[n].rank = rule_rank(&out[n].rule, false);
 	out[n].entry = (uint32_t)e;
 	if (entries)
 		entries[e] = (struct policy_entry){
-			.rule = {.allow = true, .is_gateway = true,
+			.rule = {.allow = false, .is_gateway = true,
 				 .dst = {inet_from_v4(0), 32}, .port_hi = 65535},
 			.builtin = true};
 	n++;
@@ -490,6 +498,12 @@ size_t policy_entry_count(const struct policy *p)
 const struct policy_entry *policy_entry(const struct policy *p, size_t i)
 {
 	return &p->entries[i];
+}
+
+bool policy_is_host_default(const struct policy *p, int entry)
+{
+	return entry >= 0 && (size_t)entry < p->entry_count && p->entries[entry].builtin &&
+	       p->entries[entry].rule.is_gateway;
 }
 
 uint64_t *policy_hits(const struct policy *p, size_t i)
