@@ -72,7 +72,7 @@ size_t reject_icmp_prohibited(const struct frame_view *v, const uint8_t router_m
 	size_t quoted;
 
 	if (!v->ip || v->ip_frag_offset || is_icmp_error(v) || mac_is_multicast(v->dst_mac) ||
-	    (inet_v4(&v->ip_dst) >> 28) == 0xe)
+	    (inet_v4(&v->ip_dst) >> 28) == 0xe || inet_v4(&v->ip_dst) == IPV4_LIMITED_BROADCAST)
 		return 0;
 	/* the offending header and the first 8 bytes of its payload (RFC 792) */
 	quoted = v->ip_hdr_len + 8;
