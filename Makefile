@@ -6,7 +6,7 @@ PYTEST = /usr/bin/python3 -m pytest
 .PHONY: all deps check floors unit integration e2e fuzz clang macos demo bench clean
 .PHONY: install contrib deb soak
 .PHONY: macos-link macos-sign vmnet-sim vmnet-sim-tsan vmnet-sim-darwin vmnet-sim-tsan-and-darwin
-.PHONY: vmnet-sim-tsan-build vmnet-sim-darwin-build
+.PHONY: vmnet-sim-tsan-build vmnet-sim-darwin-build asan asan-build
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -136,6 +136,22 @@ vmnet-sim-tsan-and-darwin: vmnet-sim-tsan-build vmnet-sim-darwin-build
 	cat $(SIM)-darwin/integration.log; \
 	[ $$rt -eq 0 ] && [ $$rd -eq 0 ]
 
+# The program under AddressSanitizer and UndefinedBehaviorSanitizer (gcc; -fno-sanitize-recover
+# =all makes any UBSan report fatal, LeakSanitizer checks every exit): the unit tests, then the
+# integration suite through it, where any report in sock-vmnet's log fails the test that made
+# it (tests/integration/conftest.py, SVM_SANITIZER).
+ASAN = $(BUILD)-asan
+ASAN_ENV = SOCK_VMNET=$(ASAN)/sock-vmnet SVM_SANITIZER=address \
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+asan: asan-build
+	meson test -C $(ASAN) --suite unit --print-errorlogs
+	$(ASAN_ENV) $(PYTEST) -v -p no:cacheprovider tests/integration
+
+asan-build:
+	@[ -f $(ASAN)/build.ninja ] || meson setup $(ASAN) -Db_sanitize=address,undefined -Dwerror=true
+	ninja -C $(ASAN)
+
 fuzz:
 	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh 36; fi
 
@@ -150,3 +166,4 @@ clean:
 	rm -rf $(BUILD) $(BUILD)-clang $(BUILD)-macos-arm64 $(BUILD)-macos-x86_64 build-fuzz
 	rm -rf $(BUILD)-macos-link-arm64 $(BUILD)-macos-link-x86_64 $(SIM) $(SIM)-tsan $(SIM)-darwin
 	rm -rf $(BUILD)-macos-link-sdk11 $(BUILD)-macos-link-sdk12 $(BUILD)-macos-link-sdk15
+	rm -rf $(ASAN)
