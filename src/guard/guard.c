@@ -421,10 +421,10 @@ static enum guard_action ping_gateway(struct guard *g, const struct frame_view *
 	struct policy_verdict d = policy_decide(g->policy, g->gateway, v->ip_proto, 0,
 						POLICY_PORT_KNOWN);
 
+	if (!d.allow && policy_is_host_default(g->policy, d.entry))
+		return GUARD_PASS; /* as the gateway's DNS: no hit of the block that lets it by */
 	guard_count_decision(g, d.entry);
-	if (d.allow || policy_is_host_default(g->policy, d.entry))
-		return GUARD_PASS;
-	return drop(reason, DROP_POLICY_BLOCK);
+	return d.allow ? GUARD_PASS : drop(reason, DROP_POLICY_BLOCK);
 }
 
 /* The destination check of a VM packet whose source has been checked. */

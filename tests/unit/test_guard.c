@@ -562,9 +562,14 @@ static void gateway_dns_goes_to_the_responder(void **state)
 	vm_drops(&f, DROP_POLICY_BLOCK);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 22});
 	vm_drops(&f, DROP_POLICY_BLOCK);
-	/* ping stays open (an echo request in one piece); other ICMP does not */
+	/* ... by the built-in block of @host, which a log or the audit names */
+	assert_non_null(guard_decided_by(&guard));
+	assert_true(guard_decided_by(&guard)->builtin && guard_decided_by(&guard)->rule.is_gateway &&
+		    !guard_decided_by(&guard)->rule.allow);
+	/* ping stays open (an echo request in one piece), no hit of that block; other ICMP not */
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 8});
 	vm_passes(&f);
+	assert_null(guard_decided_by(&guard));
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 3});
 	vm_drops(&f, DROP_POLICY_BLOCK);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 8,
