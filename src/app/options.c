@@ -73,6 +73,8 @@ static const char usage_text[] =
 	"  --block=RULE          @host, a name or *.name (the addresses the VM's DNS gives it);\n"
 	"                        an IPv6 CIDR with a protocol in brackets: tcp:[2001:db8::/32]:443\n"
 	"                        e.g. --block 0.0.0.0/0 --allow tcp:github.com:443\n"
+	"                        The host (@host) is closed but for DHCP, DNS and ping:\n"
+	"                        --allow @host or --allow tcp:@host:PORT opens it\n"
 	"  --block-mode=MODE     reject (TCP RST, ICMP prohibited: the default) or drop\n"
 	"  --check-names=on|off  a TCP flow let through by a name only must ask for an allowed\n"
 	"                        name in its TLS SNI or HTTP Host (on when a name rule exists)\n"

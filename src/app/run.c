@@ -178,23 +178,12 @@ static int find_separator(int argc, char **argv)
 	return -1;
 }
 
-int run_main(int argc, char **argv)
+/* run_parsed() - what `run` does once its options are read: the hypervisor, then the service */
+static int run_parsed(struct config *cfg, int argc, char **argv, int sep)
 {
-	int sep = find_separator(argc, argv), sv[2], exec_errno, wstatus = 0, status;
-	struct config cfg;
-	char err[512];
+	int sv[2], exec_errno, wstatus = 0, status;
 	pid_t pid;
 
-	/* options first, so "run --help" works and option errors are named as such */
-	switch (options_parse(sep < 0 ? argc : sep, argv, false, &cfg, err, sizeof(err))) {
-	case OPTIONS_EXIT_OK:
-		return 0;
-	case OPTIONS_ERROR:
-		fprintf(stderr, "sock-vmnet: run: %s\n", err);
-		return RUN_EXIT_USAGE;
-	case OPTIONS_OK:
-		break;
-	}
 	if (sep < 0) {
 		fprintf(stderr, "sock-vmnet: run: missing \"--\" before the hypervisor command "
 				"(sock-vmnet run [options] -- COMMAND...)\n");
@@ -204,14 +193,14 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "sock-vmnet: run: no hypervisor command after \"--\"\n");
 		return RUN_EXIT_USAGE;
 	}
-	if (!vm_offload_given(argv, sep) && krunkit_offloads(argv + sep + 1, cfg.vm.fd_number)) {
-		if (cfg.backend.offload) {
-			cfg.vm.offload = VM_OFFLOAD_ON;
+	if (!vm_offload_given(argv, sep) && krunkit_offloads(argv + sep + 1, cfg->vm.fd_number)) {
+		if (cfg->backend.offload) {
+			cfg->vm.offload = VM_OFFLOAD_ON;
 			log_info("run: krunkit's virtio-net on fd %d has offloading on: --vm-offload=on",
-				 cfg.vm.fd_number);
+				 cfg->vm.fd_number);
 		} else {
 			log_warn("run: krunkit's virtio-net on fd %d has offloading on, but --offload=off:"
-				 " its large packets will be dropped", cfg.vm.fd_number);
+				 " its large packets will be dropped", cfg->vm.fd_number);
 		}
 	}
 	/* an inherited SIG_IGN would reap the child before service.c can collect it */
@@ -226,7 +215,7 @@ int run_main(int argc, char **argv)
 	set_buffers(sv[0]);
 	set_buffers(sv[1]);
 	/* fork before service_run() blocks signals and opens anything else */
-	pid = spawn(argv + sep + 1, sv[1], cfg.vm.fd_number, &exec_errno);
+	pid = spawn(argv + sep + 1, sv[1], cfg->vm.fd_number, &exec_errno);
 	close(sv[1]);
 	if (pid < 0 || exec_errno) {
 		close(sv[0]);
@@ -242,10 +231,33 @@ int run_main(int argc, char **argv)
 			strerror(exec_errno));
 		return RUN_EXIT_NOT_EXECUTABLE;
 	}
-	cfg.vm.fd = sv[0];
-	cfg.vm.transport = VM_FD_DGRAM;
-	status = service_run(&cfg, pid, &wstatus);
-	options_free(&cfg);
+	cfg->vm.fd = sv[0];
+	cfg->vm.transport = VM_FD_DGRAM;
+	status = service_run(cfg, pid, &wstatus);
 	/* a helper that failed says so (its error is logged) rather than echo the SIGTERM it sent */
 	return status != 0 ? status : exit_code(wstatus);
+}
+
+int run_main(int argc, char **argv)
+{
+	int sep = find_separator(argc, argv), status = RUN_EXIT_USAGE;
+	struct config cfg;
+	char err[512];
+
+	/* options first, so "run --help" works and option errors are named as such */
+	switch (options_parse(sep < 0 ? argc : sep, argv, false, &cfg, err, sizeof(err))) {
+	case OPTIONS_EXIT_OK:
+		status = 0;
+		break;
+	case OPTIONS_ERROR:
+		fprintf(stderr, "sock-vmnet: run: %s\n", err);
+		status = RUN_EXIT_USAGE;
+		break;
+	case OPTIONS_OK:
+		status = run_parsed(&cfg, argc, argv, sep);
+		break;
+	}
+	/* every way out frees what the options hold (LeakSanitizer, make asan, checks it) */
+	options_free(&cfg);
+	return status;
 }

@@ -580,7 +580,7 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 					      .net6 = &cfg->net6},
 			    .signals = {.on_signal = on_signal, .impl.fd = -1},
 			    .child = {.on_exit = on_child_exit, .impl.fd = -1}};
-	char err[512] = "", mac[MAC_TEXT_LEN];
+	char err[512] = "", mac[MAC_TEXT_LEN], host[GUARD_HOST_REACH_LEN];
 	int status = 1;
 
 	memory_pin_mmap_threshold(MMAP_THRESHOLD_BYTES);
@@ -593,6 +593,7 @@ int service_run(const struct config *cfg, pid_t child, int *child_status)
 		 */
 		memory_trim();
 		mac_format(cfg->vm.mac, mac);
+		log_info("%s", guard_host_reach(&s.guard, host, sizeof(host)));
 		log_info("ready mac=%s backend=%s network=%s", mac, s.backend->ops->name,
 			 s.network.network_id);
 		if (cfg->ops.ready_fd >= 0)

@@ -25,6 +25,9 @@
  *    (RFC 1858) [fragment]. UDP and TCP to the gateway's port 53, where the policy allows
  *    the gateway's DNS, go to sock-vmnet's own DNS responder [GUARD_LOCAL, LOCAL_DNS]; a
  *    fragment of such a datagram cannot be answered [fragment].
+ *  - The host (the gateway): closed by default [policy-block] but for its DNS, DHCP, ARP
+ *    and ping (an unfragmented echo request); a rule of the command line for the gateway
+ *    decides instead (`--allow @host`, `--allow tcp:@host:8080`, `--block @host`).
  *  - Destination: multicast and broadcast (Ethernet group address, 224/4, 255.255.255.255,
  *    the subnet's broadcast) only where a rule allows it, never a group Ethernet address
  *    carrying a unicast IP [multicast]; unicast as the policy says [policy-block]. A
@@ -444,6 +447,41 @@ static enum guard_action vm_arp(const struct guard *g, const struct frame_view *
 	return GUARD_PASS;
 }
 
+/* An echo request in one piece (a ping of up to the MTU), of ICMP or ICMPv6. */
+static inline bool is_whole_echo_request(const struct frame_view *v)
+{
+	return v->l4 && !v->ip_more_fragments &&
+	       ((v->ip_proto == IPPROTO_ICMP_ && v->icmp_type == ICMP_TYPE_ECHO_REQUEST) ||
+		(v->ip_proto == IPPROTO_ICMPV6_ && v->icmp_type == ICMPV6_ECHO_REQUEST));
+}
+
+/* Whether @a is one of the gateway's addresses ("@host": IPv4, and IPv6's global and
+ * link-local). */
+static bool is_host(const struct guard *g, const struct inet_addr *a)
+{
+	for (size_t i = 0; i < g->host_count; i++)
+		if (inet_equal(a, &g->hosts[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A ping of the gateway: the host's kernel (tap, vmnet) or libslirp (user) answer it, no
+ * service of the host's; the built-in block of @host lets it through (policy.c), a rule of
+ * the command line for the gateway decides instead (`--block @host` closes it).
+ */
+static enum guard_action ping_gateway(struct guard *g, const struct frame_view *v,
+				      enum drop_reason *reason)
+{
+	struct policy_verdict d = policy_decide_any(g->policy, &v->ip_dst, v->ip_proto, 0,
+						    POLICY_PORT_KNOWN);
+
+	if (!d.allow && policy_is_host_default(g->policy, d.entry))
+		return GUARD_PASS; /* as the gateway's DNS: no hit of the block that lets it by */
+	guard_count_decision(g, d.entry);
+	return d.allow ? GUARD_PASS : drop(reason, DROP_POLICY_BLOCK);
+}
+
 /*
  * The destination check of a VM packet (of either family) whose source has been checked;
  * static inline here, so that the IPv4 path has it inlined as before IPv6 came (guard_bench:
@@ -466,6 +504,8 @@ static inline enum guard_action vm_destination(struct guard *g, const struct fra
 			return drop(reason, DROP_MULTICAST);
 		return GUARD_PASS;
 	}
+	if (first && is_whole_echo_request(v) && is_host(g, dst))
+		return ping_gateway(g, v, reason);
 	if (first)
 		return guard_vm_unicast(g, v, reason);
 	d = guard_decide(g, dst, v->ip != NULL, v->ip_proto, 0, POLICY_PORT_EVERY);
@@ -480,17 +520,21 @@ static inline enum guard_action vm_destination(struct guard *g, const struct fra
 
 /*
  * UDP or TCP to the gateway: its port 53 is sock-vmnet's DNS, answered on the frame path,
- * where the policy lets the VM reach it (`--block @host` closes it too); whole datagrams and
- * segments only. Other ports of the gateway are the host's, as the policy says.
+ * open under the built-in block of @host (policy.c) unless a rule of the command line
+ * closes it (`--block @host`); whole datagrams and segments only. Other ports of the
+ * gateway are the host's, closed unless a rule opens them (`--allow @host`).
  */
 static inline enum guard_action to_gateway(struct guard *g, const struct frame_view *v,
 					   enum drop_reason *reason, enum local_service *service)
 {
+	struct policy_verdict d;
+
 	if (!v->l4 || v->dst_port != DNS_PORT)
 		return vm_destination(g, v, reason);
 	if (v->ip_more_fragments)
 		return drop(reason, DROP_FRAGMENT); /* a DNS message in pieces: not answered */
-	if (!policy_allows(g->policy, &v->ip_dst, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN))
+	d = policy_decide_any(g->policy, &v->ip_dst, v->ip_proto, DNS_PORT, POLICY_PORT_KNOWN);
+	if (!d.allow && !policy_is_host_default(g->policy, d.entry))
 		return drop(reason, DROP_POLICY_BLOCK);
 	*service = LOCAL_DNS;
 	return GUARD_LOCAL;

@@ -172,6 +172,17 @@ struct policy *guard_compile(const struct guard *g, const struct policy_rule *ru
 			     size_t count);
 
 /**
+ * guard_host_reach() - what the VM may reach on its host (the gateway), one line for the log
+ * @g: the guard
+ * @buf: output, e.g. "host 192.168.64.1: the VM may reach its DHCP, DNS, ping; nothing else
+ *       (--allow @host opens it)", or "... its DHCP, DNS, ping and --allow tcp:@host:8080"
+ * @size: its size (GUARD_HOST_REACH_LEN holds it with a few rules; longer is cut)
+ * Return: @buf.
+ */
+char *guard_host_reach(const struct guard *g, char *buf, size_t size);
+#define GUARD_HOST_REACH_LEN 512
+
+/**
  * guard_set_policy() - judge by @policy from now on (the guard owns it; the old one goes)
  *
  * What the old rules counted carries over to the same rules; addresses learned and flows

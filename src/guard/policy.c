@@ -36,7 +36,17 @@
  * gives for its names, as any other.
  *
  * Allowed: everything else (global unicast: 0.0.0.0/0 is every address of both families,
- * see policy.h), and the gateway, added by policy_compile() as @host.
+ * see policy.h).
+ *
+ * The gateway, added by gather_entries() as @host (its IPv4 address and IPv6's global and
+ * link-local ones), is refused too: on the user back-end it is the host's loopback, and a
+ * VM should reach no more of its host than of any other machine, on every back-end alike
+ * (podman's slirp4netns default, allow_host_loopback=false, is the same). What sock-vmnet
+ * answers itself stays open under this built-in block only: the guard lets the gateway's
+ * DNS and ping through when this entry decides (policy_is_host_default()), and DHCP, ARP
+ * and NDP never ask the policy. `--allow @host` or a narrower rule such as
+ * `--allow tcp:@host:8080` (a rule of the command line, which outranks it) opens the rest;
+ * `--block @host` closes DNS and ping too.
  */
 static const struct {
 	const char *cidr;
@@ -150,7 +160,7 @@ static size_t gather_entries(struct policy_entry *entries, const struct policy_r
 		entries[e++] = (struct policy_entry){.rule = r, .builtin = true};
 	}
 	entries[e++] = (struct policy_entry){
-		.rule = {.allow = true, .is_gateway = true, .dst = {inet_from_v4(0), 32},
+		.rule = {.allow = false, .is_gateway = true, .dst = {inet_from_v4(0), 32},
 			 .port_hi = 65535},
 		.builtin = true};
 	if (count > POLICY_MAX_RULES)
@@ -489,6 +499,12 @@ size_t policy_entry_count(const struct policy *p)
 const struct policy_entry *policy_entry(const struct policy *p, size_t i)
 {
 	return &p->entries[i];
+}
+
+bool policy_is_host_default(const struct policy *p, int entry)
+{
+	return entry >= 0 && (size_t)entry < p->entry_count && p->entries[entry].builtin &&
+	       p->entries[entry].rule.is_gateway;
 }
 
 uint64_t *policy_hits(const struct policy *p, size_t i)

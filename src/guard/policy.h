@@ -41,9 +41,11 @@
  *   2. then a rule with ports over a rule with only a protocol, over a rule with neither;
  *   3. then a rule of the command line (or added later) over a built-in default;
  *   4. then block over allow.
- * The built-in defaults: allow 0.0.0.0/0 (both families) and the gateway (@host, so DNS on it
- * too); block every block of the IANA IPv4 and IPv6 special-purpose registries and
- * multicast (see policy.c).
+ * The built-in defaults: allow 0.0.0.0/0 (both families); block every block of the IANA IPv4
+ * and IPv6 special-purpose registries and multicast, and the gateway (@host, both
+ * families): the host is closed unless a rule opens it, but for what sock-vmnet answers
+ * itself (the guard keeps the gateway's DNS and ping open while that built-in decides; see
+ * policy.c).
  */
 
 /**
@@ -217,6 +219,12 @@ const struct policy_entry *policy_entry(const struct policy *p, size_t i);
  * (policy_take_counts()).
  */
 uint64_t *policy_hits(const struct policy *p, size_t i);
+
+/**
+ * policy_is_host_default() - whether @entry (a verdict's) is the built-in block of @host:
+ * no rule of the command line decided for the gateway
+ */
+bool policy_is_host_default(const struct policy *p, int entry);
 
 /** policy_take_counts() - give @to's rules the counts of the same rules in @from */
 void policy_take_counts(struct policy *to, const struct policy *from);

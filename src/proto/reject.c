@@ -64,10 +64,14 @@ static bool is_icmp_error(const struct frame_view *v)
 	       v->icmp_type != ICMP_TYPE_ECHO_REPLY && v->icmp_type != 13 && v->icmp_type != 14;
 }
 
+/* A packet to a group (never answered, RFC 1812 4.3.2.7): multicast of either family, or
+ * IPv4's limited broadcast, whatever its Ethernet address (fuzz_reject) */
 static bool to_a_group(const struct frame_view *v)
 {
 	return mac_is_multicast(v->dst_mac) ||
-	       (v->ip6 ? inet6_is_multicast(&v->ip_dst) : (inet_v4(&v->ip_dst) >> 28) == 0xe);
+	       (v->ip6 ? inet6_is_multicast(&v->ip_dst)
+		       : (inet_v4(&v->ip_dst) >> 28) == 0xe ||
+				 inet_v4(&v->ip_dst) == IPV4_LIMITED_BROADCAST);
 }
 
 /* ICMPv6 destination unreachable, "administratively prohibited" (RFC 4443 3.1). */

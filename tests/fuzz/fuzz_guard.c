@@ -25,7 +25,7 @@ static const uint8_t vm_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
 static const char *const rule_sets[RULE_SETS][6] = {
 	{NULL},
-	{"+203.0.113.0/24", NULL},
+	{"+203.0.113.0/24", "+tcp:@host:8080", NULL},
 	{"-0.0.0.0/0", "+@host", NULL},
 	{"+tcp:203.0.113.0/24:443", "+udp::53", "-udp:8.8.8.8:53", NULL},
 	{"+224.0.0.0/4", "+255.255.255.255", "+192.168.64.0/24", NULL},
@@ -115,9 +115,21 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 			v->payload && !v->ip_more_fragments && v->dst_port == 53 &&
 			inet_v4(&v->ip_dst) == g->gateway);
 	}
-	/* the policy had its say: a non-first fragment only where every port is open */
-	promise(policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
-			      v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN));
+	/*
+	 * the policy had its say: a non-first fragment only where every port is open; the host
+	 * (closed by default) only where a rule opens it, but for a ping in one piece
+	 */
+	if (policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
+			  v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN))
+		return;
+	promise(inet_v4(&v->ip_dst) == g->gateway);
+	promise(policy_is_host_default(g->policy,
+				       policy_decide(g->policy, g->gateway, v->ip_proto, v->dst_port,
+						     POLICY_PORT_KNOWN).entry));
+	if (action == GUARD_LOCAL)
+		return; /* the gateway's DNS, answered in-process (checked above) */
+	promise(v->ip_proto == IPPROTO_ICMP_ && v->l4 && v->icmp_type == 8 &&
+		!v->ip_more_fragments && !v->ip_frag_offset);
 }
 
 static void check_host_pass(const struct guard *g, const struct frame_view *v)

@@ -22,6 +22,9 @@ ndp seeds: command sequences for the NDP responder behind the guard (fuzz_ndp.c)
 policy_file seeds: --policy files (rules, comments, CRs, bad lines).
 vm_stream seeds: an MTU byte, then stream bytes interleaved with piece sizes (fuzz_vm_stream.c).
 dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.c).
+tcp_lite seeds: command sequences of a connection (fuzz_tcp_lite.c): open, data, close, resets.
+expose seeds: --expose SPECs, good and bad.
+reject seeds: four bytes of a sequence number, then a VM frame a policy refused.
 Standard library only, so CI needs nothing more than python3.
 """
 import socket
@@ -560,6 +563,41 @@ def ndp_seeds():
         "::", solicited6(CLAIMED6), 135, ns_body(CLAIMED6))))]) + dad
 
 
+def tcp_lite_seeds():
+    mss = bytes([2, 4, 0x05, 0xb4])
+    syn = bytes([0, 1]) + mss  # a SYN with its MSS option (arg & 15 = 1 word)
+    ack = bytes([2, 0xff])
+    data = bytes([1, 10]) + b"q" * 70  # 70 bytes in order
+    fin = bytes([1, 1]) + b"z" * 7  # 7 bytes and the FIN
+    write, read, tick = bytes([5, 3]), bytes([4, 200]), bytes([7, 10])
+    yield "query-answer", syn + ack + data + read + write + ack + bytes([6, 0]) + ack + fin + ack
+    yield "lost-ack", syn + ack + write + tick + tick + tick + ack + bytes([8, 0])
+    yield "window-closed", syn + bytes([2, 0]) + write + tick + bytes([2, 0x40]) + tick
+    yield "raw-rst", syn + ack + bytes([3, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0x10])
+    yield "out-of-order", syn + ack + bytes([3, 1, 0, 50, 0, 0, 0, 0, 0x18, 2, 0, 0x20]) + b"x" * 194
+    yield "syn-options", bytes([0, 4, 1, 1, 8, 10]) + b"\0" * 8 + bytes([2, 4, 0, 0]) + ack
+
+
+def expose_seeds():
+    for i, spec in enumerate(["2222:22", "127.0.0.1:8080:80", "5000-5009:5000-5009/udp",
+                              "8080:80/tcp", "0:1", "1-1024:1-1024", "65535:65535/udp",
+                              "1.2.3.4:5:6:7", "10.0.0.1:99999:1", "80-79:80-79", "80:80/sctp"]):
+        yield f"spec{i}", spec.encode()
+
+
+def reject_seeds():
+    seq = struct.pack("!I", 12345)
+    yield "tcp-syn", seq + vm_ip(BRIDGE, LEASE, WAN, 6, tcp(40000, 443))
+    yield "tcp-ack", seq + vm_ip(BRIDGE, LEASE, WAN, 6, struct.pack(
+        "!HHIIBBHHH", 40000, 443, 7, 9, 0x50, 0x18, 1024, 0, 0) + b"data")
+    yield "udp", seq + vm_ip(BRIDGE, LEASE, WAN, 17, udp(40000, 7))
+    yield "udp-options", seq + vm_ip(BRIDGE, LEASE, WAN, 17, udp(1, 7), options=bytes([148, 4, 0, 0]))
+    yield "ping", seq + vm_ip(BRIDGE, LEASE, WAN, 1, icmp(8))
+    yield "icmp-error", seq + vm_ip(BRIDGE, LEASE, WAN, 1, icmp(3))
+    yield "frag-later", seq + vm_ip(BRIDGE, LEASE, WAN, 17, b"x" * 32, frag=4)
+    yield "short", seq + vm_ip(BRIDGE, LEASE, WAN, 47, b"")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -571,7 +609,8 @@ def main():
                           ("control", control_seeds()), ("name_check", name_check_seeds()),
                           ("policy_file", policy_file_seeds()),
                           ("ipv6", ipv6_seeds()), ("ndp", ndp_seeds()),
-                          ("vnet_hdr", vnet_hdr_seeds())):
+                          ("vnet_hdr", vnet_hdr_seeds()), ("tcp_lite", tcp_lite_seeds()),
+                          ("expose", expose_seeds()), ("reject", reject_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)

@@ -104,7 +104,8 @@ def test_the_gateway_is_the_hosts_loopback_and_no_other_subnet_address_is(topo, 
     """libslirp takes the gateway for the host's loopback and connects to other addresses as
     they are: another address of the VM's subnet names nobody here and goes nowhere."""
     prefix, _ = unprivileged
-    net = topo.start_vmnet(WAN_ALLOW + ["--allow=192.168.64.0/24"], lease_db="", prefix=prefix)
+    net = topo.start_vmnet(WAN_ALLOW + ["--allow=192.168.64.0/24", "--allow=@host"], lease_db="",
+                           prefix=prefix)
     vm = ScapyVM(net)
     assert vm.dhcp() == "192.168.64.2"
     assert vm.arp_gateway()  # (else scapy looks for the gateway's MAC on this machine)

@@ -198,7 +198,7 @@ def test_buffer_exhausted_for_a_moment_costs_nothing(topo, monkeypatch):
 
 def test_buffer_exhausted_for_long_drops_as_host_busy(topo, monkeypatch):
     monkeypatch.setenv("SVM_VMNET_SIM_FAULTS", "write:exhausted@2x1000000")
-    vm = leased(topo)
+    vm = leased(topo, "--allow=udp:@host:9")  # (the host is closed by default)
     vm.net.send(Ether(src=vm.mac, dst=ready_line(vm.net)["gateway-mac"])
                 / IP(src=vm.ip, dst=GATEWAY) / UDP(sport=1, dport=9))
     time.sleep(0.5)

@@ -560,13 +560,70 @@ static void gateway_dns_goes_to_the_responder(void **state)
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53,
 				  .frag = 0x2000 /* MF */});
 	vm_drops(&f, DROP_FRAGMENT);
-	/* another port of the gateway is the host's, as before */
+	/* another port of the gateway is the host's: closed unless a rule opens it */
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 1, .dport = 22});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 22});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	/* ... by the built-in block of @host, which a log or the audit names */
+	assert_non_null(guard_decided_by(&guard));
+	assert_true(guard_decided_by(&guard)->builtin && guard_decided_by(&guard)->rule.is_gateway &&
+		    !guard_decided_by(&guard)->rule.allow);
+	/* ping stays open (an echo request in one piece), no hit of that block; other ICMP not */
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 8});
+	vm_passes(&f);
+	assert_null(guard_decided_by(&guard));
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 3});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 8,
+				  .frag = 0x2000 /* MF */, .l4_len = 64});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	setup_guard("+tcp:@host:22", LEASE);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 1, .dport = 22});
 	vm_passes(&f);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 1, .dport = 23});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53});
+	expect_vm(&f, GUARD_DNS, DROP_NONE);
+	setup_guard("+@host", LEASE);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 6, .sport = 1, .dport = 22});
+	vm_passes(&f);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 3});
+	vm_passes(&f);
+	setup_guard("-@host", LEASE);
+	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 1, .icmp_type = 8});
+	vm_drops(&f, DROP_POLICY_BLOCK);
+	setup_guard("", LEASE);
 	/* the lease is needed, and no other source will do */
 	setup_guard("", 0);
 	ip_frame((struct ip_spec){.src = LEASE, .dst = GATEWAY, .proto = 17, .sport = 1, .dport = 53});
 	vm_drops(&f, DROP_NO_LEASE);
+}
+
+/* The start's log line: what the VM may reach on its host. */
+static void host_reach_says_what_is_open(void **state)
+{
+	char line[GUARD_HOST_REACH_LEN];
+
+	(void)state;
+	setup_guard("", LEASE);
+	assert_string_equal(guard_host_reach(&guard, line, sizeof(line)),
+			    "host 192.168.64.1: the VM may reach its DHCP, DNS, ping; nothing else "
+			    "(--allow @host opens it)");
+	setup_guard("+tcp:@host:8080 +192.168.64.0/24 +udp:192.168.64.1:9", LEASE);
+	assert_string_equal(guard_host_reach(&guard, line, sizeof(line)),
+			    "host 192.168.64.1: the VM may reach its DHCP, DNS, ping and --allow "
+			    "tcp:@host:8080, udp:192.168.64.1/32:9");
+	setup_guard("-@host", LEASE);
+	assert_string_equal(guard_host_reach(&guard, line, sizeof(line)),
+			    "host 192.168.64.1: the VM may reach its DHCP; nothing else "
+			    "(--allow @host opens it)");
+	setup_guard("-@host +@host", LEASE); /* block wins the tie: nothing but DHCP */
+	assert_string_equal(guard_host_reach(&guard, line, sizeof(line)),
+			    "host 192.168.64.1: the VM may reach its DHCP; nothing else "
+			    "(--allow @host opens it)");
+	/* cut, never overrun */
+	assert_string_equal(guard_host_reach(&guard, line, 10), "host 192.");
 }
 
 static void allow_and_block_rules(void **state)
@@ -817,6 +874,7 @@ int main(void)
 		cmocka_unit_test(ip_options),
 		cmocka_unit_test(default_policy),
 		cmocka_unit_test(gateway_dns_goes_to_the_responder),
+		cmocka_unit_test(host_reach_says_what_is_open),
 		cmocka_unit_test(allow_and_block_rules),
 		cmocka_unit_test(fragments_cannot_get_round_a_port_rule),
 		cmocka_unit_test(multicast_and_broadcast_need_a_rule),

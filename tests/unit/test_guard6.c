@@ -280,8 +280,8 @@ static void destinations_by_the_policy(void **state)
 	vm_local(LOCAL_DNS);
 	udp6(VM_LL, GW_LL, 40000, 53, true);
 	vm_local(LOCAL_DNS);
-	tcp6(VM_GUA, GW, 8080, TCP_SYN, "", 0, true); /* @host */
-	vm_passes();
+	tcp6(VM_GUA, GW, 8080, TCP_SYN, "", 0, true); /* @host: closed by default */
+	vm_drops(DROP_POLICY_BLOCK);
 	tcp6(VM_GUA, "2001:db8:100::2", 80, TCP_SYN, "", 0, true);
 	vm_passes();
 	tcp6(VM_GUA, "2001:db8:200::2", 80, TCP_SYN, "", 0, true);
@@ -298,6 +298,36 @@ static void destinations_by_the_policy(void **state)
 	host_drops(DROP_HOST_DHCP);
 	udp6(WAN, "ff02::fb", 5353, 5353, false);
 	host_drops(DROP_MULTICAST);
+}
+
+/*
+ * The host closed by default, IPv6 alike: the gateway's addresses answer DNS (locally) and
+ * ping6 (the host's kernel), nothing else; a rule of the command line decides instead.
+ */
+static void the_host_closed_but_for_dns_and_ping(void **state)
+{
+	static const char *const open_rules[] = {"+tcp:@host:8080", NULL};
+	static const char *const closed_rules[] = {"-@host", NULL};
+	static const uint8_t echo[8] = {0x53, 0x56, 0, 1, 's', 'v', 'm', '!'};
+
+	(void)state;
+	setup6(NULL, true);
+	icmp6(VM_GUA, GW, ICMPV6_ECHO_REQUEST, echo, sizeof(echo), 64, true);
+	vm_passes();
+	icmp6(VM_LL, GW_LL, ICMPV6_ECHO_REQUEST, echo, sizeof(echo), 64, true);
+	vm_passes();
+	udp6(VM_GUA, GW, 40000, 9, true); /* another port of the host's */
+	vm_drops(DROP_POLICY_BLOCK);
+	setup6(open_rules, true);
+	tcp6(VM_GUA, GW, 8080, TCP_SYN, "", 0, true);
+	vm_passes();
+	tcp6(VM_GUA, GW, 8081, TCP_SYN, "", 0, true);
+	vm_drops(DROP_POLICY_BLOCK);
+	setup6(closed_rules, true);
+	icmp6(VM_GUA, GW, ICMPV6_ECHO_REQUEST, echo, sizeof(echo), 64, true);
+	vm_drops(DROP_POLICY_BLOCK);
+	udp6(VM_GUA, GW, 40000, 53, true);
+	vm_drops(DROP_POLICY_BLOCK);
 }
 
 static void extension_headers_that_route_or_opt(void **state)
@@ -720,6 +750,7 @@ int main(void)
 		cmocka_unit_test(off_means_every_ipv6_frame_is_dropped),
 		cmocka_unit_test(sources_are_the_vms_own),
 		cmocka_unit_test(destinations_by_the_policy),
+		cmocka_unit_test(the_host_closed_but_for_dns_and_ping),
 		cmocka_unit_test(extension_headers_that_route_or_opt),
 		cmocka_unit_test(router_advertisements_never_leave_the_vm),
 		cmocka_unit_test(neighbor_discovery_from_the_vm),

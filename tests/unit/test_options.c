@@ -33,6 +33,7 @@ static enum options_result parse_with(bool need_vm, const char *first, ...)
 		argv[argc++] = (char *)a;
 	va_end(ap);
 	err[0] = '\0';
+	options_free(&cfg); /* what the last parse gave (LeakSanitizer: make asan) */
 	return options_parse(argc, argv, need_vm, &cfg, err, sizeof(err));
 }
 

@@ -319,17 +319,45 @@ static void default_refuses_special_purpose_blocks(void **state)
 	}
 }
 
-static void default_allows_gateway_and_its_dns(void **state)
+/* Does the built-in block of @host decide for the gateway (the guard keeps DNS and ping)? */
+static bool host_default_decides(uint8_t proto, uint16_t port)
+{
+	struct policy_verdict d = policy_decide(compiled, gateway, proto, port, POLICY_PORT_KNOWN);
+
+	return !d.allow && policy_is_host_default(compiled, d.entry);
+}
+
+static void default_closes_the_host(void **state)
 {
 	(void)state;
 	compile("");
-	assert_true(allows("192.168.64.1", UDP, 53));
-	assert_true(allows("192.168.64.1", TCP, 53));
-	assert_true(allows("192.168.64.1", ICMP, 0));
-	assert_true(allows_mode("192.168.64.1", UDP, POLICY_PORT_EVERY));
-	assert_true(allows_mode("192.168.64.1", 0, POLICY_PORT_ANY));
+	assert_false(allows("192.168.64.1", TCP, 22));
+	assert_false(allows("192.168.64.1", UDP, 53));
+	assert_false(allows("192.168.64.1", ICMP, 0));
+	assert_false(allows_mode("192.168.64.1", UDP, POLICY_PORT_EVERY));
+	assert_false(allows_mode("192.168.64.1", 0, POLICY_PORT_ANY));
+	/* ... by the built-in entry of @host, which the guard reads as "DNS and ping only" */
+	assert_true(host_default_decides(UDP, 53));
+	assert_true(host_default_decides(TCP, 8080));
+	assert_true(host_default_decides(ICMP, 0));
 	assert_false(allows("192.168.64.2", UDP, 53)); /* a neighbour on the bridge */
 	assert_false(allows_mode("192.168.64.2", 0, POLICY_PORT_ANY));
+	assert_false(policy_is_host_default(compiled, 0)); /* 0.0.0.0/0, built in too */
+	assert_false(policy_is_host_default(compiled, -1));
+	/* a rule of the command line for the gateway decides instead */
+	compile("+tcp:@host:8080");
+	assert_true(allows("192.168.64.1", TCP, 8080));
+	assert_false(allows("192.168.64.1", TCP, 8081));
+	assert_true(host_default_decides(TCP, 8081));
+	compile("+192.168.64.1");
+	assert_true(allows("192.168.64.1", TCP, 22));
+	compile("-@host");
+	assert_false(host_default_decides(UDP, 53));
+	assert_false(host_default_decides(ICMP, 0));
+	/* a shorter prefix does not open it, however broad: only a rule naming the host */
+	compile("+192.168.64.0/24 +tcp::22");
+	assert_false(allows("192.168.64.1", TCP, 22));
+	assert_true(host_default_decides(TCP, 22));
 }
 
 /* ---- longest prefix, ties, qualifiers ------------------------------------------------------- */
@@ -342,10 +370,10 @@ static void block_all_allow_host_leaves_only_the_host(void **state)
 	assert_false(allows("1.1.1.1", ICMP, 0));
 	assert_true(allows("192.168.64.1", UDP, 53));
 	assert_true(allows("192.168.64.1", TCP, 22));
-	/* the built-in @host allow is a /32 too: blocking 0/0 alone keeps the gateway */
+	/* the built-in @host block is a /32 too: blocking 0/0 leaves it the host's verdict */
 	compile("-0.0.0.0/0");
 	assert_false(allows("8.8.8.8", TCP, 443));
-	assert_true(allows("192.168.64.1", UDP, 53));
+	assert_true(host_default_decides(UDP, 53));
 }
 
 static void command_line_beats_default_at_same_prefix(void **state)
@@ -412,7 +440,7 @@ static void port_rule_opens_one_service(void **state)
 	assert_false(allows("8.8.8.8", TCP, 80));
 	assert_false(allows("8.8.8.8", UDP, 443));
 	assert_false(allows("10.0.0.1", TCP, 443)); /* the longer built-in block stays */
-	assert_true(allows("192.168.64.1", TCP, 80));
+	assert_false(allows("192.168.64.1", TCP, 443)); /* and the host's */
 }
 
 static void qualifier_ranks_after_prefix(void **state)
@@ -596,7 +624,7 @@ int main(void)
 		cmocka_unit_test(format_round_trips),
 		cmocka_unit_test(same_rule_is_same_text),
 		cmocka_unit_test(default_refuses_special_purpose_blocks),
-		cmocka_unit_test(default_allows_gateway_and_its_dns),
+		cmocka_unit_test(default_closes_the_host),
 		cmocka_unit_test(block_all_allow_host_leaves_only_the_host),
 		cmocka_unit_test(command_line_beats_default_at_same_prefix),
 		cmocka_unit_test(longest_prefix_wins),

@@ -185,10 +185,11 @@ static void defaults_refuse_the_special_registry(void **state)
 	assert_false(allows("fe80::2", TCP, 80));
 	assert_false(allows("fec0::1", TCP, 80));
 	assert_false(allows("ff02::1", UDP, 5353));
-	/* @host: the gateway's addresses, both of them, and only those */
-	assert_true(allows("fd12:3456:789a:1::1", UDP, 53));
-	assert_true(allows("fe80::1", TCP, 22));
-	assert_true(allows("192.168.64.1", UDP, 53));
+	/* @host: the gateway's addresses, all of them, closed by default (the guard keeps
+	 * their DNS and ping open under that built-in block: test_guard6) */
+	assert_false(allows("fd12:3456:789a:1::1", UDP, 53));
+	assert_false(allows("fe80::1", TCP, 22));
+	assert_false(allows("192.168.64.1", UDP, 53));
 	assert_false(allows("fe80::1:1", TCP, 22));
 }
 

@@ -102,6 +102,13 @@ static void icmp_prohibited_quotes_the_packet(void **state)
 	assert_int_equal(checksum_final(checksum_add(0, r.l4, r.l4_len)), 0);
 	/* an ICMP error about an ICMP error: never */
 	assert_int_equal(reject_icmp_prohibited(&r, gw_mac, &router, in), 0);
+	/* nor about a broadcast or multicast, whatever its Ethernet address (fuzz_reject) */
+	ends.dst_ip = 0xffffffff;
+	assert_int_equal(frame_parse(&v, in, ipv4_udp_frame(in, 5, &ends, 0)), DROP_NONE);
+	assert_int_equal(reject_icmp_prohibited(&v, gw_mac, &router, out), 0);
+	ends.dst_ip = 0xe00000fb;
+	assert_int_equal(frame_parse(&v, in, ipv4_udp_frame(in, 5, &ends, 0)), DROP_NONE);
+	assert_int_equal(reject_icmp_prohibited(&v, gw_mac, &router, out), 0);
 }
 
 static void ipv6_answers(void **state)
