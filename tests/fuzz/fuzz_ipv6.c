@@ -243,8 +243,16 @@ static void check_vm_pass(const struct guard *g, const struct frame_view *v,
 		  (v->ip_proto == IPPROTO_UDP_ || v->ip_proto == IPPROTO_TCP_) &&
 		  (inet_equal(&v->ip_dst, &g->net6->gateway) ||
 		   inet_equal(&v->ip_dst, &g->net6->gateway_ll))));
-	promise(policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
-			      v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN));
+	/* the policy had its say; the host (closed by default) only where a rule opens it, but
+	 * for a ping6 in one piece under the built-in block */
+	if (policy_allows(g->policy, &v->ip_dst, v->ip_proto, v->dst_port,
+			  v->ip_frag_offset ? POLICY_PORT_EVERY : POLICY_PORT_KNOWN))
+		return;
+	promise(policy_is_host_default(g->policy,
+				       policy_decide_any(g->policy, &v->ip_dst, v->ip_proto,
+							 v->dst_port, POLICY_PORT_KNOWN).entry));
+	promise(icmp_type_is(v, ICMPV6_ECHO_REQUEST) && !v->ip_more_fragments &&
+		!v->ip_frag_offset);
 }
 
 static void check_host_pass(const struct guard *g, const struct frame_view *v)

@@ -74,6 +74,7 @@ static void check_icmp(const struct frame_view *v, const uint8_t *out, size_t le
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t out[REJECT_FRAME_MAX];
+	const struct inet_addr router = inet_from_v4(ROUTER);
 	struct frame_view v;
 	uint32_t seq;
 	size_t len;
@@ -93,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((len = reject_reset_receiver_at(&v, seq, out)))
 			check_reset(&v, out, len, false, seq);
 	}
-	if ((len = reject_icmp_prohibited(&v, router_mac, ROUTER, out)))
+	if ((len = reject_icmp_prohibited(&v, router_mac, &router, out)))
 		check_icmp(&v, out, len);
 	return 0;
 }
