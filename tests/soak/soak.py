@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
-from conftest import SOCK_VMNET, Netns, run  # noqa: E402
+from conftest import SOCK_VMNET, Netns, open_to_sandbox_user, run  # noqa: E402
 
 GATEWAY = "192.168.64.1"
 BCAST = b"\xff" * 6
@@ -379,6 +379,8 @@ def main():
              "churn": 3600 if a.full else 100}
     results, ok = {}, True
     tmp = tempfile.mkdtemp(prefix="svm-soak-")
+    os.chmod(tmp, 0o755)
+    open_to_sandbox_user(tmp)  # the audit, its rotation and the control socket, after setup
     ns = None
     try:
         for case in a.cases.split(","):  # each case in a namespace of its own
