@@ -25,7 +25,7 @@ TEST=(iproute2 nftables tcpdump iputils-ping python3-pytest python3-scapy udhcpc
       dhcpcd-base dnsmasq sqlite3 procps bc util-linux prometheus)
 # contrib/ and the package (make contrib, make deb): the formula's, the plist's, the sudoers
 # line's and the unit's checkers; the Debian package's tools; git (deb-check copies the tracked tree)
-PACKAGING=(ruby libxml2-utils sudo systemd debhelper dpkg-dev lintian man-db git)
+PACKAGING=(ruby libxml2-utils sudo systemd debhelper dpkg-dev build-essential lintian man-db git)
 # the end-to-end guest: QEMU, a Debian kernel and busybox for its initramfs
 GUEST=(qemu-system-x86 linux-image-amd64 busybox-static cpio)
 
