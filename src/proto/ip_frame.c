@@ -7,9 +7,6 @@
 #include "proto/byteorder.h"
 #include "proto/checksum.h"
 
-#define TCP_OPT_MSS 2
-#define TCP_OPT_MSS_LEN 4
-
 static struct ipv4_ends v4_ends(const struct ip_ends *e)
 {
 	return (struct ipv4_ends){.src_mac = e->src_mac, .dst_mac = e->dst_mac,
@@ -57,19 +54,15 @@ size_t ip_udp_frame(uint8_t *frame, size_t payload_len, const struct ip_ends *en
 	}
 	ip6 = ipv6_headers(frame, udp_len, ends, IPPROTO_UDP_, IPV6_DEFAULT_HOP_LIMIT);
 	udp = ip6 + IPV6_HDR_LEN;
-	put_be16(udp, ends->src_port);
-	put_be16(udp + 2, ends->dst_port);
-	put_be16(udp + 4, (uint16_t)udp_len);
-	put_be16(udp + 6, 0);
-	put_be16(udp + 6, l4_checksum6(ip6, IPPROTO_UDP_, udp, udp_len));
+	udp_header_put(udp, ends->src_port, ends->dst_port, udp_len);
+	put_be16(udp + UDP_CSUM_OFFSET, l4_checksum6(ip6, IPPROTO_UDP_, udp, udp_len));
 	return ETH_HDR_LEN + IPV6_HDR_LEN + udp_len;
 }
 
 size_t ip_tcp_frame(uint8_t *frame, size_t payload_len, const struct ip_ends *ends,
 		    const struct tcp_fields *tcp)
 {
-	size_t opt_len = tcp->mss ? TCP_OPT_MSS_LEN : 0;
-	size_t tcp_len = TCP_MIN_HDR_LEN + opt_len + payload_len;
+	size_t tcp_len = tcp_header_len(tcp) + payload_len;
 	struct ipv4_ends e4;
 	uint8_t *ip6, *th;
 
@@ -79,21 +72,8 @@ size_t ip_tcp_frame(uint8_t *frame, size_t payload_len, const struct ip_ends *en
 	}
 	ip6 = ipv6_headers(frame, tcp_len, ends, IPPROTO_TCP_, IPV6_DEFAULT_HOP_LIMIT);
 	th = ip6 + IPV6_HDR_LEN;
-	put_be16(th, ends->src_port);
-	put_be16(th + 2, ends->dst_port);
-	put_be32(th + 4, tcp->seq);
-	put_be32(th + 8, tcp->ack);
-	th[12] = (uint8_t)(((TCP_MIN_HDR_LEN + opt_len) / 4) << 4);
-	th[13] = tcp->flags;
-	put_be16(th + 14, tcp->window);
-	put_be16(th + 16, 0);
-	put_be16(th + 18, 0);
-	if (opt_len) {
-		th[20] = TCP_OPT_MSS;
-		th[21] = TCP_OPT_MSS_LEN;
-		put_be16(th + 22, tcp->mss);
-	}
-	put_be16(th + 16, l4_checksum6(ip6, IPPROTO_TCP_, th, tcp_len));
+	tcp_header_put(th, ends->src_port, ends->dst_port, tcp);
+	put_be16(th + TCP_CSUM_OFFSET, l4_checksum6(ip6, IPPROTO_TCP_, th, tcp_len));
 	return ETH_HDR_LEN + IPV6_HDR_LEN + tcp_len;
 }
 

@@ -8,8 +8,6 @@
 #include "proto/checksum.h"
 
 #define IPV4_DEFAULT_TTL 64
-#define TCP_OPT_MSS 2
-#define TCP_OPT_MSS_LEN 4
 
 /* Ethernet and IPv4 headers for @l4_len bytes of protocol @proto; returns the IP header. */
 static uint8_t *ipv4_headers(uint8_t *frame, size_t l4_len, const struct ipv4_ends *ends,
@@ -50,37 +48,20 @@ size_t ipv4_udp_frame(uint8_t *frame, size_t payload_len, const struct ipv4_ends
 	uint8_t *ip = ipv4_headers(frame, udp_len, ends, IPPROTO_UDP_, tos);
 	uint8_t *udp = ip + IPV4_HDR_LEN;
 
-	put_be16(udp, ends->src_port);
-	put_be16(udp + 2, ends->dst_port);
-	put_be16(udp + 4, (uint16_t)udp_len);
-	put_be16(udp + 6, 0);
-	put_be16(udp + 6, l4_checksum(ip, IPPROTO_UDP_, udp, udp_len));
+	udp_header_put(udp, ends->src_port, ends->dst_port, udp_len);
+	put_be16(udp + UDP_CSUM_OFFSET, l4_checksum(ip, IPPROTO_UDP_, udp, udp_len));
 	return ETH_HDR_LEN + IPV4_HDR_LEN + udp_len;
 }
 
 size_t ipv4_tcp_frame(uint8_t *frame, size_t payload_len, const struct ipv4_ends *ends,
 		      const struct tcp_fields *tcp)
 {
-	size_t opt_len = tcp->mss ? TCP_OPT_MSS_LEN : 0;
-	size_t tcp_len = TCP_MIN_HDR_LEN + opt_len + payload_len;
+	size_t tcp_len = tcp_header_len(tcp) + payload_len;
 	uint8_t *ip = ipv4_headers(frame, tcp_len, ends, IPPROTO_TCP_, 0);
 	uint8_t *th = ip + IPV4_HDR_LEN;
 
-	put_be16(th, ends->src_port);
-	put_be16(th + 2, ends->dst_port);
-	put_be32(th + 4, tcp->seq);
-	put_be32(th + 8, tcp->ack);
-	th[12] = (uint8_t)(((TCP_MIN_HDR_LEN + opt_len) / 4) << 4);
-	th[13] = tcp->flags;
-	put_be16(th + 14, tcp->window);
-	put_be16(th + 16, 0);
-	put_be16(th + 18, 0); /* urgent pointer */
-	if (opt_len) {
-		th[20] = TCP_OPT_MSS;
-		th[21] = TCP_OPT_MSS_LEN;
-		put_be16(th + 22, tcp->mss);
-	}
-	put_be16(th + 16, l4_checksum(ip, IPPROTO_TCP_, th, tcp_len));
+	tcp_header_put(th, ends->src_port, ends->dst_port, tcp);
+	put_be16(th + TCP_CSUM_OFFSET, l4_checksum(ip, IPPROTO_TCP_, th, tcp_len));
 	return ETH_HDR_LEN + IPV4_HDR_LEN + tcp_len;
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/transport_header.h"
 #include "proto/wire.h"
 
 /**
@@ -37,21 +38,6 @@ struct ipv4_ends {
  */
 size_t ipv4_udp_frame(uint8_t *frame, size_t payload_len, const struct ipv4_ends *ends,
 		      uint8_t tos);
-
-/**
- * struct tcp_fields - the TCP header of one segment
- * @seq: sequence number
- * @ack: acknowledgement number (with TCP_ACK in @flags)
- * @flags: TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, TCP_PSH
- * @window: the receive window (no scaling)
- * @mss: with TCP_SYN: the MSS option's value (0: none)
- */
-struct tcp_fields {
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t window;
-	uint16_t mss;
-};
 
 /* Where the payload goes in a frame built by ipv4_tcp_frame() (no options but MSS on SYN). */
 #define IPV4_TCP_PAYLOAD_OFFSET (ETH_HDR_LEN + IPV4_HDR_LEN + TCP_MIN_HDR_LEN)
