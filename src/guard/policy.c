@@ -585,34 +585,21 @@ static bool reference_proto(const struct ranked_rule *all, size_t n, uint32_t ds
 	return every;
 }
 
-bool policy_allows_reference(const struct policy_rule *rules, size_t count,
-			     const struct inet_addr *hosts, size_t host_count,
-			     const struct inet_addr *dst_addr, uint8_t proto, uint16_t port,
-			     enum policy_ports ports)
+bool policy_allows_reference(const struct policy *p, const struct inet_addr *dst_addr,
+			     uint8_t proto, uint16_t port, enum policy_ports ports)
 {
-	size_t max = BUILTIN_ENTRIES + (count > POLICY_MAX_RULES ? POLICY_MAX_RULES : count);
-	struct ranked_rule *all = malloc(max * sizeof(*all));
-	struct policy_entry *entries = malloc(max * sizeof(*entries));
-	struct policy hosts_of = {0};
+	struct ranked_rule *all;
 	uint32_t dst = inet_v4(dst_addr);
 	bool allowed = false;
-	size_t n, e;
+	size_t n;
 
-	if (!all || !entries) {
-		free(all);
-		free(entries);
+	if (!inet_is_v4(dst_addr))
+		return policy6_reference(p->entries, p->entry_count, p->hosts6, p->hosts6_count,
+					 dst_addr, proto, port, ports);
+	all = malloc((p->entry_count ? p->entry_count : 1) * sizeof(*all));
+	if (!all)
 		return false;
-	}
-	take_hosts(&hosts_of, hosts, host_count);
-	e = gather_entries(entries, rules, count);
-	if (!inet_is_v4(dst_addr)) {
-		allowed = policy6_reference(entries, e, hosts_of.hosts6, hosts_of.hosts6_count,
-					    dst_addr, proto, port, ports);
-		free(all);
-		free(entries);
-		return allowed;
-	}
-	n = rank_v4(all, entries, e, hosts_of.host4);
+	n = rank_v4(all, p->entries, p->entry_count, p->host4);
 	switch (ports) {
 	case POLICY_PORT_KNOWN:
 		if (proto != PROTO_TCP && proto != PROTO_UDP)
@@ -631,6 +618,5 @@ bool policy_allows_reference(const struct policy_rule *rules, size_t count,
 		break;
 	}
 	free(all);
-	free(entries);
 	return allowed;
 }

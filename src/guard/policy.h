@@ -239,14 +239,14 @@ bool policy_has_names(const struct policy *p);
 uint16_t policy_name_rank(const struct policy *p, size_t i, bool v6);
 
 /**
- * policy_allows_reference() - policy_allows() by a plain scan of every rule
+ * policy_allows_reference() - policy_allows() by a plain scan of every rule of @p
  *
  * Slow and obviously right: the tests and the fuzzer compare the compiled lookup with it.
- * Same arguments as policy_compile() and policy_allows() together. Name rules are ignored.
+ * It scans @p's rules as policy_compile() listed them (built-ins, @host, the given ones; see
+ * policy_entry()) and its @host addresses, never the lookup built from them. Same
+ * arguments as policy_allows(). Name rules are ignored.
  */
-bool policy_allows_reference(const struct policy_rule *rules, size_t count,
-			     const struct inet_addr *hosts, size_t host_count,
-			     const struct inet_addr *dst, uint8_t proto, uint16_t port,
-			     enum policy_ports ports);
+bool policy_allows_reference(const struct policy *p, const struct inet_addr *dst,
+			     uint8_t proto, uint16_t port, enum policy_ports ports);
 
 #endif

@@ -52,37 +52,34 @@ static void check_rule_round_trip(const struct policy_rule *r)
 	      text);
 }
 
-static void compare6(const struct policy_rule *rules, size_t n, const struct inet_addr *d,
-		     uint8_t proto, uint16_t port, bool any_too)
+static void compare6(const struct inet_addr *d, uint8_t proto, uint16_t port, bool any_too)
 {
 	static const enum policy_ports modes[] = {POLICY_PORT_KNOWN, POLICY_PORT_EVERY,
 						  POLICY_PORT_ANY};
 
 	for (size_t m = 0; m < (any_too ? 3u : 2u); m++)
 		check(policy_allows(compiled, d, proto, port, modes[m]) ==
-			      policy_allows_reference(rules, n, hosts, HOSTS, d, proto, port,
-						      modes[m]),
+			      policy_allows_reference(compiled, d, proto, port, modes[m]),
 		      "compiled lookup and reference disagree");
 }
 
-static void compare(const struct policy_rule *rules, size_t n, uint32_t dst, uint8_t proto,
-		    uint16_t port, bool any_too)
+static void compare(uint32_t dst, uint8_t proto, uint16_t port, bool any_too)
 {
 	struct inet_addr d = inet_from_v4(dst);
 
-	compare6(rules, n, &d, proto, port, any_too);
+	compare6(&d, proto, port, any_too);
 }
 
 /* An IPv4 network's edges and their neighbours (@host: the gateway's IPv4 address) */
-static void compare_edges4(const struct policy_rule *rules, size_t n, const struct policy_rule *r)
+static void compare_edges4(const struct policy_rule *r)
 {
 	uint32_t net = r->is_gateway ? GATEWAY : inet_v4(&r->dst.addr);
 	uint32_t last = net | ~(r->dst.len ? ~0u << (32 - r->dst.len) : 0u);
 
-	compare(rules, n, net, 6, r->port_lo, false);
-	compare(rules, n, last, 17, r->port_hi, false);
-	compare(rules, n, net - 1, 6, (uint16_t)(r->port_hi + 1), false);
-	compare(rules, n, last + 1, 1, 0, false);
+	compare(net, 6, r->port_lo, false);
+	compare(last, 17, r->port_hi, false);
+	compare(net - 1, 6, (uint16_t)(r->port_hi + 1), false);
+	compare(last + 1, 1, 0, false);
 }
 
 /* @a plus @delta (+1 or -1), as a 128-bit number, wrapping */
@@ -97,8 +94,7 @@ static struct inet_addr step(struct inet_addr a, int delta)
 }
 
 /* An IPv6 network's edges and their neighbours, for the protocols and ports of @r */
-static void compare_edges6(const struct policy_rule *rules, size_t n, const struct policy_rule *r,
-			   const struct inet_addr *net, unsigned len)
+static void compare_edges6(const struct policy_rule *r, const struct inet_addr *net, unsigned len)
 {
 	struct inet_addr last = *net, before, after;
 
@@ -106,11 +102,11 @@ static void compare_edges6(const struct policy_rule *rules, size_t n, const stru
 		last.b[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 	before = step(*net, -1);
 	after = step(last, 1);
-	compare6(rules, n, net, 6, r->port_lo, false);
-	compare6(rules, n, &last, 17, r->port_hi, false);
-	compare6(rules, n, &last, 58, 0, false);
-	compare6(rules, n, &before, 6, (uint16_t)(r->port_hi + 1), false);
-	compare6(rules, n, &after, 58, 0, false);
+	compare6(net, 6, r->port_lo, false);
+	compare6(&last, 17, r->port_hi, false);
+	compare6(&last, 58, 0, false);
+	compare6(&before, 6, (uint16_t)(r->port_hi + 1), false);
+	compare6(&after, 58, 0, false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -153,28 +149,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (rules[i].is_gateway) {
 			for (int h = 1; h < HOSTS; h++)
-				compare_edges6(rules, n, &rules[i], &hosts[h], 128);
+				compare_edges6(&rules[i], &hosts[h], 128);
 		} else if (!inet_is_v4(&rules[i].dst.addr)) {
-			compare_edges6(rules, n, &rules[i], &rules[i].dst.addr, rules[i].dst.len);
+			compare_edges6(&rules[i], &rules[i].dst.addr, rules[i].dst.len);
 			continue;
 		} else if (rules[i].dst.len == 0) {
-			compare_edges6(rules, n, &rules[i], &zero6, 0); /* a /0: both families */
+			compare_edges6(&rules[i], &zero6, 0); /* a /0: both families */
 		}
-		compare_edges4(rules, n, &rules[i]);
+		compare_edges4(&rules[i]);
 	}
 	if (nul) {
 		const uint8_t *q = nul + 1, *end = data + size;
 
 		for (; end - q >= 7 && queries < MAX_QUERIES; q += 7, queries++)
-			compare(rules, n, (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
-					       (uint32_t)q[2] << 8 | q[3],
+			compare((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3],
 				q[4], (uint16_t)(q[5] << 8 | q[6]), queries == 0);
 		for (q = nul + 1, queries = 0; end - q >= 19 && queries < MAX_QUERIES;
 		     q += 19, queries++) {
 			struct inet_addr d;
 
 			memcpy(d.b, q, 16);
-			compare6(rules, n, &d, q[16], (uint16_t)(q[17] << 8 | q[18]), queries == 0);
+			compare6(&d, q[16], (uint16_t)(q[17] << 8 | q[18]), queries == 0);
 		}
 	}
 	return 0;

@@ -33,9 +33,9 @@ static bool lookup(uint32_t dst, uint8_t proto, uint16_t port, enum policy_ports
 
 static bool lookup_reference(uint32_t dst, uint8_t proto, uint16_t port, enum policy_ports mode)
 {
-	struct inet_addr d = inet_from_v4(dst), g = inet_from_v4(gateway);
+	struct inet_addr d = inet_from_v4(dst);
 
-	return policy_allows_reference(rules, rule_count, &g, 1, &d, proto, port, mode);
+	return policy_allows_reference(compiled, &d, proto, port, mode);
 }
 
 static void compile_rules(void)

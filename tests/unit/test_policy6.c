@@ -70,7 +70,7 @@ static bool check(const char *dst, uint8_t proto, uint16_t port, enum policy_por
 {
 	struct inet_addr d = addr(dst);
 	bool got = policy_allows(compiled, &d, proto, port, mode);
-	bool want = policy_allows_reference(rules, rule_count, hosts, 3, &d, proto, port, mode);
+	bool want = policy_allows_reference(compiled, &d, proto, port, mode);
 
 	if (got != want)
 		fail_msg("%s proto %u port %u mode %d: compiled %d, reference %d", dst, proto, port,
@@ -319,7 +319,7 @@ static void compiled_matches_reference(void **state)
 			if (inet_is_v4(&d))
 				continue;
 			if (policy_allows(compiled, &d, proto, port, mode) !=
-			    policy_allows_reference(rules, rule_count, hosts, 3, &d, proto, port, mode)) {
+			    policy_allows_reference(compiled, &d, proto, port, mode)) {
 				inet_format(&d, text);
 				fail_msg("set %d query %d: dst %s proto %u port %u mode %d", set, q,
 					 text, proto, port, mode);
