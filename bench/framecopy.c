@@ -117,6 +117,40 @@ static int flush_to_sock(struct fc_pair *p, struct fc_batch *b, unsigned int n)
 }
 
 /**
+ * tap_read_burst() - Read frames from the TAP without blocking into @b, up to a batch.
+ * @p: the pair.
+ * @b: the batch; each frame's iov says where it is and how long.
+ *
+ * Return: frames read (0: the TAP is empty), or -1 after a fatal error.
+ */
+static int tap_read_burst(struct fc_pair *p, struct fc_batch *b)
+{
+	/* a TAP with a header: read with it; krunkit's socket carries the frame alone */
+	size_t hdr = p->offload ? FC_VNET_HDR_LEN : 0;
+	size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
+	unsigned int n = 0;
+
+	while (n < b->n) {
+		uint8_t *slot = b->buf + (size_t)n * (FC_VNET_HDR_LEN + p->frame_max);
+		ssize_t r = read(p->tap_fd, slot, p->frame_max + hdr);
+
+		if (r >= (ssize_t)hdr && r > 0) {
+			b->iov[n].iov_base = slot + skip;
+			b->iov[n].iov_len = (size_t)r - skip;
+			n++;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else if (r < 0 && errno != EAGAIN) {
+			fc_fatal("read from TAP");
+			return -1;
+		} else {
+			break;
+		}
+	}
+	return (int)n;
+}
+
+/**
  * tap_to_sock() - Thread: TAP -> socket. Reads a burst of frames without blocking, sends it
  * with one sendmmsg(), sleeps in poll() when the TAP is empty.
  * @arg: the &struct fc_pair.
@@ -127,7 +161,6 @@ static void *tap_to_sock(void *arg)
 {
 	struct fc_pair *p = arg;
 	struct fc_batch b;
-	unsigned int n = 0;
 
 	if (batch_alloc(&b, p->batch, p->frame_max) < 0) {
 		errno = ENOMEM;
@@ -135,30 +168,15 @@ static void *tap_to_sock(void *arg)
 		return NULL;
 	}
 	for (;;) {
-		/* a TAP with a header: read with it; krunkit's socket carries the frame alone */
-		size_t hdr = p->offload ? FC_VNET_HDR_LEN : 0;
-		size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
-		uint8_t *slot = b.buf + (size_t)n * (FC_VNET_HDR_LEN + p->frame_max);
-		ssize_t r;
+		int n = tap_read_burst(p, &b);
 
-		r = read(p->tap_fd, slot, p->frame_max + hdr);
-		if (r >= (ssize_t)hdr && r > 0) {
-			b.iov[n].iov_base = slot + skip;
-			b.iov[n].iov_len = (size_t)r - skip;
-			if (++n < b.n)
-				continue;
-		} else if (r < 0 && errno == EINTR) {
-			continue;
-		} else if (r < 0 && errno != EAGAIN) {
-			fc_fatal("read from TAP");
+		if (n < 0)
 			return NULL;
-		}
 		if (n > 0) {
-			if (flush_to_sock(p, &b, n) < 0) {
+			if (flush_to_sock(p, &b, (unsigned int)n) < 0) {
 				fc_fatal("send to socket");
 				return NULL;
 			}
-			n = 0;
 			continue;
 		}
 		/* nothing queued: sleep until the TAP has a frame */
@@ -177,6 +195,73 @@ static void *tap_to_sock(void *arg)
 }
 
 /**
+ * sock_batch_alloc() - The socket -> TAP direction's buffers: krunkit's frames get an
+ * all-zero header before them (a header on the socket is the TAP's own).
+ * @p: the pair.
+ * @b: the batch to fill.
+ *
+ * Return: 0, or -1 after a fatal error.
+ */
+static int sock_batch_alloc(struct fc_pair *p, struct fc_batch *b)
+{
+	size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
+
+	if (batch_alloc(b, p->batch, p->frame_max + (p->offload ? FC_VNET_HDR_LEN : 0)) < 0) {
+		errno = ENOMEM;
+		fc_fatal("sock->tap buffers");
+		return -1;
+	}
+	for (unsigned int i = 0; i < b->n; i++) {
+		memset(b->iov[i].iov_base, 0, skip);
+		b->iov[i].iov_base = (uint8_t *)b->iov[i].iov_base + skip;
+	}
+	return 0;
+}
+
+/**
+ * sock_burst_to_tap() - Receive up to a batch of datagrams with one recvmmsg() and write
+ * each to the TAP.
+ * @p: the pair.
+ * @b: buffers from sock_batch_alloc().
+ * @flags: MSG_WAITFORONE (block for the first) or MSG_DONTWAIT.
+ *
+ * Return: frames received (0: none waited, with MSG_DONTWAIT), or -1 after a fatal error.
+ */
+static int sock_burst_to_tap(struct fc_pair *p, struct fc_batch *b, int flags)
+{
+	size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
+	int n = recvmmsg(p->sock_fd, b->msgs, b->n, flags, NULL);
+
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		fc_fatal("receive from socket");
+		return -1;
+	}
+	p->to_tap.calls++;
+	for (int i = 0; i < n; i++) {
+		const struct mmsghdr *m = &b->msgs[i];
+
+		if (p->tap_fd < 0 || (m->msg_hdr.msg_flags & MSG_TRUNC) || m->msg_len == 0) {
+			p->to_tap.dropped++;
+			continue;
+		}
+		if (write(p->tap_fd, (uint8_t *)b->iov[i].iov_base - skip, m->msg_len + skip) < 0) {
+			if (errno == EBADFD || errno == EBADF) {
+				fc_fatal("write to TAP");
+				return -1;
+			}
+			/* EINVAL (malformed), EIO (down), EAGAIN: the frame is lost, like on a wire */
+			p->to_tap.dropped++;
+			continue;
+		}
+		p->to_tap.frames++;
+		p->to_tap.bytes += m->msg_len;
+	}
+	return n;
+}
+
+/**
  * sock_to_tap() - Thread: socket -> TAP. Receives up to a batch of datagrams with one
  * blocking recvmmsg(), writes each to the TAP (or drops it in sink mode).
  * @arg: the &struct fc_pair.
@@ -188,46 +273,53 @@ static void *sock_to_tap(void *arg)
 	struct fc_pair *p = arg;
 	struct fc_batch b;
 
-	/* krunkit's frames get an all-zero header; a header on the socket is the TAP's own */
-	size_t skip = p->offload == FC_OFFLOAD_KRUNKIT ? FC_VNET_HDR_LEN : 0;
+	if (sock_batch_alloc(p, &b) < 0)
+		return NULL;
+	while (sock_burst_to_tap(p, &b, MSG_WAITFORONE) >= 0) {
+	}
+	return NULL;
+}
 
-	if (batch_alloc(&b, p->batch, p->frame_max + (p->offload ? FC_VNET_HDR_LEN : 0)) < 0) {
+/**
+ * one_thread() - Thread: both directions in one loop, as a single-threaded forwarder (like
+ * sock-vmnet's relay) does them: a burst each way without blocking, poll() on both when
+ * neither had anything. (null-relay --one-thread: what a thread per direction is worth.)
+ * @arg: the &struct fc_pair.
+ *
+ * Return: NULL, only after a fatal error.
+ */
+static void *one_thread(void *arg)
+{
+	struct fc_pair *p = arg;
+	struct fc_batch in, out;
+
+	if (sock_batch_alloc(p, &in) < 0 || batch_alloc(&out, p->batch, p->frame_max) < 0) {
 		errno = ENOMEM;
-		fc_fatal("sock->tap buffers");
+		fc_fatal("buffers");
 		return NULL;
 	}
-	for (unsigned int i = 0; i < b.n; i++) {
-		memset(b.iov[i].iov_base, 0, skip);
-		b.iov[i].iov_base = (uint8_t *)b.iov[i].iov_base + skip;
-	}
 	for (;;) {
-		int n = recvmmsg(p->sock_fd, b.msgs, b.n, MSG_WAITFORONE, NULL);
+		int got_in = sock_burst_to_tap(p, &in, MSG_DONTWAIT);
+		int got_out = got_in < 0 ? -1 : tap_read_burst(p, &out);
+		struct pollfd pfd[2] = {{.fd = p->sock_fd, .events = POLLIN},
+					{.fd = p->tap_fd, .events = POLLIN}};
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fc_fatal("receive from socket");
+		if (got_out < 0)
+			return NULL;
+		if (got_out > 0 && flush_to_sock(p, &out, (unsigned int)got_out) < 0) {
+			fc_fatal("send to socket");
 			return NULL;
 		}
-		p->to_tap.calls++;
-		for (int i = 0; i < n; i++) {
-			const struct mmsghdr *m = &b.msgs[i];
-
-			if (p->tap_fd < 0 || (m->msg_hdr.msg_flags & MSG_TRUNC) || m->msg_len == 0) {
-				p->to_tap.dropped++;
-				continue;
-			}
-			if (write(p->tap_fd, (uint8_t *)b.iov[i].iov_base - skip, m->msg_len + skip) < 0) {
-				if (errno == EBADFD || errno == EBADF) {
-					fc_fatal("write to TAP");
-					return NULL;
-				}
-				/* EINVAL (malformed), EIO (down), EAGAIN: the frame is lost, like on a wire */
-				p->to_tap.dropped++;
-				continue;
-			}
-			p->to_tap.frames++;
-			p->to_tap.bytes += m->msg_len;
+		if (got_in > 0 || got_out > 0)
+			continue;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			fc_fatal("poll");
+			return NULL;
+		}
+		if ((pfd[0].revents | pfd[1].revents) & (POLLERR | POLLNVAL)) {
+			errno = EIO;
+			fc_fatal("poll");
+			return NULL;
 		}
 	}
 }
@@ -399,8 +491,11 @@ int fc_start(struct fc_pair *pair)
 		fprintf(stderr, "framecopy: batch %u out of range\n", pair->batch);
 		return -1;
 	}
-	err = pthread_create(&t, NULL, sock_to_tap, pair);
-	if (err == 0) {
+	if (pair->one_thread && pair->tap_fd >= 0) {
+		err = pthread_create(&t, NULL, one_thread, pair);
+		if (err == 0)
+			pthread_detach(t);
+	} else if ((err = pthread_create(&t, NULL, sock_to_tap, pair)) == 0) {
 		pthread_detach(t);
 		if (pair->tap_fd >= 0) {
 			err = pthread_create(&t, NULL, tap_to_sock, pair);

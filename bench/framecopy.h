@@ -97,6 +97,7 @@ struct fc_stats {
  * @frame_max: receive buffer per frame, in bytes.
  * @batch: frames per batched call, 1..FC_MAX_BATCH.
  * @offload: what the socket carries: frames, or frames of an offloading VM (see above).
+ * @one_thread: both directions in one thread (a single-threaded forwarder's shape), not one each
  * @to_sock: TAP->socket counters.
  * @to_tap: socket->TAP counters.
  */
@@ -106,6 +107,7 @@ struct fc_pair {
 	size_t frame_max;
 	unsigned int batch;
 	enum fc_offload offload;
+	bool one_thread;
 	struct fc_stats to_sock;
 	struct fc_stats to_tap;
 };

@@ -15,10 +15,12 @@
  * struct relay_opts - the command line.
  * @copy: the TAP (with the bridge to attach to), batch, send buffer, --stats.
  * @fd: the inherited socketpair end.
+ * @one_thread: --one-thread
  */
 struct relay_opts {
 	struct copy_opts copy;
 	int fd;
+	bool one_thread;
 };
 
 /**
@@ -28,10 +30,12 @@ struct relay_opts {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: null-relay --fd=N --bridge NAME [--tap NAME] [--mtu N] [--batch N]\n"
-		   "                  [--sndbuf BYTES] [--offload=vnet-hdr] [--stats]\n"
+		   "                  [--sndbuf BYTES] [--offload=vnet-hdr] [--one-thread] [--stats]\n"
 		   "Creates TAP NAME (default nr%%d) on bridge NAME and copies Ethernet frames between it\n"
 		   "and the AF_UNIX SOCK_DGRAM socket on descriptor N, one frame per datagram, with no\n"
-		   "inspection: the cost of the topology alone. Runs until SIGTERM or the peer goes.\n");
+		   "inspection: the cost of the topology alone. A thread each way, or with --one-thread\n"
+		   "both in one loop (a single-threaded forwarder's shape). Runs until SIGTERM or the\n"
+		   "peer goes.\n");
 }
 
 /**
@@ -58,6 +62,8 @@ static int parse(int argc, char **argv, struct relay_opts *o)
 			o->fd = (int)v;
 		} else if ((val = copy_opt_value(argc, argv, &i, "--bridge"))) {
 			o->copy.tap.bridge = val;
+		} else if (strcmp(argv[i], "--one-thread") == 0) {
+			o->one_thread = true;
 		} else if ((r = copy_opt_parse(argc, argv, &i, &o->copy, usage)) < 0) {
 			goto bad;
 		} else if (r == 0) {
@@ -109,6 +115,7 @@ int main(int argc, char **argv)
 	if (pair.offload) /* large packets whatever the MTU */
 		pair.frame_max = FC_OFFLOAD_FRAME_MAX;
 	pair.batch = o.copy.batch;
+	pair.one_thread = o.one_thread;
 	if (fc_start(&pair) < 0)
 		return 1;
 

@@ -43,6 +43,8 @@ usage: bench/run.sh [options]
   --pump-opts "OPTS"  extra options for the pump and the null relay (e.g. "--batch 8"), for
                       tuning sweeps
   --svm-opts "OPTS"   extra options for sock-vmnet (e.g. "--offload=off"), for the same
+  --null-opts "OPTS"  extra options for the null relay alone (e.g. "--one-thread": both
+                      directions in one thread, as sock-vmnet's relay, not a thread each)
   --keep-work         keep the scratch directory (logs, raw iperf3 JSON)
 The *-offload paths give the VM the offloads of a virtio-net guest of krunkit with
 offloading=on: the pump opens its TAP with IFF_VNET_HDR and TSO4 + checksum offload, so the
@@ -69,6 +71,7 @@ MAX_MINUTES=
 KEEP_WORK=0
 QUICK=0
 PUMP_OPTS=
+NULL_OPTS=
 SVM_OPTS=
 UDP_RATE=search
 # udp_search: the loss a rate may have, and how many paced tries of 2 s go into the search
@@ -93,6 +96,7 @@ while (($#)); do
 	--keep-work) KEEP_WORK=1 ;;
 	--pump-opts) PUMP_OPTS=$2; shift ;;
 	--svm-opts) SVM_OPTS=$2; shift ;;
+	--null-opts) NULL_OPTS=$2; shift ;;
 	--udp-rate) UDP_RATE=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -390,7 +394,7 @@ up_null() {
 	t0=$(now_ns)
 	# shellcheck disable=SC2086
 	pump_start "null-relay-$PUMP_OFFLOAD-$mtu" "$mtu" "$NULL_RELAY" --fd=3 --bridge br0 --mtu "$mtu" \
-		--offload="$PUMP_OFFLOAD" --stats $PUMP_OPTS &&
+		--offload="$PUMP_OFFLOAD" --stats $PUMP_OPTS $NULL_OPTS &&
 		svc_of_pump &&
 		wait_until 5000 ip -n "$NS_HOST" link show master br0 up || return 1
 	SVC_READY_MS=$((($(now_ns) - t0) / 1000000))
@@ -738,7 +742,7 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	--arg passt "$(dpkg-query -W -f='${Version}' passt 2>/dev/null)" \
 	--arg runs "$RUNS" --arg duration "$DURATION" --arg quick "$QUICK" --arg pings "$PINGS" --arg rr "$RR_SECS" \
 	--arg idle "$IDLE_SECS" --arg instances "$INSTANCES" --arg paths "$PATHS" --arg mtus "$MTUS" \
-	--arg pump_opts "$PUMP_OPTS" --arg svm_opts "$SVM_OPTS" --arg udp_rate "$UDP_RATE" --arg busy0 "$BUSY_BEFORE" --arg busy1 "$BUSY_AFTER" \
+	--arg pump_opts "$PUMP_OPTS" --arg null_opts "$NULL_OPTS" --arg svm_opts "$SVM_OPTS" --arg udp_rate "$UDP_RATE" --arg busy0 "$BUSY_BEFORE" --arg busy1 "$BUSY_AFTER" \
 	--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	'{timestamp: $stamp, machine: {kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu,
 	            busy_pct_before: ($busy0 | tonumber), busy_pct_after: ($busy1 | tonumber),
@@ -747,7 +751,7 @@ jq -n --arg stamp "$STAMP" --arg kernel "$(uname -r)" --arg cpus "$(nproc)" \
 	  config: {runs: ($runs | tonumber), duration_s: ($duration | tonumber), quick: ($quick == "1"),
 	           pings: ($pings | tonumber), rr_s: ($rr | tonumber), idle_s: ($idle | tonumber), instances: ($instances | tonumber),
 	           paths: ($paths | split(",")), mtus: ($mtus | split(",") | map(tonumber)),
-	           pump_opts: $pump_opts, svm_opts: $svm_opts, udp_rate: $udp_rate}}' >"$META"
+	           pump_opts: $pump_opts, null_opts: $null_opts, svm_opts: $svm_opts, udp_rate: $udp_rate}}' >"$META"
 
 /usr/bin/python3 "$HERE/report.py" --work "$WORK" --out "$RESULTS/$STAMP" || {
 	log "report failed"
