@@ -60,10 +60,12 @@ def wait_for(what, timeout=5):
 def exit_of(topo, args, extra_fds=()):
     """sock-vmnet with @args on a socketpair: (exit status, stderr) of a refused start. In
     the test's own namespace: a start that gets as far as the back-end (a setup error)
-    makes its bridge and NAT there, never on the machine."""
+    makes its bridge and NAT there, never on the machine, and its lease database in the
+    test's directory, not the machine's default (/var/lib/sock-vmnet as root)."""
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
-        r = topo.host.run([SOCK_VMNET, f"--fd={b.fileno()}", f"--mac={VM_MAC}"] + args,
+        r = topo.host.run([SOCK_VMNET, f"--fd={b.fileno()}", f"--mac={VM_MAC}",
+                           f"--lease-db={topo.lease_db}"] + args,
                           check=False, pass_fds=[b.fileno()] + list(extra_fds), timeout=10)
     finally:
         a.close()
@@ -383,8 +385,9 @@ def test_run_refused_exits_2_with_one_line(topo, args, message):
     """`run` refused before it starts anything, rules and forwards already read: one line,
     status 2, nothing else (under make asan: nothing left allocated, which LeakSanitizer
     would report and turn into another status)."""
-    r = topo.host.run([SOCK_VMNET, "run", f"--mac={VM_MAC}", "--allow=10.0.0.0/8,tcp:@host:22",
-                       "--expose=2222:22"] + args, check=False, timeout=10)
+    r = topo.host.run([SOCK_VMNET, "run", f"--mac={VM_MAC}", f"--lease-db={topo.lease_db}",
+                       "--allow=10.0.0.0/8,tcp:@host:22", "--expose=2222:22"] + args,
+                      check=False, timeout=10)
     assert r.returncode == 2, r.stderr
     assert message in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
