@@ -25,6 +25,7 @@ dns and dhcp seeds: command sequences for the responders (fuzz_dns.c, fuzz_dhcp.
 tcp_lite seeds: command sequences of a connection (fuzz_tcp_lite.c): open, data, close, resets.
 expose seeds: --expose SPECs, good and bad.
 reject seeds: four bytes of a sequence number, then a VM frame a policy refused.
+arp seeds: ARP frames of the host's side (a request, a reply, a DAD probe, a short one).
 Standard library only, so CI needs nothing more than python3.
 """
 import socket
@@ -598,6 +599,13 @@ def reject_seeds():
     yield "short", seq + vm_ip(BRIDGE, LEASE, WAN, 47, b"")
 
 
+def arp_seeds():
+    yield "request", eth(BCAST, BRIDGE, 0x0806, arp(1, BRIDGE, GATEWAY, LEASE))
+    yield "reply", eth(VM, BRIDGE, 0x0806, arp(2, BRIDGE, GATEWAY, LEASE, VM))
+    yield "probe", eth(BCAST, VM, 0x0806, arp(1, VM, "0.0.0.0", LEASE))
+    yield "short", eth(BCAST, BRIDGE, 0x0806, arp(1, BRIDGE, GATEWAY, LEASE))[:30]
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -610,7 +618,8 @@ def main():
                           ("policy_file", policy_file_seeds()),
                           ("ipv6", ipv6_seeds()), ("ndp", ndp_seeds()),
                           ("vnet_hdr", vnet_hdr_seeds()), ("tcp_lite", tcp_lite_seeds()),
-                          ("expose", expose_seeds()), ("reject", reject_seeds())):
+                          ("expose", expose_seeds()), ("reject", reject_seeds()),
+                          ("arp", arp_seeds())):
         (out / target).mkdir(parents=True, exist_ok=True)
         for name, data in seeds:
             (out / target / name).write_bytes(data)

@@ -18,7 +18,7 @@ seconds=${1:-30}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${FUZZ_JOBS:-1}
-targets="fuzz_guard fuzz_policy fuzz_offload fuzz_vnet_hdr fuzz_dhcp_msg fuzz_dns_msg fuzz_vm_stream fuzz_dns fuzz_dhcp fuzz_server_name fuzz_control fuzz_names fuzz_name_check fuzz_policy_file fuzz_ipv6 fuzz_ndp fuzz_tcp_lite fuzz_expose fuzz_reject"
+targets="fuzz_guard fuzz_policy fuzz_offload fuzz_vnet_hdr fuzz_dhcp_msg fuzz_dns_msg fuzz_vm_stream fuzz_dns fuzz_dhcp fuzz_server_name fuzz_control fuzz_names fuzz_name_check fuzz_policy_file fuzz_ipv6 fuzz_ndp fuzz_tcp_lite fuzz_expose fuzz_reject fuzz_arp"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined -Dwerror=true
